@@ -1,0 +1,2 @@
+export * from './types.js';
+export type { ManifestInput, PreopenInput, PresetName } from './input.js';

@@ -1,0 +1,19 @@
+// Shared vitest settings: tests import sibling packages through their `exports`
+// using the `@wsbc/source` condition, so no package needs building before its tests run.
+import { defineConfig } from 'vitest/config';
+
+const conditions = ['@wsbc/source', 'import', 'module', 'node', 'default'];
+
+export function packageTestConfig(root: string) {
+  return defineConfig({
+    root,
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ['@wsbc/source'] } },
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+      pool: 'forks',
+    },
+  });
+}
