@@ -1,0 +1,87 @@
+// The dispatcher: maps `wsbc <command>` to one file in ./commands, loaded lazily so that
+// starting the CLI costs one small module plus the command actually used (start-up time is a
+// benchmark target: at most 2x `node -e 0`).
+//
+// To add a command: create commands/<name>.ts with a default-exported Command, and add one
+// line to `commands` below.
+import type { Command, CommandContext } from './command.js';
+import { ExitCode } from './exit-codes.js';
+import { WSBC_VERSION } from './version.js';
+
+type Loader = () => Promise<{ default: Command }>;
+
+export const commands: Record<string, { summary: string; load: Loader }> = {
+  compile: { summary: 'Compile a .wsp policy to its normalized manifest (JSON)', load: () => import('./commands/compile.js') },
+};
+
+function topLevelUsage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    `wsbc ${WSBC_VERSION}: run untrusted WebAssembly safely`,
+    '',
+    'Usage: wsbc <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `wsbc <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+export async function main(ctx: CommandContext): Promise<number> {
+  const [name, ...rest] = ctx.argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' ? rest[0] : undefined;
+    if (target !== undefined && commands[target]) {
+      const command = (await commands[target].load()).default;
+      ctx.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+      return ExitCode.Ok;
+    }
+    (name === undefined ? ctx.stderr : ctx.stdout).write(topLevelUsage());
+    return name === undefined ? ExitCode.BadInput : ExitCode.Ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    ctx.stdout.write(`${WSBC_VERSION}\n`);
+    return ExitCode.Ok;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    const suggestion = closestCommand(name);
+    ctx.stderr.write(`wsbc: unknown command "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}\n`);
+    ctx.stderr.write('Run `wsbc --help` to list the commands.\n');
+    return ExitCode.BadInput;
+  }
+  const command = (await entry.load()).default;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+    return ExitCode.Ok;
+  }
+  return command.run({ ...ctx, argv: rest });
+}
+
+function closestCommand(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of Object.keys(commands)) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
