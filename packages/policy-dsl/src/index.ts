@@ -1,1 +1,2 @@
-export {};
+// Public API of the `.wsp` policy language: parse, check, compile to a normalized manifest, format.
+export * from './ast.js';
