@@ -1,1 +1,1 @@
-export {};
+export * from './spec-runner.js';
