@@ -1,2 +1,11 @@
+// Public API of @wsbc/manifest: the manifest types (the contract between compiler, analyzer,
+// instrumenter and runtime), presets, merging, normalization, canonical JSON and hash, and
+// validation of manifest JSON against the published schema.
 export * from './types.js';
 export type { ManifestInput, PreopenInput, PresetName } from './input.js';
+export { PRESETS, PRESET_NAMES, isPresetName } from './presets.js';
+export { mergeManifestInputs } from './merge.js';
+export { normalize, mergePortRanges, cleanHostName, LIMITS } from './normalize.js';
+export type { NormalizeOptions } from './normalize.js';
+export { canonicalManifestJson, manifestHash, orderManifest } from './canonical.js';
+export { DEFAULT_MANIFEST } from './default-manifest.js';
