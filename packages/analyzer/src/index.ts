@@ -1,1 +1,22 @@
-export {};
+// @wsbc/analyzer: reads a wasm module without running it and checks it against a capability
+// manifest (checkModule), describes it (inspectModule), and infers the least-privilege policy it
+// needs (inferPolicy). Libraries return data; the CLI renders.
+export { checkModule, checkFacts, hostImportVerdict, RESERVED_EXPORT_PREFIX, type CheckOptions, type CheckResult, type CheckSummary } from './check.js';
+export { inferPolicy, inferFromFacts, type InferOptions, type InferResult } from './infer.js';
+export { classifyImport, RESERVED_IMPORT_MODULES, type ImportClass } from './classify.js';
+export { ALL_CAPABILITIES, describeCapability, isGranted, type Capability } from './capabilities.js';
+export {
+  PREVIEW1_FUNCTIONS,
+  UNSTABLE_FUNCTIONS,
+  WASMEDGE_SOCKET_FUNCTIONS,
+  WASI_THREADS_FUNCTIONS,
+  WASI_PREVIEW1_MODULE,
+  WASI_UNSTABLE_MODULE,
+  WASI_THREADS_MODULE,
+  WASIX_MODULES,
+  formatSignature,
+  type WasiFunction,
+  type WasiSignature,
+} from './wasi-table.js';
+export { readModuleFacts, type ReadFactsResult } from './read-module.js';
+export type * from './module-facts.js';

@@ -1,4 +1,70 @@
-// Diagnostic codes of the `check/` domain. Keep sorted; never reuse a retired code.
+// Diagnostic codes of the `check/` domain (the analyzer, @wsbc/analyzer). Keep sorted; never
+// reuse a retired code.
 import type { CodeTable } from '../registry.js';
 
-export const checkCodes: CodeTable = {};
+export const checkCodes: CodeTable = {
+  'check/component-binary': {
+    severity: 'error',
+    summary: 'The file is a WebAssembly component, not a core module; wsbc checks and runs core modules only.',
+  },
+  'check/component-model-import': {
+    severity: 'error',
+    summary: 'The module imports a component-model `wasi:*` interface, which the WASI preview1 runtime does not provide.',
+  },
+  'check/host-import-not-allowed': {
+    severity: 'error',
+    summary: 'The module imports a host function (or other extern) that the policy does not list under `imports`.',
+  },
+  'check/import-not-allowed': {
+    severity: 'error',
+    summary: 'The module imports a WASI function whose capability the policy does not grant.',
+  },
+  'check/malformed-module': {
+    severity: 'error',
+    summary: 'The file is not a well-formed WebAssembly module; the byte offset says where reading stopped.',
+  },
+  'check/memory-too-large': {
+    severity: 'error',
+    summary: "A memory's initial size is larger than the policy's maximum memory.",
+  },
+  'check/memory64': {
+    severity: 'error',
+    summary: 'The module declares or imports a 64-bit memory (memory64), which the wsbc runtime does not support.',
+  },
+  'check/nonstandard-wasi-import': {
+    severity: 'warning',
+    summary: 'The import belongs to a WASI extension (WasmEdge sockets, WASIX) that is not part of WASI preview1; the wsbc runtime does not provide it.',
+  },
+  'check/reserved-import': {
+    severity: 'error',
+    summary: 'The module imports from the module name that wsbc reserves for its own instrumentation; an unvetted module may never use it.',
+  },
+  'check/shared-memory-without-threads': {
+    severity: 'warning',
+    summary: 'The module uses a shared memory but the policy allows a single thread.',
+  },
+  'check/start-function': {
+    severity: 'info',
+    summary: 'The module has a start function, which runs during instantiation before any export is called.',
+  },
+  'check/table-too-large': {
+    severity: 'error',
+    summary: "A table's initial size is larger than the policy's maximum table elements.",
+  },
+  'check/thread-spawn-not-allowed': {
+    severity: 'error',
+    summary: 'The module imports a thread-spawning function but the policy allows a single thread.',
+  },
+  'check/too-many-tables': {
+    severity: 'error',
+    summary: 'The module defines and imports more tables than the policy allows.',
+  },
+  'check/unknown-import': {
+    severity: 'error',
+    summary: 'The module imports a name from a WASI module that WASI does not define.',
+  },
+  'check/wasi-signature-mismatch': {
+    severity: 'error',
+    summary: 'A WASI import is declared with a type that differs from the WASI signature of that function.',
+  },
+};

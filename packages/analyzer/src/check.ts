@@ -1,0 +1,439 @@
+// checkModule: decides, without running anything, whether a module may run under a manifest.
+// Every import is classified (classify.ts) and compared with what the manifest grants
+// (capabilities.ts); memories, tables, threads, the start function and reserved names are checked
+// beside. Findings are Diagnostics with a stable `check/*` code, the import's byte offset, and
+// machine-readable data { module, name, capability }. The module is allowed when no finding is an
+// error.
+import type { ByteSpan, Diagnostic, Severity } from '@wsbc/diagnostics';
+import type { CustomCapability, HostImportGrant, Manifest } from '@wsbc/manifest';
+import { describeCapability, isGranted, type Capability } from './capabilities.js';
+import { classifyImport, RESERVED_IMPORT_MODULES } from './classify.js';
+import type { FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, TableFact } from './module-facts.js';
+import { readModuleFacts } from './read-module.js';
+import { formatSignature, type WasiSignature } from './wasi-table.js';
+
+/** Prefix of the exports the instrumenter adds; an input module exporting one could spoof them. */
+export const RESERVED_EXPORT_PREFIX = '__wsbc_';
+
+export interface CheckOptions {
+  /** File name put in every finding's span (default `module.wasm`). */
+  file?: string;
+}
+
+export interface CheckSummary {
+  file: string;
+  imports: number;
+  wasiImports: number;
+  hostImports: number;
+  /** Every capability the module's imports need, whether granted or not, in a fixed order. */
+  capabilities: Capability[];
+  memories: number;
+  tables: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+}
+
+export interface CheckResult {
+  /** True when no finding is an error. */
+  allowed: boolean;
+  /** Findings in byte-offset order (module-level findings without a position last). */
+  findings: Diagnostic[];
+  summary: CheckSummary;
+}
+
+export function checkModule(bytes: Uint8Array, manifest: Manifest, options: CheckOptions = {}): CheckResult {
+  const file = options.file ?? 'module.wasm';
+  const read = readModuleFacts(bytes);
+  if (!read.ok) {
+    const finding: Diagnostic = {
+      code: read.componentBinary ? 'check/component-binary' : 'check/malformed-module',
+      severity: 'error',
+      message: read.componentBinary
+        ? 'this file is a WebAssembly component, not a core module'
+        : `malformed module at byte ${read.offset}: ${read.message}`,
+      span: { file, byteOffset: read.offset },
+      data: { offset: read.offset, reason: read.message },
+      ...(read.componentBinary
+        ? { help: 'wsbc checks and runs core modules (WASI preview1); build for wasm32-wasip1, or run the component with a component-model runtime' }
+        : {}),
+    };
+    return { allowed: false, findings: [finding], summary: emptySummary(file, [finding]) };
+  }
+  return checkFacts(read.facts, manifest, file);
+}
+
+/** The rules, on an already-read module (used by checkModule and by tests of single rules). */
+export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string): CheckResult {
+  const findings: Diagnostic[] = [];
+  const needed = new Set<Capability>();
+  let wasiImports = 0;
+  let hostImports = 0;
+
+  const span = (offset: number, length?: number): ByteSpan =>
+    length === undefined ? { file, byteOffset: offset } : { file, byteOffset: offset, byteLength: length };
+  const add = (code: string, severity: Severity, message: string, at: ByteSpan | undefined, data: Record<string, unknown>, help?: string) => {
+    findings.push({ code, severity, message, ...(at ? { span: at } : {}), data, ...(help ? { help } : {}) });
+  };
+
+  for (const imp of facts.imports) {
+    const where = span(imp.offset, imp.length);
+    const label = `\`${imp.module}\` \`${imp.name}\``;
+    const cls = classifyImport(imp.module, imp.name);
+    switch (cls.kind) {
+      case 'reserved':
+        add(
+          'check/reserved-import',
+          'error',
+          `import ${label} uses the module name \`${imp.module}\`, which wsbc reserves for its own instrumentation`,
+          where,
+          { module: imp.module, name: imp.name, capability: null },
+          'only the instrumenter may add these imports; a module that already has them could impersonate the fuel and memory guards',
+        );
+        break;
+      case 'component-model':
+        add(
+          'check/component-model-import',
+          'error',
+          `import ${label} is a component-model interface, which the WASI preview1 runtime does not provide`,
+          where,
+          { module: imp.module, name: imp.name, capability: null },
+          'build the module for WASI preview1 (wasm32-wasip1) instead of preview2 / the component model',
+        );
+        break;
+      case 'unknown-wasi':
+        add(
+          'check/unknown-import',
+          'error',
+          `import ${label} is not a function of \`${imp.module}\``,
+          where,
+          { module: imp.module, name: imp.name, capability: null },
+          cls.suggestion ? `did you mean \`${cls.suggestion}\`?` : undefined,
+        );
+        break;
+      case 'wasi':
+      case 'wasix': {
+        wasiImports++;
+        if (cls.kind === 'wasi') checkWasiSignature(imp, cls.signatures, where, add);
+        if (cls.kind === 'wasix' || cls.family === 'wasmedge') {
+          add(
+            'check/nonstandard-wasi-import',
+            'warning',
+            `import ${label} is a ${cls.kind === 'wasix' ? 'WASIX' : 'WasmEdge socket'} extension, not part of WASI preview1`,
+            where,
+            { module: imp.module, name: imp.name, capability: cls.needs[0] ?? null },
+            'the wsbc runtime implements WASI preview1 only; an embedder must provide this import itself',
+          );
+        }
+        for (const capability of cls.needs) {
+          needed.add(capability);
+          if (capability === 'threads') {
+            if (!isGranted('threads', manifest)) {
+              add(
+                'check/thread-spawn-not-allowed',
+                'error',
+                `import ${label} spawns threads, but the policy allows ${manifest.limits.cpu.maxThreads} thread`,
+                where,
+                { module: imp.module, name: imp.name, capability, maxThreads: manifest.limits.cpu.maxThreads },
+                'raise the thread limit (`limits { cpu { threads 4 } }`) to let the module spawn threads',
+              );
+            }
+          } else if (!isGranted(capability, manifest)) {
+            add(
+              'check/import-not-allowed',
+              'error',
+              `import ${label} needs ${describeCapability(capability)}, which the policy does not grant`,
+              where,
+              { module: imp.module, name: imp.name, capability },
+              `granting \`${describeCapability(capability)}\` would allow this${grantHint(capability)}`,
+            );
+          }
+        }
+        break;
+      }
+      case 'host': {
+        hostImports++;
+        const verdict = hostImportVerdict(manifest, imp.module, imp.name);
+        if (verdict.allowed) break;
+        const resembles = cls.resembles ? ` (the module name resembles \`${cls.resembles}\`, but it is not WASI)` : '';
+        if (verdict.missingCustom) {
+          add(
+            'check/host-import-not-allowed',
+            'error',
+            `host import ${label} requires the custom capability \`${verdict.missingCustom}\`, which the policy does not grant${resembles}`,
+            where,
+            { module: imp.module, name: imp.name, capability: null, requires: verdict.missingCustom },
+            `set \`custom "${verdict.missingCustom}" = true\` in the policy to allow this import`,
+          );
+        } else {
+          add(
+            'check/host-import-not-allowed',
+            'error',
+            `host import ${label} (${imp.desc.kind}) is not listed in the policy's imports${resembles}`,
+            where,
+            { module: imp.module, name: imp.name, capability: null, kind: imp.desc.kind },
+            `add \`imports { allow "${escapeWsp(imp.module)}" "${escapeWsp(imp.name)}" }\` to the policy if the host provides it`,
+          );
+        }
+        break;
+      }
+    }
+  }
+
+  checkMemories(facts.memories, manifest, span, add);
+  checkTables(facts.tables, manifest, span, add);
+
+  for (const exp of facts.exports) {
+    if (exp.name.startsWith(RESERVED_EXPORT_PREFIX)) {
+      add(
+        'check/reserved-import',
+        'error',
+        `export \`${exp.name}\` uses the prefix \`${RESERVED_EXPORT_PREFIX}\`, which wsbc reserves for its instrumentation`,
+        span(exp.offset),
+        { module: null, name: exp.name, capability: null, export: true },
+        'rename the export; the runtime reads these names to learn fuel and guard status',
+      );
+    }
+  }
+
+  if (facts.start) {
+    add(
+      'check/start-function',
+      'info',
+      `the module runs function ${facts.start.functionIndex} as its start function during instantiation`,
+      span(facts.start.offset),
+      { functionIndex: facts.start.functionIndex, capability: null },
+      'the start function runs before any export is called, under the same fuel and limits',
+    );
+  }
+
+  findings.sort((a, b) => offsetOf(a) - offsetOf(b));
+  const capabilities = [...needed].sort(compareCapabilities);
+  return {
+    allowed: !findings.some((f) => f.severity === 'error'),
+    findings,
+    summary: {
+      ...emptySummary(file, findings),
+      imports: facts.imports.length,
+      wasiImports,
+      hostImports,
+      capabilities,
+      memories: facts.memories.length,
+      tables: facts.tables.length,
+    },
+  };
+}
+
+type Add = (code: string, severity: Severity, message: string, at: ByteSpan | undefined, data: Record<string, unknown>, help?: string) => void;
+
+function checkWasiSignature(imp: ImportFact, signatures: readonly WasiSignature[], where: ByteSpan, add: Add): void {
+  const expected = signatures.map(formatSignature).join(' or ');
+  if (imp.desc.kind !== 'func') {
+    add(
+      'check/wasi-signature-mismatch',
+      'error',
+      `import \`${imp.module}\` \`${imp.name}\` is imported as a ${imp.desc.kind}, but WASI defines it as a function ${expected}`,
+      where,
+      { module: imp.module, name: imp.name, capability: null, expected, actual: imp.desc.kind },
+    );
+    return;
+  }
+  const actual = imp.desc.type;
+  if (actual && signatures.some((s) => sameSignature(s, actual))) return;
+  const actualText = actual ? formatSignature(actual as unknown as WasiSignature) : `type index ${imp.desc.typeIndex} (not a function type)`;
+  add(
+    'check/wasi-signature-mismatch',
+    'error',
+    `import \`${imp.module}\` \`${imp.name}\` has type ${actualText}, but WASI defines ${expected}`,
+    where,
+    { module: imp.module, name: imp.name, capability: null, expected, actual: actualText },
+    'the runtime cannot link this import; rebuild the module against a matching WASI SDK',
+  );
+}
+
+function sameSignature(expected: WasiSignature, actual: FuncTypeFact): boolean {
+  return (
+    expected.params.length === actual.params.length &&
+    expected.results.length === actual.results.length &&
+    expected.params.every((p, i) => p === actual.params[i]) &&
+    expected.results.every((r, i) => r === actual.results[i])
+  );
+}
+
+function checkMemories(memories: MemoryFact[], manifest: Manifest, span: (o: number) => ByteSpan, add: Add): void {
+  const { maxPages } = manifest.limits.memory;
+  const threads = manifest.limits.cpu.maxThreads;
+  for (const memory of memories) {
+    const what = memory.import ? `imported memory \`${memory.import.module}\` \`${memory.import.name}\`` : `memory ${memory.index}`;
+    const data = {
+      module: memory.import?.module ?? null,
+      name: memory.import?.name ?? null,
+      capability: null,
+      memoryIndex: memory.index,
+      min: memory.min,
+      max: memory.max,
+      shared: memory.shared,
+      memory64: memory.memory64,
+      maxPages,
+    };
+    if (memory.memory64) {
+      add('check/memory64', 'error', `${what} is a 64-bit memory (memory64), which the wsbc runtime does not support`, span(memory.offset), data, 'build for wasm32 (32-bit memory)');
+    }
+    if (memory.min > maxPages) {
+      add(
+        'check/memory-too-large',
+        'error',
+        `${what} starts at ${memory.min} pages (${formatBytes(memory.min * 65536)}), more than the policy's maximum of ${maxPages} pages (${formatBytes(maxPages * 65536)})`,
+        span(memory.offset),
+        data,
+        `raise the memory limit to at least ${memory.min} pages (\`limits { memory { max ${memory.min} pages } }\`)`,
+      );
+    }
+    if (memory.shared && threads <= 1) {
+      add(
+        'check/shared-memory-without-threads',
+        'warning',
+        `${what} is shared, but the policy allows ${threads} thread; the module will run single-threaded`,
+        span(memory.offset),
+        { ...data, maxThreads: threads },
+        'raise the thread limit (`limits { cpu { threads 4 } }`) if the module needs threads',
+      );
+    }
+  }
+}
+
+function checkTables(tables: TableFact[], manifest: Manifest, span: (o: number) => ByteSpan, add: Add): void {
+  const { maxTables, maxTableElements } = manifest.limits.memory;
+  tables.forEach((table, position) => {
+    const what = table.import ? `imported table \`${table.import.module}\` \`${table.import.name}\`` : `table ${table.index}`;
+    const data = { module: table.import?.module ?? null, name: table.import?.name ?? null, capability: null, tableIndex: table.index, min: table.min, max: table.max, maxTables, maxTableElements };
+    if (position === maxTables) {
+      add(
+        'check/too-many-tables',
+        'error',
+        `the module has ${tables.length} tables (imported and defined), more than the policy's maximum of ${maxTables}; ${what} is the first one over`,
+        span(table.offset),
+        { ...data, tables: tables.length },
+        `raise the table limit (\`limits { memory { tables ${tables.length} } }\`)`,
+      );
+    }
+    if (maxTableElements !== null && table.min > maxTableElements) {
+      add(
+        'check/table-too-large',
+        'error',
+        `${what} starts with ${table.min} elements, more than the policy's maximum of ${maxTableElements}`,
+        span(table.offset),
+        data,
+        `raise the table element limit to at least ${table.min}`,
+      );
+    }
+  });
+}
+
+/** Whether a grant of manifest.imports admits the import, and if not because of a custom capability, which. */
+export function hostImportVerdict(manifest: Manifest, module: string, name: string): { allowed: boolean; missingCustom?: string } {
+  const grants = manifest.imports.filter((g: HostImportGrant) => g.module === module && (g.name === name || g.name === '*'));
+  if (grants.length === 0) return { allowed: false };
+  let missingCustom: string | undefined;
+  for (const grant of grants) {
+    if (grant.requires === null || customGranted(manifest.custom, grant.requires)) return { allowed: true };
+    missingCustom ??= grant.requires;
+  }
+  return missingCustom === undefined ? { allowed: false } : { allowed: false, missingCustom };
+}
+
+/** A custom capability is granted when it exists and its value is truthy (true, nonzero, non-empty). */
+function customGranted(custom: CustomCapability[], name: string): boolean {
+  const capability = custom.find((c) => c.name === name);
+  if (!capability) return false;
+  switch (capability.type) {
+    case 'boolean':
+      return capability.value;
+    case 'number':
+      return capability.value !== 0;
+    case 'string':
+      return capability.value !== '';
+    case 'string-list':
+      return capability.value.length > 0;
+  }
+}
+
+function grantHint(capability: Capability): string {
+  switch (capability) {
+    case 'filesystem.any':
+    case 'filesystem.read':
+      return ' (`filesystem { read "./data" as "/data" }`)';
+    case 'filesystem.write':
+      return ' (`filesystem { write "./out" as "/out" }`)';
+    case 'filesystem.create':
+      return ' (`filesystem { write "./out" as "/out"  allow create }`)';
+    case 'filesystem.delete':
+      return ' (`filesystem { write "./out" as "/out"  allow delete }`)';
+    case 'environment':
+      return ' (`env allow ["NAME"]`)';
+    case 'time.set':
+      return ' (`time full`)';
+    case 'random':
+      return ' (`random pseudo`)';
+    case 'network':
+      return ' (`network { allow loopback }`)';
+    case 'process':
+      return ' (`process allow ["command"]`)';
+    case 'time.read':
+    case 'threads':
+      return '';
+  }
+}
+
+const CAPABILITY_ORDER: Capability[] = [
+  'filesystem.any',
+  'filesystem.read',
+  'filesystem.write',
+  'filesystem.create',
+  'filesystem.delete',
+  'environment',
+  'time.read',
+  'time.set',
+  'random',
+  'network',
+  'process',
+  'threads',
+];
+
+function compareCapabilities(a: Capability, b: Capability): number {
+  return CAPABILITY_ORDER.indexOf(a) - CAPABILITY_ORDER.indexOf(b);
+}
+
+function offsetOf(d: Diagnostic): number {
+  const s = d.span as ByteSpan | undefined;
+  return s?.byteOffset ?? Number.MAX_SAFE_INTEGER;
+}
+
+function emptySummary(file: string, findings: Diagnostic[]): CheckSummary {
+  return {
+    file,
+    imports: 0,
+    wasiImports: 0,
+    hostImports: 0,
+    capabilities: [],
+    memories: 0,
+    tables: 0,
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    infos: findings.filter((f) => f.severity === 'info').length,
+  };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 30 && bytes % (1 << 30) === 0) return `${bytes / (1 << 30)} GiB`;
+  if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)} MiB`;
+  if (bytes >= 1 << 10 && bytes % (1 << 10) === 0) return `${bytes / (1 << 10)} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** Escapes a name for a `.wsp` string literal. */
+export function escapeWsp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+export { RESERVED_IMPORT_MODULES };

@@ -1,0 +1,204 @@
+// inferPolicy: the least-privilege `.wsp` policy a module needs, derived from the same reading as
+// checkModule. The policy extends `minimal` and adds only what the imports, memories, tables and
+// threads of the module require, each grant preceded by a `#` comment naming the imports that need
+// it. Placeholders the analyzer cannot know (which directory, which variables, which hosts) are
+// the narrowest legal value and are marked for review.
+//
+// Guarantee (tested in packages/cli/test/infer.test.ts, where the policy compiler is available):
+// the text compiles, and checkModule of the module against the compiled manifest reports no
+// error, except for findings no policy can fix (`unfixable` below: reserved or component-model
+// imports, unknown WASI names, signature mismatches, memory64), which are listed as comments.
+import type { Diagnostic } from '@wsbc/diagnostics';
+import { PRESETS } from '@wsbc/manifest';
+import type { Capability } from './capabilities.js';
+import { escapeWsp } from './check.js';
+import { classifyImport } from './classify.js';
+import type { ImportFact, ModuleFacts } from './module-facts.js';
+import { readModuleFacts } from './read-module.js';
+
+export interface InferOptions {
+  /** File name for the header comment and for diagnostics (default `module.wasm`). */
+  file?: string;
+  /** Policy name (default: the file's base name without extension). */
+  name?: string;
+}
+
+export type InferResult =
+  | {
+      ok: true;
+      /** The policy text, ending in a newline. */
+      policy: string;
+      /** Problems no policy can fix; the module will not pass `check` whatever is granted. */
+      unfixable: Diagnostic[];
+    }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+const minimalLimits = PRESETS.minimal.limits!;
+const MINIMAL_MAX_PAGES = minimalLimits.memory!.maxPages!;
+const MINIMAL_MAX_TABLES = minimalLimits.memory!.maxTables!;
+
+export function inferPolicy(bytes: Uint8Array, options: InferOptions = {}): InferResult {
+  const file = options.file ?? 'module.wasm';
+  const read = readModuleFacts(bytes);
+  if (!read.ok) {
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          code: read.componentBinary ? 'check/component-binary' : 'check/malformed-module',
+          severity: 'error',
+          message: read.componentBinary ? 'this file is a WebAssembly component, not a core module' : `malformed module at byte ${read.offset}: ${read.message}`,
+          span: { file, byteOffset: read.offset },
+          data: { offset: read.offset, reason: read.message },
+        },
+      ],
+    };
+  }
+  const name = options.name ?? baseName(file);
+  return inferFromFacts(read.facts, file, name);
+}
+
+export function inferFromFacts(facts: ModuleFacts, file: string, name: string): InferResult {
+  const byCapability = new Map<Capability, string[]>();
+  const hostImports: ImportFact[] = [];
+  const unfixable: Diagnostic[] = [];
+  const note = (imp: ImportFact, code: string, message: string) =>
+    unfixable.push({ code, severity: 'error', message, span: { file, byteOffset: imp.offset, byteLength: imp.length }, data: { module: imp.module, name: imp.name } });
+
+  for (const imp of facts.imports) {
+    const cls = classifyImport(imp.module, imp.name);
+    switch (cls.kind) {
+      case 'wasi':
+      case 'wasix':
+        for (const capability of cls.needs) {
+          const list = byCapability.get(capability) ?? [];
+          if (!list.includes(imp.name)) list.push(imp.name);
+          byCapability.set(capability, list);
+        }
+        break;
+      case 'host':
+        if (!hostImports.some((h) => h.module === imp.module && h.name === imp.name)) hostImports.push(imp);
+        break;
+      case 'reserved':
+        note(imp, 'check/reserved-import', `\`${imp.module}\` \`${imp.name}\`: the module name is reserved for wsbc's instrumentation`);
+        break;
+      case 'component-model':
+        note(imp, 'check/component-model-import', `\`${imp.module}\` \`${imp.name}\`: component-model imports are not supported`);
+        break;
+      case 'unknown-wasi':
+        note(imp, 'check/unknown-import', `\`${imp.module}\` \`${imp.name}\`: not a WASI function`);
+        break;
+    }
+  }
+  for (const memory of facts.memories) {
+    if (memory.memory64) {
+      unfixable.push({
+        code: 'check/memory64',
+        severity: 'error',
+        message: `memory ${memory.index} is a 64-bit memory, which the wsbc runtime does not support`,
+        span: { file, byteOffset: memory.offset },
+        data: { memoryIndex: memory.index },
+      });
+    }
+  }
+
+  const lines: string[] = [];
+  const emit = (indent: number, text: string) => lines.push(`${'  '.repeat(indent)}${text}`);
+  const why = (indent: number, capability: Capability, what: string) => {
+    const users = byCapability.get(capability);
+    if (users?.length) emit(indent, `# ${what}: ${users.join(', ')}`);
+  };
+
+  lines.push(`# Least-privilege policy for ${commentSafe(file)}, inferred by \`wsbc infer\` from its imports,`);
+  lines.push('# memories and tables. Review each grant; paths, names and hosts are placeholders to narrow.');
+  for (const problem of unfixable) lines.push(`# cannot be granted (${problem.code}): ${commentSafe(problem.message)}`);
+  lines.push(`policy "${escapeWsp(name)}" extends minimal {`);
+
+  const fsAny = byCapability.has('filesystem.any');
+  const fsRead = byCapability.has('filesystem.read');
+  const fsWrite = byCapability.has('filesystem.write');
+  const fsCreate = byCapability.has('filesystem.create');
+  const fsDelete = byCapability.has('filesystem.delete');
+  if (fsAny || fsRead || fsWrite || fsCreate || fsDelete) {
+    const writes = fsWrite || fsCreate || fsDelete;
+    const reads = fsRead || (fsAny && !writes);
+    const access = reads && writes ? 'read-write' : writes ? 'write' : 'read';
+    emit(1, 'filesystem {');
+    why(2, 'filesystem.any', 'open files and discover preopened directories');
+    why(2, 'filesystem.read', 'read files and directories');
+    why(2, 'filesystem.write', 'write to files');
+    emit(2, `${access} "./data" as "/data"`);
+    if (fsCreate) {
+      why(2, 'filesystem.create', 'create files, directories and links');
+      emit(2, 'allow create');
+    }
+    if (fsDelete) {
+      why(2, 'filesystem.delete', 'remove files and directories');
+      emit(2, 'allow delete');
+    }
+    emit(1, '}');
+  }
+  if (byCapability.has('environment')) {
+    why(1, 'environment', 'read environment variables (list the names the module needs)');
+    emit(1, 'env allow []');
+  }
+  if (byCapability.has('time.set')) {
+    why(1, 'time.set', 'set file timestamps');
+    emit(1, 'time full');
+  }
+  if (byCapability.has('random')) {
+    why(1, 'random', 'random bytes (use `random secure` if the module needs cryptographic randomness)');
+    emit(1, 'random pseudo');
+  }
+  if (byCapability.has('network')) {
+    why(1, 'network', 'use sockets (loopback only; add the hosts the module talks to)');
+    emit(1, 'network {');
+    emit(2, 'allow loopback');
+    emit(1, '}');
+  }
+  if (byCapability.has('process')) {
+    why(1, 'process', 'process control (list the commands the module may run)');
+    emit(1, 'process allow []');
+  }
+  if (hostImports.length > 0) {
+    emit(1, '# host functions the embedder must provide');
+    emit(1, 'imports {');
+    for (const imp of hostImports) {
+      const kind = imp.desc.kind === 'func' ? '' : `  # ${imp.desc.kind}`;
+      emit(2, `allow "${escapeWsp(imp.module)}" "${escapeWsp(imp.name)}"${kind}`);
+    }
+    emit(1, '}');
+  }
+
+  const limitLines: string[] = [];
+  const pagesNeeded = Math.max(0, ...facts.memories.filter((m) => !m.memory64).map((m) => m.min));
+  if (pagesNeeded > MINIMAL_MAX_PAGES) {
+    limitLines.push(`# the module's memory starts at ${pagesNeeded} pages`);
+    limitLines.push(`memory max ${pagesNeeded} pages`);
+  }
+  if (facts.tables.length > MINIMAL_MAX_TABLES) {
+    limitLines.push(`# the module has ${facts.tables.length} tables`);
+    limitLines.push(`memory tables ${facts.tables.length}`);
+  }
+  const threadUsers = byCapability.get('threads');
+  if (threadUsers?.length) {
+    limitLines.push(`# spawn threads: ${threadUsers.join(', ')}`);
+    limitLines.push('cpu threads 2');
+  }
+  if (limitLines.length > 0) {
+    emit(1, 'limits {');
+    for (const line of limitLines) emit(2, line);
+    emit(1, '}');
+  }
+  lines.push('}');
+  return { ok: true, policy: `${lines.join('\n')}\n`, unfixable };
+}
+
+function baseName(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.replace(/\.wasm$/i, '') || 'module';
+}
+
+function commentSafe(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}
