@@ -1,0 +1,176 @@
+// Turns a module's interface into TypeScript declarations, built as a syntax tree with the
+// TypeScript compiler API (ts.factory) and printed by its printer, so the output is always
+// syntactically valid TypeScript whatever names the module uses.
+//
+// Type mapping (the WebAssembly JS API's ToJSValue/ToWebAssemblyValue):
+//   i32, f32, f64 -> number; i64 -> bigint; v128 -> never (the JS API throws a TypeError on any
+//   call that passes or returns one); funcref -> Function | null; externref -> unknown; every
+//   other reference type -> unknown. No result -> void; several results -> a tuple.
+import ts from 'typescript';
+import type { FuncSignature, ItemType, ModuleInterface } from './module-interface.js';
+
+const f = ts.factory;
+
+function valueType(name: string): ts.TypeNode {
+  switch (name) {
+    case 'i32':
+    case 'f32':
+    case 'f64':
+      return f.createKeywordTypeNode(ts.SyntaxKind.NumberKeyword);
+    case 'i64':
+      return f.createKeywordTypeNode(ts.SyntaxKind.BigIntKeyword);
+    case 'v128':
+      return f.createKeywordTypeNode(ts.SyntaxKind.NeverKeyword);
+    case 'funcref':
+      return f.createUnionTypeNode([f.createTypeReferenceNode('Function'), f.createLiteralTypeNode(f.createNull())]);
+    default:
+      return f.createKeywordTypeNode(ts.SyntaxKind.UnknownKeyword);
+  }
+}
+
+function resultType(results: string[]): ts.TypeNode {
+  if (results.length === 0) return f.createKeywordTypeNode(ts.SyntaxKind.VoidKeyword);
+  if (results.length === 1) return valueType(results[0]!);
+  return f.createTupleTypeNode(results.map(valueType));
+}
+
+const reserved = new Set(
+  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with as implements interface let package private protected public static yield await'.split(' '),
+);
+
+function isIdentifier(name: string): boolean {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !reserved.has(name);
+}
+
+function propertyName(name: string): ts.PropertyName {
+  return isIdentifier(name) ? f.createIdentifier(name) : f.createStringLiteral(name);
+}
+
+function parameters(signature: FuncSignature): ts.ParameterDeclaration[] {
+  const used = new Set<string>();
+  return signature.params.map((type, i) => {
+    let name = signature.paramNames?.[i];
+    if (name === undefined || !isIdentifier(name) || used.has(name)) name = `p${i}`;
+    while (used.has(name)) name = `${name}_`;
+    used.add(name);
+    return f.createParameterDeclaration(undefined, undefined, name, undefined, valueType(type));
+  });
+}
+
+function watSignature(signature: FuncSignature): string {
+  const params = signature.params.length ? ` (param ${signature.params.join(' ')})` : '';
+  const results = signature.results.length ? ` (result ${signature.results.join(' ')})` : '';
+  return `(func${params}${results})`;
+}
+
+function withDoc<T extends ts.Node>(node: T, text: string): T {
+  return ts.addSyntheticLeadingComment(node, ts.SyntaxKind.MultiLineCommentTrivia, `* ${text.replace(/\*\//g, '*\\/')} `, true);
+}
+
+function wasmType(name: string): ts.TypeNode {
+  return f.createTypeReferenceNode(f.createQualifiedName(f.createIdentifier('WebAssembly'), name));
+}
+
+/** A member describing one import or export. Functions become methods (exports) or properties (imports). */
+function member(name: string, type: ItemType, asMethod: boolean, readonly: boolean): ts.TypeElement {
+  const modifiers = readonly ? [f.createModifier(ts.SyntaxKind.ReadonlyKeyword)] : undefined;
+  switch (type.kind) {
+    case 'func': {
+      if (!type.signature) {
+        return withDoc(f.createPropertySignature(modifiers, propertyName(name), undefined, f.createTypeReferenceNode('Function')), 'function of a type this generator does not know');
+      }
+      const doc = watSignature(type.signature) + (type.signature.params.includes('v128') || type.signature.results.includes('v128') ? ' - uses v128, which JavaScript cannot call' : '');
+      if (asMethod) {
+        return withDoc(f.createMethodSignature(undefined, propertyName(name), undefined, undefined, parameters(type.signature), resultType(type.signature.results)), doc);
+      }
+      const fn = f.createFunctionTypeNode(undefined, parameters(type.signature), resultType(type.signature.results));
+      return withDoc(f.createPropertySignature(modifiers, propertyName(name), undefined, fn), doc);
+    }
+    case 'global':
+      return withDoc(f.createPropertySignature(modifiers, propertyName(name), undefined, wasmType('Global')), `(global ${type.mutable ? `(mut ${type.type})` : type.type})`);
+    case 'memory':
+      return f.createPropertySignature(modifiers, propertyName(name), undefined, wasmType('Memory'));
+    case 'table':
+      return f.createPropertySignature(modifiers, propertyName(name), undefined, wasmType('Table'));
+    case 'tag':
+      return withDoc(f.createPropertySignature(modifiers, propertyName(name), undefined, f.createKeywordTypeNode(ts.SyntaxKind.UnknownKeyword)), 'exception tag');
+  }
+}
+
+export interface DeclarationOptions {
+  /** Shown in the header comment. */
+  source: string;
+  /** sha256 of the module, shown in the header so a stale declaration file is noticed. */
+  sha256: string;
+}
+
+export function printDeclarations(iface: ModuleInterface, options: DeclarationOptions): string {
+  const exportModifier = [f.createModifier(ts.SyntaxKind.ExportKeyword)];
+  const declareModifiers = [f.createModifier(ts.SyntaxKind.ExportKeyword), f.createModifier(ts.SyntaxKind.DeclareKeyword)];
+
+  const exportsInterface = f.createInterfaceDeclaration(
+    exportModifier,
+    'Exports',
+    undefined,
+    undefined,
+    iface.exports.map((e) => member(e.name, e.type, true, e.type.kind !== 'func')),
+  );
+
+  const byModule = new Map<string, Array<{ name: string; type: ItemType }>>();
+  for (const i of iface.imports) {
+    const list = byModule.get(i.module) ?? [];
+    list.push(i);
+    byModule.set(i.module, list);
+  }
+  const importsInterface = f.createInterfaceDeclaration(
+    exportModifier,
+    'Imports',
+    undefined,
+    undefined,
+    [...byModule.entries()].map(([module, items]) =>
+      f.createPropertySignature(undefined, propertyName(module), undefined, f.createTypeLiteralNode(items.map((i) => member(i.name, i.type, false, false)))),
+    ),
+  );
+
+  const instanceType = f.createTypeLiteralNode([
+    f.createPropertySignature(undefined, 'instance', undefined, wasmType('Instance')),
+    f.createPropertySignature(undefined, 'exports', undefined, f.createTypeReferenceNode('Exports')),
+  ]);
+  const needsImports = iface.imports.length > 0;
+  const instantiate = withDoc(
+    f.createFunctionDeclaration(
+      declareModifiers,
+      undefined,
+      'instantiate',
+      undefined,
+      [
+        f.createParameterDeclaration(undefined, undefined, 'imports', needsImports ? undefined : f.createToken(ts.SyntaxKind.QuestionToken), f.createTypeReferenceNode('Imports')),
+        f.createParameterDeclaration(
+          undefined,
+          undefined,
+          'source',
+          f.createToken(ts.SyntaxKind.QuestionToken),
+          f.createUnionTypeNode([f.createTypeReferenceNode('ArrayBuffer'), f.createTypeReferenceNode('ArrayBufferView'), wasmType('Module')]),
+        ),
+      ],
+      f.createTypeReferenceNode('Promise', [instanceType]),
+      undefined,
+    ),
+    `Instantiates ${options.source} (read next to the loader unless \`source\` is given) with \`imports\`.`,
+  );
+  const moduleUrl = withDoc(
+    f.createVariableStatement(declareModifiers, f.createVariableDeclarationList([f.createVariableDeclaration('moduleUrl', undefined, f.createTypeReferenceNode('URL'))], ts.NodeFlags.Const)),
+    `Where the loader reads ${options.source} from.`,
+  );
+
+  const file = ts.createSourceFile('module.d.ts', '', ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const statements = f.createNodeArray<ts.Statement>([exportsInterface, importsInterface, moduleUrl, instantiate]);
+  const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
+  const body = printer.printList(ts.ListFormat.MultiLine, statements, file);
+  const header = [
+    `// Generated by \`wsbc types\` from ${options.source} (sha256 ${options.sha256}).`,
+    '// Do not edit: regenerate when the module changes.',
+    '',
+  ].join('\n');
+  return `${header}${body}`;
+}
