@@ -9,3 +9,6 @@ export { normalize, mergePortRanges, cleanHostName, LIMITS } from './normalize.j
 export type { NormalizeOptions } from './normalize.js';
 export { canonicalManifestJson, manifestHash, orderManifest } from './canonical.js';
 export { DEFAULT_MANIFEST } from './default-manifest.js';
+export { validateManifest, loadManifest } from './validate.js';
+export { parseJsonSource } from './json-source.js';
+export type { JsonSource, JsonSourceResult } from './json-source.js';
