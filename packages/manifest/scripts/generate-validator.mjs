@@ -5,7 +5,7 @@
 // test/generated-validator.test.ts fails when the committed file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_MANIFEST, canonicalManifestJson, normalize, validateManifest, type Manifest } from '@wsbc/manifest';
 import { generateValidatorSource, schemaPath, validatorPath } from '../scripts/generate-validator.mjs';
