@@ -1,4 +1,33 @@
-// Diagnostic codes of the `policy/` domain. Keep sorted; never reuse a retired code.
+// Diagnostic codes of the `policy/` domain: meaning checks on a parsed `.wsp` policy (names, types,
+// units, ranges, duplicates, extends). Keep sorted; never reuse a retired code.
 import type { CodeTable } from '../registry.js';
 
-export const policyCodes: CodeTable = {};
+export const policyCodes: CodeTable = {
+  'policy/conflicting-guest-path': { severity: 'error', summary: 'Two directories are mapped to the same guest path.' },
+  'policy/custom-value-out-of-range': { severity: 'error', summary: 'A numeric custom value lies outside its own `in min..max` range.' },
+  'policy/duplicate-block': { severity: 'error', summary: 'A block (network, filesystem, limits, ...) appears twice in one policy.' },
+  'policy/duplicate-entry': { severity: 'error', summary: 'A setting, limit, custom value or import is given twice.' },
+  'policy/duplicate-item': { severity: 'warning', summary: 'A list names the same item twice.' },
+  'policy/empty-range': { severity: 'error', summary: 'A range whose start is after its end.' },
+  'policy/extends-cycle': { severity: 'error', summary: 'Policies extend each other in a cycle.' },
+  'policy/extends-not-found': { severity: 'error', summary: 'The file named by `extends` cannot be read.' },
+  'policy/flag-requires-write': { severity: 'error', summary: '`create`, `delete` or `max-file-size` on a directory that is not writable.' },
+  'policy/invalid-custom-range': { severity: 'error', summary: 'An `in min..max` range on a custom value that is not a number.' },
+  'policy/invalid-guest-path': { severity: 'error', summary: 'A guest path that is not absolute or contains `..`.' },
+  'policy/invalid-host': { severity: 'error', summary: 'A host that is not a host name, IP address or `*.suffix` pattern.' },
+  'policy/invalid-name': { severity: 'error', summary: 'An empty or malformed name (environment variable, command, import, custom value).' },
+  'policy/invalid-path': { severity: 'error', summary: 'An empty host path.' },
+  'policy/invalid-timestamp': { severity: 'error', summary: 'A deterministic clock start that is not an RFC 3339 timestamp.' },
+  'policy/missing-unit': { severity: 'error', summary: 'A quantity that needs a unit (bytes, duration, percent, rate) has none.' },
+  'policy/not-an-integer': { severity: 'error', summary: 'A fractional value where a whole number is required.' },
+  'policy/not-page-multiple': { severity: 'error', summary: 'A byte size used for memory pages that is not a multiple of 64 KiB.' },
+  'policy/port-out-of-range': { severity: 'error', summary: 'A port outside 0..65535.' },
+  'policy/requires-unknown-custom': { severity: 'error', summary: 'An import `requires` a custom value that no policy in the chain declares.' },
+  'policy/unknown-block': { severity: 'error', summary: 'A top-level block name that does not exist.' },
+  'policy/unknown-keyword': { severity: 'error', summary: 'A word that is not valid in its position.' },
+  'policy/unknown-limit': { severity: 'error', summary: 'A limit category or limit setting that does not exist.' },
+  'policy/unknown-preset': { severity: 'error', summary: '`extends` names a preset that does not exist.' },
+  'policy/unknown-unit': { severity: 'error', summary: 'A unit that does not exist.' },
+  'policy/value-out-of-range': { severity: 'error', summary: 'A value outside the range its setting allows.' },
+  'policy/wrong-unit': { severity: 'error', summary: 'A unit of the wrong kind for its setting (for example a duration where a size is expected).' },
+};

@@ -1,0 +1,226 @@
+// Stage 1 of the policy compiler: text -> tokens. The lexer never fails: characters it cannot
+// read become diagnostics and are skipped, so later stages still see the rest of the file.
+// Newlines and comments are tokens (not discarded trivia) because statements end at a newline and
+// the formatter must keep every comment.
+import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
+import { parseDiagnostic } from './diagnostics.js';
+
+export type TokenKind =
+  | 'ident' // keyword or bare word: letters, digits, `_` and `-`, starting with a letter or `_`
+  | 'string' // "..." with escapes
+  | 'number' // 42, -3, 1.5, 10_000, with an optional attached unit: 10MiB, 1MiB/s, 50%, 10M
+  | 'lbrace'
+  | 'rbrace'
+  | 'lbracket'
+  | 'rbracket'
+  | 'comma'
+  | 'equals'
+  | 'dotdot'
+  | 'newline'
+  | 'comment'
+  | 'eof';
+
+export interface Token {
+  kind: TokenKind;
+  /** The source text of the token. */
+  text: string;
+  span: TextSpan;
+  /** For `string`: the decoded value. For `comment`: the text after `#`. */
+  value?: string;
+  /** For `number`: the numeric part as written (without unit) and the attached unit, if any. */
+  numberText?: string;
+  unit?: string;
+  /** Set when the lexer already reported this token as malformed; later stages treat it as a hole. */
+  invalid?: boolean;
+}
+
+/** Maps offsets to 1-based line/column positions. */
+export class LineMap {
+  private readonly starts: number[] = [0];
+  constructor(
+    readonly text: string,
+    readonly file: string,
+  ) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+  }
+
+  span(start: number, end: number): TextSpan {
+    const a = this.position(start);
+    const b = this.position(end);
+    return { file: this.file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, startOffset: start, endOffset: end };
+  }
+}
+
+const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
+const isIdentPart = (c: string): boolean => /[A-Za-z0-9_-]/.test(c);
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
+export interface LexResult {
+  tokens: Token[];
+  diagnostics: Diagnostic[];
+  lines: LineMap;
+}
+
+export function lex(text: string, file: string): LexResult {
+  const lines = new LineMap(text, file);
+  const tokens: Token[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const n = text.length;
+  let i = 0;
+
+  const push = (kind: TokenKind, start: number, end: number, extra?: Partial<Token>): void => {
+    tokens.push({ kind, text: text.slice(start, end), span: lines.span(start, end), ...extra });
+  };
+
+  while (i < n) {
+    const c = text[i]!;
+    const start = i;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\uFEFF') {
+      i++;
+    } else if (c === '\n') {
+      i++;
+      push('newline', start, i);
+    } else if (c === '#') {
+      while (i < n && text[i] !== '\n') i++;
+      const end = text[i - 1] === '\r' ? i - 1 : i;
+      push('comment', start, end, { value: text.slice(start + 1, end) });
+    } else if (c === '"') {
+      i = lexString(text, i, lines, tokens, diagnostics);
+    } else if (isDigit(c) || (c === '-' && isDigit(text[i + 1]))) {
+      i = lexNumber(text, i, lines, tokens, diagnostics);
+    } else if (isIdentStart(c)) {
+      while (i < n && isIdentPart(text[i]!)) i++;
+      push('ident', start, i);
+    } else if (c === '.' && text[i + 1] === '.') {
+      i += 2;
+      push('dotdot', start, i);
+    } else if (c === '{' || c === '}' || c === '[' || c === ']' || c === ',' || c === '=') {
+      i++;
+      const kind: TokenKind = c === '{' ? 'lbrace' : c === '}' ? 'rbrace' : c === '[' ? 'lbracket' : c === ']' ? 'rbracket' : c === ',' ? 'comma' : 'equals';
+      push(kind, start, i);
+    } else {
+      // Group a run of unreadable characters into one diagnostic instead of one per character.
+      while (i < n && !/[\s#"{}[\],=A-Za-z0-9_]/.test(text[i]!) && !(text[i] === '.' && text[i + 1] === '.')) {
+        i += text.codePointAt(i)! > 0xffff ? 2 : 1;
+      }
+      if (i === start) i++;
+      const shown = text.slice(start, i);
+      diagnostics.push(
+        parseDiagnostic('parse/unexpected-character', `unexpected character${shown.length > 1 ? 's' : ''} \`${shown}\``, lines.span(start, i), {
+          help: c === "'" ? 'strings use double quotes: "..."' : c === ';' ? 'statements end at the end of the line; remove the `;`' : undefined,
+        }),
+      );
+    }
+  }
+  push('eof', n, n);
+  return { tokens, diagnostics, lines };
+}
+
+function lexString(text: string, start: number, lines: LineMap, tokens: Token[], diagnostics: Diagnostic[]): number {
+  let i = start + 1;
+  let value = '';
+  const n = text.length;
+  while (true) {
+    if (i >= n || text[i] === '\n') {
+      // INVARIANT: an unterminated string ends at the end of its line, so the next lines still lex.
+      const end = i > start && text[i - 1] === '\r' ? i - 1 : i;
+      diagnostics.push(
+        parseDiagnostic('parse/unterminated-string', 'unterminated string', lines.span(start, end), {
+          help: 'add a closing `"` on the same line; strings cannot span lines',
+        }),
+      );
+      tokens.push({ kind: 'string', text: text.slice(start, end), span: lines.span(start, end), value });
+      return i;
+    }
+    const c = text[i]!;
+    if (c === '"') {
+      i++;
+      tokens.push({ kind: 'string', text: text.slice(start, i), span: lines.span(start, i), value });
+      return i;
+    }
+    if (c === '\\') {
+      const e = text[i + 1];
+      const simple: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r' };
+      if (e !== undefined && simple[e] !== undefined) {
+        value += simple[e];
+        i += 2;
+        continue;
+      }
+      if (e === 'u' && text[i + 2] === '{') {
+        const close = text.indexOf('}', i + 3);
+        const hex = close === -1 ? '' : text.slice(i + 3, close);
+        const cp = /^[0-9A-Fa-f]{1,6}$/.test(hex) ? parseInt(hex, 16) : NaN;
+        if (!Number.isNaN(cp) && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) {
+          value += String.fromCodePoint(cp);
+          i = close + 1;
+          continue;
+        }
+      }
+      const len = e === undefined || e === '\n' ? 1 : 2;
+      diagnostics.push(
+        parseDiagnostic('parse/invalid-escape', `invalid escape \`${text.slice(i, i + len)}\` in string`, lines.span(i, i + len), {
+          help: 'valid escapes: \\" \\\\ \\n \\t \\r \\u{hex}',
+        }),
+      );
+      i += len;
+      continue;
+    }
+    value += c;
+    i++;
+  }
+}
+
+function lexNumber(text: string, start: number, lines: LineMap, tokens: Token[], diagnostics: Diagnostic[]): number {
+  let i = start;
+  const n = text.length;
+  if (text[i] === '-') i++;
+  while (i < n && (isDigit(text[i]) || (text[i] === '_' && isDigit(text[i + 1])))) i++;
+  // A `.` is a decimal point only when a digit follows: `1..100` is a range, not `1.` then `.100`.
+  if (text[i] === '.' && isDigit(text[i + 1])) {
+    i++;
+    while (i < n && (isDigit(text[i]) || (text[i] === '_' && isDigit(text[i + 1])))) i++;
+  }
+  const numberEnd = i;
+  // An attached unit: letters and `%`, optionally `/` and letters (`MiB/s`).
+  while (i < n && /[A-Za-z%]/.test(text[i]!)) i++;
+  if (i > numberEnd && text[i] === '/' && /[A-Za-z]/.test(text[i + 1] ?? '')) {
+    i++;
+    while (i < n && /[A-Za-z]/.test(text[i]!)) i++;
+  }
+  // Trailing identifier characters glued to a number (`10MiBx2`, `5s_`) make the whole run one bad token.
+  let bad = false;
+  while (i < n && /[A-Za-z0-9_%/.-]/.test(text[i]!) && !(text[i] === '.' && text[i + 1] === '.')) {
+    if (text[i] === '-' && i > numberEnd && !/[A-Za-z0-9_]/.test(text[i + 1] ?? '')) break;
+    bad = true;
+    i++;
+  }
+  const numberText = text.slice(start, numberEnd);
+  const unit = text.slice(numberEnd, i);
+  if (bad) {
+    diagnostics.push(
+      parseDiagnostic('parse/invalid-number', `invalid number \`${text.slice(start, i)}\``, lines.span(start, i), {
+        help: 'write a number with an optional unit, e.g. `10MiB`, `250ms`, `1MiB/s`, `50%`',
+      }),
+    );
+  }
+  tokens.push({
+    kind: 'number',
+    text: text.slice(start, i),
+    span: lines.span(start, i),
+    numberText,
+    ...(unit.length > 0 && !bad ? { unit } : {}),
+    ...(bad ? { invalid: true } : {}),
+  });
+  return i;
+}
