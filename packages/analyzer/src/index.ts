@@ -2,6 +2,7 @@
 // manifest (checkModule), describes it (inspectModule), and infers the least-privilege policy it
 // needs (inferPolicy). Libraries return data; the CLI renders.
 export { checkModule, checkFacts, hostImportVerdict, RESERVED_EXPORT_PREFIX, type CheckOptions, type CheckResult, type CheckSummary } from './check.js';
+export { inspectModule, formatFuncType, type InspectResult, type ModuleInspection, type InspectedImport, type InspectedExport } from './inspect.js';
 export { inferPolicy, inferFromFacts, type InferOptions, type InferResult } from './infer.js';
 export { classifyImport, RESERVED_IMPORT_MODULES, type ImportClass } from './classify.js';
 export { ALL_CAPABILITIES, describeCapability, isGranted, type Capability } from './capabilities.js';

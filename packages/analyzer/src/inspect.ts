@@ -1,0 +1,154 @@
+// inspectModule: the summary a person asks for before trusting a module: what it imports (and
+// what each import would need from a policy), what it exports (with function types), its
+// memories, tables, globals, start function, custom sections, section sizes, and the WebAssembly
+// features it uses. Features come from the opcode table of @wsbc/wasm during one walk of every
+// function body (no per-instruction allocation), plus what declarations reveal (shared or 64-bit
+// memories, several memories, multi-value types, exception tags, GC types).
+import type { Diagnostic } from '@wsbc/diagnostics';
+import { FEATURES, ImmLayout, SectionId, WasmError, bodyOperators, type Feature, type ModuleReader } from '@wsbc/wasm';
+import type { Capability } from './capabilities.js';
+import { classifyImport } from './classify.js';
+import type { ExportFact, FuncTypeFact, GlobalFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact } from './module-facts.js';
+import { readModuleFacts } from './read-module.js';
+
+export interface InspectedImport {
+  module: string;
+  name: string;
+  kind: ImportFact['desc']['kind'];
+  /** Function (or tag) type, `(func (param i32) (result i32))` style; null for other kinds. */
+  type: string | null;
+  /** How the analyzer classifies it: WASI, an extension, a host import, ... */
+  class: 'wasi' | 'wasix' | 'unknown-wasi' | 'component-model' | 'reserved' | 'host';
+  /** Capabilities a policy must grant for it (empty for host imports: they need an `imports` grant). */
+  needs: Capability[];
+  offset: number;
+}
+
+export interface InspectedExport {
+  name: string;
+  kind: ExportFact['kind'];
+  index: number;
+  type: string | null;
+  offset: number;
+}
+
+export interface ModuleInspection {
+  file: string;
+  byteLength: number;
+  imports: InspectedImport[];
+  exports: InspectedExport[];
+  memories: MemoryFact[];
+  tables: TableFact[];
+  globals: GlobalFact[];
+  functions: { imported: number; defined: number };
+  start: number | null;
+  customSections: Array<{ name: string; offset: number; size: number }>;
+  /** Every section in file order with its total size (header included). */
+  sections: SectionFact[];
+  /** Features used, in the order of @wsbc/wasm's FEATURES (`mvp` first). */
+  features: Feature[];
+  /** Instructions in all function bodies. */
+  instructionCount: number;
+}
+
+export type InspectResult = { ok: true; inspection: ModuleInspection } | { ok: false; diagnostics: Diagnostic[] };
+
+export function inspectModule(bytes: Uint8Array, options: { file?: string } = {}): InspectResult {
+  const file = options.file ?? 'module.wasm';
+  const read = readModuleFacts(bytes);
+  if (!read.ok) {
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          code: read.componentBinary ? 'check/component-binary' : 'check/malformed-module',
+          severity: 'error',
+          message: read.componentBinary ? 'this file is a WebAssembly component, not a core module' : `malformed module at byte ${read.offset}: ${read.message}`,
+          span: { file, byteOffset: read.offset },
+          data: { offset: read.offset, reason: read.message },
+        },
+      ],
+    };
+  }
+  const walked = walkFeatures(read.reader, read.facts);
+  if (!walked.ok) {
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          code: 'check/malformed-module',
+          severity: 'error',
+          message: `malformed module at byte ${walked.offset}: ${walked.message}`,
+          span: { file, byteOffset: walked.offset },
+          data: { offset: walked.offset, reason: walked.message },
+        },
+      ],
+    };
+  }
+  const facts = read.facts;
+  return {
+    ok: true,
+    inspection: {
+      file,
+      byteLength: facts.byteLength,
+      imports: facts.imports.map(inspectImport),
+      exports: facts.exports.map((e) => ({ name: e.name, kind: e.kind, index: e.index, type: e.type ? formatFuncType(e.type) : null, offset: e.offset })),
+      memories: facts.memories,
+      tables: facts.tables,
+      globals: facts.globals,
+      functions: { imported: facts.importedFunctionCount, defined: facts.definedFunctionCount },
+      start: facts.start?.functionIndex ?? null,
+      customSections: facts.sections.filter((s) => s.custom).map((s) => ({ name: s.name, offset: s.offset, size: s.size })),
+      sections: facts.sections,
+      features: walked.features,
+      instructionCount: walked.instructions,
+    },
+  };
+}
+
+function inspectImport(imp: ImportFact): InspectedImport {
+  const cls = classifyImport(imp.module, imp.name);
+  const type = imp.desc.kind === 'func' || imp.desc.kind === 'tag' ? (imp.desc.type ? formatFuncType(imp.desc.type) : null) : null;
+  const needs = cls.kind === 'wasi' || cls.kind === 'wasix' ? [...cls.needs] : [];
+  return { module: imp.module, name: imp.name, kind: imp.desc.kind, type, class: cls.kind, needs, offset: imp.offset };
+}
+
+export function formatFuncType(type: FuncTypeFact): string {
+  const params = type.params.length ? ` (param ${type.params.join(' ')})` : '';
+  const results = type.results.length ? ` (result ${type.results.join(' ')})` : '';
+  return `(func${params}${results})`;
+}
+
+type WalkResult = { ok: true; features: Feature[]; instructions: number } | { ok: false; message: string; offset: number };
+
+/** One pass over every body; a Set of features seen, no other allocation per instruction. */
+function walkFeatures(reader: ModuleReader, facts: ModuleFacts): WalkResult {
+  const seen = new Set<Feature>(['mvp']);
+  if (facts.memories.some((m) => m.shared)) seen.add('threads');
+  if (facts.memories.some((m) => m.memory64) || facts.tables.some((t) => t.table64)) seen.add('memory64');
+  if (facts.memories.length > 1) seen.add('multi-memory');
+  if (facts.tables.length > 1 || facts.tables.some((t) => t.elementType !== 'funcref')) seen.add('reference-types');
+  if (reader.section(SectionId.tag) || facts.imports.some((i) => i.desc.kind === 'tag')) seen.add('exceptions');
+  let instructions = 0;
+  try {
+    for (const subtype of reader.types()) {
+      const c = subtype.composite;
+      if (c.kind !== 'func') seen.add('gc');
+      else if (c.results.length > 1) seen.add('multi-value');
+    }
+    const bytes = reader.bytes;
+    for (const body of reader.functionBodies()) {
+      const ops = bodyOperators(bytes, body);
+      while (ops.next()) {
+        instructions++;
+        seen.add(ops.op.feature);
+        if ((ops.op.layout === ImmLayout.MemArg || ops.op.layout === ImmLayout.MemArgLane) && ops.b !== 0) seen.add('multi-memory');
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof WasmError)) throw error;
+    const where = error.functionIndex === undefined ? '' : ` (in function ${error.functionIndex})`;
+    return { ok: false, message: `${error.message}${where}`, offset: error.offset };
+  }
+  return { ok: true, features: FEATURES.filter((f) => seen.has(f)), instructions };
+}
