@@ -1,0 +1,70 @@
+// Loading the policy a build or run is under, from any of the forms the API accepts: a path to a
+// `.wsp` policy (compiled), a path to a manifest `.json` (validated), `.wsp` source text, or an
+// already-normalized Manifest object (validated, so a hand-built object cannot smuggle in values
+// the schema forbids). Failures are diagnostics, with source texts for code frames.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Diagnostic } from '@wsbc/diagnostics';
+import { canonicalManifestJson, loadManifest, type Manifest } from '@wsbc/manifest';
+import { compilePolicyFile, compilePolicySource } from '@wsbc/policy-dsl';
+
+export type PolicySpec =
+  | { policy: string; manifest?: never; policySource?: never }
+  | { manifest: Manifest; policy?: never; policySource?: never }
+  | { policySource: string; policy?: never; manifest?: never };
+
+export interface LoadedPolicy {
+  manifest?: Manifest;
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+}
+
+export interface PolicyLocation {
+  /** Directory relative policy paths (and a policy source's relative host paths) resolve against. */
+  cwd?: string;
+}
+
+export function loadPolicySpec(spec: Partial<{ policy: string; manifest: Manifest; policySource: string }>, where: PolicyLocation = {}): LoadedPolicy {
+  const cwd = where.cwd ?? process.cwd();
+  const given = [spec.policy, spec.manifest, spec.policySource].filter((x) => x !== undefined).length;
+  if (given !== 1) {
+    return {
+      diagnostics: [{ code: 'input/unreadable', severity: 'error', message: 'give exactly one of `policy` (a .wsp or manifest .json path), `policySource` or `manifest`' }],
+      sources: new Map(),
+    };
+  }
+  if (spec.manifest !== undefined) {
+    // Round-trip through the schema validator: the object may come from anywhere.
+    const text = canonicalManifestJsonSafe(spec.manifest);
+    if (text === undefined) {
+      return { diagnostics: [{ code: 'input/unreadable', severity: 'error', message: 'the manifest object is not a manifest (it cannot be serialized)' }], sources: new Map() };
+    }
+    const loaded = loadManifest(text, '<manifest>');
+    return { manifest: loaded.ok ? loaded.value : undefined, diagnostics: loaded.diagnostics, sources: new Map([['<manifest>', text]]) };
+  }
+  if (spec.policySource !== undefined) {
+    const result = compilePolicySource(spec.policySource, { file: '<policy>', baseDir: cwd });
+    return { manifest: result.ok ? result.manifest : undefined, diagnostics: result.diagnostics, sources: result.sources };
+  }
+  const path = resolve(cwd, spec.policy!);
+  if (path.endsWith('.json')) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return { diagnostics: [{ code: 'input/unreadable', severity: 'error', message: `cannot read ${spec.policy}` }], sources: new Map() };
+    }
+    const loaded = loadManifest(text, spec.policy!);
+    return { manifest: loaded.ok ? loaded.value : undefined, diagnostics: loaded.diagnostics, sources: new Map([[spec.policy!, text]]) };
+  }
+  const result = compilePolicyFile(path);
+  return { manifest: result.ok ? result.manifest : undefined, diagnostics: result.diagnostics, sources: result.sources };
+}
+
+function canonicalManifestJsonSafe(manifest: Manifest): string | undefined {
+  try {
+    return canonicalManifestJson(manifest);
+  } catch {
+    return undefined;
+  }
+}
