@@ -4,22 +4,26 @@
 //
 // What an instrumented module adds (always appended, so no original index or name refers to it):
 //
-//   import  "wsbc" "out_of_fuel"  (func)               only when fuel metering is on
-//   global  $fuel   (mut i64)   export "__wsbc_fuel"    only when fuel metering is on
+//   import  "wsbc" "out_of_fuel"  (func (param i64) (result i64))   only when fuel metering is on
+//   global  $fuel   (mut i64)   export "__wsbc_fuel"    only when fuel metering is on; starts at 0
 //   global  $status (mut i32)   export "__wsbc_status"  always
 //   global  $depth  (mut i32)   export "__wsbc_depth"   only when the stack-depth guard is on
 //   custom section "wsbc.instrumented" (JSON, see InstrumentationRecord)
 //
 // Fuel protocol (slices). `__wsbc_fuel` holds the fuel left in the current slice. Before a metered
 // block runs, injected code subtracts the block's cost; if the result is negative it calls
-// `wsbc.out_of_fuel` (the counter then holds minus the deficit). The host either
-//   - refills: adds at least the deficit (typically `grant - deficit`, where grant is the next
-//     slice), so the counter is >= 0 when the hook returns, and execution continues; or
-//   - stops: throws from the hook (its own error propagates to whoever called the guest), or
-//     returns without making the counter non-negative, in which case the module sets
-//     `__wsbc_status` to STATUS_FUEL_EXHAUSTED and executes `unreachable`.
-// The host knows the fuel used: sum of everything it put in the counter minus what is left.
-// Between slices the host may check wall-clock time, CPU usage or a cancellation flag.
+// `wsbc.out_of_fuel(counter)` with the (negative) counter, i.e. minus the deficit, and stores the
+// hook's result back into the counter. The hook
+//   - refills by returning counter + grant, with grant >= deficit (typically the next slice), so
+//     the result is >= 0 and execution continues; or
+//   - stops by throwing (its own error propagates to whoever called into the guest), or by
+//     returning a negative value, in which case the module sets `__wsbc_status` to
+//     STATUS_FUEL_EXHAUSTED and executes `unreachable`.
+// The counter starts at 0, so the first charge asks the host for the first slice; the hook needs
+// no handle on the instance (it works during the start function). The host knows the fuel used:
+// the sum of its grants minus what `__wsbc_fuel` holds at the end. Between slices the host may
+// check wall-clock time, CPU usage or a cancellation flag. The host may also write the exported
+// counter directly (for example to 0, so the next charge calls the hook).
 //
 // Traps raised by a guard set `__wsbc_status` to a nonzero STATUS_* code just before executing
 // `unreachable`, so a host that catches a WebAssembly.RuntimeError reads the status global to
@@ -34,12 +38,12 @@ export const ABI_VERSION = 1;
 
 /** Import module of every host hook the instrumenter adds. Input modules may not import from it. */
 export const HOOK_MODULE = 'wsbc';
-/** Hook called (type [] -> []) when a charge makes the fuel counter negative. */
+/** Hook `(param i64) (result i64)` called when a charge makes the fuel counter negative. */
 export const OUT_OF_FUEL_HOOK = 'out_of_fuel';
 
 /** Prefix of every export the instrumenter adds. Input modules may not export names with it. */
 export const RESERVED_EXPORT_PREFIX = '__wsbc_';
-/** Mutable i64 global: fuel left in the current slice (negative = deficit while in the hook). */
+/** Mutable i64 global: fuel left in the current slice. */
 export const FUEL_EXPORT = '__wsbc_fuel';
 /** Mutable i32 global: 0 while running normally, a STATUS_* code once a guard has trapped. */
 export const STATUS_EXPORT = '__wsbc_status';

@@ -1,2 +1,5 @@
-// Public API of @wsbc/instrumenter: the reserved host interface (abi) and the instrument pass.
+// Public API of @wsbc/instrumenter: the reserved host interface (abi), the cost table and the
+// instrument pass.
 export * from './abi.js';
+export { DEFAULT_COST_TABLE, MAX_PRICE, parseCostTable, type CostTable } from './cost-table.js';
+export { instrument, MAX_STACK_DEPTH, type InstrumentOptions, type InstrumentOutput, type InstrumentStats, type MemoryGuard } from './instrument.js';

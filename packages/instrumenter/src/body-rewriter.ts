@@ -1,0 +1,405 @@
+// Rewrites one function body: plans its metered blocks (pass 1), then copies it with the charges,
+// guards and renumbered function indices injected (pass 2). Both passes walk the original bytes
+// with the shared OperatorReader; nothing is allocated per instruction.
+//
+// Metered blocks. A metered block is a run of instructions that, once its first instruction runs,
+// all run unless one of them traps or throws. Its cost is charged once, before its first
+// instruction. A new block starts
+//   - at function entry;
+//   - after `loop` (the header is a branch target: every iteration pays);
+//   - after `if`, `else`, `catch`, `catch_all` (each arm pays for itself);
+//   - after `end` of an `if` or legacy `try` (paths merge), or of a `block`/`try_table` that some
+//     branch targets (paths merge); an untargeted block's end continues the block it is in;
+//   - after a conditional branch (`br_if`, `br_on_*`): the rest runs only if it is not taken;
+//   - after an unconditional exit (`br`, `br_table`, `return`, `return_call*`, `throw*`,
+//     `unreachable`): what follows is dead until the next `else`/`catch`/`end` and is not charged.
+// Calls do not end a block: the callee charges itself at its entry.
+// Operand-sized work (sizedOperand in the opcode table) is charged at run time by a helper called
+// just before the instruction, which receives the length operand (top of stack) and returns it.
+// memory.grow is replaced by a per-memory helper that applies the growth limits and charges pages.
+import { BinaryReader, ImmLayout, OperatorReader, type OpInfo } from '@wsbc/wasm';
+import type { ByteSink } from './byte-sink.js';
+
+/** Numeric control-flow classes, precomputed per opcode id for the hot loop. */
+export const enum Flow {
+  Plain,
+  Block,
+  Loop,
+  If,
+  Else,
+  Try,
+  TryTable,
+  Catch,
+  Delegate,
+  End,
+  Br,
+  BrIf,
+  BrTable,
+  Exit,
+  Call,
+}
+
+const FLOW_BY_NAME: Record<OpInfo['flow'], Flow> = {
+  plain: Flow.Plain,
+  block: Flow.Block,
+  loop: Flow.Loop,
+  if: Flow.If,
+  else: Flow.Else,
+  try: Flow.Try,
+  try_table: Flow.TryTable,
+  catch: Flow.Catch,
+  catch_all: Flow.Catch,
+  delegate: Flow.Delegate,
+  end: Flow.End,
+  br: Flow.Br,
+  br_if: Flow.BrIf,
+  br_table: Flow.BrTable,
+  return: Flow.Exit,
+  call: Flow.Call,
+  return_call: Flow.Exit,
+  throw: Flow.Exit,
+  unreachable: Flow.Exit,
+};
+
+export function flowOf(op: OpInfo): Flow {
+  return FLOW_BY_NAME[op.flow];
+}
+
+/** How each sized instruction's length operand is typed and charged. */
+export const enum Sized {
+  None,
+  /** Length operand on top of the stack, i32. */
+  LenI32,
+  /** Length operand on top of the stack, i64 (memory64/table64 forms). */
+  LenI64,
+  /** memory.grow: replaced by the grow helper of its memory. */
+  Grow,
+  /** array.new_fixed: the count is an immediate, charged statically. */
+  Static,
+}
+
+export interface RewriteContext {
+  bytes: Uint8Array;
+  /** Dense prices by OpInfo.id. */
+  prices: Uint32Array;
+  checkCost: number;
+  perUnit: number;
+  fuel: boolean;
+  stackGuard: boolean;
+  /** Number of imported functions in the original module (indices below are unchanged). */
+  importedFuncs: number;
+  /** Added to every original defined-function index (1 when the fuel hook import is added). */
+  funcShift: number;
+  fuelGlobal: number;
+  slowFunc: number;
+  chargeI32Func: number;
+  chargeI64Func: number;
+  depthEnterFunc: number;
+  depthLeaveFunc: number;
+  depthGlobal: number;
+  /** Grow helper per memory index. */
+  growFuncs: number[];
+  /** Whether each memory / table uses 64-bit indices. */
+  memory64: boolean[];
+  table64: boolean[];
+  /** Whether memory.grow goes through a helper at all (fuel or growth limits). */
+  guardGrow: boolean;
+}
+
+// Reused across bodies: planned charges (input offset, cost) and state restores (input offset).
+let chargeAt = new Int32Array(1024);
+let chargeCost = new Float64Array(1024);
+let restoreAt: number[] = [];
+
+const KIND_FUNC = 0;
+const KIND_BLOCK = 1;
+const KIND_LOOP = 2;
+const KIND_IF = 3;
+const KIND_TRY = 4;
+
+export function sizedKind(op: OpInfo, r: OperatorReader, ctx: RewriteContext): Sized {
+  if (!op.sizedOperand) return Sized.None;
+  switch (op.name) {
+    case 'memory.grow':
+      return Sized.Grow;
+    case 'memory.fill':
+      return ctx.memory64[r.a] ? Sized.LenI64 : Sized.LenI32;
+    case 'memory.copy':
+      return ctx.memory64[r.a] && ctx.memory64[r.b] ? Sized.LenI64 : Sized.LenI32;
+    case 'table.fill':
+    case 'table.grow':
+      return ctx.table64[r.a] ? Sized.LenI64 : Sized.LenI32;
+    case 'table.copy':
+      return ctx.table64[r.a] && ctx.table64[r.b] ? Sized.LenI64 : Sized.LenI32;
+    case 'array.new_fixed':
+      return Sized.Static;
+    default:
+      // memory.init, table.init and the GC array operations take an i32 count on top of the stack.
+      return Sized.LenI32;
+  }
+}
+
+interface Plan {
+  charges: number;
+  restores: number[];
+  hasHandlers: boolean;
+}
+
+/** Pass 1: finds the metered blocks of one body and their costs. */
+function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
+  const r = new OperatorReader(ctx.bytes, codeStart, end);
+  const prices = ctx.prices;
+  const kinds: number[] = [KIND_FUNC];
+  const targeted: boolean[] = [false];
+  const catchTarget: boolean[] = [false];
+  const liveAtEntry: boolean[] = [true];
+  const bodyStart: number[] = [codeStart];
+  let charges = 0;
+  restoreAt = [];
+  let hasHandlers = false;
+
+  let segStart = codeStart;
+  let segCost = 0;
+  let live = true;
+  const startSegment = (at: number, nowLive: boolean): void => {
+    if (live && segCost > 0) {
+      if (charges === chargeAt.length) {
+        const a = new Int32Array(charges * 2);
+        a.set(chargeAt);
+        chargeAt = a;
+        const c = new Float64Array(charges * 2);
+        c.set(chargeCost);
+        chargeCost = c;
+      }
+      chargeAt[charges] = segStart;
+      chargeCost[charges] = segCost + ctx.checkCost;
+      charges++;
+    }
+    segStart = at;
+    segCost = 0;
+    live = nowLive;
+  };
+  const mark = (depth: number, isCatch: boolean): void => {
+    const i = kinds.length - 1 - depth;
+    if (i <= 0) return; // the function frame: a branch there is a return
+    if (kinds[i] === KIND_LOOP) {
+      if (isCatch) restoreAt.push(bodyStart[i]!);
+      return;
+    }
+    targeted[i] = true;
+    if (isCatch) catchTarget[i] = true;
+  };
+  const push = (kind: number): void => {
+    kinds.push(kind);
+    targeted.push(false);
+    catchTarget.push(false);
+    liveAtEntry.push(live);
+    bodyStart.push(r.pos);
+  };
+
+  while (r.next()) {
+    const op = r.op;
+    segCost += prices[op.id]!;
+    if (op.sizedOperand) {
+      const sized = sizedKind(op, r, ctx);
+      if (sized === Sized.Static) segCost += ctx.perUnit * r.b;
+      else if (ctx.fuel) segCost += ctx.checkCost;
+    }
+    switch (flowOf(op)) {
+      case Flow.Plain:
+        break;
+      case Flow.Call:
+        if (ctx.stackGuard) segCost += ctx.checkCost;
+        break;
+      case Flow.Block:
+        push(KIND_BLOCK);
+        break;
+      case Flow.TryTable:
+        for (const c of r.catches()) mark(c.label, true);
+        hasHandlers = true;
+        push(KIND_BLOCK);
+        break;
+      case Flow.Loop:
+        push(KIND_LOOP);
+        startSegment(r.pos, live);
+        break;
+      case Flow.If:
+        push(KIND_IF);
+        startSegment(r.pos, live);
+        break;
+      case Flow.Try:
+        hasHandlers = true;
+        push(KIND_TRY);
+        break;
+      case Flow.Else:
+        startSegment(r.pos, liveAtEntry[liveAtEntry.length - 1]!);
+        break;
+      case Flow.Catch:
+        startSegment(r.pos, liveAtEntry[liveAtEntry.length - 1]!);
+        restoreAt.push(r.pos);
+        break;
+      case Flow.Delegate:
+      case Flow.End: {
+        const kind = kinds.pop()!;
+        const wasTargeted = targeted.pop()!;
+        const wasCatchTarget = catchTarget.pop()!;
+        const entryLive = liveAtEntry.pop()!;
+        bodyStart.pop();
+        if (kind === KIND_FUNC) {
+          startSegment(r.pos, false);
+          break;
+        }
+        if (wasCatchTarget) restoreAt.push(r.pos);
+        if (kind === KIND_IF || kind === KIND_TRY || wasTargeted) startSegment(r.pos, entryLive);
+        break;
+      }
+      case Flow.Br:
+        mark(r.a, false);
+        startSegment(r.pos, false);
+        break;
+      case Flow.BrIf:
+        mark(op.layout === ImmLayout.BrOnCast ? r.b : r.a, false);
+        startSegment(r.pos, live);
+        break;
+      case Flow.BrTable:
+        r.forEachBrTableTarget((l) => mark(l, false));
+        mark(r.b, false);
+        startSegment(r.pos, false);
+        break;
+      case Flow.Exit:
+        startSegment(r.pos, false);
+        break;
+    }
+  }
+  restoreAt.sort((a, b) => a - b);
+  return { charges, restores: restoreAt, hasHandlers };
+}
+
+/** Emits the charge of `cost` fuel and the out-of-fuel check. */
+export function emitCharge(out: ByteSink, ctx: RewriteContext, cost: number): void {
+  out.u8(0x23); // global.get $fuel
+  out.u32(ctx.fuelGlobal);
+  out.u8(0x42); // i64.const cost
+  out.s64(cost);
+  out.u8(0x7d); // i64.sub
+  out.u8(0x24); // global.set $fuel
+  out.u32(ctx.fuelGlobal);
+  out.u8(0x23); // global.get $fuel
+  out.u32(ctx.fuelGlobal);
+  out.u8(0x42); // i64.const 0
+  out.u8(0x00);
+  out.u8(0x53); // i64.lt_s
+  out.u8(0x04); // if
+  out.u8(0x40);
+  out.u8(0x10); // call $fuel_slow
+  out.u32(ctx.slowFunc);
+  out.u8(0x0b); // end
+}
+
+function emitCall(out: ByteSink, func: number): void {
+  out.u8(0x10);
+  out.u32(func);
+}
+
+export interface BodyStats {
+  charges: number;
+}
+
+/**
+ * Pass 2: writes the rewritten body (locals vector and instructions, without the size prefix).
+ * `localsStart` is where the locals vector begins, `codeStart` where instructions begin.
+ */
+export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: number, localCount: number, localGroups: number, codeStart: number, end: number): BodyStats {
+  const bytes = ctx.bytes;
+  const p = ctx.fuel || ctx.stackGuard ? plan(ctx, codeStart, end) : { charges: 0, restores: [] as number[], hasHandlers: false };
+  const saveDepth = ctx.stackGuard && p.hasHandlers;
+  let savedLocal = -1;
+  if (saveDepth) {
+    // One extra i32 local keeps the depth at entry, restored when a handler catches an exception
+    // thrown from deeper frames (whose depth decrements never ran).
+    savedLocal = localCount;
+    out.u32(localGroups + 1);
+    const r = new BinaryReader(bytes, localsStart, codeStart);
+    r.u32();
+    out.copy(bytes, r.pos, codeStart);
+    out.u8(1);
+    out.u8(0x7f);
+  } else {
+    out.copy(bytes, localsStart, codeStart);
+  }
+  if (saveDepth) {
+    out.u8(0x23); // global.get $depth
+    out.u32(ctx.depthGlobal);
+    out.u8(0x21); // local.set $saved
+    out.u32(savedLocal);
+  }
+
+  const r = new OperatorReader(bytes, codeStart, end);
+  let nextCharge = 0;
+  let nextRestore = 0;
+  const restores = p.restores;
+  let copyFrom = codeStart;
+  while (r.next()) {
+    const at = r.offset;
+    const op = r.op;
+    const isRestore = saveDepth && nextRestore < restores.length && restores[nextRestore] === at;
+    const isCharge = ctx.fuel && nextCharge < p.charges && chargeAt[nextCharge] === at;
+    const flow = flowOf(op);
+    const special =
+      isRestore ||
+      isCharge ||
+      op.sizedOperand ||
+      (flow === Flow.Call && ctx.stackGuard) ||
+      (ctx.funcShift !== 0 && op.imms.length === 1 && op.imms[0] === 'func');
+    if (!special) continue;
+    out.copy(bytes, copyFrom, at);
+    copyFrom = at;
+    while (saveDepth && nextRestore < restores.length && restores[nextRestore] === at) {
+      out.u8(0x20); // local.get $saved
+      out.u32(savedLocal);
+      out.u8(0x24); // global.set $depth
+      out.u32(ctx.depthGlobal);
+      nextRestore++;
+    }
+    if (isCharge) {
+      emitCharge(out, ctx, chargeCost[nextCharge]!);
+      nextCharge++;
+    }
+    if (op.sizedOperand) {
+      const sized = sizedKind(op, r, ctx);
+      if (sized === Sized.Grow) {
+        if (ctx.guardGrow) {
+          emitCall(out, ctx.growFuncs[r.a]!);
+          copyFrom = r.pos;
+        }
+        continue;
+      }
+      if (ctx.fuel && sized === Sized.LenI32) emitCall(out, ctx.chargeI32Func);
+      else if (ctx.fuel && sized === Sized.LenI64) emitCall(out, ctx.chargeI64Func);
+    }
+    if (flow === Flow.Call && ctx.stackGuard) {
+      emitCall(out, ctx.depthEnterFunc);
+      writeRemapped(out, ctx, op, r);
+      emitCall(out, ctx.depthLeaveFunc);
+      copyFrom = r.pos;
+      continue;
+    }
+    if (ctx.funcShift !== 0 && op.imms.length === 1 && op.imms[0] === 'func') {
+      writeRemapped(out, ctx, op, r);
+      copyFrom = r.pos;
+    }
+  }
+  out.copy(bytes, copyFrom, end);
+  return { charges: p.charges };
+}
+
+/** Writes the current instruction, renumbering its function index if it has one. */
+function writeRemapped(out: ByteSink, ctx: RewriteContext, op: OpInfo, r: OperatorReader): void {
+  if (op.imms.length === 1 && op.imms[0] === 'func') {
+    out.copy(ctx.bytes, r.offset, r.immStart);
+    const f = r.a;
+    out.u32(f < ctx.importedFuncs ? f : f + ctx.funcShift);
+  } else {
+    out.copy(ctx.bytes, r.offset, r.pos);
+  }
+}

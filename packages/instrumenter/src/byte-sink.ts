@@ -1,0 +1,123 @@
+// A growable output buffer with the LEB128 encodings the instrumenter emits. The rewriter writes
+// one output module front to back into one sink (sized up front from the input, so a large module
+// is copied at most once more when the estimate is short).
+export class ByteSink {
+  buf: Uint8Array;
+  len = 0;
+
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(Math.max(16, capacity));
+  }
+
+  private ensure(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  u8(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  bytes(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.len);
+    this.len += src.length;
+  }
+
+  /** Copies src[start, end) without creating a subarray view per call site. */
+  copy(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    this.buf.set(src.subarray(start, end), this.len);
+    this.len += n;
+  }
+
+  u32(value: number): void {
+    this.ensure(5);
+    let v = value >>> 0;
+    const buf = this.buf;
+    while (v >= 0x80) {
+      buf[this.len++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[this.len++] = v;
+  }
+
+  /** Unsigned LEB of a non-negative safe integer (memory64 limits). */
+  u64(value: number): void {
+    let v = BigInt(value);
+    this.ensure(10);
+    while (v >= 0x80n) {
+      this.buf[this.len++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.buf[this.len++] = Number(v);
+  }
+
+  /** Signed LEB of a 32-bit value. */
+  s32(value: number): void {
+    this.ensure(5);
+    let v = value | 0;
+    for (;;) {
+      const byte = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+        this.buf[this.len++] = byte;
+        return;
+      }
+      this.buf[this.len++] = byte | 0x80;
+    }
+  }
+
+  /** Signed LEB of a safe integer as an i64 constant (exact for |value| < 2^53). */
+  s64(value: number): void {
+    if (value >= -0x40000000 && value < 0x40000000) {
+      this.s32(value);
+      return;
+    }
+    this.ensure(10);
+    let v = BigInt(value);
+    for (;;) {
+      const byte = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0)) {
+        this.buf[this.len++] = byte;
+        return;
+      }
+      this.buf[this.len++] = byte | 0x80;
+    }
+  }
+
+  name(s: string): void {
+    const encoded = new TextEncoder().encode(s);
+    this.u32(encoded.length);
+    this.bytes(encoded);
+  }
+
+  /** Reserves a 5-byte padded u32 (valid LEB128) to be filled by patchU32 once the size is known. */
+  reserveU32(): number {
+    this.ensure(5);
+    const at = this.len;
+    this.len += 5;
+    return at;
+  }
+
+  patchU32(at: number, value: number): void {
+    let v = value >>> 0;
+    for (let i = 0; i < 4; i++) {
+      this.buf[at + i] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buf[at + 4] = v & 0x7f;
+  }
+
+  result(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}

@@ -1,0 +1,850 @@
+// The instrument pass: one module in, one module out, in one front-to-back rewrite.
+//
+// Algorithm.
+//  1. Read the module lazily (@wsbc/wasm). Refuse input that is not valid (WebAssembly.validate
+//     unless told otherwise), that imports from the reserved module "wsbc" or exports a
+//     "__wsbc_" name, or whose memories start above the policy's max pages.
+//  2. Append, never insert: types for the hook and helpers at the end of the type section; the
+//     hook import `wsbc.out_of_fuel` after the last import; the fuel, status and depth globals
+//     after the last global; helper functions after the last function; the ABI exports after the
+//     last export. Appending the import shifts every defined function index by one, so every
+//     function reference is renumbered: call, return_call, ref.func (in code, global initialisers
+//     and element expressions), element function lists, exports, the start function and the name
+//     section. No original instruction names an appended global or function: original global
+//     indices are unchanged and every renumbered index points to an original function.
+//  3. Rewrite each body (body-rewriter.ts): a charge at the start of each metered block,
+//     helper calls before operand-sized instructions, memory.grow through its memory's guard, and
+//     depth accounting around calls when the stack guard is on.
+//  4. Tighten memory maxima (defined and imported) to the policy's max pages.
+//
+// Guarantee. Every instruction the instrumented function executes belongs to a metered block
+// whose charge ran before the block's first instruction, and a charge that leaves the counter
+// negative calls the host before the block runs; the host must refill or the module traps with
+// STATUS_FUEL_EXHAUSTED. So with a budget B, fuel spent on original instructions never exceeds B:
+// the only work done past the budget is the injected check itself (9 instructions) and the
+// out-of-fuel slow path (9 instructions): a constant overrun. Operand-sized work is charged before
+// it starts, with its full length, so a 4 GiB memory.fill with too little fuel never begins.
+// Charges are exact: a block is charged only when its first instruction runs, and all of it runs
+// unless a trap or an exception thrown by a callee stops it mid-way (then the rest of that block
+// was paid for but not run: the only over-charge). A memory.grow past max pages or by more than
+// the growth rate returns -1 (or traps with STATUS_MEMORY_LIMIT) without growing. With a depth
+// limit D, a call made at depth D traps with STATUS_STACK_OVERFLOW before the callee runs.
+import type { Diagnostic, Result } from '@wsbc/diagnostics';
+import type { Manifest } from '@wsbc/manifest';
+import {
+  BinaryReader,
+  OperatorReader,
+  SectionId,
+  isWasmError,
+  readElementSection,
+  readExportSection,
+  readFunctionSection,
+  readGlobalSection,
+  readImportSection,
+  readMemorySection,
+  readNameSection,
+  readStartSection,
+  readTableSection,
+  readTypeSection,
+  readValType,
+  sections,
+  codeSection,
+  readLocals,
+  type Import,
+  type MemoryType,
+  type SectionHeader,
+  type WasmError,
+} from '@wsbc/wasm';
+import {
+  ABI_VERSION,
+  DEPTH_EXPORT,
+  FUEL_EXPORT,
+  HOOK_MODULE,
+  OUT_OF_FUEL_HOOK,
+  RECORD_SECTION,
+  RESERVED_EXPORT_PREFIX,
+  STATUS_EXPORT,
+  STATUS_FUEL_EXHAUSTED,
+  STATUS_MEMORY_LIMIT,
+  STATUS_STACK_OVERFLOW,
+  type InstrumentationRecord,
+} from './abi.js';
+import { ByteSink } from './byte-sink.js';
+import { rewriteBody, type RewriteContext } from './body-rewriter.js';
+import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
+
+/** Growth limits the memory guard enforces. */
+export interface MemoryGuard {
+  /** Most 64 KiB pages any memory may reach (1..65536 for 32-bit memories). */
+  maxPages: number;
+  /** Most pages one memory.grow may add. */
+  maxGrowthPages: number;
+  /** Trap (STATUS_MEMORY_LIMIT) instead of returning -1 when a grow is refused. */
+  trapOnGrowFailure: boolean;
+}
+
+export interface InstrumentOptions {
+  /** Source of defaults: limits.fuel (null turns metering off), limits.memory, limits.stack. */
+  manifest?: Manifest;
+  /** Inject fuel metering. Default: on, unless the manifest says fuel is unlimited. */
+  fuel?: boolean;
+  /** Prices; default DEFAULT_COST_TABLE. */
+  costTable?: CostTable;
+  /** Call-depth limit; null = no guard. Default: manifest.limits.stack.maxDepth, else null. */
+  stackDepth?: number | null;
+  /** Memory growth limits; null = no limits (grow is still charged). Default: from the manifest. */
+  memory?: MemoryGuard | null;
+  /** Check the input with WebAssembly.validate first (default true). */
+  validate?: boolean;
+  /** File name used in diagnostics. */
+  file?: string;
+}
+
+export interface InstrumentStats {
+  functions: number;
+  /** Metered blocks that received a charge. */
+  charges: number;
+  inputBytes: number;
+  outputBytes: number;
+}
+
+export interface InstrumentOutput {
+  bytes: Uint8Array;
+  record: InstrumentationRecord;
+  stats: InstrumentStats;
+}
+
+/** Most call depth the guard accepts (beyond it every engine overflows first anyway). */
+export const MAX_STACK_DEPTH = 1_000_000;
+
+// Value types and opcodes used in emitted code.
+const I32 = 0x7f;
+const I64 = 0x7e;
+
+function diag(code: string, message: string, file: string, byteOffset = 0, help?: string): Diagnostic {
+  return { code, severity: 'error', message, span: { file, byteOffset }, ...(help ? { help } : {}) };
+}
+
+function fromWasmError(e: WasmError, file: string): Diagnostic {
+  return diag('instrument/invalid-module', `invalid module: ${e.message}`, file, e.offset);
+}
+
+function resolveMemoryGuard(options: InstrumentOptions): MemoryGuard | null {
+  if (options.memory !== undefined) return options.memory;
+  const m = options.manifest?.limits.memory;
+  return m ? { maxPages: m.maxPages, maxGrowthPages: m.maxGrowthPages, trapOnGrowFailure: m.trapOnGrowFailure } : null;
+}
+
+/**
+ * Instruments a module: fuel metering, memory-growth guard and stack-depth guard as the options
+ * say. Returns the new bytes, or diagnostics explaining why the input was refused.
+ */
+export function instrument(input: Uint8Array, options: InstrumentOptions = {}): Result<InstrumentOutput> {
+  const file = options.file ?? '<module>';
+  const fuel = options.fuel ?? (options.manifest ? options.manifest.limits.fuel !== null : true);
+  const costTable = options.costTable ?? DEFAULT_COST_TABLE;
+  const stackDepth = options.stackDepth !== undefined ? options.stackDepth : (options.manifest?.limits.stack.maxDepth ?? null);
+  const guard = resolveMemoryGuard(options);
+  const problems: Diagnostic[] = [];
+  if (stackDepth !== null && (!Number.isInteger(stackDepth) || stackDepth < 1 || stackDepth > MAX_STACK_DEPTH)) {
+    problems.push(diag('instrument/invalid-options', `stack depth must be an integer from 1 to ${MAX_STACK_DEPTH}, got ${stackDepth}`, file));
+  }
+  if (guard && (!Number.isInteger(guard.maxPages) || guard.maxPages < 0 || !Number.isInteger(guard.maxGrowthPages) || guard.maxGrowthPages < 0)) {
+    problems.push(diag('instrument/invalid-options', 'memory limits must be non-negative integers of pages', file));
+  }
+  if (problems.length > 0) return { ok: false, diagnostics: problems };
+  if ((options.validate ?? true) && !engineValidate(input)) {
+    return { ok: false, diagnostics: [diag('instrument/invalid-module', 'the input is not a valid WebAssembly module (WebAssembly.validate refused it)', file, 0, 'run `wasm-validate` or `wsbc check` on it to see where')] };
+  }
+  try {
+    return new Rewriter(input, file, { fuel, costTable, stackDepth, guard }).run();
+  } catch (e) {
+    if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
+    throw e;
+  }
+}
+
+/** V8's validator (the library targets Node, whose global WebAssembly the TS lib set omits). */
+function engineValidate(bytes: Uint8Array): boolean {
+  const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
+  return wasm.validate(bytes);
+}
+
+interface Settings {
+  fuel: boolean;
+  costTable: CostTable;
+  stackDepth: number | null;
+  guard: MemoryGuard | null;
+}
+
+/** Section order for placing sections the input lacks (index = section id). */
+const ORDER: readonly number[] = [-1, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6];
+
+class Rewriter {
+  private readonly headers: SectionHeader[] = [];
+  private readonly byId = new Map<number, SectionHeader>();
+  private imports: Import[] = [];
+  private importedFuncs = 0;
+  private importedGlobals = 0;
+  private definedFuncs = 0;
+  private definedGlobals = 0;
+  private typeCount = 0;
+  private memories: MemoryType[] = [];
+  private importedMemories = 0;
+  private table64: boolean[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
+
+  // Appended items (indices in the output module).
+  private funcShift = 0;
+  private hookFunc = -1;
+  private fuelGlobal = -1;
+  private statusGlobal = -1;
+  private depthGlobal = -1;
+  private readonly newTypes: Array<{ params: number[]; results: number[] }> = [];
+  private readonly helpers: Array<{ type: number; body: (out: ByteSink) => void }> = [];
+  private slowFunc = -1;
+  private chargeI32Func = -1;
+  private chargeI64Func = -1;
+  private depthEnterFunc = -1;
+  private depthLeaveFunc = -1;
+  private readonly growFuncs: number[] = [];
+  private charges = 0;
+  private hookType = -1;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly file: string,
+    private readonly settings: Settings,
+  ) {}
+
+  run(): Result<InstrumentOutput> {
+    for (const s of sections(this.bytes)) {
+      this.headers.push(s);
+      if (s.id !== SectionId.custom) this.byId.set(s.id, s);
+    }
+    this.survey();
+    if (this.diagnostics.length > 0) return { ok: false, diagnostics: this.diagnostics };
+    this.plan();
+    const out = new ByteSink(Math.ceil(this.bytes.length * 1.25) + 1024);
+    out.copy(this.bytes, 0, 8);
+    const present = new Set(this.byId.keys());
+    const needed = [SectionId.type, SectionId.import, SectionId.function, SectionId.global, SectionId.export, SectionId.code].filter(
+      (id) => !present.has(id) && this.mustCreate(id),
+    );
+    const emitted = new Set<number>();
+    const emitMissingBefore = (order: number): void => {
+      for (const id of needed) {
+        if (!emitted.has(id) && ORDER[id]! < order) {
+          emitted.add(id);
+          this.section(out, id, null);
+        }
+      }
+    };
+    for (const s of this.headers) {
+      if (s.id !== SectionId.custom) emitMissingBefore(ORDER[s.id]!);
+      this.section(out, s.id, s);
+    }
+    emitMissingBefore(Infinity);
+    this.writeRecord(out);
+    const result = out.result();
+    const record = this.record();
+    return {
+      ok: true,
+      value: {
+        bytes: result,
+        record,
+        stats: { functions: this.definedFuncs, charges: this.charges, inputBytes: this.bytes.length, outputBytes: result.length },
+      },
+      diagnostics: [],
+    };
+  }
+
+  private mustCreate(id: number): boolean {
+    switch (id) {
+      case SectionId.type:
+        return this.newTypes.length > 0;
+      case SectionId.import:
+        return this.hookFunc >= 0;
+      case SectionId.function:
+      case SectionId.code:
+        return this.helpers.length > 0;
+      case SectionId.global:
+      case SectionId.export:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Reads what the rewrite depends on and checks the reserved names and memory limits. */
+  private survey(): void {
+    const bytes = this.bytes;
+    const types = this.byId.get(SectionId.type);
+    if (types) this.typeCount = countTypes(bytes, types);
+    const imp = this.byId.get(SectionId.import);
+    this.imports = imp ? readImportSection(bytes, imp) : [];
+    for (const i of this.imports) {
+      if (i.module === HOOK_MODULE) {
+        this.diagnostics.push(diag('instrument/reserved-name', `the module imports "${i.module}" "${i.name}", but import module "${HOOK_MODULE}" is reserved for the sandbox`, this.file, i.offset, 'rename the import module; wsbc adds its own imports from "wsbc"'));
+      }
+      if (i.desc.kind === 'func') this.importedFuncs++;
+      else if (i.desc.kind === 'global') this.importedGlobals++;
+      else if (i.desc.kind === 'memory') {
+        this.memories.push(i.desc.memory);
+        this.importedMemories++;
+      } else if (i.desc.kind === 'table') this.table64.push(i.desc.table.table64);
+    }
+    const fn = this.byId.get(SectionId.function);
+    this.definedFuncs = fn ? readFunctionSection(bytes, fn).length : 0;
+    const tab = this.byId.get(SectionId.table);
+    if (tab) for (const t of readTableSection(bytes, tab)) this.table64.push(t.type.table64);
+    const mem = this.byId.get(SectionId.memory);
+    if (mem) this.memories.push(...readMemorySection(bytes, mem));
+    const glob = this.byId.get(SectionId.global);
+    this.definedGlobals = glob ? readGlobalSection(bytes, glob).length : 0;
+    const exp = this.byId.get(SectionId.export);
+    if (exp) {
+      for (const e of readExportSection(bytes, exp)) {
+        if (e.name.startsWith(RESERVED_EXPORT_PREFIX)) {
+          this.diagnostics.push(diag('instrument/reserved-name', `the module exports "${e.name}", but export names starting with "${RESERVED_EXPORT_PREFIX}" are reserved for the sandbox`, this.file, e.offset, 'was this module instrumented already?'));
+        }
+      }
+    }
+    const guard = this.settings.guard;
+    this.memories.forEach((m, i) => {
+      if (m.limits.pageSizeLog2 !== undefined && m.limits.pageSizeLog2 !== 16) {
+        this.diagnostics.push(diag('instrument/unsupported-feature', `memory ${i} uses a custom page size, which the memory guard cannot limit in 64 KiB pages`, this.file));
+      }
+      if (guard && m.limits.min > guard.maxPages) {
+        this.diagnostics.push(diag('instrument/memory-exceeds-limit', `memory ${i} starts with ${m.limits.min} pages, above the policy's maximum of ${guard.maxPages}`, this.file, 0, 'raise limits.memory max in the policy, or build the module with a smaller initial memory'));
+      }
+    });
+  }
+
+  private addType(params: number[], results: number[]): number {
+    this.newTypes.push({ params, results });
+    return this.typeCount + this.newTypes.length - 1;
+  }
+
+  private addHelper(type: number, body: (out: ByteSink) => void): number {
+    this.helpers.push({ type, body });
+    return this.importedFuncs + this.funcShift + this.definedFuncs + this.helpers.length - 1;
+  }
+
+  /** Decides every appended index before anything is written. */
+  private plan(): void {
+    const { fuel, stackDepth, guard, costTable } = this.settings;
+    const any64 = this.memories.some((m) => m.memory64) || this.table64.some((t) => t);
+    const anyGrow = this.memories.length > 0 && (fuel || guard !== null);
+    const needVoid = fuel || stackDepth !== null;
+    const tVoid = needVoid ? this.addType([], []) : -1;
+    const tI32 = fuel || (anyGrow && this.memories.some((m) => !m.memory64)) ? this.addType([I32], [I32]) : -1;
+    // [i64] -> [i64] is both the hook's type and the 64-bit helpers' type.
+    const tI64 = fuel || (anyGrow && this.memories.some((m) => m.memory64)) ? this.addType([I64], [I64]) : -1;
+    this.hookType = fuel ? tI64 : -1;
+    if (fuel) {
+      this.hookFunc = this.importedFuncs;
+      this.funcShift = 1;
+    }
+    const g0 = this.importedGlobals + this.definedGlobals;
+    let g = g0;
+    if (fuel) this.fuelGlobal = g++;
+    this.statusGlobal = g++;
+    if (stackDepth !== null) this.depthGlobal = g++;
+
+    const fuelG = this.fuelGlobal;
+    const statusG = this.statusGlobal;
+    const trap = (out: ByteSink, status: number): void => {
+      out.u8(0x41); // i32.const status
+      out.s32(status);
+      out.u8(0x24); // global.set $status
+      out.u32(statusG);
+      out.u8(0x00); // unreachable
+    };
+    if (fuel) {
+      const hook = this.hookFunc;
+      this.slowFunc = this.addHelper(tVoid, (out) => {
+        out.u8(0x23); // global.get $fuel
+        out.u32(fuelG);
+        out.u8(0x10); // call $out_of_fuel
+        out.u32(hook);
+        out.u8(0x24); // global.set $fuel
+        out.u32(fuelG);
+        checkNegative(out, fuelG);
+        out.u8(0x04); // if
+        out.u8(0x40);
+        trap(out, STATUS_FUEL_EXHAUSTED);
+        out.u8(0x0b);
+      });
+      const slow = this.slowFunc;
+      const perUnit = costTable.perUnit;
+      this.chargeI32Func = this.addHelper(tI32, (out) => {
+        out.u8(0x23);
+        out.u32(fuelG);
+        out.u8(0x20); // local.get 0
+        out.u8(0);
+        out.u8(0xad); // i64.extend_i32_u
+        chargeScaled(out, fuelG, perUnit, slow);
+        out.u8(0x20);
+        out.u8(0);
+      });
+      if (tI64 >= 0 && any64) {
+        this.chargeI64Func = this.addHelper(tI64, (out) => {
+          out.u8(0x23);
+          out.u32(fuelG);
+          clampedI64Param(out);
+          chargeScaled(out, fuelG, perUnit, slow);
+          out.u8(0x20);
+          out.u8(0);
+        });
+      }
+    }
+    if (anyGrow) {
+      this.memories.forEach((m, index) => {
+        this.growFuncs.push(this.addHelper(m.memory64 ? tI64 : tI32, (out) => this.growBody(out, index, m.memory64, trap)));
+      });
+    }
+    if (stackDepth !== null) {
+      const depthG = this.depthGlobal;
+      this.depthEnterFunc = this.addHelper(tVoid, (out) => {
+        out.u8(0x23);
+        out.u32(depthG);
+        out.u8(0x41);
+        out.s32(1);
+        out.u8(0x6a); // i32.add
+        out.u8(0x24);
+        out.u32(depthG);
+        out.u8(0x23);
+        out.u32(depthG);
+        out.u8(0x41);
+        out.s32(stackDepth);
+        out.u8(0x4b); // i32.gt_u
+        out.u8(0x04);
+        out.u8(0x40);
+        trap(out, STATUS_STACK_OVERFLOW);
+        out.u8(0x0b);
+      });
+      this.depthLeaveFunc = this.addHelper(tVoid, (out) => {
+        out.u8(0x23);
+        out.u32(depthG);
+        out.u8(0x41);
+        out.s32(1);
+        out.u8(0x6b); // i32.sub
+        out.u8(0x24);
+        out.u32(depthG);
+      });
+    }
+  }
+
+  /** The grow guard of one memory: refuse past the limits, charge pages, then grow. */
+  private growBody(out: ByteSink, memory: number, is64: boolean, trap: (out: ByteSink, status: number) => void): void {
+    const guard = this.settings.guard;
+    const refuse = (): void => {
+      out.u8(0x04); // if
+      out.u8(0x40);
+      if (guard!.trapOnGrowFailure) trap(out, STATUS_MEMORY_LIMIT);
+      else {
+        constant(out, is64, -1);
+        out.u8(0x0f); // return
+      }
+      out.u8(0x0b);
+    };
+    if (guard) {
+      // delta > maxGrowthPages (unsigned)
+      out.u8(0x20);
+      out.u8(0);
+      constant(out, is64, guard.maxGrowthPages);
+      out.u8(is64 ? 0x56 : 0x4b); // iN.gt_u
+      refuse();
+      // memory.size + delta > maxPages; no overflow: size <= maxPages and delta <= maxGrowthPages.
+      out.u8(0x3f); // memory.size m
+      out.u32(memory);
+      out.u8(0x20);
+      out.u8(0);
+      out.u8(is64 ? 0x7c : 0x6a); // iN.add
+      constant(out, is64, guard.maxPages);
+      out.u8(is64 ? 0x56 : 0x4b);
+      refuse();
+    }
+    if (this.settings.fuel) {
+      out.u8(0x23);
+      out.u32(this.fuelGlobal);
+      if (is64) clampedI64Param(out);
+      else {
+        out.u8(0x20);
+        out.u8(0);
+        out.u8(0xad);
+      }
+      chargeScaled(out, this.fuelGlobal, this.settings.costTable.perPage, this.slowFunc);
+    }
+    out.u8(0x20);
+    out.u8(0);
+    out.u8(0x40); // memory.grow m
+    out.u32(memory);
+  }
+
+  private context(): RewriteContext {
+    const { fuel, stackDepth, guard, costTable } = this.settings;
+    return {
+      bytes: this.bytes,
+      prices: compileCostTable(costTable),
+      checkCost: costTable.check,
+      perUnit: costTable.perUnit,
+      fuel,
+      stackGuard: stackDepth !== null,
+      importedFuncs: this.importedFuncs,
+      funcShift: this.funcShift,
+      fuelGlobal: this.fuelGlobal,
+      slowFunc: this.slowFunc,
+      chargeI32Func: this.chargeI32Func,
+      chargeI64Func: this.chargeI64Func,
+      depthEnterFunc: this.depthEnterFunc,
+      depthLeaveFunc: this.depthLeaveFunc,
+      depthGlobal: this.depthGlobal,
+      growFuncs: this.growFuncs,
+      memory64: this.memories.map((m) => m.memory64),
+      table64: this.table64,
+      guardGrow: this.memories.length > 0 && (fuel || guard !== null),
+    };
+  }
+
+  private remap(f: number): number {
+    return f < this.importedFuncs ? f : f + this.funcShift;
+  }
+
+  /** Writes one output section: the input section `s` rewritten, or a new one when s is null. */
+  private section(out: ByteSink, id: number, s: SectionHeader | null): void {
+    if (id === SectionId.custom) {
+      this.customSection(out, s!);
+      return;
+    }
+    const simpleCopy = (): void => out.copy(this.bytes, s!.start, s!.end);
+    const framed = (write: () => void): void => {
+      out.u8(id);
+      const at = out.reserveU32();
+      const start = out.len;
+      write();
+      out.patchU32(at, out.len - start);
+    };
+    const b = this.bytes;
+    switch (id) {
+      case SectionId.type:
+        if (this.newTypes.length === 0) return simpleCopy();
+        return framed(() => {
+          const r = s ? new BinaryReader(b, s.payloadStart, s.end) : null;
+          const n = r ? r.u32() : 0;
+          out.u32(n + this.newTypes.length);
+          if (r) out.copy(b, r.pos, s!.end);
+          for (const t of this.newTypes) {
+            out.u8(0x60);
+            out.u32(t.params.length);
+            for (const p of t.params) out.u8(p);
+            out.u32(t.results.length);
+            for (const p of t.results) out.u8(p);
+          }
+        });
+      case SectionId.import:
+        return framed(() => {
+          out.u32(this.imports.length + (this.hookFunc >= 0 ? 1 : 0));
+          this.imports.forEach((imp, i) => {
+            const next = i + 1 < this.imports.length ? this.imports[i + 1]!.offset : s!.end;
+            if (imp.desc.kind === 'memory' && this.settings.guard) {
+              out.name(imp.module);
+              out.name(imp.name);
+              out.u8(0x02);
+              this.writeMemoryType(out, imp.desc.memory);
+            } else out.copy(b, imp.offset, next);
+          });
+          if (this.hookFunc >= 0) {
+            out.name(HOOK_MODULE);
+            out.name(OUT_OF_FUEL_HOOK);
+            out.u8(0x00);
+            out.u32(this.hookType);
+          }
+        });
+      case SectionId.function:
+        if (this.helpers.length === 0) return simpleCopy();
+        return framed(() => {
+          const r = s ? new BinaryReader(b, s.payloadStart, s.end) : null;
+          const n = r ? r.u32() : 0;
+          out.u32(n + this.helpers.length);
+          if (r) out.copy(b, r.pos, s!.end);
+          for (const h of this.helpers) out.u32(h.type);
+        });
+      case SectionId.memory:
+        if (!this.settings.guard) return simpleCopy();
+        return framed(() => {
+          const mems = readMemorySection(b, s!);
+          out.u32(mems.length);
+          for (const m of mems) this.writeMemoryType(out, m);
+        });
+      case SectionId.global:
+        return framed(() => {
+          const globals = s ? readGlobalSection(b, s) : [];
+          const added = (this.fuelGlobal >= 0 ? 1 : 0) + 1 + (this.depthGlobal >= 0 ? 1 : 0);
+          out.u32(globals.length + added);
+          for (const g of globals) {
+            out.copy(b, g.offset, g.init.start);
+            this.constExpr(out, g.init.start, g.init.end);
+          }
+          if (this.fuelGlobal >= 0) {
+            out.u8(I64);
+            out.u8(1);
+            out.u8(0x42);
+            out.u8(0);
+            out.u8(0x0b);
+          }
+          for (let i = this.depthGlobal >= 0 ? 2 : 1; i > 0; i--) {
+            out.u8(I32);
+            out.u8(1);
+            out.u8(0x41);
+            out.u8(0);
+            out.u8(0x0b);
+          }
+        });
+      case SectionId.export:
+        return framed(() => {
+          const exports = s ? readExportSection(b, s) : [];
+          const added: Array<[string, number]> = [];
+          if (this.fuelGlobal >= 0) added.push([FUEL_EXPORT, this.fuelGlobal]);
+          added.push([STATUS_EXPORT, this.statusGlobal]);
+          if (this.depthGlobal >= 0) added.push([DEPTH_EXPORT, this.depthGlobal]);
+          out.u32(exports.length + added.length);
+          for (const e of exports) {
+            out.name(e.name);
+            const kind = ['func', 'table', 'memory', 'global', 'tag'].indexOf(e.kind);
+            out.u8(kind);
+            out.u32(e.kind === 'func' ? this.remap(e.index) : e.index);
+          }
+          for (const [name, index] of added) {
+            out.name(name);
+            out.u8(0x03);
+            out.u32(index);
+          }
+        });
+      case SectionId.start:
+        if (this.funcShift === 0) return simpleCopy();
+        return framed(() => out.u32(this.remap(readStartSection(b, s!))));
+      case SectionId.element:
+        if (this.funcShift === 0) return simpleCopy();
+        return framed(() => this.elementSection(out, s!));
+      case SectionId.code:
+        return framed(() => this.codeSection(out, s));
+      default:
+        return simpleCopy();
+    }
+  }
+
+  private writeMemoryType(out: ByteSink, m: MemoryType): void {
+    const guard = this.settings.guard!;
+    const max = m.limits.max === undefined ? guard.maxPages : Math.min(m.limits.max, guard.maxPages);
+    out.u8(m.limits.flags | 0x01);
+    if (m.memory64) {
+      out.u64(m.limits.min);
+      out.u64(max);
+    } else {
+      out.u32(m.limits.min);
+      out.u32(max);
+    }
+    if (m.limits.pageSizeLog2 !== undefined) out.u32(m.limits.pageSizeLog2);
+  }
+
+  /** Copies a constant expression, renumbering ref.func. */
+  private constExpr(out: ByteSink, start: number, end: number): void {
+    const r = new OperatorReader(this.bytes, start, end);
+    let from = start;
+    while (r.next()) {
+      if (r.op.prefix === 0 && r.op.code === 0xd2) {
+        out.copy(this.bytes, from, r.immStart);
+        out.u32(this.remap(r.a));
+        from = r.pos;
+      }
+    }
+    out.copy(this.bytes, from, end);
+  }
+
+  private elementSection(out: ByteSink, s: SectionHeader): void {
+    const b = this.bytes;
+    const segments = readElementSection(b, s);
+    out.u32(segments.length);
+    for (const seg of segments) {
+      // Everything before the item vector is copied as written; find where the vector starts.
+      const r = new BinaryReader(b, seg.offset, s.end);
+      r.u32();
+      if (seg.mode === 'active' && seg.flags & 2) r.u32();
+      if (seg.offsetExpr) r.pos = seg.offsetExpr.end;
+      if (seg.flags & 3) {
+        if (seg.flags & 4) readValType(r);
+        else r.u8();
+      }
+      out.copy(b, seg.offset, r.pos);
+      if (seg.items.kind === 'functions') {
+        out.u32(seg.items.indices.length);
+        for (const f of seg.items.indices) out.u32(this.remap(f));
+      } else {
+        out.u32(seg.items.exprs.length);
+        for (const e of seg.items.exprs) this.constExpr(out, e.start, e.end);
+      }
+    }
+  }
+
+  private codeSection(out: ByteSink, s: SectionHeader | null): void {
+    const b = this.bytes;
+    const ctx = this.context();
+    out.u32(this.definedFuncs + this.helpers.length);
+    const scratch = new ByteSink(4096);
+    if (s) {
+      for (const body of codeSection(b, s, this.importedFuncs)) {
+        const { locals, total, codeStart } = readLocals(b, body);
+        scratch.len = 0;
+        const stats = rewriteBody(scratch, ctx, body.bodyStart, total, locals.length, codeStart, body.end);
+        this.charges += stats.charges;
+        out.u32(scratch.len);
+        out.copy(scratch.buf, 0, scratch.len);
+      }
+    }
+    for (const h of this.helpers) {
+      scratch.len = 0;
+      scratch.u8(0); // no locals
+      h.body(scratch);
+      scratch.u8(0x0b);
+      out.u32(scratch.len);
+      out.copy(scratch.buf, 0, scratch.len);
+    }
+  }
+
+  private customSection(out: ByteSink, s: SectionHeader): void {
+    if (s.name === RECORD_SECTION) return; // replaced by this run's record
+    if (s.name?.startsWith('metadata.code.')) return; // per-instruction hints; offsets no longer hold
+    if (s.name !== 'name' || this.funcShift === 0) {
+      out.copy(this.bytes, s.start, s.end);
+      return;
+    }
+    let names;
+    try {
+      names = readNameSection(this.bytes, s.contentStart!, s.end);
+    } catch (e) {
+      if (isWasmError(e)) return; // a malformed name section is dropped rather than mis-numbered
+      throw e;
+    }
+    out.u8(0);
+    const at = out.reserveU32();
+    const start = out.len;
+    out.name('name');
+    const sub = (id: number, write: () => void): void => {
+      out.u8(id);
+      const sat = out.reserveU32();
+      const sstart = out.len;
+      write();
+      out.patchU32(sat, out.len - sstart);
+    };
+    const nameMap = (map: Map<number, string>, remap: boolean): void => {
+      out.u32(map.size);
+      for (const [i, n] of map) {
+        out.u32(remap ? this.remap(i) : i);
+        out.name(n);
+      }
+    };
+    const indirect = (map: Map<number, Map<number, string>>, remap: boolean): void => {
+      out.u32(map.size);
+      for (const [i, m] of map) {
+        out.u32(remap ? this.remap(i) : i);
+        nameMap(m, false);
+      }
+    };
+    if (names.module !== undefined) sub(0, () => out.name(names.module!));
+    if (names.functions.size > 0) sub(1, () => nameMap(names.functions, true));
+    if (names.locals.size > 0) sub(2, () => indirect(names.locals, true));
+    for (const [id, map] of [...names.other.entries()].sort((x, y) => x[0] - y[0])) {
+      sub(id, () => {
+        const first = map.values().next().value;
+        if (first instanceof Map) indirect(map as Map<number, Map<number, string>>, id === 3);
+        else nameMap(map as Map<number, string>, false);
+      });
+    }
+    out.patchU32(at, out.len - start);
+  }
+
+  private record(): InstrumentationRecord {
+    return {
+      abi: ABI_VERSION,
+      fuel: this.settings.fuel,
+      memory: this.settings.guard ? { ...this.settings.guard } : null,
+      stackDepth: this.settings.stackDepth,
+      checkCost: this.settings.costTable.check,
+    };
+  }
+
+  private writeRecord(out: ByteSink): void {
+    out.u8(0);
+    const at = out.reserveU32();
+    const start = out.len;
+    out.name(RECORD_SECTION);
+    out.bytes(new TextEncoder().encode(JSON.stringify(this.record())));
+    out.patchU32(at, out.len - start);
+  }
+}
+
+/** Number of types the type section defines (each member of a rec group counts). */
+function countTypes(bytes: Uint8Array, s: SectionHeader): number {
+  let n = 0;
+  for (const group of readTypeSection(bytes, s)) n += group.types.length;
+  return n;
+}
+
+/** Pushes an iN constant. */
+function constant(out: ByteSink, is64: boolean, value: number): void {
+  if (is64) {
+    out.u8(0x42);
+    out.s64(value);
+  } else {
+    out.u8(0x41);
+    out.s32(value);
+  }
+}
+
+/** global.get $fuel; i64.const 0; i64.lt_s */
+function checkNegative(out: ByteSink, fuelG: number): void {
+  out.u8(0x23);
+  out.u32(fuelG);
+  out.u8(0x42);
+  out.u8(0);
+  out.u8(0x53);
+}
+
+/**
+ * Expects [fuel, units(i64)] on the stack: fuel -= units * price; calls the slow path when the
+ * counter went negative.
+ */
+function chargeScaled(out: ByteSink, fuelG: number, price: number, slow: number): void {
+  out.u8(0x42);
+  out.s64(price);
+  out.u8(0x7e); // i64.mul
+  out.u8(0x7d); // i64.sub
+  out.u8(0x24);
+  out.u32(fuelG);
+  checkNegative(out, fuelG);
+  out.u8(0x04);
+  out.u8(0x40);
+  out.u8(0x10);
+  out.u32(slow);
+  out.u8(0x0b);
+}
+
+/**
+ * Pushes min(param0, 2^40) as i64: a 64-bit length above 2^40 cannot succeed on any engine (it
+ * exceeds every memory), and clamping keeps units * price (price <= 10^6 < 2^20) below 2^63.
+ */
+function clampedI64Param(out: ByteSink): void {
+  const cap = 2 ** 40;
+  out.u8(0x42); // select's first operand, chosen when the condition is nonzero
+  out.s64(cap);
+  out.u8(0x20);
+  out.u8(0);
+  out.u8(0x20);
+  out.u8(0);
+  out.u8(0x42);
+  out.s64(cap);
+  out.u8(0x56); // i64.gt_u
+  out.u8(0x1b); // select: param > cap ? cap : param
+}

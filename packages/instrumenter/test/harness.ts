@@ -1,0 +1,82 @@
+// Test harness: text → binary through the wabt npm package, and instantiation of instrumented
+// modules with a host that hands out fuel in slices and records what it did.
+import wabtInit from 'wabt';
+import { FUEL_EXPORT, HOOK_MODULE, OUT_OF_FUEL_HOOK, STATUS_EXPORT } from '../src/abi.js';
+import { instrument, type InstrumentOptions } from '../src/instrument.js';
+
+let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
+
+export async function wat(text: string): Promise<Uint8Array> {
+  wabt ??= await wabtInit();
+  const features = { simd: true, reference_types: true, bulk_memory: true, multi_value: true, tail_call: true, exceptions: true, memory64: true, multi_memory: true };
+  const m = wabt.parseWat('test.wat', text, features);
+  const { buffer } = m.toBinary({ write_debug_names: true });
+  m.destroy();
+  return buffer;
+}
+
+export async function watToText(bytes: Uint8Array): Promise<string> {
+  wabt ??= await wabtInit();
+  const features = { simd: true, reference_types: true, bulk_memory: true, multi_value: true, tail_call: true, exceptions: true, memory64: true, multi_memory: true };
+  const m = wabt.readWasm(bytes, { readDebugNames: true, ...features });
+  m.generateNames();
+  m.applyNames();
+  const text = m.toText({ foldExprs: false, inlineExport: false });
+  m.destroy();
+  return text;
+}
+
+export function mustInstrument(bytes: Uint8Array, options: InstrumentOptions = {}): Uint8Array {
+  const r = instrument(bytes, options);
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n'));
+  return r.value.bytes;
+}
+
+/** A host that gives `budget` fuel in total, `slice` at a time (all at once by default). */
+export class FuelHost {
+  refills = 0;
+  granted = 0n;
+  instance!: WebAssembly.Instance;
+
+  constructor(
+    readonly budget: bigint,
+    readonly slice: bigint = budget,
+  ) {}
+
+  get fuelGlobal(): WebAssembly.Global {
+    return this.instance.exports[FUEL_EXPORT] as WebAssembly.Global;
+  }
+
+  get status(): number {
+    return (this.instance.exports[STATUS_EXPORT] as WebAssembly.Global).value as number;
+  }
+
+  /** Fuel consumed so far: everything granted minus what is left in the counter. */
+  get used(): bigint {
+    return this.granted - (this.fuelGlobal.value as bigint);
+  }
+
+  imports(): WebAssembly.Imports {
+    return {
+      [HOOK_MODULE]: {
+        [OUT_OF_FUEL_HOOK]: (counter: bigint): bigint => {
+          this.refills++;
+          const deficit = -counter;
+          const left = this.budget - this.granted;
+          // Refill only when what is left covers the deficit; otherwise return the counter still
+          // negative, and the module traps with STATUS_FUEL_EXHAUSTED.
+          if (left < deficit) return counter;
+          const grant = left < this.slice ? left : this.slice > deficit ? this.slice : deficit;
+          this.granted += grant;
+          return counter + grant;
+        },
+      },
+    };
+  }
+
+  instantiate(bytes: Uint8Array, extra: WebAssembly.Imports = {}): WebAssembly.Instance {
+    const module = new WebAssembly.Module(bytes);
+    this.instance = new WebAssembly.Instance(module, { ...extra, ...this.imports() });
+    return this.instance;
+  }
+}
