@@ -1,4 +1,19 @@
-// Diagnostic codes of the `run/` domain. Keep sorted; never reuse a retired code.
+// Diagnostic codes of the `run/` domain (the runtime refusing to start a guest). Keep sorted;
+// never reuse a retired code.
 import type { CodeTable } from '../registry.js';
 
-export const runCodes: CodeTable = {};
+export const runCodes: CodeTable = {
+  'run/audit-open-failed': { severity: 'error', summary: 'The audit log file could not be opened' },
+  'run/import-not-allowed': { severity: 'error', summary: 'The module imports a host function the policy does not grant' },
+  'run/import-not-provided': { severity: 'error', summary: 'The module imports something the runtime does not provide' },
+  'run/instantiate-failed': { severity: 'error', summary: 'The engine refused to instantiate the module' },
+  'run/instrument-failed': { severity: 'error', summary: 'Instrumenting the module on the fly failed' },
+  'run/memory-over-limit': { severity: 'error', summary: "The module's initial memory exceeds the policy's max pages" },
+  'run/module-invalid': { severity: 'error', summary: 'The file is not a valid WebAssembly module' },
+  'run/module-unreadable': { severity: 'error', summary: 'The module file could not be read' },
+  'run/no-entry-point': { severity: 'error', summary: 'The module does not export the entry function (_start)' },
+  'run/policy-not-compiled': { severity: 'error', summary: 'A .wsp policy was given where a compiled manifest is needed' },
+  'run/policy-unreadable': { severity: 'error', summary: 'The manifest file could not be read' },
+  'run/too-many-tables': { severity: 'error', summary: "The module has more tables than the policy's max tables" },
+  'run/worker-failed': { severity: 'error', summary: 'The sandbox worker could not start' },
+};

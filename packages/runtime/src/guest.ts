@@ -1,0 +1,294 @@
+/// <reference lib="dom" />
+// Runs one guest to completion in the current thread: builds its imports (our WASI, the fuel
+// hook of the instrumenter ABI, granted host functions, an imported memory), instantiates it,
+// calls its entry point and classifies how it ended. Used by the worker (worker.ts) for every
+// `run`, and directly by level-3 embedders who accept running the guest in their own thread.
+import type { Manifest } from '@wsbc/manifest';
+import type { AuditDraft } from './audit.js';
+import { GuestExit, SandboxTermination, type TerminationKind } from './termination.js';
+import type { ModuleShape } from './module-shape.js';
+import {
+  DeterministicGuestClock, HostClock, RunMeter, SecureRandom, SeededRandom, type GuestClock, type RandomSource,
+  type StdioBridge,
+} from './wasi/services.js';
+import { WasiPreview1 } from './wasi/preview1.js';
+import { PREVIEW1, SNAPSHOT0 } from './wasi/abi.js';
+import type { GuestMemory } from './wasi/memory.js';
+
+/** The names of the instrumenter ABI (passed in by the host so this module imports no other package). */
+export interface FuelAbi {
+  hookModule: string;
+  outOfFuel: string;
+  fuelExport: string;
+  statusExport: string;
+  depthExport: string;
+  statusFuelExhausted: number;
+  statusMemoryLimit: number;
+  statusStackOverflow: number;
+}
+
+/** What a host function sees of the guest and the run. */
+export interface HostCallContext {
+  readonly memory: GuestMemory;
+  readonly manifest: Manifest;
+  /** Value of a custom capability, or undefined when the manifest does not declare it. */
+  custom(name: string): boolean | number | string | string[] | undefined;
+  /** Adds a record to the audit log (a decision of the host function's own). */
+  audit(draft: AuditDraft): void;
+}
+
+/** A host function a plugin host offers to guests, with the capability it needs. */
+export interface HostFunction {
+  module: string;
+  name: string;
+  /** Custom capability that must be granted (truthy in the manifest), or null when the import grant suffices. */
+  capability: string | null;
+  fn: (ctx: HostCallContext, ...args: Array<number | bigint>) => number | bigint | void;
+}
+
+export interface GuestConfig {
+  module: WebAssembly.Module;
+  shape: ModuleShape;
+  manifest: Manifest;
+  args: string[];
+  env: Array<[string, string]>;
+  /** Export to call; `_start` for commands. */
+  entry: string;
+  stdio: StdioBridge;
+  meter: RunMeter;
+  audit: ((draft: AuditDraft) => void) | null;
+  abi: FuelAbi;
+  /** Instructions per fuel slice: the host checks time and CPU usage between slices. */
+  fuelSlice: number;
+  hostFunctions: HostFunction[];
+  /** Seed actually used when random is pseudo (resolved by the host so it can be logged). */
+  randomSeed: number;
+}
+
+export interface GuestOutcome {
+  kind: TerminationKind;
+  /** The guest's exit code when kind is `exit`. */
+  exitCode: number | null;
+  reason: string | null;
+  fuelUsed: number | null;
+  readBytes: number;
+  writtenBytes: number;
+  /** Problems that prevented the guest from starting (kind `refused`). */
+  refusals: Array<{ code: string; message: string; data?: Record<string, unknown> }>;
+}
+
+const WASI_NAMESPACES = new Set([PREVIEW1.namespace, SNAPSHOT0.namespace]);
+
+export function runGuest(config: GuestConfig): GuestOutcome {
+  const { manifest, meter } = config;
+  const audit = config.audit;
+  const clock: GuestClock = manifest.time.deterministic
+    ? new DeterministicGuestClock(manifest.time.deterministic)
+    : new HostClock(meter);
+  const random: RandomSource | null = manifest.random.mode === 'none'
+    ? null
+    : manifest.random.mode === 'secure' ? new SecureRandom() : new SeededRandom(config.randomSeed);
+  const wasi = new WasiPreview1({ manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit });
+  const totals = () => meter.totals;
+  const refused = (code: string, message: string, data?: Record<string, unknown>): GuestOutcome => {
+    wasi.close();
+    return { kind: 'refused', exitCode: null, reason: message, fuelUsed: null, ...totals(), refusals: [{ code, message, ...(data ? { data } : {}) }] };
+  };
+
+  // ---- imports
+  const wasiImports = wasi.imports();
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  let fuel: FuelMeter | undefined;
+  let importedMemory: WebAssembly.Memory | undefined;
+  const ctx: HostCallContext = {
+    memory: wasi.memory,
+    manifest,
+    custom: (name) => manifest.custom.find((c) => c.name === name)?.value,
+    audit: (draft) => audit?.(draft),
+  };
+  for (const imp of config.shape.imports) {
+    const ns = (imports[imp.module] ??= {});
+    if (imp.kind === 'func' && WASI_NAMESPACES.has(imp.module as 'wasi_unstable')) {
+      const fn = wasiImports[imp.module as 'wasi_unstable'][imp.name];
+      if (!fn) return refused('run/import-not-provided', `unknown WASI function ${imp.module}.${imp.name}`, { module: imp.module, name: imp.name });
+      ns[imp.name] = fn;
+    } else if (imp.kind === 'func' && imp.module === config.abi.hookModule && imp.name === config.abi.outOfFuel) {
+      fuel = new FuelMeter(manifest.limits.fuel, config.fuelSlice, meter, audit);
+      ns[imp.name] = () => fuel!.outOfFuel();
+    } else if (imp.kind === 'func' && imp.module === 'wasi' && imp.name === 'thread-spawn') {
+      // Guests run single-threaded here: spawning always fails, as wasi-threads allows (negative result).
+      ns[imp.name] = () => {
+        audit?.({ type: 'limit', limit: 'threads', action: 'refused', max: manifest.limits.cpu.maxThreads, value: 2, op: 'wasi.thread-spawn' });
+        return -1;
+      };
+    } else if (imp.kind === 'memory') {
+      const limits = imp.memory!;
+      const max = manifest.limits.memory.maxPages;
+      if (limits.min > max) {
+        return { ...refused('run/memory-over-limit', `imported memory needs ${limits.min} pages; the limit is ${max}`), kind: 'memory' };
+      }
+      const initial = Math.min(Math.max(limits.min, manifest.limits.memory.reservedPages), max, limits.max ?? max);
+      const maximum = Math.min(limits.max ?? max, max);
+      try {
+        importedMemory = new WebAssembly.Memory({ initial, maximum, ...(limits.shared ? { shared: true } : {}) } as WebAssembly.MemoryDescriptor);
+      } catch {
+        return { ...refused('run/memory-over-limit', `could not reserve ${initial} pages of memory`), kind: 'memory' };
+      }
+      ns[imp.name] = importedMemory;
+    } else if (imp.kind === 'func') {
+      const grant = manifest.imports.find((g) => g.module === imp.module && (g.name === imp.name || g.name === '*'));
+      const host = config.hostFunctions.find((h) => h.module === imp.module && h.name === imp.name);
+      const op = `${imp.module}.${imp.name}`;
+      const detail = { module: imp.module, name: imp.name };
+      if (!grant) {
+        audit?.({ type: 'decision', capability: 'import', op, outcome: 'denied', reason: 'import not granted by the policy', detail });
+        return refused('run/import-not-allowed', `the policy does not allow the import ${op}`, detail);
+      }
+      const needed = [grant.requires, host?.capability ?? null].filter((c): c is string => c !== null);
+      const missing = needed.find((name) => !isGranted(manifest, name));
+      if (missing !== undefined) {
+        audit?.({ type: 'decision', capability: 'import', op, outcome: 'denied', reason: `custom capability "${missing}" not granted`, detail });
+        return refused('run/import-not-allowed', `the import ${op} needs the custom capability "${missing}", which the policy does not grant`, detail);
+      }
+      if (!host) return refused('run/import-not-provided', `no host function provides the import ${op}`, detail);
+      const logCalls = manifest.audit.decisions === 'all' && audit !== null;
+      ns[imp.name] = (...args: Array<number | bigint>) => {
+        if (logCalls) audit!({ type: 'decision', capability: 'import', op, outcome: 'allowed', detail });
+        return host.fn(ctx, ...args);
+      };
+    } else {
+      return refused('run/import-not-provided', `the runtime provides no ${imp.kind} import ${imp.module}.${imp.name}`, { module: imp.module, name: imp.name });
+    }
+  }
+
+  // ---- instantiate
+  let instance: WebAssembly.Instance | undefined;
+  let memory: WebAssembly.Memory | undefined;
+  meter.start();
+  try {
+    instance = new WebAssembly.Instance(config.module, imports as WebAssembly.Imports);
+  } catch (error) {
+    return finish(error);
+  }
+  const exports = instance.exports;
+  memory = importedMemory ?? (exports.memory instanceof WebAssembly.Memory ? exports.memory : undefined);
+  if (memory) wasi.memory.attach(memory);
+  const fuelGlobal = exports[config.abi.fuelExport];
+  if (fuel && fuelGlobal instanceof WebAssembly.Global) fuel.attach(fuelGlobal);
+  audit?.({
+    type: 'lifecycle', event: 'instantiated',
+    detail: { fuelMetered: fuel !== undefined && fuel.attached, memoryPages: memory ? memory.buffer.byteLength / 65536 : 0 },
+  });
+  const entry = exports[config.entry];
+  if (typeof entry !== 'function') {
+    return refused('run/no-entry-point', `the module exports no function "${config.entry}"`, { entry: config.entry });
+  }
+  try {
+    (entry as () => unknown)();
+    return finish(new GuestExit(0));
+  } catch (error) {
+    return finish(error);
+  }
+
+  function finish(error: unknown): GuestOutcome {
+    wasi.close();
+    const base = { fuelUsed: fuel?.used ?? null, ...totals(), refusals: [] };
+    if (error instanceof GuestExit) return { ...base, kind: 'exit', exitCode: error.code, reason: null };
+    if (error instanceof SandboxTermination) return { ...base, kind: error.kind, exitCode: null, reason: error.reason };
+    const status = readStatus(instance, config.abi.statusExport);
+    if (status === config.abi.statusFuelExhausted) {
+      audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: manifest.limits.fuel, value: fuel?.used ?? null });
+      return { ...base, kind: 'fuel', exitCode: null, reason: `fuel budget of ${manifest.limits.fuel} exhausted` };
+    }
+    if (status === config.abi.statusMemoryLimit) {
+      audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: null });
+      return { ...base, kind: 'memory', exitCode: null, reason: `memory limit of ${manifest.limits.memory.maxPages} pages reached` };
+    }
+    if (status === config.abi.statusStackOverflow) {
+      return { ...base, kind: 'trap', exitCode: null, reason: 'trap: call stack depth limit reached' };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof WebAssembly.LinkError || error instanceof WebAssembly.CompileError) {
+      return { ...refused('run/instantiate-failed', message), ...{ fuelUsed: base.fuelUsed } };
+    }
+    if (error instanceof RangeError && /memory/i.test(message)) {
+      audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: null });
+      return { ...base, kind: 'memory', exitCode: null, reason: `could not allocate memory: ${message}` };
+    }
+    if (error instanceof RangeError && /call stack/i.test(message)) {
+      return { ...base, kind: 'trap', exitCode: null, reason: 'trap: call stack exhausted' };
+    }
+    if (error instanceof WebAssembly.RuntimeError) {
+      // A guest that traps right after the engine refused to grow its memory past the limit ran
+      // out of memory (typically malloc failing into abort()): report the limit, not a bare trap.
+      const pages = memory ? memory.buffer.byteLength / 65536 : 0;
+      if (pages >= manifest.limits.memory.maxPages) {
+        audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: pages });
+        return { ...base, kind: 'memory', exitCode: null, reason: `memory limit of ${manifest.limits.memory.maxPages} pages reached (${message})` };
+      }
+      return { ...base, kind: 'trap', exitCode: null, reason: `trap: ${message}` };
+    }
+    // A host function threw: the guest cannot continue, and it is reported like a trap.
+    return { ...base, kind: 'trap', exitCode: null, reason: `host function failed: ${message}` };
+  }
+}
+
+function readStatus(instance: WebAssembly.Instance | undefined, name: string): number {
+  const g = instance?.exports[name];
+  return g instanceof WebAssembly.Global ? Number(g.value) : 0;
+}
+
+function isGranted(manifest: Manifest, name: string): boolean {
+  const c = manifest.custom.find((x) => x.name === name);
+  if (!c) return false;
+  if (c.type === 'boolean') return c.value;
+  if (c.type === 'number') return c.value !== 0;
+  return c.value.length > 0;
+}
+
+/**
+ * Fuel slices (instrumenter ABI): the counter holds the fuel left in the current slice; when a
+ * charge makes it negative the hook runs, checks CPU limits, and either refills the next slice or
+ * ends the run when the budget is spent. `granted` is everything ever put in the counter, so the
+ * fuel used is `granted - counter`.
+ */
+class FuelMeter {
+  private global: WebAssembly.Global | undefined;
+  private granted = 0;
+  attached = false;
+
+  constructor(
+    private readonly budget: number | null,
+    private readonly slice: number,
+    private readonly meter: RunMeter,
+    private readonly audit: ((draft: AuditDraft) => void) | null,
+  ) {}
+
+  attach(global: WebAssembly.Global): void {
+    this.global = global;
+    this.attached = true;
+    const first = this.budget === null ? this.slice : Math.min(this.slice, this.budget);
+    global.value = BigInt(first);
+    this.granted = first;
+  }
+
+  get used(): number | null {
+    if (!this.global) return null;
+    return this.granted - Number(this.global.value);
+  }
+
+  outOfFuel(): void {
+    const g = this.global;
+    if (!g) throw new SandboxTermination('trap', 'fuel hook called before the fuel counter was exported');
+    const current = Number(g.value);
+    const used = this.granted - current;
+    this.meter.checkCpu('fuel');
+    if (this.budget !== null && used > this.budget) {
+      this.audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: this.budget, value: used });
+      throw new SandboxTermination('fuel', `fuel budget of ${this.budget} exhausted`);
+    }
+    const next = this.budget === null ? this.slice : Math.min(this.slice, this.budget - used);
+    g.value = BigInt(next);
+    this.granted += next - current;
+  }
+}

@@ -1,0 +1,397 @@
+/// <reference lib="dom" />
+// The host side of a sandboxed run. run() is a pipeline of steps, each of which may refuse:
+//   load the manifest → read the module → prepare steps (instrument on the fly, verify a vetted
+//   artifact: supplied by the caller) → check the module's shape against the limits (memory,
+//   tables) → tighten memory maxima → compile → run the guest in a worker while enforcing the
+//   wall-clock limits from this thread → report the status.
+// The guest runs in a worker thread so that a timeout ends the guest with worker.terminate(),
+// never the host. Time limits the guest cannot be trusted to check (total, idle, CPU time) are
+// watched from here through counters the worker shares; I/O, fuel and CPU-usage limits are
+// applied inside the worker on every host call and fuel slice.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomInt } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { Diagnostic } from '@wsbc/diagnostics';
+import { loadManifest, type Manifest } from '@wsbc/manifest';
+import * as abi from '@wsbc/instrumenter';
+import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type AuditRecord, type AuditSink } from './audit.js';
+import type { FuelAbi, GuestOutcome } from './guest.js';
+import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';
+import { createStdinChannel, StdinWriter } from './stdio-channel.js';
+import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
+import { METER_LENGTH, METER_SLOTS, wallNow } from './wasi/services.js';
+import type { WorkerConfig, WorkerMessage } from './worker.js';
+import { workerScriptUrl } from './worker-script.js';
+
+export interface OutputSink {
+  write(chunk: Uint8Array): unknown;
+}
+
+/** A step that transforms or verifies the module bytes before they run (instrument, verify, ...). */
+export interface PrepareStep {
+  name: string;
+  apply(bytes: Uint8Array, manifest: Manifest): Promise<PrepareResult> | PrepareResult;
+}
+export type PrepareResult = { ok: true; bytes: Uint8Array; diagnostics?: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+export interface RunOptions {
+  /** The normalized manifest, or the path of a manifest.json. (.wsp policies are compiled by the CLI or @wsbc/cli's helpers.) */
+  policy: Manifest | string;
+  /** Guest arguments after argv[0]. */
+  args?: string[];
+  /** argv[0] the guest sees; the module's file name by default. */
+  argv0?: string;
+  /** Values for environment variables; the manifest decides which names the guest sees. Defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Extra NAME=VALUE pairs that override `env` (the CLI's --env). */
+  envOverrides?: Record<string, string>;
+  /** Guest stdin: a readable stream, bytes, or nothing (end of file at once). */
+  stdin?: NodeJS.ReadableStream | Uint8Array | string;
+  stdout?: OutputSink;
+  stderr?: OutputSink;
+  audit?: AuditOption;
+  /** Steps run on the module bytes before the shape check, in order. */
+  prepare?: PrepareStep[];
+  /** Exported function to call (default `_start`). */
+  entry?: string;
+  /** URL or path of an ES module whose default export is an array of HostFunction (level 3). */
+  hostFunctions?: string | URL;
+  /** Write the one-line termination reason to stderr (default true). */
+  reportTermination?: boolean;
+  /** Instructions per fuel slice (default 1e6): how often an instrumented guest returns to the host. */
+  fuelSlice?: number;
+  /** Label of the module in audit records and messages (default: the path, or "module"). */
+  label?: string;
+}
+
+export interface RunResult {
+  /** The process exit status: the guest's exit code, or a RunStatus for sandbox terminations. */
+  status: number;
+  termination: TerminationKind;
+  /** The guest's own exit code when termination is `exit`. */
+  exitCode: number | null;
+  /** One-line human reason for any termination other than a guest exit. */
+  reason: string | null;
+  /** Fuel used, for instrumented modules. */
+  fuelUsed: number | null;
+  stats: { wallMs: number; computeMs: number; idleMs: number; readBytes: number; writtenBytes: number };
+  /** Why the run was refused, and warnings from preparation. */
+  diagnostics: Diagnostic[];
+  /** The pseudo-random seed used (replay it with `random pseudo seed N`), null otherwise. */
+  randomSeed: number | null;
+}
+
+const FUEL_ABI: FuelAbi = {
+  hookModule: abi.HOOK_MODULE,
+  outOfFuel: abi.OUT_OF_FUEL_HOOK,
+  fuelExport: abi.FUEL_EXPORT,
+  statusExport: abi.STATUS_EXPORT,
+  depthExport: abi.DEPTH_EXPORT,
+  statusFuelExhausted: abi.STATUS_FUEL_EXHAUSTED,
+  statusMemoryLimit: abi.STATUS_MEMORY_LIMIT,
+  statusStackOverflow: abi.STATUS_STACK_OVERFLOW,
+};
+
+/** Level 1: runs a module (path or bytes) under a manifest. Never throws for guest or input problems. */
+export async function run(module: string | Uint8Array, options: RunOptions): Promise<RunResult> {
+  const startedAt = wallNow();
+  const label = options.label ?? (typeof module === 'string' ? module : 'module');
+  const stderr = options.stderr ?? process.stderr;
+  let sink: AuditSink | undefined;
+  const manifestResult = resolveManifest(options.policy);
+  const timestamps = manifestResult.ok ? manifestResult.manifest.time.deterministic === null : true;
+  const stamper = new AuditStamper(startedAt, timestamps);
+  const emit = (draft: AuditDraft, at = wallNow()): void => {
+    sink?.write(stamper.stamp(draft, at));
+  };
+  const diagnostics: Diagnostic[] = [];
+  const refuse = async (kind: 'refused' | 'memory', found: Diagnostic[]): Promise<RunResult> => {
+    diagnostics.push(...found);
+    const reason = found.find((d) => d.severity === 'error')?.message ?? 'run refused';
+    emit({ type: 'lifecycle', event: 'refused', status: STATUS_OF_KIND[kind], reason });
+    await sink?.close?.();
+    if (options.reportTermination !== false) stderr.write(Buffer.from(`wsbc: run refused: ${reason}\n`));
+    return {
+      status: STATUS_OF_KIND[kind], termination: kind, exitCode: null, reason, fuelUsed: null,
+      stats: { wallMs: wallNow() - startedAt, computeMs: 0, idleMs: 0, readBytes: 0, writtenBytes: 0 }, diagnostics, randomSeed: null,
+    };
+  };
+
+  try {
+    sink = openAuditSink(options.audit);
+  } catch (error) {
+    return refuse('refused', [diag('run/audit-open-failed', `cannot open the audit log: ${(error as Error).message}`)]);
+  }
+  if (!manifestResult.ok) return refuse('refused', manifestResult.diagnostics);
+  const manifest = manifestResult.manifest;
+
+  // ---- module bytes and preparation steps
+  let bytes: Uint8Array;
+  if (typeof module === 'string') {
+    try {
+      bytes = fs.readFileSync(module);
+    } catch (error) {
+      return refuse('refused', [diag('run/module-unreadable', `cannot read ${module}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { file: module })]);
+    }
+  } else bytes = module;
+  for (const step of options.prepare ?? []) {
+    const result = await step.apply(bytes, manifest);
+    if (!result.ok) return refuse('refused', result.diagnostics);
+    diagnostics.push(...(result.diagnostics ?? []));
+    bytes = result.bytes;
+  }
+
+  // ---- shape against limits
+  let shape: ModuleShape;
+  try {
+    shape = readModuleShape(bytes);
+  } catch (error) {
+    if (error instanceof ModuleFormatError) {
+      return refuse('refused', [{ ...diag('run/module-invalid', `${label} is not a valid module: ${error.message}`), span: { file: label, byteOffset: error.byteOffset } }]);
+    }
+    throw error;
+  }
+  const limits = manifest.limits.memory;
+  const tooBig = shape.memories.find((m) => m.min > limits.maxPages);
+  if (tooBig) {
+    emit({ type: 'limit', limit: 'memory', action: 'refused', max: limits.maxPages, value: tooBig.min });
+    return refuse('memory', [diag('run/memory-over-limit', `the module's memory starts at ${tooBig.min} pages; the limit is ${limits.maxPages}`)]);
+  }
+  if (shape.tableCount > limits.maxTables) {
+    return refuse('refused', [diag('run/too-many-tables', `the module has ${shape.tableCount} tables; the limit is ${limits.maxTables}`)]);
+  }
+  bytes = tightenMemoryMaxima(bytes, limits.maxPages);
+  let compiled: WebAssembly.Module;
+  try {
+    compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (error) {
+    return refuse('refused', [diag('run/module-invalid', `${label} does not compile: ${(error as Error).message}`)]);
+  }
+
+  // ---- run in a worker
+  const randomSeed = manifest.random.mode === 'pseudo' ? manifest.random.seed ?? randomInt(0, 2 ** 32 - 1) : null;
+  const env = visibleEnvironment(manifest, options.env ?? process.env, options.envOverrides ?? {}, emit);
+  emit({
+    type: 'lifecycle', event: 'start',
+    detail: { module: label, policy: manifest.name, randomSeed, fuel: manifest.limits.fuel },
+  });
+  const argv0 = options.argv0 ?? (typeof module === 'string' ? path.basename(module) : 'module');
+  const outcome = await runInWorker({
+    compiled, shape, manifest, args: [argv0, ...(options.args ?? [])], env, options, emit,
+    auditOn: sink !== undefined, randomSeed: randomSeed ?? 0, startedAt,
+  });
+  const kind = outcome.kind;
+  let status: number;
+  if (kind === 'exit') status = outcome.exitCode ?? 0;
+  else status = STATUS_OF_KIND[kind];
+  if (kind === 'refused') {
+    diagnostics.push(...outcome.refusals.map((r) => diag(r.code, r.message, r.data)));
+  }
+  const { stats } = outcome;
+  emit({
+    type: 'lifecycle', event: kind === 'exit' ? 'exit' : kind === 'refused' ? 'refused' : 'terminated', status: status & 0xff,
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+    detail: {
+      fuelUsed: outcome.fuelUsed, readBytes: stats.readBytes, writtenBytes: stats.writtenBytes,
+      ...(timestamps ? { wallMs: Math.round(stats.wallMs), computeMs: Math.round(stats.computeMs), idleMs: Math.round(stats.idleMs) } : {}),
+    },
+  });
+  await sink?.close?.();
+  if (kind !== 'exit' && options.reportTermination !== false) {
+    const what = kind === 'refused' ? 'run refused' : 'guest terminated';
+    stderr.write(Buffer.from(`wsbc: ${what}: ${outcome.reason ?? kind} (status ${status})\n`));
+  }
+  return {
+    status, termination: kind, exitCode: kind === 'exit' ? outcome.exitCode : null, reason: outcome.reason,
+    fuelUsed: outcome.fuelUsed, stats, diagnostics, randomSeed,
+  };
+}
+
+function diag(code: string, message: string, data?: Record<string, unknown>): Diagnostic {
+  return { code, severity: 'error', message, ...(data ? { data } : {}) };
+}
+
+function resolveManifest(policy: Manifest | string): { ok: true; manifest: Manifest } | { ok: false; diagnostics: Diagnostic[] } {
+  if (typeof policy !== 'string') return { ok: true, manifest: policy };
+  if (policy.endsWith('.wsp')) {
+    return { ok: false, diagnostics: [diag('run/policy-not-compiled', `${policy} is a policy source; compile it first (wsbc compile) or pass it to \`wsbc run\`, which compiles it`)] };
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(policy, 'utf8');
+  } catch (error) {
+    return { ok: false, diagnostics: [diag('run/policy-unreadable', `cannot read ${policy}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)] };
+  }
+  const loaded = loadManifest(text, policy);
+  return loaded.ok ? { ok: true, manifest: loaded.value } : { ok: false, diagnostics: loaded.diagnostics };
+}
+
+/**
+ * The variables the guest sees: host values overlaid with explicit overrides, filtered by the
+ * manifest, sorted by name. Allowed names and explicitly passed but hidden names are audited one
+ * by one; hidden host variables are counted in one record (their names are not logged).
+ */
+export function visibleEnvironment(
+  manifest: Manifest, hostEnv: Record<string, string | undefined>, overrides: Record<string, string>,
+  emit?: (draft: AuditDraft) => void,
+): Array<[string, string]> {
+  const { mode, names } = manifest.environment;
+  const listed = new Set(names);
+  const visible = (name: string) => mode === 'full' || (mode === 'allow' && listed.has(name)) || (mode === 'deny' && !listed.has(name));
+  const merged = new Map<string, string>();
+  for (const [k, v] of Object.entries(hostEnv)) if (v !== undefined) merged.set(k, v);
+  for (const [k, v] of Object.entries(overrides)) merged.set(k, v);
+  const out: Array<[string, string]> = [];
+  let hidden = 0;
+  const decisions = manifest.audit.decisions;
+  for (const [name, value] of [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (visible(name)) {
+      out.push([name, value]);
+      if (decisions === 'all') emit?.({ type: 'decision', capability: 'environment', op: 'environ', outcome: 'allowed', detail: { name } });
+    } else if (name in overrides) {
+      if (decisions !== 'none') {
+        emit?.({ type: 'decision', capability: 'environment', op: 'environ', outcome: 'denied', reason: `environment mode ${mode} hides it`, detail: { name } });
+      }
+    } else hidden++;
+  }
+  if (hidden > 0 && decisions !== 'none') {
+    emit?.({ type: 'decision', capability: 'environment', op: 'environ', outcome: 'denied', reason: `environment mode ${mode} hides host variables`, detail: { hiddenCount: hidden } });
+  }
+  return out;
+}
+
+interface WorkerRun {
+  compiled: WebAssembly.Module;
+  shape: ModuleShape;
+  manifest: Manifest;
+  args: string[];
+  env: Array<[string, string]>;
+  options: RunOptions;
+  emit: (draft: AuditDraft, at?: number) => void;
+  auditOn: boolean;
+  randomSeed: number;
+  startedAt: number;
+}
+
+type Outcome = GuestOutcome & { stats: RunResult['stats'] };
+
+async function runInWorker(r: WorkerRun): Promise<Outcome> {
+  const meterBuffer = new SharedArrayBuffer(METER_LENGTH * 8);
+  const meter = new Float64Array(meterBuffer);
+  const stdinChannel = createStdinChannel();
+  const stdinWriter = new StdinWriter(stdinChannel);
+  const stdout = r.options.stdout ?? process.stdout;
+  const stderr = r.options.stderr ?? process.stderr;
+  const hostFunctions = r.options.hostFunctions === undefined ? null
+    : r.options.hostFunctions instanceof URL ? r.options.hostFunctions.href
+      : /^[a-z]+:/i.test(r.options.hostFunctions) ? r.options.hostFunctions : new URL(`file://${path.resolve(r.options.hostFunctions)}`).href;
+  const config: WorkerConfig = {
+    module: r.compiled, shape: r.shape, manifest: r.manifest, args: r.args, env: r.env, entry: r.options.entry ?? '_start',
+    audit: r.auditOn, meter: meterBuffer, stdin: stdinChannel, abi: FUEL_ABI, fuelSlice: r.options.fuelSlice ?? 1_000_000,
+    hostFunctions, randomSeed: r.randomSeed,
+  };
+  const worker = new Worker(await workerScriptUrl(), { workerData: config, stdout: false, stderr: false });
+
+  // stdin: pumped only once the guest asks, so a guest that never reads leaves the host's stdin alone.
+  const source = r.options.stdin;
+  let streamStarted = false;
+  const startStdin = (): void => {
+    if (streamStarted) return;
+    streamStarted = true;
+    if (source === undefined) stdinWriter.end();
+    else if (typeof source === 'string' || source instanceof Uint8Array) {
+      stdinWriter.push(typeof source === 'string' ? Buffer.from(source) : source);
+      stdinWriter.end();
+    } else {
+      source.on('data', (chunk: Buffer | string) => stdinWriter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+      source.on('end', () => stdinWriter.end());
+      source.on('error', () => stdinWriter.end());
+    }
+  };
+
+  const limits = r.manifest.limits;
+  return new Promise<Outcome>((resolve) => {
+    let settled = false;
+    const stats = (outcome?: GuestOutcome): RunResult['stats'] => {
+      const started = meter[METER_SLOTS.startedAt]!;
+      const now = wallNow();
+      const idle = meter[METER_SLOTS.idleMs]! + (meter[METER_SLOTS.blockedSince]! > 0 ? now - meter[METER_SLOTS.blockedSince]! : 0);
+      const elapsed = started > 0 ? now - started : 0;
+      return {
+        wallMs: now - r.startedAt,
+        computeMs: Math.max(0, elapsed - idle - meter[METER_SLOTS.throttledMs]!),
+        idleMs: idle,
+        readBytes: outcome?.readBytes ?? 0,
+        writtenBytes: outcome?.writtenBytes ?? 0,
+      };
+    };
+    const settle = (outcome: GuestOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(watch);
+      const s = stats(outcome);
+      void worker.terminate().then(() => {
+        if (source && typeof source === 'object' && 'pause' in source && streamStarted) (source as NodeJS.ReadableStream).pause();
+        resolve({ ...outcome, stats: s });
+      });
+    };
+    const kill = (kind: Exclude<TerminationKind, 'exit' | 'refused'>, limit: 'total-time' | 'idle-time' | 'cpu-time', max: number, value: number, reason: string): void => {
+      if (settled) return;
+      r.emit({ type: 'limit', limit, action: 'terminated', max, value: Math.round(value) });
+      settle({ kind, exitCode: null, reason, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
+    };
+    // Limits the guest cannot be trusted to check are watched from here.
+    const watch = setInterval(() => {
+      const total = wallNow() - r.startedAt;
+      if (total > limits.time.maxTotalMs) {
+        kill('total-timeout', 'total-time', limits.time.maxTotalMs, total, `total time limit of ${limits.time.maxTotalMs} ms exceeded`);
+        return;
+      }
+      if (meter[METER_SLOTS.finished] === 1) return;
+      const s = stats();
+      // A little grace: the worker enforces these itself at its next host call or fuel slice.
+      if (s.computeMs > limits.cpu.maxExecutionMs + 50) {
+        kill('cpu-time', 'cpu-time', limits.cpu.maxExecutionMs, s.computeMs, `CPU time limit of ${limits.cpu.maxExecutionMs} ms exceeded`);
+      } else if (s.idleMs > limits.time.maxIdleMs + 50) {
+        kill('idle-timeout', 'idle-time', limits.time.maxIdleMs, s.idleMs, `idle time limit of ${limits.time.maxIdleMs} ms exceeded`);
+      }
+    }, 10);
+
+    worker.on('message', (message: WorkerMessage) => {
+      if (settled) return;
+      switch (message.t) {
+        case 'out':
+          (message.fd === 1 ? stdout : stderr).write(message.data);
+          break;
+        case 'audit':
+          r.emit(message.draft, message.at);
+          break;
+        case 'stdin':
+          startStdin();
+          stdinWriter.request();
+          break;
+        case 'done':
+          settle(message.outcome);
+          break;
+      }
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      const started = meter[METER_SLOTS.startedAt]! > 0;
+      if (outOfMemory) r.emit({ type: 'limit', limit: 'memory', action: 'terminated', max: limits.memory.maxPages, value: null });
+      settle({
+        kind: outOfMemory ? 'memory' : started ? 'trap' : 'refused', exitCode: null,
+        reason: outOfMemory ? 'the guest exhausted the worker heap' : `the sandbox failed: ${error.message}`,
+        fuelUsed: null, readBytes: 0, writtenBytes: 0,
+        refusals: started ? [] : [{ code: 'run/worker-failed', message: error.message }],
+      });
+    });
+    worker.on('exit', () => {
+      settle({ kind: 'trap', exitCode: null, reason: 'the sandbox worker stopped unexpectedly', fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
+    });
+  });
+}
+
+export type { AuditRecord };
+export { RunStatus };

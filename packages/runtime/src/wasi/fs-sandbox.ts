@@ -1,0 +1,157 @@
+// Confinement of guest paths to preopened directories.
+//
+// Algorithm. A guest path is resolved against a directory descriptor component by component,
+// with lstat per component, never by the host kernel in one go:
+//   - absolute paths are refused (ENOTCAPABLE); `.` is skipped; `..` pops one component and is
+//     refused when it would climb above the directory descriptor the path is relative to;
+//   - a symlink met on the way (and the final one when the caller follows) is read and its target
+//     spliced into the remaining components; absolute targets are refused, at most 40 links are
+//     followed (ELOOP). So `..` and symlinks, including ones the guest planted, cannot name
+//     anything outside, even as an intermediate step.
+// Then the operation is *pinned*: the parent directory of the final component is opened
+// (O_PATH|O_DIRECTORY) and its real location read back from /proc/self/fd; it must lie inside the
+// preopen's real root, or the call fails with ENOTCAPABLE. The final operation is applied to
+// `/proc/self/fd/<parent>/<name>` (an openat() equivalent) with O_NOFOLLOW where a symlink must
+// not be followed. A directory swapped for a symlink between the walk and the operation (a race,
+// by the guest or anyone else) therefore cannot redirect the operation outside the preopen.
+//
+// Requires Linux /proc (checked once when a sandbox is created).
+import fs from 'node:fs';
+import { Errno, WasiError } from './errno.js';
+
+export const O_PATH = 0o10000000;
+const MAX_SYMLINKS = 40;
+
+export function procFdPath(fd: number): string {
+  return `/proc/self/fd/${fd}`;
+}
+
+let procChecked = false;
+/** Fails unless /proc/self/fd works as this module needs (Linux). */
+export function assertProcFdSupport(): void {
+  if (procChecked) return;
+  const fd = fs.openSync('/', O_PATH | fs.constants.O_DIRECTORY);
+  try {
+    if (fs.readlinkSync(procFdPath(fd)) !== '/') throw new Error('unexpected /proc/self/fd contents');
+  } finally {
+    fs.closeSync(fd);
+  }
+  procChecked = true;
+}
+
+/** The real host location of an open descriptor. */
+export function realPathOfFd(hostFd: number): string {
+  return fs.readlinkSync(procFdPath(hostFd));
+}
+
+export function isInside(real: string, root: string): boolean {
+  if (root === '/') return real.startsWith('/');
+  return real === root || real.startsWith(`${root}/`);
+}
+
+/** Outcome of the component walk: the parent (relative to the base) and the final name. */
+export interface ResolvedPath {
+  /** Components from the base directory to the parent of the target. */
+  parent: string[];
+  /** Final component, or '.' when the path names the base directory itself. */
+  name: string;
+  /** The guest wrote a trailing slash: the target must be a directory. */
+  mustBeDirectory: boolean;
+  /** The same components as a normalised guest-relative path, for audit records. */
+  display: string;
+}
+
+/**
+ * Walks `path` from the directory whose host location is `basePath` (a /proc/self/fd path).
+ * `followFinal` says whether a symlink in the last position is followed.
+ */
+export function resolveGuestPath(basePath: string, path: string, followFinal: boolean): ResolvedPath {
+  if (path.length === 0) throw new WasiError(Errno.NOENT, 'empty path');
+  if (path.includes('\0')) throw new WasiError(Errno.INVAL, 'path contains NUL');
+  if (path.startsWith('/')) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
+  let mustBeDirectory = path.endsWith('/');
+  const queue = path.split('/').filter((c) => c.length > 0);
+  const stack: string[] = [];
+  let links = 0;
+  while (queue.length > 0) {
+    const component = queue.shift()!;
+    if (component === '.') continue;
+    if (component === '..') {
+      if (stack.length === 0) throw new WasiError(Errno.NOTCAPABLE, 'path climbs above its directory');
+      stack.pop();
+      continue;
+    }
+    if (Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
+    const isLast = queue.length === 0;
+    if (!isLast || followFinal || mustBeDirectory) {
+      const hostPath = [basePath, ...stack, component].join('/');
+      let stat: fs.Stats | undefined;
+      try {
+        stat = fs.lstatSync(hostPath);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' && isLast) {
+          stack.push(component);
+          break;
+        }
+        throw error;
+      }
+      if (stat.isSymbolicLink() && (!isLast || followFinal || mustBeDirectory)) {
+        if (++links > MAX_SYMLINKS) throw new WasiError(Errno.LOOP, 'too many symbolic links');
+        const target = fs.readlinkSync(hostPath);
+        if (target.startsWith('/')) throw new WasiError(Errno.NOTCAPABLE, 'symlink to an absolute path');
+        if (target.length === 0) throw new WasiError(Errno.NOENT, 'empty symlink');
+        if (isLast && target.endsWith('/')) mustBeDirectory = true;
+        queue.unshift(...target.split('/').filter((c) => c.length > 0));
+        continue;
+      }
+      if (!isLast && !stat.isDirectory()) throw new WasiError(Errno.NOTDIR);
+    }
+    stack.push(component);
+  }
+  const name = stack.pop() ?? '.';
+  return { parent: stack, name, mustBeDirectory, display: [...stack, name].join('/') };
+}
+
+/**
+ * Opens the parent directory of a resolved path and checks that it really is inside `root`.
+ * Returns a host descriptor that the caller must close, or throws ENOTCAPABLE.
+ */
+export function pinParent(basePath: string, resolved: ResolvedPath, root: string): number {
+  const parentPath = [basePath, ...resolved.parent].join('/');
+  const fd = fs.openSync(parentPath, O_PATH | fs.constants.O_DIRECTORY);
+  let real: string;
+  try {
+    real = realPathOfFd(fd);
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+  if (!isInside(real, root)) {
+    fs.closeSync(fd);
+    throw new WasiError(Errno.NOTCAPABLE, 'directory left the preopen during resolution');
+  }
+  return fd;
+}
+
+/** Host path of the final component, relative to a pinned parent descriptor. */
+export function pinnedPath(parentFd: number, name: string): string {
+  return name === '.' ? procFdPath(parentFd) : `${procFdPath(parentFd)}/${name}`;
+}
+
+/**
+ * Checks that a symlink target written by the guest at `linkParent` would stay inside the base
+ * directory when followed (relative, and never climbing above it).
+ */
+export function symlinkTargetStaysInside(linkParent: string[], target: string): boolean {
+  if (target.startsWith('/') || target.includes('\0')) return false;
+  let depth = linkParent.length;
+  for (const component of target.split('/')) {
+    if (component === '' || component === '.') continue;
+    if (component === '..') {
+      depth -= 1;
+      if (depth < 0) return false;
+    } else depth += 1;
+  }
+  return true;
+}

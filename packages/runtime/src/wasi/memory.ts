@@ -1,0 +1,90 @@
+/// <reference lib="dom" />
+// Bounds-checked access to guest linear memory. Every pointer and length a guest passes is
+// treated as unsigned 32-bit and checked against the memory's current size before any access,
+// so a bad pointer becomes EFAULT instead of a host RangeError. The view is refreshed when the
+// memory grows (growing detaches the old ArrayBuffer).
+import { Errno, WasiError } from './errno.js';
+import { IOVEC_SIZE } from './abi.js';
+
+export class GuestMemory {
+  private memory: WebAssembly.Memory | undefined;
+  private view = new DataView(new ArrayBuffer(0));
+  private bytes = new Uint8Array(0);
+
+  attach(memory: WebAssembly.Memory): void {
+    this.memory = memory;
+    this.refresh();
+  }
+
+  private refresh(): void {
+    if (!this.memory) throw new WasiError(Errno.FAULT, 'module has no exported memory');
+    const buffer = this.memory.buffer;
+    if (this.view.buffer !== buffer) {
+      this.view = new DataView(buffer);
+      this.bytes = new Uint8Array(buffer);
+    }
+  }
+
+  get size(): number {
+    this.refresh();
+    return this.bytes.byteLength;
+  }
+
+  /** Throws EFAULT unless [ptr, ptr+len) lies inside memory. Both are taken as u32. */
+  check(ptr: number, len: number): void {
+    this.refresh();
+    const p = ptr >>> 0;
+    const l = len >>> 0;
+    if (p + l > this.bytes.byteLength) throw new WasiError(Errno.FAULT, `pointer ${p}+${l} outside memory`);
+  }
+
+  u8(ptr: number): number { this.check(ptr, 1); return this.view.getUint8(ptr >>> 0); }
+  u16(ptr: number): number { this.check(ptr, 2); return this.view.getUint16(ptr >>> 0, true); }
+  u32(ptr: number): number { this.check(ptr, 4); return this.view.getUint32(ptr >>> 0, true); }
+  u64(ptr: number): bigint { this.check(ptr, 8); return this.view.getBigUint64(ptr >>> 0, true); }
+
+  setU8(ptr: number, v: number): void { this.check(ptr, 1); this.view.setUint8(ptr >>> 0, v); }
+  setU16(ptr: number, v: number): void { this.check(ptr, 2); this.view.setUint16(ptr >>> 0, v, true); }
+  setU32(ptr: number, v: number): void { this.check(ptr, 4); this.view.setUint32(ptr >>> 0, v >>> 0, true); }
+  setU64(ptr: number, v: bigint | number): void {
+    this.check(ptr, 8);
+    this.view.setBigUint64(ptr >>> 0, BigInt.asUintN(64, BigInt(v)), true);
+  }
+
+  /** A live view of guest bytes (valid until the next call that may grow memory). */
+  slice(ptr: number, len: number): Uint8Array {
+    this.check(ptr, len);
+    return this.bytes.subarray(ptr >>> 0, (ptr >>> 0) + (len >>> 0));
+  }
+
+  write(ptr: number, data: Uint8Array): void {
+    this.check(ptr, data.byteLength);
+    this.bytes.set(data, ptr >>> 0);
+  }
+
+  /** Reads a UTF-8 string; invalid UTF-8 is EILSEQ (paths must be valid strings on the host). */
+  string(ptr: number, len: number): string {
+    const raw = this.slice(ptr, len);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    } catch {
+      throw new WasiError(Errno.ILSEQ, 'string is not valid UTF-8');
+    }
+  }
+
+  /**
+   * Resolves an iovec array into views of guest memory. The array itself and every buffer are
+   * bounds-checked up front, so a later fault cannot leave a half-done read or write.
+   */
+  iovecs(iovs: number, count: number): Uint8Array[] {
+    const n = count >>> 0;
+    if (n > 1024) throw new WasiError(Errno.INVAL, 'more than IOV_MAX (1024) iovecs');
+    this.check(iovs, n * IOVEC_SIZE);
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const base = (iovs >>> 0) + i * IOVEC_SIZE;
+      out.push(this.slice(this.u32(base), this.u32(base + 4)));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,1051 @@
+// wsbc's own WASI preview1: every function of `wasi_snapshot_preview1` and `wasi_unstable`,
+// implemented over Node's synchronous fs API, enforcing the manifest on every call.
+//
+// Conventions that hold for every function below:
+// - i32 arguments are read as unsigned (`>>> 0`), i64 arguments as unsigned BigInts;
+// - every guest pointer and length goes through GuestMemory, which raises EFAULT before any
+//   access outside memory; results are written only after the operation succeeded;
+// - a function returns an errno; host exceptions are mapped to errnos by `call()` and never reach
+//   the guest; only GuestExit and SandboxTermination unwind it (and, once raised, every later call
+//   raises them again, so a guest that catches them with exception handling cannot continue);
+// - capability checks go through `deny()`, which writes an audit record before failing.
+import fs from 'node:fs';
+import type { Manifest, Preopen } from '@wsbc/manifest';
+import type { AuditDraft, Capability } from '../audit.js';
+import { GuestExit, SandboxTermination } from '../termination.js';
+import {
+  ADVICE_MAX, ClockId, DIRENT_HEADER_SIZE, EVENT_SIZE, EVENTRWFLAGS_HANGUP, EventType, FDSTAT_SIZE, FdFlags,
+  Filetype, FstFlags, LOOKUP_SYMLINK_FOLLOW, OFlags, PREOPENTYPE_DIR, PREVIEW1, PRESTAT_SIZE, Rights, SIGNAL_MAX,
+  SNAPSHOT0, SUBCLOCK_ABSTIME, SdFlags, type WasiFlavor,
+} from './abi.js';
+import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
+import {
+  O_PATH, assertProcFdSupport, isInside, pinParent, pinnedPath, procFdPath, realPathOfFd, resolveGuestPath,
+  symlinkTargetStaysInside, type ResolvedPath,
+} from './fs-sandbox.js';
+import { GuestMemory } from './memory.js';
+import type { GuestClock, RandomSource, RunMeter, StdioBridge } from './services.js';
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND } = fs.constants;
+
+export interface WasiOptions {
+  manifest: Manifest;
+  /** argv[0] first. */
+  args: string[];
+  /** Variables the guest sees, already filtered by the manifest. */
+  env: Array<[string, string]>;
+  stdio: StdioBridge;
+  meter: RunMeter;
+  clock: GuestClock;
+  /** null when the manifest's random mode is `none`. */
+  random: RandomSource | null;
+  /** Receives capability decisions (already filtered by the manifest's audit level) and limit hits. */
+  audit: ((draft: AuditDraft) => void) | null;
+}
+
+interface PreopenState {
+  grant: Preopen;
+  /** Real host path of the preopened directory, the boundary every pinned parent is checked against. */
+  realRoot: string;
+}
+
+interface Descriptor {
+  kind: 'stdio' | 'file' | 'dir';
+  /** Host descriptor; -1 for stdio. */
+  hostFd: number;
+  stdio: 0 | 1 | 2 | -1;
+  filetype: number;
+  rightsBase: bigint;
+  rightsInheriting: bigint;
+  fdflags: number;
+  position: bigint;
+  /** The preopen the descriptor was reached through (its grants apply); null for stdio. */
+  preopen: PreopenState | null;
+  /** Set on preopened directories: the name reported by fd_prestat_dir_name. */
+  preopenName: string | null;
+  /** Guest-visible path, for audit records. */
+  guestPath: string;
+  /** Directory listing cached for fd_readdir cookies. */
+  listing?: Array<{ name: string; type: number; ino: bigint }>;
+}
+
+const READ_FILE_RIGHTS = Rights.FD_READ | Rights.FD_SEEK | Rights.FD_TELL | Rights.FD_ADVISE | Rights.FD_FILESTAT_GET |
+  Rights.POLL_FD_READWRITE | Rights.FD_FDSTAT_SET_FLAGS;
+const WRITE_FILE_RIGHTS = Rights.FD_WRITE | Rights.FD_SEEK | Rights.FD_TELL | Rights.FD_DATASYNC | Rights.FD_SYNC |
+  Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE | Rights.FD_FILESTAT_GET | Rights.POLL_FD_READWRITE |
+  Rights.FD_FDSTAT_SET_FLAGS;
+const FILE_RIGHTS = READ_FILE_RIGHTS | WRITE_FILE_RIGHTS | Rights.FD_FILESTAT_SET_TIMES;
+const DIR_RIGHTS = Rights.PATH_OPEN | Rights.FD_FILESTAT_GET | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_READDIR |
+  Rights.PATH_READLINK | Rights.PATH_FILESTAT_GET | Rights.PATH_FILESTAT_SET_SIZE | Rights.PATH_FILESTAT_SET_TIMES |
+  Rights.PATH_CREATE_DIRECTORY | Rights.PATH_CREATE_FILE | Rights.PATH_LINK_SOURCE | Rights.PATH_LINK_TARGET |
+  Rights.PATH_RENAME_SOURCE | Rights.PATH_RENAME_TARGET | Rights.PATH_SYMLINK | Rights.PATH_REMOVE_DIRECTORY |
+  Rights.PATH_UNLINK_FILE | Rights.FD_FILESTAT_SET_TIMES | Rights.FD_SYNC | Rights.FD_DATASYNC;
+const STDIN_RIGHTS = Rights.FD_READ | Rights.POLL_FD_READWRITE | Rights.FD_FILESTAT_GET | Rights.FD_FDSTAT_SET_FLAGS;
+const STDOUT_RIGHTS = Rights.FD_WRITE | Rights.POLL_FD_READWRITE | Rights.FD_FILESTAT_GET | Rights.FD_FDSTAT_SET_FLAGS |
+  Rights.FD_DATASYNC | Rights.FD_SYNC;
+
+/**
+ * The rights a preopen grants: `base` on the directory itself and `inheriting` for what is
+ * opened beneath it. They are what fd_fdstat_get reports, and every call is checked against them.
+ */
+export function preopenRights(grant: Preopen, timeFull: boolean): { base: bigint; inheriting: bigint } {
+  let dir = Rights.PATH_OPEN | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_FILESTAT_GET;
+  let file = 0n;
+  if (grant.read) {
+    dir |= Rights.FD_READDIR | Rights.PATH_READLINK | Rights.PATH_FILESTAT_GET;
+    file |= READ_FILE_RIGHTS;
+  }
+  if (grant.write) {
+    dir |= Rights.PATH_FILESTAT_SET_SIZE | Rights.FD_SYNC | Rights.FD_DATASYNC;
+    file |= WRITE_FILE_RIGHTS;
+    if (timeFull) {
+      dir |= Rights.PATH_FILESTAT_SET_TIMES | Rights.FD_FILESTAT_SET_TIMES;
+      file |= Rights.FD_FILESTAT_SET_TIMES;
+    }
+    if (grant.create) {
+      dir |= Rights.PATH_CREATE_DIRECTORY | Rights.PATH_CREATE_FILE | Rights.PATH_LINK_TARGET |
+        Rights.PATH_RENAME_TARGET | Rights.PATH_SYMLINK;
+    }
+    if (grant.delete) dir |= Rights.PATH_REMOVE_DIRECTORY | Rights.PATH_UNLINK_FILE | Rights.PATH_RENAME_SOURCE;
+  }
+  if (grant.read && grant.write && grant.create) dir |= Rights.PATH_LINK_SOURCE;
+  return { base: dir, inheriting: dir | file };
+}
+
+const RIGHT_NAMES = Object.entries(Rights) as Array<[string, bigint]>;
+function rightNames(rights: bigint): string {
+  return RIGHT_NAMES.filter(([, bit]) => (rights & bit) !== 0n).map(([name]) => name.toLowerCase()).join(',');
+}
+
+type WasiFunction = (...args: any[]) => number;
+
+export class WasiPreview1 {
+  readonly memory = new GuestMemory();
+  private readonly fds = new Map<number, Descriptor>();
+  private readonly opts: WasiOptions;
+  private readonly timeFull: boolean;
+  private readonly maxFileSize = new Map<PreopenState, number | null>();
+  private guestOpened = 0;
+  /** Set once the guest exited or was terminated; every later call re-raises it. */
+  private ended: GuestExit | SandboxTermination | undefined;
+  private readonly auditAllowed: boolean;
+
+  constructor(options: WasiOptions) {
+    assertProcFdSupport();
+    this.opts = options;
+    this.timeFull = options.manifest.time.mode === 'full';
+    this.auditAllowed = options.audit !== null && options.manifest.audit.decisions === 'all';
+    const stdio = (n: 0 | 1 | 2): Descriptor => ({
+      kind: 'stdio', hostFd: -1, stdio: n, filetype: Filetype.CHARACTER_DEVICE,
+      rightsBase: n === 0 ? STDIN_RIGHTS : STDOUT_RIGHTS, rightsInheriting: 0n, fdflags: n === 0 ? 0 : FdFlags.APPEND,
+      position: 0n, preopen: null, preopenName: null, guestPath: ['<stdin>', '<stdout>', '<stderr>'][n]!,
+    });
+    this.fds.set(0, stdio(0));
+    this.fds.set(1, stdio(1));
+    this.fds.set(2, stdio(2));
+    let next = 3;
+    for (const grant of options.manifest.filesystem.preopens) {
+      if (!grant.read && !grant.write) continue;
+      const hostFd = fs.openSync(grant.hostPath, O_RDONLY | O_DIRECTORY);
+      const state: PreopenState = { grant, realRoot: realPathOfFd(hostFd) };
+      this.maxFileSize.set(state, grant.maxFileSize);
+      const rights = preopenRights(grant, this.timeFull);
+      this.fds.set(next++, {
+        kind: 'dir', hostFd, stdio: -1, filetype: Filetype.DIRECTORY, rightsBase: rights.base,
+        rightsInheriting: rights.inheriting, fdflags: 0, position: 0n, preopen: state, preopenName: grant.guestPath,
+        guestPath: grant.guestPath,
+      });
+    }
+  }
+
+  /** Host descriptors still open (preopens included); closed by close(). */
+  close(): void {
+    for (const d of this.fds.values()) if (d.hostFd >= 0) safeClose(d.hostFd);
+    this.fds.clear();
+  }
+
+  /** Import objects for both namespaces. */
+  imports(): Record<'wasi_snapshot_preview1' | 'wasi_unstable', Record<string, WasiFunction>> {
+    return { wasi_snapshot_preview1: this.functions(PREVIEW1), wasi_unstable: this.functions(SNAPSHOT0) };
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private call(op: string, body: () => number | void): number {
+    if (this.ended) throw this.ended;
+    try {
+      this.opts.meter.checkCpu(op);
+      return body() ?? Errno.SUCCESS;
+    } catch (error) {
+      if (error instanceof GuestExit || error instanceof SandboxTermination) {
+        this.ended = error;
+        throw error;
+      }
+      return errnoFromHostError(error);
+    }
+  }
+
+  private record(draft: AuditDraft): void {
+    this.opts.audit?.(draft);
+  }
+
+  private allow(capability: Capability, op: string, detail: Record<string, string | number | boolean | null>): void {
+    if (this.auditAllowed) this.record({ type: 'decision', capability, op, outcome: 'allowed', detail });
+  }
+
+  private deny(
+    capability: Capability, op: string, errno: number, reason: string,
+    detail: Record<string, string | number | boolean | null> = {},
+  ): never {
+    if (this.opts.audit && this.opts.manifest.audit.decisions !== 'none') {
+      this.record({ type: 'decision', capability, op, outcome: 'denied', errno: errnoName(errno), reason, detail });
+    }
+    throw new WasiError(errno, reason);
+  }
+
+  private fd(fd: number, op: string, rights: bigint): Descriptor {
+    const d = this.fds.get(fd >>> 0);
+    if (!d) throw new WasiError(Errno.BADF);
+    if ((d.rightsBase & rights) !== rights) {
+      this.deny(d.kind === 'stdio' ? 'stdio' : 'filesystem', op, Errno.NOTCAPABLE, `descriptor lacks ${rightNames(rights & ~d.rightsBase)}`,
+        { fd: fd >>> 0, path: d.guestPath });
+    }
+    return d;
+  }
+
+  private dirFd(fd: number, op: string, rights: bigint): Descriptor {
+    const d = this.fds.get(fd >>> 0);
+    if (!d) throw new WasiError(Errno.BADF);
+    if (d.kind !== 'dir') throw new WasiError(Errno.NOTDIR);
+    return this.fd(fd, op, rights);
+  }
+
+  /**
+   * Resolves a guest path against a directory descriptor and runs `body` on the pinned parent.
+   * Confinement failures are audited as denials with the guest path.
+   */
+  private withPath<T>(
+    op: string, dir: Descriptor, path: string, follow: boolean,
+    body: (pinned: { parentFd: number; host: string; resolved: ResolvedPath }) => T,
+  ): T {
+    const basePath = procFdPath(dir.hostFd);
+    let resolved: ResolvedPath;
+    let parentFd: number;
+    try {
+      resolved = resolveGuestPath(basePath, path, follow);
+      parentFd = pinParent(basePath, resolved, dir.preopen!.realRoot);
+    } catch (error) {
+      if (error instanceof WasiError && error.errno === Errno.NOTCAPABLE) {
+        this.deny('filesystem', op, Errno.NOTCAPABLE, error.message, { path: joinGuest(dir.guestPath, path) });
+      }
+      throw error;
+    }
+    try {
+      return body({ parentFd, host: pinnedPath(parentFd, resolved.name), resolved });
+    } finally {
+      safeClose(parentFd);
+    }
+  }
+
+  private preopenOf(d: Descriptor): PreopenState {
+    if (!d.preopen) throw new WasiError(Errno.BADF);
+    return d.preopen;
+  }
+
+  private str(ptr: number, len: number): string {
+    return this.memory.string(ptr, len);
+  }
+
+  private newFd(d: Descriptor): number {
+    let fd = 3;
+    while (this.fds.has(fd)) fd++;
+    this.fds.set(fd, d);
+    return fd;
+  }
+
+  private countOpen(op: string, path: string): void {
+    const max = this.opts.manifest.limits.io.maxOpenFiles;
+    if (this.guestOpened >= max) {
+      this.record({ type: 'limit', limit: 'open-files', action: 'refused', max, value: this.guestOpened + 1, op });
+      this.deny('filesystem', op, Errno.MFILE, `open-file limit of ${max} reached`, { path });
+    }
+  }
+
+  // ------------------------------------------------------------------ the functions
+
+  private functions(flavor: WasiFlavor): Record<string, WasiFunction> {
+    const m = this.memory;
+    const u = (n: number) => n >>> 0;
+    const u64 = (n: bigint) => BigInt.asUintN(64, n);
+    const table: Record<string, WasiFunction> = {
+      args_get: (argv: number, buf: number) => this.call('args_get', () => this.writeStrings(this.opts.args, argv, buf)),
+      args_sizes_get: (count: number, size: number) => this.call('args_sizes_get', () => this.writeSizes(this.opts.args, count, size)),
+      environ_get: (env: number, buf: number) =>
+        this.call('environ_get', () => this.writeStrings(this.opts.env.map(([k, v]) => `${k}=${v}`), env, buf)),
+      environ_sizes_get: (count: number, size: number) =>
+        this.call('environ_sizes_get', () => this.writeSizes(this.opts.env.map(([k, v]) => `${k}=${v}`), count, size)),
+
+      clock_res_get: (id: number, out: number) => this.call('clock_res_get', () => {
+        this.clockCheck(u(id), 'clock_res_get');
+        m.setU64(out, this.opts.clock.resolutionNs());
+      }),
+      clock_time_get: (id: number, _precision: bigint, out: number) => this.call('clock_time_get', () => {
+        m.check(out, 8);
+        m.setU64(out, this.readClock(u(id), 'clock_time_get'));
+      }),
+
+      fd_advise: (fd: number, offset: bigint, len: bigint, advice: number) => this.call('fd_advise', () => {
+        const d = this.fd(fd, 'fd_advise', Rights.FD_ADVISE);
+        if (u(advice) > ADVICE_MAX) return Errno.INVAL;
+        if (d.kind === 'dir') return Errno.BADF;
+        if (d.kind === 'stdio') return Errno.SPIPE;
+        if (u64(offset) + u64(len) >= 1n << 63n) return Errno.INVAL;
+        return Errno.SUCCESS;
+      }),
+      fd_allocate: (fd: number, offset: bigint, len: bigint) => this.call('fd_allocate', () => {
+        const d = this.fd(fd, 'fd_allocate', Rights.FD_ALLOCATE);
+        if (d.kind !== 'file') return d.kind === 'dir' ? Errno.BADF : Errno.SPIPE;
+        const end = u64(offset) + u64(len);
+        if (u64(len) === 0n) return Errno.INVAL;
+        const size = fs.fstatSync(d.hostFd, { bigint: true }).size;
+        if (end > size) {
+          this.checkFileSize(d, end, 'fd_allocate');
+          fs.ftruncateSync(d.hostFd, Number(end));
+        }
+      }),
+      fd_close: (fd: number) => this.call('fd_close', () => {
+        const d = this.fds.get(u(fd));
+        if (!d) return Errno.BADF;
+        this.fds.delete(u(fd));
+        if (d.hostFd >= 0) fs.closeSync(d.hostFd);
+        if (d.kind !== 'stdio' && d.preopenName === null) this.guestOpened--;
+      }),
+      fd_datasync: (fd: number) => this.call('fd_datasync', () => {
+        const d = this.fd(fd, 'fd_datasync', Rights.FD_DATASYNC);
+        if (d.hostFd >= 0) fs.fdatasyncSync(d.hostFd);
+      }),
+      fd_sync: (fd: number) => this.call('fd_sync', () => {
+        const d = this.fd(fd, 'fd_sync', Rights.FD_SYNC);
+        if (d.hostFd >= 0) fs.fsyncSync(d.hostFd);
+      }),
+      fd_fdstat_get: (fd: number, out: number) => this.call('fd_fdstat_get', () => {
+        const d = this.fds.get(u(fd));
+        if (!d) return Errno.BADF;
+        m.check(out, FDSTAT_SIZE);
+        m.write(out, new Uint8Array(FDSTAT_SIZE));
+        m.setU8(out, d.filetype);
+        m.setU16(out + 2, d.fdflags);
+        m.setU64(out + 8, d.rightsBase);
+        m.setU64(out + 16, d.rightsInheriting);
+      }),
+      fd_fdstat_set_flags: (fd: number, flags: number) => this.call('fd_fdstat_set_flags', () => {
+        const d = this.fd(fd, 'fd_fdstat_set_flags', Rights.FD_FDSTAT_SET_FLAGS);
+        const f = u(flags);
+        if (f > 0x1f) return Errno.INVAL;
+        // Only append and nonblock can change after open (as on POSIX fcntl F_SETFL).
+        if ((f ^ d.fdflags) & (FdFlags.DSYNC | FdFlags.RSYNC | FdFlags.SYNC)) return Errno.NOTSUP;
+        if (f & FdFlags.APPEND && !(d.rightsBase & Rights.FD_WRITE)) return Errno.NOTCAPABLE;
+        d.fdflags = f;
+      }),
+      fd_fdstat_set_rights: (fd: number, base: bigint, inheriting: bigint) => this.call('fd_fdstat_set_rights', () => {
+        const d = this.fds.get(u(fd));
+        if (!d) return Errno.BADF;
+        const b = u64(base);
+        const i = u64(inheriting);
+        // Rights can only be dropped, never gained.
+        if ((b & ~d.rightsBase) !== 0n || (i & ~d.rightsInheriting) !== 0n) {
+          this.deny('filesystem', 'fd_fdstat_set_rights', Errno.NOTCAPABLE, 'cannot add rights', { fd: u(fd), path: d.guestPath });
+        }
+        d.rightsBase = b;
+        d.rightsInheriting = i;
+      }),
+      fd_filestat_get: (fd: number, out: number) => this.call('fd_filestat_get', () => {
+        const d = this.fd(fd, 'fd_filestat_get', Rights.FD_FILESTAT_GET);
+        m.check(out, flavor.filestatSize);
+        if (d.kind === 'stdio') this.writeFilestat(flavor, out, null);
+        else this.writeFilestat(flavor, out, fs.fstatSync(d.hostFd, { bigint: true }));
+      }),
+      fd_filestat_set_size: (fd: number, size: bigint) => this.call('fd_filestat_set_size', () => {
+        const d = this.fd(fd, 'fd_filestat_set_size', Rights.FD_FILESTAT_SET_SIZE);
+        if (d.kind !== 'file') return Errno.INVAL;
+        const s = u64(size);
+        if (s >= 1n << 63n) return Errno.INVAL;
+        this.checkFileSize(d, s, 'fd_filestat_set_size');
+        fs.ftruncateSync(d.hostFd, Number(s));
+      }),
+      fd_filestat_set_times: (fd: number, atim: bigint, mtim: bigint, flags: number) => this.call('fd_filestat_set_times', () => {
+        const d = this.fd(fd, 'fd_filestat_set_times', Rights.FD_FILESTAT_SET_TIMES);
+        if (d.kind === 'stdio') return Errno.BADF;
+        const times = this.timesFor(fs.fstatSync(d.hostFd, { bigint: true }), u64(atim), u64(mtim), u(flags));
+        fs.futimesSync(d.hostFd, times.atime, times.mtime);
+      }),
+      fd_pread: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pread', () => {
+        const d = this.fd(fd, 'fd_pread', Rights.FD_READ | Rights.FD_SEEK);
+        if (d.kind === 'dir') return Errno.ISDIR;
+        if (d.kind === 'stdio') return Errno.SPIPE;
+        const bufs = m.iovecs(iovs, count);
+        m.check(out, 4);
+        const n = this.readFile(d, bufs, u64(offset), 'fd_pread');
+        m.setU32(out, n);
+      }),
+      fd_pwrite: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pwrite', () => {
+        const d = this.fd(fd, 'fd_pwrite', Rights.FD_WRITE | Rights.FD_SEEK);
+        if (d.kind === 'dir') return Errno.ISDIR;
+        if (d.kind === 'stdio') return Errno.SPIPE;
+        const bufs = m.iovecs(iovs, count);
+        m.check(out, 4);
+        // pwrite on an append-mode descriptor still writes at `offset` (Linux appends; WASI does not say); we follow the offset.
+        const n = this.writeFile(d, bufs, u64(offset), 'fd_pwrite');
+        m.setU32(out, n);
+      }),
+      fd_read: (fd: number, iovs: number, count: number, out: number) => this.call('fd_read', () => {
+        const d = this.fd(fd, 'fd_read', Rights.FD_READ);
+        if (d.kind === 'dir') return Errno.ISDIR;
+        const bufs = m.iovecs(iovs, count);
+        m.check(out, 4);
+        let n: number;
+        if (d.kind === 'stdio') n = this.readStdin(bufs);
+        else {
+          n = this.readFile(d, bufs, d.position, 'fd_read');
+          d.position += BigInt(n);
+        }
+        m.setU32(out, n);
+      }),
+      fd_write: (fd: number, iovs: number, count: number, out: number) => this.call('fd_write', () => {
+        const d = this.fd(fd, 'fd_write', Rights.FD_WRITE);
+        if (d.kind === 'dir') return Errno.ISDIR;
+        const bufs = m.iovecs(iovs, count);
+        m.check(out, 4);
+        let n = 0;
+        if (d.kind === 'stdio') {
+          const total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
+          this.opts.meter.chargeWrite(total, 'fd_write');
+          for (const b of bufs) if (b.byteLength > 0) this.opts.stdio.write(d.stdio as 1 | 2, b);
+          n = total;
+        } else {
+          const at = d.fdflags & FdFlags.APPEND ? fs.fstatSync(d.hostFd, { bigint: true }).size : d.position;
+          n = this.writeFile(d, bufs, at, 'fd_write');
+          d.position = at + BigInt(n);
+        }
+        m.setU32(out, n);
+      }),
+      fd_prestat_get: (fd: number, out: number) => this.call('fd_prestat_get', () => {
+        const d = this.fds.get(u(fd));
+        if (!d || d.preopenName === null) return Errno.BADF;
+        m.check(out, PRESTAT_SIZE);
+        m.setU32(out, PREOPENTYPE_DIR);
+        m.setU32(out + 4, Buffer.byteLength(d.preopenName));
+      }),
+      fd_prestat_dir_name: (fd: number, path: number, len: number) => this.call('fd_prestat_dir_name', () => {
+        const d = this.fds.get(u(fd));
+        if (!d || d.preopenName === null) return Errno.BADF;
+        const name = Buffer.from(d.preopenName);
+        if (u(len) < name.byteLength) return Errno.NAMETOOLONG;
+        m.write(path, name);
+      }),
+      fd_readdir: (fd: number, buf: number, len: number, cookie: bigint, out: number) => this.call('fd_readdir', () => {
+        const d = this.fd(fd, 'fd_readdir', Rights.FD_READDIR);
+        if (d.kind !== 'dir') return Errno.NOTDIR;
+        m.check(buf, len);
+        m.check(out, 4);
+        const c = u64(cookie);
+        if (c === 0n || !d.listing) d.listing = this.listDirectory(d);
+        const used = this.writeDirents(d.listing, c, buf, u(len));
+        m.setU32(out, used);
+      }),
+      fd_renumber: (from: number, to: number) => this.call('fd_renumber', () => {
+        const d = this.fds.get(u(from));
+        const target = this.fds.get(u(to));
+        if (!d || !target) return Errno.BADF;
+        if (u(from) === u(to)) return Errno.SUCCESS;
+        if (target.hostFd >= 0) safeClose(target.hostFd);
+        if (target.kind !== 'stdio' && target.preopenName === null) this.guestOpened--;
+        this.fds.set(u(to), d);
+        this.fds.delete(u(from));
+      }),
+      fd_seek: (fd: number, offset: bigint, whence: number, out: number) => this.call('fd_seek', () => {
+        const w = u(whence);
+        const isTell = w === flavor.whence.cur && offset === 0n;
+        const d = this.fd(fd, 'fd_seek', isTell ? Rights.FD_TELL : Rights.FD_SEEK);
+        if (d.kind === 'stdio') return Errno.SPIPE;
+        if (d.kind === 'dir') return Errno.BADF;
+        m.check(out, 8);
+        const delta = BigInt.asIntN(64, offset);
+        let base: bigint;
+        if (w === flavor.whence.set) base = 0n;
+        else if (w === flavor.whence.cur) base = d.position;
+        else if (w === flavor.whence.end) base = fs.fstatSync(d.hostFd, { bigint: true }).size;
+        else return Errno.INVAL;
+        const next = base + delta;
+        if (next < 0n || next >= 1n << 63n) return Errno.INVAL;
+        d.position = next;
+        m.setU64(out, next);
+      }),
+      fd_tell: (fd: number, out: number) => this.call('fd_tell', () => {
+        const d = this.fd(fd, 'fd_tell', Rights.FD_TELL);
+        if (d.kind === 'stdio') return Errno.SPIPE;
+        if (d.kind === 'dir') return Errno.BADF;
+        m.setU64(out, d.position);
+      }),
+
+      path_create_directory: (fd: number, p: number, len: number) => this.call('path_create_directory', () => {
+        const dir = this.dirFd(fd, 'path_create_directory', Rights.PATH_CREATE_DIRECTORY);
+        const path = this.str(p, len);
+        this.withPath('path_create_directory', dir, path, false, ({ host, resolved }) => {
+          if (resolved.name === '.') throw new WasiError(Errno.EXIST);
+          this.allow('filesystem', 'path_create_directory', { path: joinGuest(dir.guestPath, resolved.display) });
+          fs.mkdirSync(host, 0o777);
+        });
+      }),
+      path_filestat_get: (fd: number, flags: number, p: number, len: number, out: number) => this.call('path_filestat_get', () => {
+        const dir = this.dirFd(fd, 'path_filestat_get', Rights.PATH_FILESTAT_GET);
+        const path = this.str(p, len);
+        m.check(out, flavor.filestatSize);
+        const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
+        const st = this.withPath('path_filestat_get', dir, path, follow, ({ host, resolved }) => {
+          this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, resolved.display) });
+          const stat = fs.lstatSync(host, { bigint: true });
+          if (resolved.mustBeDirectory && !stat.isDirectory()) throw new WasiError(Errno.NOTDIR);
+          return stat;
+        });
+        this.writeFilestat(flavor, out, st);
+      }),
+      path_filestat_set_times: (fd: number, flags: number, p: number, len: number, atim: bigint, mtim: bigint, fst: number) =>
+        this.call('path_filestat_set_times', () => {
+          const dir = this.dirFd(fd, 'path_filestat_set_times', Rights.PATH_FILESTAT_SET_TIMES);
+          const path = this.str(p, len);
+          const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
+          this.withPath('path_filestat_set_times', dir, path, follow, ({ host, resolved }) => {
+            this.allow('filesystem', 'path_filestat_set_times', { path: joinGuest(dir.guestPath, resolved.display) });
+            const times = this.timesFor(fs.lstatSync(host, { bigint: true }), u64(atim), u64(mtim), u(fst));
+            fs.lutimesSync(host, times.atime, times.mtime);
+          });
+        }),
+      path_link: (oldFd: number, oldFlags: number, op: number, olen: number, newFd: number, np: number, nlen: number) =>
+        this.call('path_link', () => {
+          const from = this.dirFd(oldFd, 'path_link', Rights.PATH_LINK_SOURCE);
+          const to = this.dirFd(newFd, 'path_link', Rights.PATH_LINK_TARGET);
+          const oldPath = this.str(op, olen);
+          const newPath = this.str(np, nlen);
+          if (from.preopen !== to.preopen) {
+            this.deny('filesystem', 'path_link', Errno.XDEV, 'link across preopens',
+              { path: joinGuest(from.guestPath, oldPath), target: joinGuest(to.guestPath, newPath) });
+          }
+          const follow = (u(oldFlags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
+          this.withPath('path_link', from, oldPath, follow, (src) =>
+            this.withPath('path_link', to, newPath, false, (dst) => {
+              this.allow('filesystem', 'path_link', { path: joinGuest(from.guestPath, src.resolved.display), target: joinGuest(to.guestPath, dst.resolved.display) });
+              if (dst.resolved.mustBeDirectory) throw new WasiError(Errno.NOENT);
+              fs.linkSync(src.host, dst.host);
+            }));
+        }),
+      path_open: (fd: number, dirflags: number, p: number, len: number, oflags: number, base: bigint, inheriting: bigint,
+        fdflags: number, out: number) => this.call('path_open', () => this.pathOpen(
+        u(fd), u(dirflags), this.str(p, len), u(oflags), u64(base), u64(inheriting), u(fdflags), out)),
+      path_readlink: (fd: number, p: number, len: number, buf: number, bufLen: number, out: number) => this.call('path_readlink', () => {
+        const dir = this.dirFd(fd, 'path_readlink', Rights.PATH_READLINK);
+        const path = this.str(p, len);
+        m.check(buf, bufLen);
+        m.check(out, 4);
+        const target = this.withPath('path_readlink', dir, path, false, ({ host, resolved }) => {
+          this.allow('filesystem', 'path_readlink', { path: joinGuest(dir.guestPath, resolved.display) });
+          return fs.readlinkSync(host, { encoding: 'buffer' });
+        });
+        const n = Math.min(target.byteLength, u(bufLen));
+        m.write(buf, target.subarray(0, n));
+        m.setU32(out, n);
+      }),
+      path_remove_directory: (fd: number, p: number, len: number) => this.call('path_remove_directory', () => {
+        const dir = this.dirFd(fd, 'path_remove_directory', Rights.PATH_REMOVE_DIRECTORY);
+        const path = this.str(p, len);
+        this.withPath('path_remove_directory', dir, path, false, ({ host, resolved }) => {
+          if (resolved.name === '.') throw new WasiError(Errno.INVAL);
+          this.allow('filesystem', 'path_remove_directory', { path: joinGuest(dir.guestPath, resolved.display) });
+          fs.rmdirSync(host);
+        });
+      }),
+      path_rename: (fd: number, op: number, olen: number, newFd: number, np: number, nlen: number) => this.call('path_rename', () => {
+        const from = this.dirFd(fd, 'path_rename', Rights.PATH_RENAME_SOURCE);
+        const to = this.dirFd(newFd, 'path_rename', Rights.PATH_RENAME_TARGET);
+        const oldPath = this.str(op, olen);
+        const newPath = this.str(np, nlen);
+        if (from.preopen !== to.preopen) {
+          this.deny('filesystem', 'path_rename', Errno.XDEV, 'rename across preopens',
+            { path: joinGuest(from.guestPath, oldPath), target: joinGuest(to.guestPath, newPath) });
+        }
+        this.withPath('path_rename', from, oldPath, false, (src) =>
+          this.withPath('path_rename', to, newPath, false, (dst) => {
+            if (src.resolved.name === '.' || dst.resolved.name === '.') throw new WasiError(Errno.BUSY);
+            this.allow('filesystem', 'path_rename', { path: joinGuest(from.guestPath, src.resolved.display), target: joinGuest(to.guestPath, dst.resolved.display) });
+            if (src.resolved.mustBeDirectory || dst.resolved.mustBeDirectory) {
+              if (!fs.lstatSync(src.host).isDirectory()) throw new WasiError(Errno.NOTDIR);
+            }
+            fs.renameSync(src.host, dst.host);
+          }));
+      }),
+      path_symlink: (op: number, olen: number, fd: number, np: number, nlen: number) => this.call('path_symlink', () => {
+        const dir = this.dirFd(fd, 'path_symlink', Rights.PATH_SYMLINK);
+        const target = this.str(op, olen);
+        const path = this.str(np, nlen);
+        this.withPath('path_symlink', dir, path, false, ({ host, resolved }) => {
+          if (!symlinkTargetStaysInside(resolved.parent, target)) {
+            this.deny('filesystem', 'path_symlink', Errno.NOTCAPABLE, 'symlink target leaves the directory',
+              { path: joinGuest(dir.guestPath, resolved.display), target });
+          }
+          if (resolved.name === '.' ) throw new WasiError(Errno.EXIST);
+          this.allow('filesystem', 'path_symlink', { path: joinGuest(dir.guestPath, resolved.display), target });
+          fs.symlinkSync(target, host);
+        });
+      }),
+      path_unlink_file: (fd: number, p: number, len: number) => this.call('path_unlink_file', () => {
+        const dir = this.dirFd(fd, 'path_unlink_file', Rights.PATH_UNLINK_FILE);
+        const path = this.str(p, len);
+        this.withPath('path_unlink_file', dir, path, false, ({ host, resolved }) => {
+          if (resolved.name === '.') throw new WasiError(Errno.ISDIR);
+          this.allow('filesystem', 'path_unlink_file', { path: joinGuest(dir.guestPath, resolved.display) });
+          const st = fs.lstatSync(host);
+          if (st.isDirectory()) throw new WasiError(Errno.ISDIR);
+          if (resolved.mustBeDirectory) throw new WasiError(Errno.NOTDIR);
+          fs.unlinkSync(host);
+        });
+      }),
+
+      poll_oneoff: (input: number, output: number, count: number, out: number) =>
+        this.call('poll_oneoff', () => this.pollOneoff(flavor, input, output, u(count), out)),
+      proc_exit: (code: number) => {
+        if (this.ended) throw this.ended;
+        this.ended = new GuestExit(u(code));
+        throw this.ended;
+      },
+      proc_raise: (sig: number) => this.call('proc_raise', () => {
+        if (u(sig) > SIGNAL_MAX) return Errno.INVAL;
+        if (this.opts.manifest.process.mode === 'none') {
+          this.deny('process', 'proc_raise', Errno.NOTCAPABLE, 'process capability not granted', { signal: u(sig) });
+        }
+        this.allow('process', 'proc_raise', { signal: u(sig) });
+        if (u(sig) === 0) return Errno.SUCCESS;
+        throw new SandboxTermination('trap', `guest raised signal ${u(sig)}`);
+      }),
+      sched_yield: () => this.call('sched_yield', () => Errno.SUCCESS),
+      random_get: (buf: number, len: number) => this.call('random_get', () => {
+        const target = m.slice(buf, len);
+        const random = this.opts.random;
+        if (!random) this.deny('random', 'random_get', Errno.NOTCAPABLE, 'random capability is none', { bytes: u(len) });
+        this.allow('random', 'random_get', { bytes: u(len), source: random.kind });
+        random.fill(target);
+      }),
+
+      sock_accept: (fd: number, _flags: number, _out: number) => this.call('sock_accept', () => this.socketCall(u(fd), 'sock_accept')),
+      sock_recv: (fd: number, _iovs: number, _count: number, _flags: number, _out: number, _oflags: number) =>
+        this.call('sock_recv', () => this.socketCall(u(fd), 'sock_recv')),
+      sock_send: (fd: number, _iovs: number, _count: number, _flags: number, _out: number) =>
+        this.call('sock_send', () => this.socketCall(u(fd), 'sock_send')),
+      sock_shutdown: (fd: number, how: number) => this.call('sock_shutdown', () => {
+        if (u(how) & ~(SdFlags.RD | SdFlags.WR) || u(how) === 0) return Errno.INVAL;
+        return this.socketCall(u(fd), 'sock_shutdown');
+      }),
+    };
+    if (flavor === SNAPSHOT0) delete table.sock_accept;
+    return table;
+  }
+
+  // ------------------------------------------------------------------ helpers of the functions
+
+  private writeStrings(items: string[], ptrs: number, buf: number): void {
+    const encoded = items.map((s) => Buffer.from(`${s}\0`));
+    const total = encoded.reduce((sum, b) => sum + b.byteLength, 0);
+    this.memory.check(ptrs, items.length * 4);
+    this.memory.check(buf, total);
+    let at = buf >>> 0;
+    encoded.forEach((bytes, i) => {
+      this.memory.setU32(ptrs + i * 4, at);
+      this.memory.write(at, bytes);
+      at += bytes.byteLength;
+    });
+  }
+
+  private writeSizes(items: string[], count: number, size: number): void {
+    this.memory.check(count, 4);
+    this.memory.check(size, 4);
+    this.memory.setU32(count, items.length);
+    this.memory.setU32(size, items.reduce((sum, s) => sum + Buffer.byteLength(s) + 1, 0));
+  }
+
+  private clockCheck(id: number, op: string): void {
+    if (id > ClockId.THREAD_CPUTIME_ID) throw new WasiError(Errno.INVAL);
+    this.allow('time', op, { clock: id });
+  }
+
+  private readClock(id: number, op: string): bigint {
+    this.clockCheck(id, op);
+    const clock = this.opts.clock;
+    if (id === ClockId.REALTIME) return clock.realtimeNs();
+    if (id === ClockId.MONOTONIC) return clock.monotonicNs();
+    return clock.cputimeNs();
+  }
+
+  private writeFilestat(flavor: WasiFlavor, out: number, st: fs.BigIntStats | null): void {
+    const m = this.memory;
+    m.write(out, new Uint8Array(flavor.filestatSize));
+    if (!st) {
+      m.setU8(out + 16, Filetype.CHARACTER_DEVICE);
+      return;
+    }
+    m.setU64(out, st.dev);
+    m.setU64(out + 8, st.ino);
+    m.setU8(out + 16, filetypeOf(st));
+    if (flavor === PREVIEW1) {
+      m.setU64(out + 24, st.nlink);
+      m.setU64(out + 32, st.size);
+      m.setU64(out + 40, st.atimeNs);
+      m.setU64(out + 48, st.mtimeNs);
+      m.setU64(out + 56, st.ctimeNs);
+    } else {
+      m.setU32(out + 20, Number(st.nlink & 0xffffffffn));
+      m.setU64(out + 24, st.size);
+      m.setU64(out + 32, st.atimeNs);
+      m.setU64(out + 40, st.mtimeNs);
+      m.setU64(out + 48, st.ctimeNs);
+    }
+  }
+
+  private timesFor(st: fs.BigIntStats, atim: bigint, mtim: bigint, flags: number): { atime: number; mtime: number } {
+    if (flags & ~0xf) throw new WasiError(Errno.INVAL);
+    if ((flags & FstFlags.ATIM) && (flags & FstFlags.ATIM_NOW)) throw new WasiError(Errno.INVAL);
+    if ((flags & FstFlags.MTIM) && (flags & FstFlags.MTIM_NOW)) throw new WasiError(Errno.INVAL);
+    const now = Number(this.opts.clock.realtimeNs()) / 1e9;
+    const pick = (set: boolean, setNow: boolean, value: bigint, current: bigint) =>
+      setNow ? now : set ? Number(value) / 1e9 : Number(current) / 1e9;
+    return {
+      atime: pick((flags & FstFlags.ATIM) !== 0, (flags & FstFlags.ATIM_NOW) !== 0, atim, st.atimeNs),
+      mtime: pick((flags & FstFlags.MTIM) !== 0, (flags & FstFlags.MTIM_NOW) !== 0, mtim, st.mtimeNs),
+    };
+  }
+
+  private checkFileSize(d: Descriptor, end: bigint, op: string): void {
+    const max = d.preopen ? this.maxFileSize.get(d.preopen) ?? null : null;
+    if (max !== null && end > BigInt(max)) {
+      this.record({ type: 'limit', limit: 'file-size', action: 'refused', max, value: Number(end), op });
+      throw new WasiError(Errno.FBIG);
+    }
+  }
+
+  private readFile(d: Descriptor, bufs: Uint8Array[], at: bigint, op: string): number {
+    let total = 0;
+    let position = at;
+    for (const b of bufs) {
+      if (b.byteLength === 0) continue;
+      const n = fs.readSync(d.hostFd, b, 0, b.byteLength, position);
+      total += n;
+      position += BigInt(n);
+      if (n < b.byteLength) break;
+    }
+    this.opts.meter.chargeRead(total, op);
+    return total;
+  }
+
+  private writeFile(d: Descriptor, bufs: Uint8Array[], at: bigint, op: string): number {
+    let total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
+    const max = d.preopen ? this.maxFileSize.get(d.preopen) ?? null : null;
+    let room = total;
+    if (max !== null && at + BigInt(total) > BigInt(max)) {
+      // Write what fits, as POSIX does at RLIMIT_FSIZE; EFBIG only when nothing fits.
+      room = Math.max(0, Number(BigInt(max) - at));
+      if (room === 0) {
+        this.record({ type: 'limit', limit: 'file-size', action: 'refused', max, value: Number(at) + total, op });
+        throw new WasiError(Errno.FBIG);
+      }
+    }
+    this.opts.meter.chargeWrite(Math.min(room, total), op);
+    total = 0;
+    let position = at;
+    for (const b of bufs) {
+      if (room === 0) break;
+      const chunk = b.byteLength > room ? b.subarray(0, room) : b;
+      if (chunk.byteLength === 0) continue;
+      const n = fs.writeSync(d.hostFd, chunk, 0, chunk.byteLength, Number(position));
+      total += n;
+      room -= n;
+      position += BigInt(n);
+      if (n < chunk.byteLength) break;
+    }
+    return total;
+  }
+
+  private readStdin(bufs: Uint8Array[]): number {
+    const wanted = bufs.reduce((sum, b) => sum + b.byteLength, 0);
+    if (wanted === 0) return 0;
+    let data: Uint8Array | null = null;
+    this.opts.meter.idle('fd_read', Number.POSITIVE_INFINITY, (ms) => {
+      data = this.opts.stdio.readStdin(wanted, ms);
+      return data !== null;
+    });
+    const bytes = data as Uint8Array | null;
+    if (!bytes) return 0;
+    this.opts.meter.chargeRead(bytes.byteLength, 'fd_read');
+    let offset = 0;
+    for (const b of bufs) {
+      if (offset >= bytes.byteLength) break;
+      const n = Math.min(b.byteLength, bytes.byteLength - offset);
+      b.set(bytes.subarray(offset, offset + n));
+      offset += n;
+    }
+    return offset;
+  }
+
+  private listDirectory(d: Descriptor): Array<{ name: string; type: number; ino: bigint }> {
+    const base = procFdPath(d.hostFd);
+    const self = fs.fstatSync(d.hostFd, { bigint: true });
+    const entries: Array<{ name: string; type: number; ino: bigint }> = [
+      { name: '.', type: Filetype.DIRECTORY, ino: self.ino },
+      { name: '..', type: Filetype.DIRECTORY, ino: 0n },
+    ];
+    for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
+      let ino = 0n;
+      try {
+        ino = fs.lstatSync(`${base}/${entry.name}`, { bigint: true }).ino;
+      } catch {
+        // Removed since the listing was read: report it without an inode number.
+      }
+      entries.push({ name: entry.name, type: direntType(entry), ino });
+    }
+    return entries;
+  }
+
+  private writeDirents(listing: Array<{ name: string; type: number; ino: bigint }>, cookie: bigint, buf: number, len: number): number {
+    let used = 0;
+    for (let i = Number(cookie); i < listing.length && used < len; i++) {
+      const entry = listing[i]!;
+      const name = Buffer.from(entry.name);
+      const record = new Uint8Array(DIRENT_HEADER_SIZE + name.byteLength);
+      const view = new DataView(record.buffer);
+      view.setBigUint64(0, BigInt(i + 1), true);
+      view.setBigUint64(8, entry.ino, true);
+      view.setUint32(16, name.byteLength, true);
+      view.setUint8(20, entry.type);
+      record.set(name, DIRENT_HEADER_SIZE);
+      const n = Math.min(record.byteLength, len - used);
+      this.memory.write(buf + used, record.subarray(0, n));
+      used += n;
+    }
+    return used;
+  }
+
+  private pathOpen(fd: number, dirflags: number, path: string, oflags: number, base: bigint, inheriting: bigint,
+    fdflags: number, out: number): number {
+    const op = 'path_open';
+    const dir = this.dirFd(fd, op, Rights.PATH_OPEN);
+    this.memory.check(out, 4);
+    if (oflags & ~0xf || fdflags & ~0x1f) return Errno.INVAL;
+    const guest = joinGuest(dir.guestPath, path);
+    const wantsRead = (base & (Rights.FD_READ | Rights.FD_READDIR)) !== 0n;
+    const wantsWrite = (base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) !== 0n ||
+      (fdflags & (FdFlags.APPEND | FdFlags.DSYNC | FdFlags.SYNC)) !== 0 || (oflags & OFlags.TRUNC) !== 0;
+    if ((base & Rights.FD_READ) && !(dir.rightsInheriting & Rights.FD_READ)) {
+      this.deny('filesystem', op, Errno.NOTCAPABLE, 'read access not granted', { path: guest });
+    }
+    if (wantsWrite && !(dir.rightsInheriting & Rights.FD_WRITE)) {
+      this.deny('filesystem', op, Errno.NOTCAPABLE, 'write access not granted', { path: guest });
+    }
+    if ((oflags & OFlags.TRUNC) && !(dir.rightsBase & Rights.PATH_FILESTAT_SET_SIZE)) {
+      this.deny('filesystem', op, Errno.NOTCAPABLE, 'truncate not granted', { path: guest });
+    }
+    this.countOpen(op, guest);
+    const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
+    return this.withPath(op, dir, path, follow, ({ host, resolved }) => {
+      const display = joinGuest(dir.guestPath, resolved.display);
+      let exists = true;
+      let existing: fs.Stats | undefined;
+      try {
+        existing = fs.lstatSync(host);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        exists = false;
+      }
+      if (!exists && (oflags & OFlags.CREAT)) {
+        if (!(dir.rightsBase & Rights.PATH_CREATE_FILE)) {
+          this.deny('filesystem', op, Errno.NOTCAPABLE, 'create not granted', { path: display });
+        }
+        if (resolved.mustBeDirectory) throw new WasiError(Errno.ISDIR);
+      }
+      if (exists && existing!.isSymbolicLink() && !follow) throw new WasiError(Errno.LOOP);
+      if (exists && !existing!.isDirectory() && !existing!.isFile() && !existing!.isSymbolicLink()) {
+        // FIFOs, sockets and devices could block the guest's thread or reach host devices.
+        this.deny('filesystem', op, Errno.ACCES, 'not a regular file or directory', { path: display });
+      }
+      const isDir = exists && existing!.isDirectory();
+      if ((oflags & OFlags.DIRECTORY || resolved.mustBeDirectory) && exists && !isDir) throw new WasiError(Errno.NOTDIR);
+      if (isDir && wantsWrite && (base & Rights.FD_WRITE)) throw new WasiError(Errno.ISDIR);
+      if (isDir && (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL)) throw new WasiError(Errno.EXIST);
+
+      let flags = O_NOFOLLOW;
+      if (oflags & OFlags.CREAT) flags |= O_CREAT;
+      if (oflags & OFlags.EXCL) flags |= O_EXCL;
+      if (oflags & OFlags.TRUNC) flags |= O_TRUNC;
+      if (oflags & OFlags.DIRECTORY || isDir) flags |= O_DIRECTORY;
+      const canWrite = !isDir && (dir.rightsInheriting & Rights.FD_WRITE) !== 0n && (wantsWrite || (base & Rights.FD_WRITE) !== 0n);
+      const canRead = (dir.rightsInheriting & Rights.FD_READ) !== 0n;
+      if (isDir || (oflags & OFlags.DIRECTORY)) flags |= canRead ? O_RDONLY : O_PATH;
+      else if (canWrite && canRead) flags |= O_RDWR;
+      else if (canWrite) flags |= O_WRONLY;
+      else if (canRead) flags |= O_RDONLY;
+      else flags |= O_PATH;
+      if (fdflags & FdFlags.APPEND && canWrite) flags |= O_APPEND;
+      this.allow('filesystem', op, { path: display, read: wantsRead, write: wantsWrite, create: !exists && (oflags & OFlags.CREAT) !== 0 });
+      const hostFd = fs.openSync(host, flags, 0o666);
+      let st: fs.Stats;
+      try {
+        st = fs.fstatSync(hostFd);
+        if (!isInside(realPathOfFd(hostFd), dir.preopen!.realRoot)) {
+          this.deny('filesystem', op, Errno.NOTCAPABLE, 'opened file is outside the preopen', { path: display });
+        }
+      } catch (error) {
+        safeClose(hostFd);
+        throw error;
+      }
+      const nowDir = st.isDirectory();
+      const mask = nowDir ? DIR_RIGHTS | Rights.FD_READDIR : FILE_RIGHTS;
+      const descriptor: Descriptor = {
+        kind: nowDir ? 'dir' : 'file', hostFd, stdio: -1, filetype: nowDir ? Filetype.DIRECTORY : Filetype.REGULAR_FILE,
+        rightsBase: base & dir.rightsInheriting & mask, rightsInheriting: inheriting & dir.rightsInheriting,
+        fdflags, position: 0n, preopen: dir.preopen, preopenName: null,
+        guestPath: display,
+      };
+      if (nowDir) descriptor.rightsInheriting = inheriting & dir.rightsInheriting;
+      const newFd = this.newFd(descriptor);
+      this.guestOpened++;
+      this.memory.setU32(out, newFd);
+      return Errno.SUCCESS;
+    });
+  }
+
+  private pollOneoff(flavor: WasiFlavor, input: number, output: number, count: number, out: number): number {
+    const m = this.memory;
+    if (count === 0) return Errno.INVAL;
+    m.check(input, count * flavor.subscriptionSize);
+    m.check(output, count * EVENT_SIZE);
+    m.check(out, 4);
+    interface Ready { userdata: bigint; error: number; type: number; nbytes: bigint; flags: number }
+    const ready: Ready[] = [];
+    let stdinWaiters: bigint[] = [];
+    let soonestNs: bigint | null = null;
+    let soonestUserdata = 0n;
+    for (let i = 0; i < count; i++) {
+      const s = (input >>> 0) + i * flavor.subscriptionSize;
+      const userdata = m.u64(s);
+      const tag = m.u8(s + 8);
+      if (tag === EventType.CLOCK) {
+        const id = m.u32(s + flavor.clockOffsets.id);
+        const timeout = m.u64(s + flavor.clockOffsets.timeout);
+        const flags = m.u16(s + flavor.clockOffsets.flags);
+        if (id > ClockId.THREAD_CPUTIME_ID) {
+          ready.push({ userdata, error: Errno.INVAL, type: EventType.CLOCK, nbytes: 0n, flags: 0 });
+          continue;
+        }
+        let relative = timeout;
+        if (flags & SUBCLOCK_ABSTIME) {
+          const now = this.readClock(id, 'poll_oneoff');
+          relative = timeout > now ? timeout - now : 0n;
+        }
+        if (soonestNs === null || relative < soonestNs) {
+          soonestNs = relative;
+          soonestUserdata = userdata;
+        }
+      } else if (tag === EventType.FD_READ || tag === EventType.FD_WRITE) {
+        const fd = m.u32(s + 16);
+        const d = this.fds.get(fd);
+        if (!d) {
+          ready.push({ userdata, error: Errno.BADF, type: tag, nbytes: 0n, flags: 0 });
+        } else if (!(d.rightsBase & Rights.POLL_FD_READWRITE)) {
+          ready.push({ userdata, error: Errno.NOTCAPABLE, type: tag, nbytes: 0n, flags: 0 });
+        } else if (d.kind === 'stdio' && d.stdio === 0 && tag === EventType.FD_READ) {
+          stdinWaiters.push(userdata);
+        } else if (d.kind === 'file' && tag === EventType.FD_READ) {
+          const size = fs.fstatSync(d.hostFd, { bigint: true }).size;
+          ready.push({ userdata, error: 0, type: tag, nbytes: size > d.position ? size - d.position : 0n, flags: 0 });
+        } else if (tag === EventType.FD_WRITE && d.kind !== 'dir' && (d.kind === 'file' || d.stdio !== 0)) {
+          ready.push({ userdata, error: 0, type: tag, nbytes: 0n, flags: 0 });
+        } else {
+          ready.push({ userdata, error: Errno.BADF, type: tag, nbytes: 0n, flags: 0 });
+        }
+      } else {
+        return Errno.INVAL;
+      }
+    }
+    if (ready.length === 0 || stdinWaiters.length > 0) {
+      // Block until stdin is readable or the soonest clock fires; with ready events, only peek.
+      const waitNs = ready.length > 0 ? 0n : soonestNs;
+      if (stdinWaiters.length > 0) {
+        const waitMs = waitNs === null ? Number.POSITIVE_INFINITY : Number((waitNs + 999_999n) / 1_000_000n);
+        const readable = waitMs === 0
+          ? this.opts.stdio.waitStdin(0)
+          : this.opts.meter.idle('poll_oneoff', waitMs, (ms) => this.opts.stdio.waitStdin(ms));
+        if (readable) {
+          for (const userdata of stdinWaiters) ready.push({ userdata, error: 0, type: EventType.FD_READ, nbytes: 1n, flags: 0 });
+          stdinWaiters = [];
+        }
+      } else if (waitNs !== null && waitNs > 0n) {
+        this.opts.clock.sleep(waitNs);
+      }
+      if (ready.length === 0 && soonestNs !== null) {
+        ready.push({ userdata: soonestUserdata, error: 0, type: EventType.CLOCK, nbytes: 0n, flags: 0 });
+      }
+    } else if (soonestNs === 0n) {
+      ready.push({ userdata: soonestUserdata, error: 0, type: EventType.CLOCK, nbytes: 0n, flags: 0 });
+    }
+    ready.forEach((event, i) => {
+      const e = (output >>> 0) + i * EVENT_SIZE;
+      m.write(e, new Uint8Array(EVENT_SIZE));
+      m.setU64(e, event.userdata);
+      m.setU16(e + 8, event.error);
+      m.setU8(e + 10, event.type);
+      m.setU64(e + 16, event.nbytes);
+      m.setU16(e + 24, event.flags);
+    });
+    m.setU32(out, ready.length);
+    return Errno.SUCCESS;
+  }
+
+  private socketCall(fd: number, op: string): number {
+    const d = this.fds.get(fd);
+    if (this.opts.manifest.network.mode === 'none') {
+      this.deny('network', op, Errno.NOTCAPABLE, 'network capability not granted', { fd });
+    }
+    if (!d) return Errno.BADF;
+    // No socket descriptors exist: the runtime preopens no sockets (see docs/runtime.md).
+    return Errno.NOTSOCK;
+  }
+}
+
+function safeClose(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed: nothing to release.
+  }
+}
+
+function joinGuest(base: string, path: string): string {
+  if (path === '' || path === '.') return base;
+  return base.endsWith('/') ? `${base}${path}` : `${base}/${path}`;
+}
+
+function filetypeOf(st: fs.BigIntStats | fs.Stats): number {
+  if (st.isFile()) return Filetype.REGULAR_FILE;
+  if (st.isDirectory()) return Filetype.DIRECTORY;
+  if (st.isSymbolicLink()) return Filetype.SYMBOLIC_LINK;
+  if (st.isCharacterDevice()) return Filetype.CHARACTER_DEVICE;
+  if (st.isBlockDevice()) return Filetype.BLOCK_DEVICE;
+  if (st.isSocket()) return Filetype.SOCKET_STREAM;
+  return Filetype.UNKNOWN;
+}
+
+function direntType(entry: fs.Dirent): number {
+  if (entry.isFile()) return Filetype.REGULAR_FILE;
+  if (entry.isDirectory()) return Filetype.DIRECTORY;
+  if (entry.isSymbolicLink()) return Filetype.SYMBOLIC_LINK;
+  if (entry.isCharacterDevice()) return Filetype.CHARACTER_DEVICE;
+  if (entry.isBlockDevice()) return Filetype.BLOCK_DEVICE;
+  if (entry.isSocket()) return Filetype.SOCKET_STREAM;
+  return Filetype.UNKNOWN;
+}

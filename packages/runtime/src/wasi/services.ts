@@ -1,0 +1,317 @@
+// The services a WASI instance draws on, kept apart from the WASI functions so the same
+// implementation runs in a worker (the normal case) or in the embedder's thread (level 3):
+// clocks (host or deterministic), random sources (none, seeded PRNG, secure), the stdio bridge,
+// and the run meter that accounts I/O, idle and compute time against the manifest's limits.
+import { randomFillSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { DeterministicClock, Limits } from '@wsbc/manifest';
+import { SandboxTermination } from '../termination.js';
+import type { AuditDraft } from '../audit.js';
+
+// ---------------------------------------------------------------- sleeping
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks the current thread (a worker, or the main thread of a level-3 embedder) for `ms`. */
+export function blockFor(ms: number): void {
+  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+// ---------------------------------------------------------------- clocks
+
+export interface GuestClock {
+  readonly deterministic: boolean;
+  realtimeNs(): bigint;
+  monotonicNs(): bigint;
+  /** Guest compute time of the run, in nanoseconds. */
+  cputimeNs(): bigint;
+  resolutionNs(): bigint;
+  /** Waits `ns` of guest time: sleeps on a host clock, advances a deterministic one. */
+  sleep(ns: bigint): void;
+}
+
+export class HostClock implements GuestClock {
+  readonly deterministic = false;
+  constructor(private readonly meter: RunMeter) {}
+  realtimeNs(): bigint {
+    return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+  }
+  monotonicNs(): bigint {
+    return BigInt(Math.round(performance.now() * 1e6));
+  }
+  cputimeNs(): bigint {
+    return BigInt(Math.round(this.meter.computeMs() * 1e6));
+  }
+  resolutionNs(): bigint {
+    return 1000n;
+  }
+  sleep(ns: bigint): void {
+    this.meter.idle('poll_oneoff', Number(ns / 1_000_000n) + (ns % 1_000_000n > 0n ? 1 : 0), (ms) => blockFor(ms));
+  }
+}
+
+/** Replayable clocks: every read advances time by a fixed step; sleeping advances it instantly. */
+export class DeterministicGuestClock implements GuestClock {
+  readonly deterministic = true;
+  private elapsedNs = 0n;
+  constructor(private readonly config: DeterministicClock) {}
+  private tick(): bigint {
+    this.elapsedNs += BigInt(this.config.stepNs);
+    return this.elapsedNs;
+  }
+  realtimeNs(): bigint {
+    return BigInt(this.config.startMs) * 1_000_000n + this.tick();
+  }
+  monotonicNs(): bigint {
+    return this.tick();
+  }
+  cputimeNs(): bigint {
+    return this.tick();
+  }
+  resolutionNs(): bigint {
+    return BigInt(Math.max(1, this.config.stepNs));
+  }
+  sleep(ns: bigint): void {
+    this.elapsedNs += ns;
+  }
+}
+
+// ---------------------------------------------------------------- random
+
+export interface RandomSource {
+  readonly kind: 'pseudo' | 'secure';
+  fill(target: Uint8Array): void;
+}
+
+export class SecureRandom implements RandomSource {
+  readonly kind = 'secure';
+  fill(target: Uint8Array): void {
+    // randomFillSync rejects views over SharedArrayBuffer-backed shared memories; copy through.
+    if (target.buffer instanceof SharedArrayBuffer) {
+      const tmp = new Uint8Array(target.byteLength);
+      randomFillSync(tmp);
+      target.set(tmp);
+    } else randomFillSync(target);
+  }
+}
+
+/** xoshiro128** seeded through splitmix32: fast, small state, identical output for a seed everywhere. */
+export class SeededRandom implements RandomSource {
+  readonly kind = 'pseudo';
+  private s = new Uint32Array(4);
+  constructor(readonly seed: number) {
+    let x = seed >>> 0;
+    for (let i = 0; i < 4; i++) {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      this.s[i] = (z ^ (z >>> 16)) >>> 0;
+    }
+  }
+  private next(): number {
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1]!, 5) >>> 0, 7), 9) >>> 0;
+    const t = (s[1]! << 9) >>> 0;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s[1]!;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= t;
+    s[3] = rotl(s[3]!, 11);
+    return result;
+  }
+  fill(target: Uint8Array): void {
+    for (let i = 0; i < target.length; i += 4) {
+      let word = this.next();
+      for (let j = i; j < Math.min(i + 4, target.length); j++) {
+        target[j] = word & 0xff;
+        word >>>= 8;
+      }
+    }
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+// ---------------------------------------------------------------- stdio
+
+export interface StdioBridge {
+  /**
+   * Blocks until stdin has data or is at end of file, at most `timeoutMs`. Returns up to `max`
+   * bytes (an empty array means end of file), or null when the wait timed out.
+   */
+  readStdin(max: number, timeoutMs: number): Uint8Array | null;
+  /** Waits at most `timeoutMs` for stdin to become readable (data or EOF); true when it is. */
+  waitStdin(timeoutMs: number): boolean;
+  /** Streams guest output (copied: the view may point into guest memory). */
+  write(fd: 1 | 2, data: Uint8Array): void;
+}
+
+// ---------------------------------------------------------------- metering
+
+/**
+ * Shared counters the host thread reads to enforce time limits on a guest it cannot interrupt
+ * cooperatively (Float64Array over a SharedArrayBuffer, written only by the guest's thread).
+ */
+export const METER_SLOTS = {
+  /** performance.timeOrigin + now() when the guest started computing (0 before). */
+  startedAt: 0,
+  /** Total ms spent blocked in host calls (idle). */
+  idleMs: 1,
+  /** Wall-clock ms when the current blocking wait began, 0 when not blocked. */
+  blockedSince: 2,
+  /** Total ms the sandbox slowed the guest down (rate limits, CPU usage cap). */
+  throttledMs: 3,
+  /** 1 once the guest has finished or was terminated from inside. */
+  finished: 4,
+} as const;
+export const METER_LENGTH = 5;
+
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export type AuditFn = (draft: AuditDraft) => void;
+
+export class RunMeter {
+  readonly shared: Float64Array;
+  private readBytes = 0;
+  private writtenBytes = 0;
+  private readBucket: TokenBucket | undefined;
+  private writeBucket: TokenBucket | undefined;
+  private lastUsageCheck = 0;
+
+  constructor(
+    private readonly limits: Limits,
+    private readonly audit: AuditFn,
+    shared?: Float64Array,
+  ) {
+    this.shared = shared ?? new Float64Array(new SharedArrayBuffer(METER_LENGTH * 8));
+    if (limits.io.readBytesPerSecond !== null) this.readBucket = new TokenBucket(limits.io.readBytesPerSecond);
+    if (limits.io.writeBytesPerSecond !== null) this.writeBucket = new TokenBucket(limits.io.writeBytesPerSecond);
+  }
+
+  start(): void {
+    this.shared[METER_SLOTS.startedAt] = wallNow();
+  }
+
+  get totals(): { readBytes: number; writtenBytes: number } {
+    return { readBytes: this.readBytes, writtenBytes: this.writtenBytes };
+  }
+
+  elapsedMs(): number {
+    const started = this.shared[METER_SLOTS.startedAt]!;
+    return started === 0 ? 0 : wallNow() - started;
+  }
+
+  idleMs(): number {
+    return this.shared[METER_SLOTS.idleMs]!;
+  }
+
+  /** Wall time not spent blocked nor throttled: the guest's compute time. */
+  computeMs(): number {
+    return Math.max(0, this.elapsedMs() - this.idleMs() - this.shared[METER_SLOTS.throttledMs]!);
+  }
+
+  /**
+   * Runs a blocking wait of at most `ms` as idle time. The wait is cut short, and the run
+   * terminated, when it would take the run past its idle limit. `wait` receives the time it
+   * may block and returns true when it was satisfied before that (e.g. stdin became readable).
+   */
+  idle(op: string, ms: number, wait: (ms: number) => boolean | void): boolean {
+    const max = this.limits.time.maxIdleMs;
+    const remaining = max - this.idleMs();
+    const allowed = Math.min(ms, Math.max(0, remaining));
+    const began = wallNow();
+    this.shared[METER_SLOTS.blockedSince] = began;
+    let satisfied: boolean | void;
+    try {
+      satisfied = wait(allowed);
+    } finally {
+      this.shared[METER_SLOTS.blockedSince] = 0;
+      this.shared[METER_SLOTS.idleMs] = this.idleMs() + (wallNow() - began);
+    }
+    if (satisfied !== true && ms > allowed) this.terminateIdle(op);
+    return satisfied === true;
+  }
+
+  private terminateIdle(op: string): never {
+    const max = this.limits.time.maxIdleMs;
+    this.audit({ type: 'limit', limit: 'idle-time', action: 'terminated', max, value: Math.round(this.idleMs()), op });
+    throw new SandboxTermination('idle-timeout', `idle time limit of ${max} ms exceeded (blocked in ${op})`);
+  }
+
+  chargeRead(bytes: number, op: string): void {
+    this.readBytes += bytes;
+    const max = this.limits.io.maxReadBytes;
+    if (max !== null && this.readBytes > max) {
+      this.audit({ type: 'limit', limit: 'read-bytes', action: 'terminated', max, value: this.readBytes, op });
+      throw new SandboxTermination('io-quota', `read quota of ${max} bytes exceeded`);
+    }
+    if (this.readBucket) this.throttle(this.readBucket.take(bytes), 'read-rate', this.limits.io.readBytesPerSecond, op);
+  }
+
+  /** Checked before the bytes are written, so nothing beyond the quota reaches the host. */
+  chargeWrite(bytes: number, op: string): void {
+    const max = this.limits.io.maxWriteBytes;
+    if (max !== null && this.writtenBytes + bytes > max) {
+      this.audit({ type: 'limit', limit: 'write-bytes', action: 'terminated', max, value: this.writtenBytes + bytes, op });
+      throw new SandboxTermination('io-quota', `write quota of ${max} bytes exceeded`);
+    }
+    this.writtenBytes += bytes;
+    if (this.writeBucket) this.throttle(this.writeBucket.take(bytes), 'write-rate', this.limits.io.writeBytesPerSecond, op);
+  }
+
+  private throttle(waitMs: number, limit: 'read-rate' | 'write-rate', max: number | null, op: string): void {
+    if (waitMs <= 0) return;
+    this.audit({ type: 'limit', limit, action: 'throttled', max, value: Math.round(waitMs), op });
+    const began = wallNow();
+    blockFor(waitMs);
+    this.shared[METER_SLOTS.throttledMs] = this.shared[METER_SLOTS.throttledMs]! + (wallNow() - began);
+  }
+
+  /**
+   * Keeps compute time at or below usagePercent of wall time by sleeping, and ends the run when
+   * compute time passes the CPU time limit. Called at every host call and fuel slice.
+   */
+  checkCpu(op: string): void {
+    const compute = this.computeMs();
+    const maxCompute = this.limits.cpu.maxExecutionMs;
+    if (compute > maxCompute) {
+      this.audit({ type: 'limit', limit: 'cpu-time', action: 'terminated', max: maxCompute, value: Math.round(compute), op });
+      throw new SandboxTermination('cpu-time', `CPU time limit of ${maxCompute} ms exceeded`);
+    }
+    const percent = this.limits.cpu.usagePercent;
+    if (percent >= 100) return;
+    const elapsed = this.elapsedMs();
+    // Judge usage over windows of at least 20 ms so that short bursts are not throttled one by one.
+    if (elapsed - this.lastUsageCheck < 20) return;
+    this.lastUsageCheck = elapsed;
+    const busy = this.computeMs();
+    const owed = (busy * 100) / percent - elapsed;
+    if (owed > 1) {
+      this.audit({ type: 'limit', limit: 'cpu-usage', action: 'throttled', max: percent, value: Math.round((busy * 100) / elapsed), op });
+      const began = wallNow();
+      blockFor(owed);
+      this.shared[METER_SLOTS.throttledMs] = this.shared[METER_SLOTS.throttledMs]! + (wallNow() - began);
+    }
+  }
+}
+
+/** Rate limiting with a one-second burst: returns how long to wait before `amount` may pass. */
+class TokenBucket {
+  private tokens: number;
+  private last = wallNow();
+  constructor(private readonly perSecond: number) {
+    this.tokens = perSecond;
+  }
+  take(amount: number): number {
+    const now = wallNow();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) * this.perSecond) / 1000);
+    this.last = now;
+    this.tokens -= amount;
+    return this.tokens >= 0 ? 0 : (-this.tokens * 1000) / this.perSecond;
+  }
+}

@@ -1,0 +1,73 @@
+/// <reference lib="dom" />
+// Worker-thread entry of a sandboxed run. The host (run.ts) starts one worker per run and
+// passes a compiled module and the run's settings; the guest runs here, synchronously, so the
+// host can always end it with worker.terminate() (timeouts), and a crash or runaway guest
+// never takes the host's thread with it. Messages to the host: `out` (stdout/stderr chunks),
+// `audit` (record drafts, stamped by the host), `stdin` (more input wanted), `done`.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Manifest } from '@wsbc/manifest';
+import type { AuditDraft } from './audit.js';
+import { runGuest, type FuelAbi, type HostFunction } from './guest.js';
+import type { ModuleShape } from './module-shape.js';
+import { StdinReader, type StdinChannel } from './stdio-channel.js';
+import { RunMeter, wallNow } from './wasi/services.js';
+
+export interface WorkerConfig {
+  module: WebAssembly.Module;
+  shape: ModuleShape;
+  manifest: Manifest;
+  args: string[];
+  env: Array<[string, string]>;
+  entry: string;
+  audit: boolean;
+  meter: SharedArrayBuffer;
+  stdin: StdinChannel;
+  abi: FuelAbi;
+  fuelSlice: number;
+  /** URL of an ES module whose default export is an array of HostFunction. */
+  hostFunctions: string | null;
+  randomSeed: number;
+}
+
+export type WorkerMessage =
+  | { t: 'out'; fd: 1 | 2; data: Uint8Array }
+  | { t: 'audit'; draft: AuditDraft; at: number }
+  | { t: 'stdin' }
+  | { t: 'done'; outcome: import('./guest.js').GuestOutcome };
+
+const port = parentPort!;
+const config = workerData as WorkerConfig;
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+const audit = config.audit ? (draft: AuditDraft) => post({ t: 'audit', draft, at: wallNow() }) : null;
+const stdin = new StdinReader(config.stdin, () => post({ t: 'stdin' }));
+
+let hostFunctions: HostFunction[] = [];
+if (config.hostFunctions) {
+  const loaded = (await import(config.hostFunctions)) as { default?: unknown };
+  hostFunctions = Array.isArray(loaded.default) ? (loaded.default as HostFunction[]) : [];
+}
+
+const meter = new RunMeter(config.manifest.limits, (draft) => audit?.(draft), new Float64Array(config.meter));
+const outcome = runGuest({
+  module: config.module,
+  shape: config.shape,
+  manifest: config.manifest,
+  args: config.args,
+  env: config.env,
+  entry: config.entry,
+  stdio: {
+    readStdin: (max, timeoutMs) => stdin.read(max, timeoutMs),
+    waitStdin: (timeoutMs) => stdin.wait(timeoutMs),
+    // Copied: the view points into guest memory, which the guest may change right after.
+    write: (fd, data) => post({ t: 'out', fd, data: data.slice() }),
+  },
+  meter,
+  audit,
+  abi: config.abi,
+  fuelSlice: config.fuelSlice,
+  hostFunctions,
+  randomSeed: config.randomSeed,
+});
+meter.shared[4] = 1;
+post({ t: 'done', outcome });

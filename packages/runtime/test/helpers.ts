@@ -1,0 +1,67 @@
+// Test helpers: compile .wat with the wabt npm package, build manifests through normalize(),
+// and run a module while capturing stdout, stderr and the audit log.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import wabtInit from 'wabt';
+import { normalize, type Manifest, type ManifestInput } from '@wsbc/manifest';
+import { run, type AuditRecord, type RunOptions, type RunResult } from '@wsbc/runtime';
+
+let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
+
+export async function wat(text: string): Promise<Uint8Array> {
+  wabt ??= await wabtInit();
+  const module = wabt.parseWat('test.wat', text, { bulk_memory: true, exceptions: true, mutable_globals: true, sat_float_to_int: true, sign_extension: true, multi_value: true });
+  try {
+    return new Uint8Array(module.toBinary({}).buffer);
+  } finally {
+    module.destroy();
+  }
+}
+
+export function manifest(input: ManifestInput = {}, baseDir = process.cwd()): Manifest {
+  const result = normalize(input, { baseDir });
+  if (!result.ok) throw new Error(result.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n'));
+  return result.value;
+}
+
+export interface Captured {
+  result: RunResult;
+  stdout: string;
+  stderr: string;
+  audit: AuditRecord[];
+}
+
+export async function runCaptured(module: string | Uint8Array, policy: Manifest, options: Partial<RunOptions> = {}): Promise<Captured> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const audit: AuditRecord[] = [];
+  const result = await run(module, {
+    env: {},
+    audit: { callback: (r) => audit.push(r) },
+    ...options,
+    policy,
+    stdout: { write: (c) => out.push(Buffer.from(c)) },
+    stderr: { write: (c) => err.push(Buffer.from(c)) },
+  });
+  return { result, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), audit };
+}
+
+export function tempDir(prefix = 'wsbc-rt-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A WAT prelude: memory, the WASI imports used by most tests, and a print helper at $print(ptr, len). */
+export const PRELUDE = `
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (func $print (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+`;
+
+export function denials(audit: AuditRecord[]): Array<Extract<AuditRecord, { type: 'decision' }>> {
+  return audit.filter((r): r is Extract<AuditRecord, { type: 'decision' }> => r.type === 'decision' && r.outcome === 'denied');
+}
