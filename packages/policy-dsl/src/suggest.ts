@@ -38,7 +38,13 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   if (best === undefined) return undefined;
   const limit = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
   // An exact case-insensitive match (distance 0) is a suggestion too: `MIB` -> `MiB`.
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // A spelled-out or abbreviated form (`maximum` for `max`, `env` for `environment`) is far in
+  // edit distance but an obvious intent: accept a prefix of at least three letters.
+  return candidates.find((c) => {
+    const l = c.toLowerCase();
+    return Math.min(l.length, w.length) >= 3 && (w.startsWith(l) || l.startsWith(w));
+  });
 }
 
 /** Help text: "did you mean `x`?" when a close candidate exists, else the list of valid words. */
