@@ -1,0 +1,119 @@
+// Maps the meaning of a policy (the normalized manifest) back to the text of the linted file.
+// Rules decide on the manifest, because that is what the runtime enforces once presets and
+// `extends` are resolved; they point at the AST node that says it. When the linted file does not
+// say it (it comes from a preset or an extended file), the finding points at the `extends` clause,
+// and failing that at the policy header: the place a reviewer must look to change it.
+import { tmpdir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import type { TextSpan } from '@wsbc/diagnostics';
+import type { Preopen } from '@wsbc/manifest';
+import { cleanHost } from './network-facts.js';
+import type { AllowHost, Block, BlockKind, DirGrant, LimitCategory, LimitEntry, LimitSetting, PolicyDecl, PolicyFile } from '../ast.js';
+
+export type BlockOf<K extends BlockKind> = Extract<Block, { kind: K }>;
+
+export interface PolicyLocator {
+  readonly ast: PolicyFile;
+  readonly policy: PolicyDecl | null;
+  /** Directory relative host paths are resolved against (the policy file's directory). */
+  readonly baseDir: string;
+  /** Every top-level block of a kind, in source order. */
+  blocks<K extends BlockKind>(kind: K): Array<BlockOf<K>>;
+  /** The block of a kind that decides (the last one; the checker reports duplicates). */
+  block<K extends BlockKind>(kind: K): BlockOf<K> | undefined;
+  /** The last `limits` line of a category. */
+  limitEntry(category: LimitCategory): LimitEntry | undefined;
+  /**
+   * The setting that decides a limit: the last one with this name (null for the positional value,
+   * as in `fuel 50M`) across every `limits` block.
+   */
+  limitSetting(category: LimitCategory, name: string | null): LimitSetting | undefined;
+  /** Every `allow host` rule whose host, lower-cased, is `host`. */
+  hostRules(host: string): AllowHost[];
+  /** The directory grants that produce a preopen (matched by guest path). */
+  dirGrants(preopen: Preopen): DirGrant[];
+  /** Absolute host directory a grant names, as the compiler resolves it. */
+  resolveHostPath(path: string): string;
+  /** Where to point at something the linted file does not state itself. */
+  inheritedSpan(): TextSpan;
+  /** `node.span` when the file states it, else `inheritedSpan()`. */
+  spanOf(node: { span: TextSpan } | undefined | null): TextSpan;
+}
+
+/** `tmpDir` is what `$TMPDIR` names, as given to the compiler (os.tmpdir() by default, as in normalize()). */
+export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string = tmpdir()): PolicyLocator {
+  const policy = ast.policy;
+  const blocks = policy?.blocks ?? [];
+  const limitEntries = blocks.flatMap((b) => (b.kind === 'Limits' ? b.entries : []));
+
+  const resolveHostPath = (path: string): string => {
+    if (path === '$TMPDIR' || path.startsWith('$TMPDIR/')) return resolve(tmpDir + path.slice('$TMPDIR'.length));
+    return isAbsolute(path) ? resolve(path) : resolve(baseDir, path);
+  };
+
+  const inheritedSpan = (): TextSpan => {
+    if (policy?.extends) return policy.extends.span;
+    if (policy) return policy.name ? { ...policy.keyword.span, endLine: policy.name.span.endLine, endColumn: policy.name.span.endColumn, endOffset: policy.name.span.endOffset } : policy.keyword.span;
+    return { file: ast.file, line: 1, column: 1, endLine: 1, endColumn: 1, startOffset: 0, endOffset: 0 };
+  };
+
+  const locator: PolicyLocator = {
+    ast,
+    policy,
+    baseDir,
+    blocks<K extends BlockKind>(kind: K) {
+      return blocks.filter((b): b is BlockOf<K> => b.kind === kind);
+    },
+    block<K extends BlockKind>(kind: K) {
+      return locator.blocks(kind).at(-1);
+    },
+    limitEntry(category) {
+      return limitEntries.filter((e) => e.category.value === category).at(-1);
+    },
+    limitSetting(category, name) {
+      let found: LimitSetting | undefined;
+      for (const entry of limitEntries) {
+        if (entry.category.value !== category) continue;
+        for (const setting of entry.settings) {
+          if ((setting.name?.value ?? null) === name) found = setting;
+        }
+      }
+      return found;
+    },
+    hostRules(host) {
+      const wanted = cleanHost(host);
+      return locator
+        .blocks('Network')
+        .flatMap((b) => b.rules)
+        .filter((r): r is AllowHost => r.kind === 'AllowHost' && cleanHost(r.host.value) === wanted);
+    },
+    dirGrants(preopen) {
+      return locator
+        .blocks('Filesystem')
+        .flatMap((b) => b.entries)
+        .filter((e): e is DirGrant => e.kind === 'DirGrant')
+        .filter((g) => {
+          if (g.guestPath) return cleanGuestPath(g.guestPath.value) === preopen.guestPath;
+          const host = resolveHostPath(g.hostPath.value);
+          return host === preopen.hostPath || host === preopen.guestPath;
+        });
+    },
+    resolveHostPath,
+    inheritedSpan,
+    spanOf(node) {
+      return node ? node.span : inheritedSpan();
+    },
+  };
+  return locator;
+}
+
+/** A guest path as the manifest keeps it: absolute, no `.`/`..`/empty segments, no trailing slash. */
+function cleanGuestPath(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}

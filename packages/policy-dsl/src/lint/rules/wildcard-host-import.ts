@@ -1,0 +1,27 @@
+// `allow "my_host" "*"` grants every function a host module has today and every function added to
+// it later; a plugin then gains new powers whenever the host grows, without a policy change.
+import { defineRule } from '../types.js';
+
+export default defineRule({
+  id: 'wildcard-host-import',
+  category: 'security',
+  defaultLevel: 'warning',
+  description: 'Reports host imports granted with a wildcard name: every present and future function of that host module becomes callable.',
+  messages: {
+    wildcard: 'every function of host module "{{module}}" is allowed, including functions the host adds later',
+    inherited: 'every function of host module "{{module}}" is allowed (inherited), including functions the host adds later',
+  },
+  check(context) {
+    const entries = context.locate.blocks('Imports').flatMap((b) => b.entries);
+    for (const grant of context.manifest.imports) {
+      if (grant.name !== '*') continue;
+      const entry = entries.findLast((e) => e.module.value === grant.module && e.name.value === '*');
+      context.report({
+        messageId: entry ? 'wildcard' : 'inherited',
+        data: { module: grant.module },
+        span: entry ? entry.name.span : context.locate.inheritedSpan(),
+        help: `list the functions the module calls: \`allow "${grant.module}" "log"\``,
+      });
+    }
+  },
+});
