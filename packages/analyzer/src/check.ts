@@ -138,6 +138,17 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
                 'raise the thread limit (`limits { cpu { threads 4 } }`) to let the module spawn threads',
               );
             }
+          } else if (capability === 'environment' && !isGranted(capability, manifest)) {
+            // Not an error: under `env none` the runtime answers with an empty environment, which
+            // every program handles (Rust's std imports environ_* even in hello world).
+            add(
+              'check/environment-not-granted',
+              'warning',
+              `import ${label} reads environment variables, but the policy grants none; the module will see an empty environment`,
+              where,
+              { module: imp.module, name: imp.name, capability },
+              'grant the variables the module needs (`env allow ["LANG"]`) if it depends on them',
+            );
           } else if (!isGranted(capability, manifest)) {
             add(
               'check/import-not-allowed',

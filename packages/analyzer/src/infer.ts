@@ -139,8 +139,9 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
     emit(1, '}');
   }
   if (byCapability.has('environment')) {
-    why(1, 'environment', 'read environment variables (list the names the module needs)');
-    emit(1, 'env allow []');
+    // No grant: without one the module sees an empty environment (a warning, not an error), and
+    // which variables it needs cannot be known from its imports.
+    why(1, 'environment', 'read environment variables; none are visible until you list them, e.g. env allow ["LANG"]');
   }
   if (byCapability.has('time.set')) {
     why(1, 'time.set', 'set file timestamps');
@@ -157,8 +158,10 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
     emit(1, '}');
   }
   if (byCapability.has('process')) {
-    why(1, 'process', 'process control (list the commands the module may run)');
-    emit(1, 'process allow []');
+    // An empty allow list means `process none`, so the narrowest grant names one placeholder
+    // command, like the placeholder directory of the filesystem grant.
+    why(1, 'process', 'process control; replace the placeholder with the commands the module may run');
+    emit(1, 'process allow ["command"]');
   }
   if (hostImports.length > 0) {
     emit(1, '# host functions the embedder must provide');
@@ -170,15 +173,22 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
     emit(1, '}');
   }
 
+  // One line per limits category: the policy language refuses a category given twice.
   const limitLines: string[] = [];
+  const memoryWhy: string[] = [];
+  const memorySettings: string[] = [];
   const pagesNeeded = Math.max(0, ...facts.memories.filter((m) => !m.memory64).map((m) => m.min));
   if (pagesNeeded > MINIMAL_MAX_PAGES) {
-    limitLines.push(`# the module's memory starts at ${pagesNeeded} pages`);
-    limitLines.push(`memory max ${pagesNeeded} pages`);
+    memoryWhy.push(`the module's memory starts at ${pagesNeeded} pages`);
+    memorySettings.push(`max ${pagesNeeded} pages`);
   }
   if (facts.tables.length > MINIMAL_MAX_TABLES) {
-    limitLines.push(`# the module has ${facts.tables.length} tables`);
-    limitLines.push(`memory tables ${facts.tables.length}`);
+    memoryWhy.push(`it has ${facts.tables.length} tables`);
+    memorySettings.push(`tables ${facts.tables.length}`);
+  }
+  if (memorySettings.length > 0) {
+    limitLines.push(`# ${memoryWhy.join('; ')}`);
+    limitLines.push(`memory ${memorySettings.join('  ')}`);
   }
   const threadUsers = byCapability.get('threads');
   if (threadUsers?.length) {

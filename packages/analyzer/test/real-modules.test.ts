@@ -22,12 +22,12 @@ const modules: RealModule[] = [
   {
     path: '@ruby/3.3-wasm-wasi/dist/ruby.wasm',
     capabilities: ['filesystem.any', 'filesystem.read', 'filesystem.write', 'filesystem.create', 'filesystem.delete', 'environment', 'time.read', 'time.set', 'random'],
-    codes: ['check/host-import-not-allowed', 'check/import-not-allowed', 'check/memory-too-large'],
+    codes: ['check/environment-not-granted', 'check/host-import-not-allowed', 'check/import-not-allowed', 'check/memory-too-large'],
   },
   {
     path: '@yowasp/yosys/gen/yosys.core.wasm',
     capabilities: ['filesystem.any', 'filesystem.read', 'filesystem.create', 'filesystem.delete', 'environment', 'time.read', 'random'],
-    codes: ['check/import-not-allowed', 'check/memory-too-large'],
+    codes: ['check/environment-not-granted', 'check/import-not-allowed', 'check/memory-too-large'],
   },
   { path: 'esbuild-wasm/esbuild.wasm', capabilities: [], codes: ['check/host-import-not-allowed'] },
   { path: 'sql.js/dist/sql-wasm.wasm', capabilities: [], codes: ['check/host-import-not-allowed', 'check/memory-too-large'] },

@@ -12,6 +12,12 @@ type Loader = () => Promise<{ default: Command }>;
 
 export const commands: Record<string, { summary: string; load: Loader }> = {
   compile: { summary: 'Compile a .wsp policy to its normalized manifest (JSON)', load: () => import('./commands/compile.js') },
+  check: { summary: 'Check modules against a policy without running them', load: () => import('./commands/check.js') },
+  infer: { summary: 'Write the least-privilege policy a module needs', load: () => import('./commands/infer.js') },
+  inspect: { summary: 'Describe a module: imports, exports, memories, tables, features', load: () => import('./commands/inspect.js') },
+  build: { summary: 'Check, instrument and seal a module into a vetted artifact', load: () => import('./commands/build.js') },
+  verify: { summary: 'Explain and verify a vetted artifact (seal, code hash, manifest, signatures)', load: () => import('./commands/verify.js') },
+  types: { summary: 'Generate TypeScript declarations and a typed loader for a module', load: () => import('./commands/types.js') },
 };
 
 function topLevelUsage(): string {

@@ -11,6 +11,10 @@ export const checkCodes: CodeTable = {
     severity: 'error',
     summary: 'The module imports a component-model `wasi:*` interface, which the WASI preview1 runtime does not provide.',
   },
+  'check/environment-not-granted': {
+    severity: 'warning',
+    summary: 'The module reads environment variables but the policy grants none; it will see an empty environment.',
+  },
   'check/host-import-not-allowed': {
     severity: 'error',
     summary: 'The module imports a host function (or other extern) that the policy does not list under `imports`.',

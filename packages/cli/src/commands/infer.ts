@@ -1,0 +1,65 @@
+// `wsbc infer module.wasm [-o policy.wsp]`: writes the least-privilege policy a module needs, with
+// a comment on every grant naming the imports that need it. What no policy can grant (reserved or
+// component-model imports, unknown WASI names, memory64) is listed as comments and reported.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { inferPolicy } from '@wsbc/analyzer';
+import { parseCommandArgs, usageError } from '../args.js';
+import type { Command } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { readInput } from '../input.js';
+import { renderDiagnostics } from '../render/index.js';
+import { useColor } from '../terminal.js';
+import { WSBC_VERSION } from '../version.js';
+
+const command: Command = {
+  name: 'infer',
+  summary: 'Write the least-privilege policy a module needs',
+  usage: `Usage: wsbc infer <module.wasm> [-o policy.wsp] [--name <policy name>]
+
+Reads the module without running it and prints the narrowest .wsp policy under which
+\`wsbc check\` allows it: it extends \`minimal\` and adds only what the module's imports, memories,
+tables and threads need, each grant with a comment naming the imports that need it. Directory
+paths, environment names and hosts are placeholders: review them before use.
+
+Options:
+  -o, --output <file>   write the policy to <file> instead of stdout
+      --name <name>     policy name (default: the module's file name without .wasm)
+  -h, --help            show this help
+
+Exit codes: 0 policy written, 1 policy written but the module needs something no policy can
+grant (see the comments at its top), 2 unreadable or malformed module, or usage error.
+`,
+  async run(ctx) {
+    const parsed = parseCommandArgs(ctx.argv, {
+      output: { type: 'string', short: 'o' },
+      name: { type: 'string' },
+    });
+    if (!parsed.ok) return usageError(ctx, 'infer', parsed.message);
+    const { values, positionals } = parsed.args;
+    if (positionals.length !== 1) return usageError(ctx, 'infer', 'expected exactly one module');
+    const file = positionals[0]!;
+    const render = (diagnostics: Parameters<typeof renderDiagnostics>[1]) =>
+      ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+
+    const read = await readInput(file, ctx);
+    if (!read.ok) {
+      render([read.diagnostic]);
+      return ExitCode.BadInput;
+    }
+    const result = inferPolicy(read.value, { file, ...(values.name !== undefined ? { name: values.name } : {}) });
+    if (!result.ok) {
+      render(result.diagnostics);
+      return ExitCode.BadInput;
+    }
+    if (values.output !== undefined) writeFileSync(resolve(ctx.cwd, values.output), result.policy);
+    else ctx.stdout.write(result.policy);
+    if (result.unfixable.length > 0) {
+      render(result.unfixable);
+      return ExitCode.Findings;
+    }
+    return ExitCode.Ok;
+  },
+};
+
+export default command;

@@ -1,0 +1,115 @@
+// `wsbc inspect module.wasm [--format pretty|json]`: what a module imports (and what each import
+// needs from a policy), exports, memories, tables, globals, custom sections, section sizes and
+// WebAssembly features: the summary a person asks for before trusting a module.
+import { inspectModule, type ModuleInspection } from '@wsbc/analyzer';
+import { checkChoice, parseCommandArgs, usageError } from '../args.js';
+import type { Command } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { readInput } from '../input.js';
+import { renderDiagnostics } from '../render/index.js';
+import { useColor } from '../terminal.js';
+import { WSBC_VERSION } from '../version.js';
+
+const formats = ['pretty', 'json'] as const;
+
+const command: Command = {
+  name: 'inspect',
+  summary: 'Describe a module: imports, exports, memories, tables, features, section sizes',
+  usage: `Usage: wsbc inspect <module.wasm> [--format pretty|json]
+
+Reads the module without running it and describes it: imports (with their type and the policy
+capability each one needs), exports (with function types), memories, tables, globals, the start
+function, custom sections, the size of every section, and the WebAssembly features its code uses.
+
+Options:
+      --format <fmt>   pretty (default) or json
+  -h, --help           show this help
+
+Exit codes: 0 described, 2 unreadable or malformed module, or usage error.
+`,
+  async run(ctx) {
+    const parsed = parseCommandArgs(ctx.argv, { format: { type: 'string', default: 'pretty' } });
+    if (!parsed.ok) return usageError(ctx, 'inspect', parsed.message);
+    const { values, positionals } = parsed.args;
+    const formatError = checkChoice('format', values.format, formats);
+    if (formatError) return usageError(ctx, 'inspect', formatError);
+    if (positionals.length !== 1) return usageError(ctx, 'inspect', 'expected exactly one module');
+    const file = positionals[0]!;
+    const render = (diagnostics: Parameters<typeof renderDiagnostics>[1]) =>
+      ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+
+    const read = await readInput(file, ctx);
+    if (!read.ok) {
+      render([read.diagnostic]);
+      return ExitCode.BadInput;
+    }
+    const result = inspectModule(read.value, { file });
+    if (!result.ok) {
+      render(result.diagnostics);
+      return ExitCode.BadInput;
+    }
+    ctx.stdout.write(values.format === 'json' ? `${JSON.stringify(result.inspection, null, 2)}\n` : renderInspection(result.inspection));
+    return ExitCode.Ok;
+  },
+};
+
+function size(bytes: number): string {
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+function pages(n: number | null): string {
+  return n === null ? 'unbounded' : `${n} pages (${size(n * 65536)})`;
+}
+
+/** Columns padded to the widest cell, two spaces apart. */
+function table(rows: string[][], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export function renderInspection(i: ModuleInspection): string {
+  const out: string[] = [];
+  out.push(`${i.file}: ${size(i.byteLength)} (${i.byteLength} bytes)`);
+  out.push(`functions: ${i.functions.imported} imported, ${i.functions.defined} defined; ${i.instructionCount} instructions`);
+  out.push(`start function: ${i.start === null ? 'none' : i.start}`);
+  out.push(`features: ${i.features.join(', ')}`);
+
+  out.push('', `imports (${i.imports.length}):`);
+  out.push(
+    ...table(
+      i.imports.map((imp) => [
+        imp.module,
+        imp.name,
+        imp.type ?? imp.kind,
+        imp.class === 'host' ? 'host import (needs an `imports` grant)' : imp.class === 'wasi' || imp.class === 'wasix' ? (imp.needs.length ? `needs ${imp.needs.join(', ')}` : 'always allowed') : imp.class,
+      ]),
+    ),
+  );
+  out.push('', `exports (${i.exports.length}):`);
+  out.push(...table(i.exports.map((e) => [e.name, e.kind, e.type ?? `${e.kind} ${e.index}`])));
+  out.push('', `memories (${i.memories.length}):`);
+  out.push(
+    ...table(
+      i.memories.map((m) => [
+        String(m.index),
+        `min ${pages(m.min)}`,
+        `max ${pages(m.max)}`,
+        [m.shared ? 'shared' : '', m.memory64 ? 'memory64' : '', m.import ? `imported from ${m.import.module}.${m.import.name}` : ''].filter(Boolean).join(', '),
+      ]),
+    ),
+  );
+  out.push('', `tables (${i.tables.length}):`);
+  out.push(...table(i.tables.map((t) => [String(t.index), t.elementType, `min ${t.min}`, `max ${t.max ?? 'unbounded'}`, t.import ? `imported from ${t.import.module}.${t.import.name}` : ''])));
+  const mutable = i.globals.filter((g) => g.mutable).length;
+  out.push('', `globals: ${i.globals.length} (${mutable} mutable)`);
+  out.push('', `custom sections (${i.customSections.length}):`);
+  out.push(...table(i.customSections.map((c) => [c.name, size(c.size)])));
+  out.push('', 'section sizes:');
+  out.push(...table(i.sections.filter((s) => !s.custom).map((s) => [s.name, size(s.size), `${((100 * s.size) / i.byteLength).toFixed(1)}%`])));
+  return `${out.join('\n')}\n`;
+}
+
+export default command;

@@ -1,0 +1,117 @@
+// `wsbc check`: exit codes (0 allowed, 1 refused at the fail level, 2 bad input), several modules
+// per call, and the three output formats.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import wabtInit from 'wabt';
+import { canonicalManifestJson, DEFAULT_MANIFEST } from '@wsbc/manifest';
+import { runCli } from './run-cli.js';
+
+let dir: string;
+
+async function writeWat(name: string, text: string): Promise<void> {
+  const wabt = await wabtInit();
+  const module = wabt.parseWat(`${name}.wat`, text, { threads: true, multi_memory: true } as never);
+  writeFileSync(join(dir, name), module.toBinary({}).buffer);
+  module.destroy();
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wsbc-check-'));
+  await writeWat(
+    'hello.wasm',
+    `(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+       (import "wasi_snapshot_preview1" "proc_exit" (func (param i32))) (memory (export "memory") 1))`,
+  );
+  await writeWat('fs.wasm', `(module (import "wasi_snapshot_preview1" "path_open" (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32))))`);
+  await writeWat('env.wasm', `(module (import "wasi_snapshot_preview1" "environ_get" (func (param i32 i32) (result i32))))`);
+  await writeWat('log.wasm', `(module (import "env" "log" (func (param i32 i32))))`);
+  writeFileSync(join(dir, 'bad.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2, 10, 1]));
+  writeFileSync(join(dir, 'minimal.wsp'), 'policy "minimal-test" extends minimal {\n}\n');
+  writeFileSync(join(dir, 'data.wsp'), 'policy "data" extends minimal {\n  filesystem {\n    read "./data" as "/data"\n  }\n  imports { allow "env" "log" }\n}\n');
+  writeFileSync(join(dir, 'broken.wsp'), 'policy "broken" extends minimal {\n  filesystem {\n');
+  writeFileSync(join(dir, 'manifest.json'), canonicalManifestJson(DEFAULT_MANIFEST));
+});
+
+const check = (...args: string[]) => runCli(['check', ...args], { cwd: dir });
+
+describe('wsbc check', () => {
+  it('exits 0 for a module the policy allows', async () => {
+    const r = await check('hello.wasm', '--policy', 'minimal.wsp');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('allowed hello.wasm (2 imports)\n');
+  });
+
+  it('exits 1 and names the import and the missing grant for a refused module', async () => {
+    const r = await check('fs.wasm', '--policy', 'minimal.wsp');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('check/import-not-allowed');
+    expect(r.stdout).toContain('`wasi_snapshot_preview1` `path_open`');
+    expect(r.stdout).toContain('refused fs.wasm (1 import; 1 error)');
+  });
+
+  it('checks several modules in one call and fails if any fails', async () => {
+    const r = await check('hello.wasm', 'fs.wasm', 'log.wasm', '--policy', 'data.wsp');
+    expect(r.code).toBe(0);
+    const refused = await check('hello.wasm', 'fs.wasm', 'log.wasm', '--policy', 'minimal.wsp');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/allowed hello\.wasm[\s\S]*refused fs\.wasm[\s\S]*refused log\.wasm/);
+  });
+
+  it('accepts a compiled manifest as the policy', async () => {
+    expect((await check('hello.wasm', '--policy', 'manifest.json')).code).toBe(0);
+    expect((await check('fs.wasm', '--policy', 'manifest.json')).code).toBe(1);
+  });
+
+  it('fails on warnings only with --fail-level warning', async () => {
+    expect((await check('env.wasm', '--policy', 'minimal.wsp')).code).toBe(0);
+    const strict = await check('env.wasm', '--policy', 'minimal.wsp', '--fail-level', 'warning');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain('check/environment-not-granted');
+  });
+
+  it('writes a JSON report per module', async () => {
+    const r = await check('hello.wasm', 'fs.wasm', '--policy', 'minimal.wsp', '--format', 'json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ command: 'check', failLevel: 'error', passed: false });
+    expect(report.modules.map((m: { file: string; allowed: boolean }) => [m.file, m.allowed])).toEqual([
+      ['hello.wasm', true],
+      ['fs.wasm', false],
+    ]);
+    expect(report.modules[1].findings[0]).toMatchObject({
+      code: 'check/import-not-allowed',
+      data: { module: 'wasi_snapshot_preview1', name: 'path_open', capability: 'filesystem.any' },
+      span: { file: 'fs.wasm' },
+    });
+    expect(report.modules[1].summary.capabilities).toEqual(['filesystem.any']);
+  });
+
+  it('writes SARIF with the finding code as ruleId', async () => {
+    const r = await check('fs.wasm', '--policy', 'minimal.wsp', '--format', 'sarif');
+    expect(r.code).toBe(1);
+    const sarif = JSON.parse(r.stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toEqual(['check/import-not-allowed']);
+  });
+
+  it('exits 2 for a malformed module, with its byte offset', async () => {
+    const r = await check('bad.wasm', 'hello.wasm', '--policy', 'minimal.wsp');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('check/malformed-module');
+    expect(r.stdout).toMatch(/malformed module at byte \d+/);
+    expect(r.stdout).toContain('allowed hello.wasm');
+  });
+
+  it('exits 2 for a missing module, a broken policy, or bad usage', async () => {
+    expect((await check('missing.wasm', '--policy', 'minimal.wsp')).code).toBe(2);
+    const broken = await check('hello.wasm', '--policy', 'broken.wsp');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).not.toBe('');
+    expect((await check('hello.wasm')).code).toBe(2);
+    expect((await check('--policy', 'minimal.wsp')).code).toBe(2);
+    expect((await check('hello.wasm', '--policy', 'minimal.wsp', '--format', 'xml')).code).toBe(2);
+    expect((await check('hello.wasm', '--policy', 'minimal.wsp', '--fail-level', 'fatal')).code).toBe(2);
+  });
+});

@@ -1,0 +1,65 @@
+// `wsbc inspect`: the human summary and the JSON form of a module's structure.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import wabtInit from 'wabt';
+import { runCli } from './run-cli.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wsbc-inspect-'));
+  const wabt = await wabtInit();
+  const module = wabt.parseWat(
+    'm.wat',
+    `(module
+      (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_open" (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "env" "log" (func (param i32)))
+      (memory (export "memory") 2 10)
+      (table 1 funcref)
+      (global (mut i32) (i32.const 0))
+      (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+      (func (export "sat") (param f32) (result i32) (i32.trunc_sat_f32_s (local.get 0))))`,
+    {},
+  );
+  writeFileSync(join(dir, 'm.wasm'), module.toBinary({}).buffer);
+  module.destroy();
+  writeFileSync(join(dir, 'bad.wasm'), new Uint8Array([1, 2, 3]));
+});
+
+describe('wsbc inspect', () => {
+  it('prints imports with what they need, exports with types, memories and features', async () => {
+    const r = await runCli(['inspect', 'm.wasm'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/wasi_snapshot_preview1 +fd_write +\(func \(param i32 i32 i32 i32\) \(result i32\)\) +always allowed/);
+    expect(r.stdout).toMatch(/wasi_snapshot_preview1 +path_open +.* +needs filesystem\.any/);
+    expect(r.stdout).toMatch(/env +log +\(func \(param i32\)\) +host import/);
+    expect(r.stdout).toMatch(/add +func +\(func \(param i32 i32\) \(result i32\)\)/);
+    expect(r.stdout).toMatch(/0 +min 2 pages \(128\.0 KiB\) +max 10 pages \(640\.0 KiB\)/);
+    expect(r.stdout).toContain('features: mvp, saturating-conversions');
+    expect(r.stdout).toContain('globals: 1 (1 mutable)');
+  });
+
+  it('prints JSON with --format json', async () => {
+    const r = await runCli(['inspect', 'm.wasm', '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.imports.map((i: { name: string; needs: string[] }) => [i.name, i.needs])).toEqual([
+      ['fd_write', []],
+      ['path_open', ['filesystem.any']],
+      ['log', []],
+    ]);
+    expect(json.exports.map((e: { name: string }) => e.name)).toEqual(['memory', 'add', 'sat']);
+    expect(json.functions).toEqual({ imported: 3, defined: 2 });
+  });
+
+  it('exits 2 for a file that is not a module', async () => {
+    const r = await runCli(['inspect', 'bad.wasm'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('check/malformed-module');
+    expect((await runCli(['inspect'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['inspect', 'm.wasm', '--format', 'sarif'], { cwd: dir })).code).toBe(2);
+  });
+});
