@@ -1,0 +1,79 @@
+// `wsbc build`: writes a vetted artifact for an allowed module, refuses a module with the same
+// findings and exit code as `wsbc check`, signs with --sign, and reports bad input with exit 2.
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, loadTrustedKey, verifyArtifact } from '@wsbc/artifact';
+import { runCli } from './run-cli.js';
+
+const examples = join(import.meta.dirname, '../../../examples');
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wsbc-build-'));
+  for (const name of ['read-allowed-file', 'etc-passwd']) cpSync(join(examples, name), join(dir, name), { recursive: true });
+  return dir;
+}
+
+describe('wsbc build', () => {
+  it('writes <module>.vetted.wasm for an allowed module and says what it built', async () => {
+    const cwd = workspace();
+    const result = await runCli(['build', 'read-allowed-file/read-allowed-file.wasm', '--policy', 'read-allowed-file/policy.wsp'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^built read-allowed-file\/read-allowed-file\.vetted\.wasm from read-allowed-file\/read-allowed-file\.wasm \(\d+ bytes, policy "read-allowed-file" sha256:[0-9a-f]{64}, unsigned\)\n$/);
+    const artifact = readFileSync(join(cwd, 'read-allowed-file/read-allowed-file.vetted.wasm'));
+    expect(verifyArtifact(artifact).ok).toBe(true);
+  });
+
+  it('refuses a module with the same findings and exit code as wsbc check, and writes nothing', async () => {
+    const cwd = workspace();
+    const args = ['etc-passwd/etc-passwd.wasm', '--policy', 'etc-passwd/policy.wsp'];
+    const built = await runCli(['build', ...args, '-o', 'out.wasm', '--format', 'json'], { cwd });
+    const checked = await runCli(['check', ...args, '--format', 'json'], { cwd });
+    expect(built.code).toBe(1);
+    expect(checked.code).toBe(1);
+    const buildReport = JSON.parse(built.stdout) as { passed: boolean; stage: string; findings: unknown[] };
+    const checkReport = JSON.parse(checked.stdout) as { modules: Array<{ findings: unknown[] }> };
+    expect(buildReport.passed).toBe(false);
+    expect(buildReport.stage).toBe('check');
+    expect(buildReport.findings).toEqual(checkReport.modules[0]!.findings);
+    expect(existsSync(join(cwd, 'out.wasm'))).toBe(false);
+    const pretty = await runCli(['build', ...args], { cwd });
+    expect(pretty.stdout).toContain('path_open');
+    expect(pretty.stderr).toContain('refused etc-passwd/etc-passwd.wasm at the check stage');
+  });
+
+  it('emits SARIF for the refusal', async () => {
+    const result = await runCli(['build', 'etc-passwd/etc-passwd.wasm', '--policy', 'etc-passwd/policy.wsp', '--format', 'sarif'], { cwd: workspace() });
+    expect(result.code).toBe(1);
+    const sarif = JSON.parse(result.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string }> }> };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
+  });
+
+  it('signs with --sign so that verify --trust accepts it', async () => {
+    const cwd = workspace();
+    const pair = generateSigningKeyPair();
+    writeFileSync(join(cwd, 'key.pem'), pair.privateKeyPem);
+    const result = await runCli(['build', 'read-allowed-file/read-allowed-file.wasm', '-p', 'read-allowed-file/policy.wsp', '-o', 'signed.wasm', '--sign', 'key.pem'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/signed by SHA256:/);
+    const trusted = loadTrustedKey(pair.publicKeyPem);
+    expect(trusted.ok && verifyArtifact(readFileSync(join(cwd, 'signed.wasm')), { trustedKeys: [trusted.key] }).ok).toBe(true);
+  });
+
+  it('exits 2 for a bad key, a missing module, a broken policy and missing --policy', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'bad.pem'), 'nope');
+    writeFileSync(join(cwd, 'broken.wsp'), 'policy "x" extends minimal {\n  limits { fuel many }\n}\n');
+    const module = 'read-allowed-file/read-allowed-file.wasm';
+    const badKey = await runCli(['build', module, '-p', 'read-allowed-file/policy.wsp', '--sign', 'bad.pem'], { cwd });
+    expect(badKey.code).toBe(2);
+    expect(badKey.stdout).toContain('artifact/bad-key');
+    expect((await runCli(['build', 'missing.wasm', '-p', 'read-allowed-file/policy.wsp'], { cwd })).code).toBe(2);
+    expect((await runCli(['build', module, '-p', 'broken.wsp'], { cwd })).code).toBe(2);
+    const usage = await runCli(['build', module], { cwd });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('missing --policy');
+  });
+});
