@@ -1,0 +1,131 @@
+// Human output: a header with severity and code, the location, a code frame with line numbers
+// and a caret underline beneath the span, then help and related notes; a summary line at the
+// end. Colour only when the caller asks (it decides from the TTY and NO_COLOR).
+//
+// Source lines and messages can carry text from untrusted files, so control characters are
+// shown escaped: a policy or manifest must not be able to send escape sequences to a terminal.
+import { isTextSpan, type Diagnostic, type Severity, type Span, type TextSpan } from '@wsbc/diagnostics';
+import type { DiagnosticRenderer, RenderOptions } from './index.js';
+import { displayFile, summarize, summaryLine } from './summary.js';
+
+const TAB_WIDTH = 4;
+/** Spans longer than this show their first and last lines around an ellipsis. */
+const MAX_FRAME_LINES = 5;
+
+interface Style {
+  severity(severity: Severity, text: string): string;
+  bold(text: string): string;
+  gutter(text: string): string;
+}
+
+const ansi = (open: string) => (text: string) => (text === '' ? '' : `\u001b[${open}m${text}\u001b[0m`);
+const severityColor: Record<Severity, (text: string) => string> = { error: ansi('1;31'), warning: ansi('1;33'), info: ansi('1;36') };
+const colored: Style = { severity: (s, t) => severityColor[s](t), bold: ansi('1'), gutter: ansi('1;34') };
+const plain: Style = { severity: (_, t) => t, bold: (t) => t, gutter: (t) => t };
+
+const severityLabel: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note' };
+
+export const prettyRenderer: DiagnosticRenderer = {
+  render(diagnostics, options) {
+    if (diagnostics.length === 0) return '';
+    const style = options.color ? colored : plain;
+    const blocks = diagnostics.map((d) => renderOne(d, options, style));
+    const summary = summarize(diagnostics);
+    const worst: Severity = summary.errors > 0 ? 'error' : summary.warnings > 0 ? 'warning' : 'info';
+    return `${blocks.join('\n')}\n${style.severity(worst, summaryLine(summary))}\n`;
+  },
+};
+
+function renderOne(d: Diagnostic, options: RenderOptions, style: Style): string {
+  const lines: string[] = [];
+  lines.push(`${style.severity(d.severity, `${severityLabel[d.severity]}[${d.code}]`)}${style.bold(`: ${clean(d.message)}`)}`);
+
+  const frame = d.span && isTextSpan(d.span) ? codeFrame(d.span, options, style, d.severity) : undefined;
+  const gutterWidth = frame ? frame.gutterWidth : 1;
+  const pad = ' '.repeat(gutterWidth);
+  const location = describeLocation(d, options);
+  if (location) lines.push(`${pad}${style.gutter('-->')} ${location}`);
+  if (frame) lines.push(...frame.lines);
+  if (d.help !== undefined) {
+    for (const [i, helpLine] of clean(d.help).split('\n').entries()) {
+      lines.push(i === 0 ? `${pad} ${style.gutter('=')} ${style.bold('help')}: ${helpLine}` : `${pad}         ${helpLine}`);
+    }
+  }
+  for (const related of d.related ?? []) {
+    const where = related.span ? ` (${spanLocation(related.span, options)})` : '';
+    lines.push(`${pad} ${style.gutter('=')} ${style.bold('note')}: ${clean(related.message)}${where}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeLocation(d: Diagnostic, options: RenderOptions): string | undefined {
+  if (d.span) return spanLocation(d.span, options);
+  // Diagnostics about a parsed value (a manifest given as an object) name the file and JSON path.
+  const file = typeof d.data?.file === 'string' ? clean(displayFile(d.data.file, options.cwd)) : undefined;
+  const pointer = typeof d.data?.path === 'string' && d.data.path !== '' ? clean(d.data.path) : undefined;
+  if (file && pointer) return `${file} at ${pointer}`;
+  if (file) return file;
+  return pointer ? `at ${pointer}` : undefined;
+}
+
+function spanLocation(span: Span, options: RenderOptions): string {
+  const file = clean(displayFile(span.file, options.cwd));
+  if (isTextSpan(span)) return `${file}:${span.line}:${span.column}`;
+  return `${file} @ 0x${span.byteOffset.toString(16)}`;
+}
+
+function codeFrame(span: TextSpan, options: RenderOptions, style: Style, severity: Severity): { lines: string[]; gutterWidth: number } | undefined {
+  const source = options.sources.get(span.file);
+  if (source === undefined) return undefined;
+  const sourceLines = source.split(/\r?\n/);
+  let { endLine, endColumn } = span;
+  // A span that ends at the very start of a line really ends at the end of the previous one.
+  if (endLine > span.line && endColumn === 1) {
+    endLine -= 1;
+    endColumn = (sourceLines[endLine - 1]?.length ?? 0) + 1;
+  }
+  if (span.line < 1 || endLine > sourceLines.length || endLine < span.line) return undefined;
+
+  let shown: Array<number | 'gap'> = [];
+  for (let n = span.line; n <= endLine; n++) shown.push(n);
+  if (shown.length > MAX_FRAME_LINES) shown = [span.line, span.line + 1, 'gap', endLine - 1, endLine];
+  const gutterWidth = String(endLine).length;
+  const empty = `${' '.repeat(gutterWidth)} ${style.gutter('|')}`;
+  const out = [empty];
+  for (const n of shown) {
+    if (n === 'gap') {
+      out.push(`${style.gutter('...')}`);
+      continue;
+    }
+    const raw = sourceLines[n - 1]!;
+    const text = clean(raw);
+    const from = n === span.line ? span.column : firstNonSpace(raw);
+    const to = n === endLine ? endColumn : raw.length + 1;
+    const start = visualColumn(raw, from);
+    const width = Math.max(1, visualColumn(raw, Math.max(from, to)) - start);
+    out.push(`${style.gutter(`${String(n).padStart(gutterWidth)} |`)} ${expandTabs(text)}`.trimEnd());
+    out.push(`${empty} ${' '.repeat(start - 1)}${style.severity(severity, '^'.repeat(width))}`);
+  }
+  return { lines: out, gutterWidth };
+}
+
+function firstNonSpace(line: string): number {
+  const index = line.search(/\S/);
+  return index < 0 ? 1 : index + 1;
+}
+
+/** Column on screen of a 1-based UTF-16 column, with tabs expanded and escapes accounted for. */
+function visualColumn(line: string, column: number): number {
+  return expandTabs(clean(line.slice(0, Math.max(0, column - 1)))).length + 1;
+}
+
+function expandTabs(text: string): string {
+  let out = '';
+  for (const ch of text) out += ch === '\t' ? ' '.repeat(TAB_WIDTH - (out.length % TAB_WIDTH)) : ch;
+  return out;
+}
+
+/** Shows C0/C1 control characters (except tab and newline) and DEL as `\x..` escapes. */
+export function clean(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,0 +1,41 @@
+// Counting diagnostics by severity, and showing file names the way a user typed them:
+// relative to the working directory when the file is inside it.
+import path from 'node:path';
+import type { Diagnostic } from '@wsbc/diagnostics';
+
+export interface DiagnosticSummary {
+  errors: number;
+  warnings: number;
+  infos: number;
+}
+
+export function summarize(diagnostics: readonly Diagnostic[]): DiagnosticSummary {
+  const summary = { errors: 0, warnings: 0, infos: 0 };
+  for (const d of diagnostics) {
+    if (d.severity === 'error') summary.errors++;
+    else if (d.severity === 'warning') summary.warnings++;
+    else summary.infos++;
+  }
+  return summary;
+}
+
+/** `2 errors, 1 warning`; empty counts are left out. */
+export function summaryLine(summary: DiagnosticSummary): string {
+  const parts: string[] = [];
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (summary.errors > 0) parts.push(count(summary.errors, 'error'));
+  if (summary.warnings > 0) parts.push(count(summary.warnings, 'warning'));
+  if (summary.infos > 0) parts.push(count(summary.infos, 'note'));
+  return parts.join(', ');
+}
+
+/**
+ * The file name to show: relative to cwd (with `/` separators) when inside it, else as given.
+ * Names that are not paths (`<stdin>`) pass through.
+ */
+export function displayFile(file: string, cwd: string): string {
+  if (!path.isAbsolute(file)) return file.split(path.sep).join('/');
+  const relative = path.relative(cwd, file);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return file;
+  return relative.split(path.sep).join('/');
+}

@@ -1,0 +1,67 @@
+import { describe, expect, test } from 'vitest';
+import { renderDiagnostics } from '../src/render/index.js';
+import { expectGolden } from './render-golden.js';
+import { cwd, hostile, samples, sources } from './render-samples.js';
+
+const options = { sources, color: false, toolVersion: '0.1.0', cwd };
+
+describe('pretty renderer', () => {
+  test('matches the expected output for every kind of span', () => {
+    expectGolden(renderDiagnostics('pretty', samples, options), 'pretty.txt');
+  });
+
+  test('with colour, matches the expected ANSI output', () => {
+    expectGolden(renderDiagnostics('pretty', samples.slice(0, 2), { ...options, color: true }), 'pretty-color.txt');
+  });
+
+  test('without colour, output has no escape sequences at all', () => {
+    expect(renderDiagnostics('pretty', samples, options)).not.toContain('\u001b');
+  });
+
+  test('renders a caret under the exact columns of a span', () => {
+    const out = renderDiagnostics('pretty', [samples[1]!], options);
+    const lines = out.split('\n');
+    const source = lines.findIndex((l) => l.startsWith('5 |'));
+    expect(lines[source]).toBe('5 |     cpu     usage 500%');
+    expect(lines[source + 1]).toBe('  |                   ^^^^');
+  });
+
+  test('aligns the caret after a tab', () => {
+    const out = renderDiagnostics('pretty', [samples[0]!], options).split('\n');
+    const source = out.findIndex((l) => l.startsWith('4 |'));
+    const caret = out[source + 1]!.indexOf('^');
+    expect(out[source]!.slice(caret, caret + 2)).toBe('MB');
+  });
+
+  test('byte-offset spans render as file @ 0xoffset', () => {
+    expect(renderDiagnostics('pretty', [samples[4]!], options)).toContain(' --> build/module.wasm @ 0x1a2b\n');
+  });
+
+  test('a source the caller did not provide renders without a frame', () => {
+    const out = renderDiagnostics('pretty', [samples[0]!], { ...options, sources: new Map() });
+    expect(out).toBe(
+      'error[manifest/unknown-value]: unknown unit `MB`\n --> policies/plugin.wsp:4:16\n  = help: did you mean `MiB`? Units of memory: pages, KiB, MiB, GiB\n\n1 error\n',
+    );
+  });
+
+  test('a span beyond the end of a changed source renders without a frame', () => {
+    const stale = { ...samples[0]!, span: { ...(samples[0]!.span as object), line: 99, endLine: 99 } } as (typeof samples)[0];
+    expect(renderDiagnostics('pretty', [stale], options)).not.toContain(' | ');
+  });
+
+  test('no diagnostics render as nothing', () => {
+    expect(renderDiagnostics('pretty', [], options)).toBe('');
+  });
+
+  test('control characters from files and messages are escaped, never sent to the terminal', () => {
+    for (const color of [false, true]) {
+      const out = renderDiagnostics('pretty', [hostile], { ...options, color });
+      const withoutOwnColours = out.replace(/\u001b\[[0-9;]*m/g, '');
+      expect(withoutOwnColours).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      expect(out).toContain('\\x1b[2J');
+      expect(out).toContain('\\x07');
+      expect(out).toContain('\\x9b');
+    }
+    expectGolden(renderDiagnostics('pretty', [hostile], options), 'pretty-hostile.txt');
+  });
+});
