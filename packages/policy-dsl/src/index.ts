@@ -12,3 +12,4 @@ export type { LimitSettingSpec, QuantitySetting, ChoiceSetting } from './schema.
 export { closestMatch, didYouMean, editDistance } from './suggest.js';
 export { parseCst } from './parser.js';
 export type * from './cst.js';
+export * from './lint/index.js';
