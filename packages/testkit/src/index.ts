@@ -1,1 +1,3 @@
 export * from './spec-runner.js';
+export * from './spec-corpus.js';
+export * from './real-modules.js';

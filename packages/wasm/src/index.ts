@@ -52,3 +52,9 @@ export {
 } from './module-reader.js';
 export { ModuleReader, readModule } from './module.js';
 export { readNameSection, type NameSection, type NameMap } from './names.js';
+export { ByteWriter } from './binary-writer.js';
+export { writeValType, writeHeapType, writeBlockType, writeOpcode, writeInstruction, ins, encodeInstructions } from './instruction-writer.js';
+export * from './section-writer.js';
+export { reencode, type ReencodeHooks, type BodyContext } from './reencoder.js';
+export { rebuildModule, sameDecoded, type RoundTripStats, type RoundTripResult } from './roundtrip.js';
+export { walkModule, LIMITS, type WalkResult, type WalkSummary } from './walk.js';

@@ -189,7 +189,7 @@ export function readConstExpr(r: BinaryReader): ConstExpr {
     if (ops.op.code === 0x0b && ops.op.prefix === 0) break;
   }
   r.pos = ops.pos;
-  return { start, end: ops.pos };
+  return { start, end: ops.pos, bytes: r.bytes.subarray(start, ops.pos) };
 }
 
 // ---- Typed section readers ----

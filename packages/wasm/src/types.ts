@@ -179,10 +179,14 @@ export interface TagType {
   typeIndex: number;
 }
 
-/** A constant expression: the byte range of its instructions, including the final `end`. */
+/**
+ * A constant expression: its encoded instructions including the final `end` (a zero-copy view into
+ * the module), and where they sit in the module (start = end = -1 for expressions built in code).
+ */
 export interface ConstExpr {
   start: number;
   end: number;
+  bytes: Uint8Array;
 }
 
 export type ExternalKind = 'func' | 'table' | 'memory' | 'global' | 'tag';
