@@ -1,0 +1,70 @@
+// A real Vite build of a tiny app that imports an example module: the allowed module is emitted
+// as a vetted artifact that verifies, the JS imports its URL; a refused module stops the build
+// with readable findings; the raw `?url` form cannot sneak past the vetting.
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build as viteBuild } from 'vite';
+import { describe, expect, it } from 'vitest';
+import { verifyArtifact } from 'wsbc';
+import { wsbcVet, type WsbcVetOptions } from '../src/index.js';
+
+const examples = join(import.meta.dirname, '../../../examples');
+
+function app(entry: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'wsbc-vite-'));
+  cpSync(join(examples, 'plugin-host-function'), root, { recursive: true });
+  cpSync(join(examples, 'etc-passwd/etc-passwd.wasm'), join(root, 'etc-passwd.wasm'));
+  cpSync(join(examples, 'etc-passwd/policy.wsp'), join(root, 'no-files.wsp'));
+  writeFileSync(join(root, 'main.js'), entry);
+  return root;
+}
+
+async function bundle(root: string, options: Partial<WsbcVetOptions> = {}) {
+  return viteBuild({
+    root,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [wsbcVet({ policy: 'policy.wsp', ...options })],
+    build: { outDir: 'dist', lib: { entry: join(root, 'main.js'), formats: ['es'], fileName: 'main' }, assetsInlineLimit: 0 },
+  });
+}
+
+describe('wsbcVet in a real vite build', () => {
+  it('emits the vetted artifact and hands its URL and manifest hash to the importing code', async () => {
+    const root = app(`import url, { manifestHash } from './plugin-host-function.wasm';\nexport { url, manifestHash };\n`);
+    await bundle(root);
+    const assets = readdirSync(join(root, 'dist'), { recursive: true }).map(String);
+    const artifactName = assets.find((f) => f.endsWith('.vetted.wasm'));
+    expect(artifactName).toBeDefined();
+    const report = verifyArtifact(readFileSync(join(root, 'dist', artifactName!)), { original: readFileSync(join(root, 'plugin-host-function.wasm')) });
+    expect(report.ok).toBe(true);
+    expect(report.artifact?.manifest?.name).toBe('metrics-plugin');
+    expect(assets.some((f) => /\.m?js$/.test(f)), assets.join(', ')).toBe(true);
+    const js = readFileSync(join(root, 'dist', assets.find((f) => /\.(m?js)$/.test(f))!), 'utf8');
+    expect(js).toContain(artifactName!.split('/').pop());
+    expect(js).toContain(report.artifact!.manifestHash!);
+  });
+
+  it('stops the build with the findings when the policy refuses the module', async () => {
+    const root = app(`import url from './etc-passwd.wasm';\nexport default url;\n`);
+    const failure = await bundle(root, { policy: 'no-files.wsp' }).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure!.message).toContain('wsbc: etc-passwd.wasm refused at the check stage under no-files.wsp');
+    expect(failure!.message).toMatch(/etc-passwd\.wasm \(byte \d+\): error\[check\/[a-z-]+\]: .*path_open/);
+  });
+
+  it('uses a per-module policy when one matches', async () => {
+    const root = app(`import url from './etc-passwd.wasm';\nexport default url;\n`);
+    writeFileSync(join(root, 'data.wsp'), 'policy "data" extends minimal {\n  filesystem {\n    read "." as "/data"\n  }\n}\n');
+    await expect(bundle(root, { policy: 'no-files.wsp', policies: [{ test: /etc-passwd\.wasm$/, policy: 'data.wsp' }] })).resolves.toBeDefined();
+  });
+
+  it('refuses ?url imports, which would ship the unvetted module', async () => {
+    const root = app(`import url from './plugin-host-function.wasm?url';\nexport default url;\n`);
+    await expect(bundle(root)).rejects.toThrow(/would load the module without vetting it/);
+  });
+});
