@@ -114,7 +114,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       ns[imp.name] = fn;
     } else if (imp.kind === 'func' && imp.module === config.abi.hookModule && imp.name === config.abi.outOfFuel) {
       fuel = new FuelMeter(manifest.limits.fuel, config.fuelSlice, meter, audit);
-      ns[imp.name] = () => fuel!.outOfFuel();
+      ns[imp.name] = (counter: bigint) => fuel!.outOfFuel(BigInt.asIntN(64, counter));
     } else if (imp.kind === 'func' && imp.module === 'wasi' && imp.name === 'thread-spawn') {
       // Guests run single-threaded here: spawning always fails, as wasi-threads allows (negative result).
       ns[imp.name] = () => {
@@ -177,7 +177,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   if (fuel && fuelGlobal instanceof WebAssembly.Global) fuel.attach(fuelGlobal);
   audit?.({
     type: 'lifecycle', event: 'instantiated',
-    detail: { fuelMetered: fuel !== undefined && fuel.attached, memoryPages: memory ? memory.buffer.byteLength / 65536 : 0 },
+    detail: { fuelMetered: fuel !== undefined, memoryPages: memory ? memory.buffer.byteLength / 65536 : 0 },
   });
   const entry = exports[config.entry];
   if (typeof entry !== 'function') {
@@ -247,15 +247,15 @@ function isGranted(manifest: Manifest, name: string): boolean {
 }
 
 /**
- * Fuel slices (instrumenter ABI): the counter holds the fuel left in the current slice; when a
- * charge makes it negative the hook runs, checks CPU limits, and either refills the next slice or
- * ends the run when the budget is spent. `granted` is everything ever put in the counter, so the
- * fuel used is `granted - counter`.
+ * Fuel slices (instrumenter ABI): the counter holds the fuel left in the current slice and starts
+ * at 0; when a charge makes it negative the module calls the hook with the counter and stores the
+ * result back. The hook checks the CPU limits, then returns the next slice (so the grant is
+ * `slice - counter`) or ends the run when the budget is spent. Fuel used = sum of grants minus the
+ * counter.
  */
 class FuelMeter {
   private global: WebAssembly.Global | undefined;
-  private granted = 0;
-  attached = false;
+  private granted = 0n;
 
   constructor(
     private readonly budget: number | null,
@@ -264,31 +264,33 @@ class FuelMeter {
     private readonly audit: ((draft: AuditDraft) => void) | null,
   ) {}
 
+  /** The exported counter, read at the end to compute the fuel used. */
   attach(global: WebAssembly.Global): void {
     this.global = global;
-    this.attached = true;
-    const first = this.budget === null ? this.slice : Math.min(this.slice, this.budget);
-    global.value = BigInt(first);
-    this.granted = first;
   }
 
-  get used(): number | null {
-    if (!this.global) return null;
-    return this.granted - Number(this.global.value);
+  get attached(): boolean {
+    return this.global !== undefined;
   }
 
-  outOfFuel(): void {
-    const g = this.global;
-    if (!g) throw new SandboxTermination('trap', 'fuel hook called before the fuel counter was exported');
-    const current = Number(g.value);
-    const used = this.granted - current;
+  get used(): number {
+    const counter = this.global ? BigInt(this.global.value as bigint) : 0n;
+    return Number(this.granted - counter);
+  }
+
+  outOfFuel(counter: bigint): bigint {
+    const used = this.granted - counter;
     this.meter.checkCpu('fuel');
-    if (this.budget !== null && used > this.budget) {
-      this.audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: this.budget, value: used });
+    if (this.budget !== null && used > BigInt(this.budget)) {
+      this.audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: this.budget, value: Number(used) });
       throw new SandboxTermination('fuel', `fuel budget of ${this.budget} exhausted`);
     }
-    const next = this.budget === null ? this.slice : Math.min(this.slice, this.budget - used);
-    g.value = BigInt(next);
-    this.granted += next - current;
+    const next = this.budget === null ? BigInt(this.slice) : minBig(BigInt(this.slice), BigInt(this.budget) - used);
+    this.granted += next - counter;
+    return next;
   }
+}
+
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }

@@ -1,0 +1,56 @@
+// Conformance of our WASI through real C programs (wasi-libc), built by conformance/build.sh
+// and committed as .wasm. Each case checks stdout and the exit status.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { manifest, runCaptured, tempDir } from './helpers.js';
+
+const wasm = (name: string) => path.join(import.meta.dirname, 'conformance/wasm', `${name}.wasm`);
+const expected = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'conformance/expected', `${name}.stdout`), 'utf8');
+const unthrottled = { readBytesPerSecond: null, writeBytesPerSecond: null };
+
+describe('C conformance programs', () => {
+  it('passes arguments and allowed environment variables, and the exit code through', async () => {
+    const policy = manifest({ environment: { mode: 'allow', names: ['EXIT_CODE', 'LANG'] } });
+    const { result, stdout } = await runCaptured(wasm('hello'), policy, {
+      args: ['one', 'two words'],
+      env: { LANG: 'C.UTF-8', SECRET: 'hunter2' },
+      envOverrides: { EXIT_CODE: '42' },
+    });
+    expect(stdout).toBe('argc=3\narg[1]=one\narg[2]=two words\nenv EXIT_CODE=42\nenv LANG=C.UTF-8\n');
+    expect(result).toMatchObject({ status: 42, termination: 'exit', exitCode: 42 });
+  });
+
+  it('implements every filesystem function wasi-libc reaches, with their error cases', async () => {
+    const dir = tempDir();
+    const policy = manifest({
+      filesystem: { preopens: [{ hostPath: dir, guestPath: '/data', read: true, write: true, create: true, delete: true }] },
+      time: { mode: 'full' },
+      limits: { io: unthrottled },
+    });
+    const { result, stdout } = await runCaptured(wasm('files'), policy);
+    expect(stdout).toBe(expected('files'));
+    expect(result.status).toBe(0);
+    expect(fs.readdirSync(dir)).toEqual(['a.txt']);
+    expect(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('HEL');
+  });
+
+  it('reads clocks, sleeps in poll_oneoff and draws random bytes', async () => {
+    const { result, stdout } = await runCaptured(wasm('clock_random'), manifest());
+    expect(result.status).toBe(0);
+    expect(stdout).toMatch(/^getres: 1\nslept at least 20ms: 1\nrealtime after 2001: 1\ncputime: 1\nrandom:( [0-9a-f]{2}){8}\n$/);
+  });
+
+  it('streams stdin to the guest until end of file', async () => {
+    const { Readable } = await import('node:stream');
+    const input = Readable.from([Buffer.from('hello '), Buffer.from('sandbox')]);
+    const { result, stdout } = await runCaptured(wasm('stdin'), manifest(), { stdin: input });
+    expect(stdout).toBe('HELLO SANDBOX\nbytes=13\n');
+    expect(result.status).toBe(0);
+  });
+
+  it('gives a guest without stdin an immediate end of file', async () => {
+    const { stdout } = await runCaptured(wasm('stdin'), manifest());
+    expect(stdout).toBe('\nbytes=0\n');
+  });
+});
