@@ -261,7 +261,15 @@ function checkImports(block: A.ImportsBlock, out: Diagnostic[]): void {
 function checkCustom(block: A.CustomDecl, out: Diagnostic[]): void {
   if (block.name.value.trim() === '') out.push(policyDiagnostic('policy/invalid-name', 'empty custom value name', block.name.span));
   const v = block.value;
-  if (v.kind === 'StringList') checkNames(v.items, 'list item', out, () => undefined);
+  if (v.kind === 'StringList') {
+    // A custom list is data: an empty string is a value, but a repeated one is likely a slip.
+    const seen = new Map<string, A.StringLit>();
+    for (const item of v.items) {
+      const first = seen.get(item.value);
+      if (first) out.push(policyDiagnostic('policy/duplicate-item', `"${item.value}" is listed twice`, item.span, { related: [{ message: 'first listed here', span: first.span }] }));
+      else seen.set(item.value, item);
+    }
+  }
   if (v.kind === 'Number' && !Number.isFinite(v.value)) out.push(policyDiagnostic('policy/value-out-of-range', `\`${v.raw}\` is too large`, v.span));
   if (!block.range) return;
   if (v.kind !== 'Number') {

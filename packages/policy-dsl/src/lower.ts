@@ -361,7 +361,7 @@ function lowerPolicy(stmt: CstStatement, diagnostics: Diagnostic[]): A.PolicyDec
     r.end();
   }
   if (!stmt.block) {
-    diagnostics.push(parseDiagnostic('parse/missing-token', 'expected `{` to open the policy body', stmt.span, { help: 'write `policy "name" { ... }`' }));
+    diagnostics.push(parseDiagnostic('parse/missing-token', 'expected `{` to open the policy body', stmt.span, { help: 'write `policy "name" { ... }`, with the `{` on the same line' }));
     return null;
   }
   const blocks: A.Block[] = [];
@@ -434,7 +434,7 @@ function lowerBlock(stmt: CstStatement, diagnostics: Diagnostic[]): A.Block | nu
 function requireBlock(stmt: CstStatement, r: TermReader, diagnostics: Diagnostic[], example: string): CstStatement[] | null {
   if (!r.end()) return null;
   if (!stmt.block) {
-    diagnostics.push(parseDiagnostic('parse/missing-token', 'expected a `{ ... }` block', stmt.span, { help: example }));
+    diagnostics.push(parseDiagnostic('parse/missing-token', 'expected a `{ ... }` block', stmt.span, { help: `${example}; the \`{\` goes on the same line` }));
     return null;
   }
   return stmt.block.statements;

@@ -48,6 +48,8 @@ function joinSpans(a: TextSpan, b: TextSpan): TextSpan {
 class Parser {
   private pos = 0;
   private depth = 0;
+  /** Set when a list ended at a line break without its `]`: the statement ends there too. */
+  private lineEndedInList = false;
   private readonly comments: CstComment[] = [];
 
   constructor(
@@ -166,6 +168,10 @@ class Parser {
         terms.push(term);
         last = term.span;
       }
+      if (this.lineEndedInList) {
+        this.lineEndedInList = false;
+        break;
+      }
     }
     return { terms, block, leading, trailing, blankBefore: first.span.line - prevEndLine >= 2, span: joinSpans(first.span, last) };
   }
@@ -263,6 +269,13 @@ class Parser {
         this.error('parse/unclosed-delimiter', 'this `[` is never closed', open.span, 'add a `]` after the last item');
         break;
       } else {
+        // An item on a new line with no comma after the previous one: most likely the `]` was
+        // forgotten, so end the list here rather than swallow the next statements.
+        if (!expectItem && lastItem && t.span.line > lastItem.term.span.endLine) {
+          this.error('parse/unclosed-delimiter', 'this `[` is never closed', open.span, 'add a `]` after the last item');
+          this.lineEndedInList = true;
+          break;
+        }
         if (!expectItem) this.error('parse/missing-token', `expected \`,\` before ${describeToken(t)}`, t.span, 'separate list items with commas');
         const term = this.parseTerm();
         if (term) {
