@@ -33,3 +33,4 @@ export {
   type VerifyReport,
   type VettedArtifactInfo,
 } from './verify.js';
+export { embeddedManifest, vettedArtifactStep, type ArtifactPrepareStep, type VettedArtifactStepOptions } from './run-step.js';

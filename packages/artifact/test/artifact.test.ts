@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalManifestJson } from '@wsbc/manifest';
 import {
   VETTED_SECTION_NAME,
+  embeddedManifest,
   generateSigningKeyPair,
   loadSigningKey,
   loadTrustedKey,
@@ -11,6 +12,7 @@ import {
   signArtifact,
   stripVettedSection,
   verifyArtifact,
+  vettedArtifactStep,
   type SigningKey,
 } from '../src/index.js';
 import { encodeCustomSection, frameSections } from '../src/sections.js';
@@ -368,5 +370,35 @@ describe('other checks', () => {
     const { decoded } = layout(seal());
     expect(SEAL_DOMAIN).toBe('wsbc.vetted seal v1\0');
     expect(decoded.seal).toEqual(sealDigest(decoded.sealedBytes));
+  });
+});
+
+describe('the runtime prepare step', () => {
+  it('passes the artifact through when it verifies against the manifest the run enforces', () => {
+    const artifact = seal();
+    const result = vettedArtifactStep().apply(artifact, manifest);
+    expect(result.ok && result.bytes).toBe(artifact);
+  });
+
+  it('refuses a run under a manifest other than the embedded one', () => {
+    const result = vettedArtifactStep().apply(seal(), manifestNamed('sample', (m) => (m.random.mode = 'secure')));
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.diagnostics.map((d) => d.code)).toEqual(['artifact/manifest-mismatch']);
+  });
+
+  it('refuses an unvetted module, a tampered artifact and, with trusted keys, an unsigned one', () => {
+    const step = vettedArtifactStep();
+    expect(step.apply(sampleModule, manifest).ok).toBe(false);
+    expect(step.apply(flip(seal(), seal().indexOf(42)), manifest).ok).toBe(false);
+    const { trusted } = keyPair();
+    expect(vettedArtifactStep({ trustedKeys: [trusted] }).apply(seal(), manifest).ok).toBe(false);
+  });
+
+  it('reads the embedded manifest, and refuses to read one from a tampered artifact', () => {
+    const read = embeddedManifest(seal());
+    expect(read.ok && read.manifest).toEqual(manifest);
+    const tampered = embeddedManifest(flip(seal(), layout(seal()).valueOffset(Tag.Seal)));
+    expect(tampered.ok).toBe(false);
+    expect(embeddedManifest(sampleModule)).toMatchObject({ ok: false, vetted: false });
   });
 });
