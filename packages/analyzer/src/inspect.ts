@@ -5,7 +5,7 @@
 // function body (no per-instruction allocation), plus what declarations reveal (shared or 64-bit
 // memories, several memories, multi-value types, exception tags, GC types).
 import type { Diagnostic } from '@wsbc/diagnostics';
-import { FEATURES, ImmLayout, SectionId, WasmError, bodyOperators, type Feature, type ModuleReader } from '@wsbc/wasm';
+import { FEATURES, ImmLayout, OPCODES, SectionId, WasmError, bodyOperators, type Feature, type ModuleReader } from '@wsbc/wasm';
 import type { Capability } from './capabilities.js';
 import { classifyImport } from './classify.js';
 import type { ExportFact, FuncTypeFact, GlobalFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact } from './module-facts.js';
@@ -137,14 +137,18 @@ function walkFeatures(reader: ModuleReader, facts: ModuleFacts): WalkResult {
       else if (c.results.length > 1) seen.add('multi-value');
     }
     const bytes = reader.bytes;
+    // One flag per opcode-table entry, mapped to features after the walk: cheaper than a Set
+    // insertion per instruction.
+    const used = new Uint8Array(OPCODES.length);
     for (const body of reader.functionBodies()) {
       const ops = bodyOperators(bytes, body);
       while (ops.next()) {
         instructions++;
-        seen.add(ops.op.feature);
-        if ((ops.op.layout === ImmLayout.MemArg || ops.op.layout === ImmLayout.MemArgLane) && ops.b !== 0) seen.add('multi-memory');
+        used[ops.op.id] = 1;
+        if (ops.b !== 0 && (ops.op.layout === ImmLayout.MemArg || ops.op.layout === ImmLayout.MemArgLane)) seen.add('multi-memory');
       }
     }
+    for (let id = 0; id < used.length; id++) if (used[id]) seen.add(OPCODES[id]!.feature);
   } catch (error) {
     if (!(error instanceof WasmError)) throw error;
     const where = error.functionIndex === undefined ? '' : ` (in function ${error.functionIndex})`;
