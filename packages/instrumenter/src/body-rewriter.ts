@@ -17,7 +17,7 @@
 // Operand-sized work (sizedOperand in the opcode table) is charged at run time by a helper called
 // just before the instruction, which receives the length operand (top of stack) and returns it.
 // memory.grow is replaced by a per-memory helper that applies the growth limits and charges pages.
-import { BinaryReader, ImmLayout, OperatorReader, type OpInfo } from '@wsbc/wasm';
+import { BinaryReader, ImmLayout, OperatorReader, WasmError, type OpInfo } from '@wsbc/wasm';
 import type { ByteSink } from './byte-sink.js';
 
 /** Numeric control-flow classes, precomputed per opcode id for the hot loop. */
@@ -97,6 +97,9 @@ export interface RewriteContext {
   depthEnterFunc: number;
   depthLeaveFunc: number;
   depthGlobal: number;
+  /** Function and global counts of the original module: references at or past them are refused. */
+  originalFuncs: number;
+  originalGlobals: number;
   /** Grow helper per memory index. */
   growFuncs: number[];
   /** Whether each memory / table uses 64-bit indices. */
@@ -307,7 +310,8 @@ export interface BodyStats {
 
 /**
  * Pass 2: writes the rewritten body (locals vector and instructions, without the size prefix).
- * `localsStart` is where the locals vector begins, `codeStart` where instructions begin.
+ * `localsStart` is where the locals vector begins, `codeStart` where instructions begin;
+ * `localCount` counts parameters and declared locals (the next free local index).
  */
 export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: number, localCount: number, localGroups: number, codeStart: number, end: number): BodyStats {
   const bytes = ctx.bytes;
@@ -345,12 +349,17 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
     const isRestore = saveDepth && nextRestore < restores.length && restores[nextRestore] === at;
     const isCharge = ctx.fuel && nextCharge < p.charges && chargeAt[nextCharge] === at;
     const flow = flowOf(op);
+    const imm0 = op.imms.length === 1 ? op.imms[0] : undefined;
+    // INVARIANT: no original instruction may name an appended function or global. Validation
+    // refuses such input already; this keeps the guarantee when validation is turned off.
+    if (imm0 === 'func' && r.a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${r.a} is out of bounds`, at);
+    if (imm0 === 'global' && r.a >= ctx.originalGlobals) throw new WasmError('wasm/index-out-of-range', `global index ${r.a} is out of bounds`, at);
     const special =
       isRestore ||
       isCharge ||
       op.sizedOperand ||
       (flow === Flow.Call && ctx.stackGuard) ||
-      (ctx.funcShift !== 0 && op.imms.length === 1 && op.imms[0] === 'func');
+      (ctx.funcShift !== 0 && imm0 === 'func');
     if (!special) continue;
     out.copy(bytes, copyFrom, at);
     copyFrom = at;
@@ -384,7 +393,7 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
       copyFrom = r.pos;
       continue;
     }
-    if (ctx.funcShift !== 0 && op.imms.length === 1 && op.imms[0] === 'func') {
+    if (ctx.funcShift !== 0 && imm0 === 'func') {
       writeRemapped(out, ctx, op, r);
       copyFrom = r.pos;
     }

@@ -53,7 +53,7 @@ import {
   type Import,
   type MemoryType,
   type SectionHeader,
-  type WasmError,
+  WasmError,
 } from '@wsbc/wasm';
 import {
   ABI_VERSION,
@@ -189,6 +189,9 @@ class Rewriter {
   private definedFuncs = 0;
   private definedGlobals = 0;
   private typeCount = 0;
+  /** Parameter count of each type (0 for non-function types) and the type of each defined function. */
+  private readonly paramCounts: number[] = [];
+  private funcTypes: number[] = [];
   private memories: MemoryType[] = [];
   private importedMemories = 0;
   private table64: boolean[] = [];
@@ -280,7 +283,12 @@ class Rewriter {
   private survey(): void {
     const bytes = this.bytes;
     const types = this.byId.get(SectionId.type);
-    if (types) this.typeCount = countTypes(bytes, types);
+    if (types) {
+      for (const group of readTypeSection(bytes, types)) {
+        for (const t of group.types) this.paramCounts.push(t.composite.kind === 'func' ? t.composite.params.length : 0);
+      }
+      this.typeCount = this.paramCounts.length;
+    }
     const imp = this.byId.get(SectionId.import);
     this.imports = imp ? readImportSection(bytes, imp) : [];
     for (const i of this.imports) {
@@ -295,7 +303,8 @@ class Rewriter {
       } else if (i.desc.kind === 'table') this.table64.push(i.desc.table.table64);
     }
     const fn = this.byId.get(SectionId.function);
-    this.definedFuncs = fn ? readFunctionSection(bytes, fn).length : 0;
+    this.funcTypes = fn ? readFunctionSection(bytes, fn) : [];
+    this.definedFuncs = this.funcTypes.length;
     const tab = this.byId.get(SectionId.table);
     if (tab) for (const t of readTableSection(bytes, tab)) this.table64.push(t.type.table64);
     const mem = this.byId.get(SectionId.memory);
@@ -501,6 +510,8 @@ class Rewriter {
       depthEnterFunc: this.depthEnterFunc,
       depthLeaveFunc: this.depthLeaveFunc,
       depthGlobal: this.depthGlobal,
+      originalFuncs: this.importedFuncs + this.definedFuncs,
+      originalGlobals: this.importedGlobals + this.definedGlobals,
       growFuncs: this.growFuncs,
       memory64: this.memories.map((m) => m.memory64),
       table64: this.table64,
@@ -509,6 +520,7 @@ class Rewriter {
   }
 
   private remap(f: number): number {
+    if (f >= this.importedFuncs + this.definedFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${f} is out of bounds`, 0);
     return f < this.importedFuncs ? f : f + this.funcShift;
   }
 
@@ -697,7 +709,8 @@ class Rewriter {
       for (const body of codeSection(b, s, this.importedFuncs)) {
         const { locals, total, codeStart } = readLocals(b, body);
         scratch.len = 0;
-        const stats = rewriteBody(scratch, ctx, body.bodyStart, total, locals.length, codeStart, body.end);
+        const params = this.paramCounts[this.funcTypes[body.functionIndex - this.importedFuncs]!] ?? 0;
+        const stats = rewriteBody(scratch, ctx, body.bodyStart, params + total, locals.length, codeStart, body.end);
         this.charges += stats.charges;
         out.u32(scratch.len);
         out.copy(scratch.buf, 0, scratch.len);
@@ -785,12 +798,6 @@ class Rewriter {
   }
 }
 
-/** Number of types the type section defines (each member of a rec group counts). */
-function countTypes(bytes: Uint8Array, s: SectionHeader): number {
-  let n = 0;
-  for (const group of readTypeSection(bytes, s)) n += group.types.length;
-  return n;
-}
 
 /** Pushes an iN constant. */
 function constant(out: ByteSink, is64: boolean, value: number): void {

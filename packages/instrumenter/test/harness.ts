@@ -1,5 +1,9 @@
 // Test harness: text → binary through the wabt npm package, and instantiation of instrumented
 // modules with a host that hands out fuel in slices and records what it did.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import wabtInit from 'wabt';
 import { FUEL_EXPORT, HOOK_MODULE, OUT_OF_FUEL_HOOK, STATUS_EXPORT } from '../src/abi.js';
 import { instrument, type InstrumentOptions } from '../src/instrument.js';
@@ -79,4 +83,41 @@ export class FuelHost {
     this.instance = new WebAssembly.Instance(module, { ...extra, ...this.imports() });
     return this.instance;
   }
+}
+
+/**
+ * Validates with Debian wabt's wasm-validate, all features on (for proposals Node 20's V8 keeps
+ * behind flags or lacks, such as multi-memory).
+ */
+export function wabtValidates(bytes: Uint8Array): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'wsbc-validate-'));
+  const file = join(dir, 'm.wasm');
+  writeFileSync(file, bytes);
+  try {
+    execFileSync('wasm-validate', ['--enable-all', file], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Text to binary with Debian wabt's wat2wasm, all features on. */
+export function watAll(text: string): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'wsbc-wat-'));
+  writeFileSync(join(dir, 'm.wat'), text);
+  execFileSync('wat2wasm', ['--enable-all', join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')], { stdio: 'pipe' });
+  return readFileSync(join(dir, 'm.wasm'));
+}
+
+/**
+ * Runs `script` in a child Node with extra V8 flags (e.g. --experimental-wasm-memory64). The script
+ * sees `bytes` (the module) and must print one JSON line, which is returned parsed.
+ */
+export function runFlagged(bytes: Uint8Array, flags: string[], script: string): unknown {
+  const dir = mkdtempSync(join(tmpdir(), 'wsbc-flagged-'));
+  const file = join(dir, 'm.wasm');
+  writeFileSync(file, bytes);
+  const prelude = `const bytes = require('node:fs').readFileSync(${JSON.stringify(file)});`;
+  const out = execFileSync(process.execPath, [...flags, '-e', `${prelude}\n${script}`], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
 }

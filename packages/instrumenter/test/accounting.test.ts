@@ -1,0 +1,137 @@
+// Exact accounting: with the default cost table (1 per instruction, 0 for `end`/`else`, 1 per
+// metered block for the injected check, 1 per byte of operand-sized work, 1024 per grown page),
+// each program below uses exactly the fuel computed by hand in its comment, and a budget of exactly
+// that much lets it finish while one unit less stops it with STATUS_FUEL_EXHAUSTED.
+import { describe, expect, it } from 'vitest';
+import { STATUS_FUEL_EXHAUSTED } from '../src/abi.js';
+import { parseCostTable } from '../src/cost-table.js';
+import type { InstrumentOptions } from '../src/instrument.js';
+import { FuelHost, mustInstrument, wat } from './harness.js';
+
+type Fn = (...args: number[]) => number;
+
+async function measure(text: string, call: (e: Record<string, Fn>) => unknown, budget = 1n << 40n, options: InstrumentOptions = {}, slice?: bigint) {
+  const bytes = mustInstrument(await wat(text), options);
+  const host = new FuelHost(budget, slice);
+  const inst = host.instantiate(bytes);
+  const value = call(inst.exports as unknown as Record<string, Fn>);
+  return { used: host.used, value, host };
+}
+
+/** Runs with exactly `cost` fuel (must finish) and with cost - 1 (must stop with fuel exhausted). */
+async function expectExactBudget(text: string, call: (e: Record<string, Fn>) => unknown, cost: bigint, options: InstrumentOptions = {}) {
+  const ok = await measure(text, call, cost, options);
+  expect(ok.used).toBe(cost);
+  const bytes = mustInstrument(await wat(text), options);
+  const host = new FuelHost(cost - 1n);
+  const inst = host.instantiate(bytes);
+  expect(() => call(inst.exports as unknown as Record<string, Fn>)).toThrow(WebAssembly.RuntimeError);
+  expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
+}
+
+const STRAIGHT = `(module (func (export "f") (result i32) (i32.add (i32.const 1) (i32.const 2))))`;
+
+// block, loop (2) + check = 3 at entry; per test of the condition 4 + 1 = 5 (n + 1 times); per
+// iteration body 5 + 1 = 6 (n times); after the loop local.get + check = 2. Total 10 + 11n.
+const COUNT = `(module (func (export "count") (param $n i32) (result i32) (local $i i32)
+  (block $done (loop $next
+    (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $next)))
+  (local.get $i)))`;
+
+// Entry: block block block local.get br_table (5) + 1 = 6. Arm a: const return (2) + 1 = 3;
+// arm b: const const add return (4) + 1 = 5; arm c: const (1) + 1 = 2.
+const SELECT = `(module (func (export "sel") (param i32) (result i32)
+  (block $c (block $b (block $a (br_table $a $b $c (local.get 0)))
+      (return (i32.const 10)))
+    (return (i32.add (i32.const 20) (i32.const 0))))
+  (i32.const 30)))`;
+
+// leaf: const (1) + 1 = 2; caller: call call add (3) + 1 = 4. Total 4 + 2 * 2 = 8.
+const CALLS = `(module (func $leaf (result i32) (i32.const 1))
+  (func (export "calls") (result i32) (i32.add (call $leaf) (call $leaf))))`;
+
+// const const local.get memory.fill (4) + 1 (sized-op helper) + 1 (check) = 6, plus n bytes.
+const FILL = `(module (memory 2) (func (export "fill") (param $n i32)
+  (memory.fill (i32.const 0) (i32.const 7) (local.get $n))))`;
+
+// local.get memory.grow (2) + 1 (helper) + 1 (check) = 4, plus 1024 per page.
+const GROW = `(module (memory 1) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
+
+describe('exact accounting', () => {
+  it('charges straight-line code once per instruction plus one check', async () => {
+    await expectExactBudget(STRAIGHT, (e) => e.f!(), 4n);
+  });
+
+  it('charges every loop iteration: 10 + 11n for a counting loop', async () => {
+    for (const n of [0, 1, 2, 17, 1000]) {
+      const r = await measure(COUNT, (e) => e.count!(n));
+      expect(r.value).toBe(n);
+      expect(r.used).toBe(BigInt(10 + 11 * n));
+    }
+    await expectExactBudget(COUNT, (e) => e.count!(5), 65n);
+  });
+
+  it('charges each br_table path for what it runs', async () => {
+    const costs: Record<number, bigint> = { 0: 9n, 1: 11n, 2: 8n, 7: 8n };
+    for (const [arg, cost] of Object.entries(costs)) {
+      const r = await measure(SELECT, (e) => e.sel!(Number(arg)));
+      expect(r.used).toBe(cost);
+      await expectExactBudget(SELECT, (e) => e.sel!(Number(arg)), cost);
+    }
+  });
+
+  it('charges callees at their entry', async () => {
+    await expectExactBudget(CALLS, (e) => e.calls!(), 8n);
+  });
+
+  it('charges memory.fill by its length', async () => {
+    for (const n of [0, 100, 65536]) {
+      const r = await measure(FILL, (e) => e.fill!(n));
+      expect(r.used).toBe(BigInt(6 + n));
+    }
+    await expectExactBudget(FILL, (e) => e.fill!(1000), 1006n);
+  });
+
+  it('charges memory.grow by pages', async () => {
+    const r = await measure(GROW, (e) => e.grow!(3));
+    expect(r.value).toBe(1);
+    expect(r.used).toBe(4n + 3n * 1024n);
+    await expectExactBudget(GROW, (e) => e.grow!(2), 4n + 2048n);
+  });
+
+  it('uses the prices of a custom cost table', async () => {
+    const table = parseCostTable({ check: 0, ops: { 'i32.add': 5, 'i32.const': 2 } });
+    expect(table.ok).toBe(true);
+    if (!table.ok) return;
+    const r = await measure(STRAIGHT, (e) => e.f!(), 1n << 40n, { costTable: table.value });
+    expect(r.used).toBe(9n);
+  });
+
+  it('accounts the same whether fuel comes in one slice or many', async () => {
+    const whole = await measure(COUNT, (e) => e.count!(1000));
+    const sliced = await measure(COUNT, (e) => e.count!(1000), 1n << 40n, {}, 7n);
+    expect(sliced.used).toBe(whole.used);
+    expect(sliced.host.refills).toBeGreaterThan(1000);
+    expect(whole.host.refills).toBe(1);
+  });
+});
+
+describe('cost table parsing', () => {
+  it('rejects unknown instructions, fields and out-of-range prices with their own code', () => {
+    const r = parseCostTable({ ops: { 'i32.addd': 1, 'i32.mul': -1 }, extra: 1, check: 1.5 });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      'unknown cost table field "extra"',
+      '"check" must be an integer from 0 to 1000000',
+      'unknown instruction "i32.addd" in "ops"',
+      'price of "i32.mul" must be an integer from 0 to 1000000',
+    ]);
+    expect(new Set(r.diagnostics.map((d) => d.code))).toEqual(new Set(['instrument/invalid-cost-table']));
+  });
+
+  it('rejects a non-object', () => {
+    expect(parseCostTable([1]).ok).toBe(false);
+  });
+});
