@@ -183,14 +183,15 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   });
   const kind = outcome.kind;
   let status: number;
-  if (kind === 'exit') status = outcome.exitCode ?? 0;
+  // An exit code a process cannot carry (above 255) must not wrap around to success.
+  if (kind === 'exit') status = (outcome.exitCode ?? 0) > 255 ? 1 : outcome.exitCode ?? 0;
   else status = STATUS_OF_KIND[kind];
   if (kind === 'refused') {
     diagnostics.push(...outcome.refusals.map((r) => diag(r.code, r.message, r.data)));
   }
   const { stats } = outcome;
   emit({
-    type: 'lifecycle', event: kind === 'exit' ? 'exit' : kind === 'refused' ? 'refused' : 'terminated', status: status & 0xff,
+    type: 'lifecycle', event: kind === 'exit' ? 'exit' : kind === 'refused' ? 'refused' : 'terminated', status,
     ...(outcome.reason ? { reason: outcome.reason } : {}),
     detail: {
       fuelUsed: outcome.fuelUsed, readBytes: stats.readBytes, writtenBytes: stats.writtenBytes,
