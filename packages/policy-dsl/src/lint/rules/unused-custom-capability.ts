@@ -1,21 +1,23 @@
-// A custom capability only takes effect through the host imports that `require` it; one that no
-// import requires gates nothing, which usually means the `requires` was forgotten. (A `requires`
-// naming an undeclared value is a compile error, so a misspelt name shows up there.)
+// A boolean custom capability is a feature flag: it takes effect only through the host imports
+// that `require` it, so one that no import requires gates nothing, which usually means the
+// `requires` was forgotten. (A `requires` naming an undeclared value is a compile error, so a
+// misspelt name shows up there.) Numbers, strings and lists are configuration that host functions
+// read, so they are not judged here.
 import { defineRule } from '../types.js';
 
 export default defineRule({
   id: 'unused-custom-capability',
   category: 'intent',
   defaultLevel: 'warning',
-  description: 'Reports a custom capability that no host import requires, so it gates nothing.',
+  description: 'Reports a boolean custom capability (a feature flag) that no host import requires, so it gates nothing.',
   messages: {
-    unused: 'custom capability "{{name}}" is not required by any host import, so it gates nothing',
+    unused: 'custom flag "{{name}}" is not required by any host import, so it gates nothing',
   },
   check(context) {
     const required = new Set(context.manifest.imports.map((i) => i.requires).filter((r): r is string => r !== null));
     const decls = context.locate.blocks('Custom');
     for (const custom of context.manifest.custom) {
-      if (required.has(custom.name)) continue;
+      if (custom.type !== 'boolean' || required.has(custom.name)) continue;
       const decl = decls.findLast((d) => d.name.value === custom.name);
       context.report({
         messageId: 'unused',
