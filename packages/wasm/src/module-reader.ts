@@ -403,7 +403,13 @@ export function readElementSection(bytes: Uint8Array, s: SectionHeader): Element
     const usesExprs = (flags & 4) !== 0;
     let elementType: number = ValTypes.funcref;
     if (flags & 3) {
-      if (usesExprs) elementType = readValType(r);
+      if (usesExprs) {
+        const at = r.pos;
+        elementType = readValType(r);
+        if (elementType < 0x60 || (elementType < 0x100 && elementType > 0x74)) {
+          throw new WasmError('wasm/bad-type', 'element segment type must be a reference type', at);
+        }
+      }
       else {
         const at = r.pos;
         const kind = r.u8('an element kind');

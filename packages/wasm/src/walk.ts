@@ -10,6 +10,7 @@
 // the JS API's implementation limits (locals, parameters, results, br_table size, body size).
 // Not checked: operand types (a validator's job; out of scope). Features used are collected on the
 // way, from the opcode table and from module-level constructs.
+import { BinaryReader } from './binary-reader.js';
 import { WasmError, catchWasmError } from './errors.js';
 import { ModuleReader } from './module.js';
 import { SectionId, codeSectionCount, skipLocals, type FunctionBody } from './module-reader.js';
@@ -25,6 +26,16 @@ export interface WalkSummary {
 }
 
 export type WalkResult = { ok: true; summary: WalkSummary } | { ok: false; error: WasmError };
+
+export interface WalkOptions {
+  /**
+   * Accept the Wasm 3.0 relaxations the V8 of Node 20 lacks: multi-memory (several memories,
+   * memory index immediates as full LEBs, memarg flag bit 6), extended constant expressions
+   * (i32/i64 add, sub, mul), and constant expressions reading defined immutable globals (not only
+   * imported ones). Off by default: Wasm 2.0 rules, where a memory immediate is a reserved zero byte.
+   */
+  wasm3?: boolean;
+}
 
 // Implementation limits from the WebAssembly JS API (shared by all web engines).
 export const LIMITS = {
@@ -63,6 +74,9 @@ const CONST_OPS = new Set([
   'i32.add', 'i32.sub', 'i32.mul', 'i64.add', 'i64.sub', 'i64.mul',
   'struct.new', 'struct.new_default', 'array.new', 'array.new_default', 'array.new_fixed', 'ref.i31', 'any.convert_extern', 'extern.convert_any',
 ]);
+/** Per instruction: bit 0 when its first immediate is a memory index, bit 1 when its second is. */
+const MEMORY_IMMS = new Uint8Array(OPCODES.map((op) => (op.imms[0] === 'memory' ? 1 : 0) | (op.imms[1] === 'memory' ? 2 : 0)));
+
 const EXTENDED_CONST = new Set(['i32.add', 'i32.sub', 'i32.mul', 'i64.add', 'i64.sub', 'i64.mul']);
 
 const enum Frame {
@@ -83,19 +97,28 @@ interface Spaces {
   tables: number;
   memories: number;
   globals: number;
+  /** Globals a constant expression may read. */
+  constGlobals: number;
   tags: number;
   elems: number;
   datas: number;
   dataCount: number | undefined;
+  /** 1 for each 64-bit memory, by memory index. */
+  memory64: Uint8Array;
+  /** 1 for each mutable global, by global index (filled as globals are declared). */
+  mutableGlobals: number[];
+  /** Functions a `ref.func` in a body may name (declared in segments, exports or initializers). */
+  declaredFuncs: Set<number>;
+  wasm3: boolean;
 }
 
 /** Walks the whole module; malformed input comes back as a WasmError value. */
-export function walkModule(bytes: Uint8Array): WalkResult {
-  const r = catchWasmError(() => walk(bytes));
+export function walkModule(bytes: Uint8Array, options: WalkOptions = {}): WalkResult {
+  const r = catchWasmError(() => walk(bytes, options));
   return r.ok ? { ok: true, summary: r.value } : r;
 }
 
-function walk(bytes: Uint8Array): WalkSummary {
+function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
   const m = new ModuleReader(bytes);
   const seen = new Uint8Array(FEATURES.length);
   const mark = (f: Feature): void => {
@@ -126,6 +149,8 @@ function walk(bytes: Uint8Array): WalkSummary {
   const imports = m.imports();
   if (imports.length > LIMITS.imports) throw new WasmError('wasm/too-many', `${imports.length} imports exceed the limit of ${LIMITS.imports}`, imports[0]!.offset);
   const funcTypes: number[] = [];
+  const memory64: number[] = [];
+  const mutable: number[] = [];
   let tables = 0;
   let memories = 0;
   let globals = 0;
@@ -142,10 +167,12 @@ function walk(bytes: Uint8Array): WalkSummary {
         break;
       case 'memory':
         checkMemory(i.desc.memory.limits, i.offset, mark);
+        memory64.push(i.desc.memory.memory64 ? 1 : 0);
         memories++;
         break;
       case 'global':
         checkValType(i.desc.global.type, types.length, i.offset, mark);
+        mutable.push(i.desc.global.mutable ? 1 : 0);
         globals++;
         break;
       case 'tag':
@@ -165,7 +192,23 @@ function walk(bytes: Uint8Array): WalkSummary {
   if (funcTypes.length > LIMITS.functions) throw new WasmError('wasm/too-many', `${funcTypes.length} functions exceed the limit of ${LIMITS.functions}`, fsec!.payloadStart);
 
   const elements = m.elements();
-  const spaces: Spaces = { types, funcTypes, funcs: funcTypes.length, tables, memories, globals, tags, elems: elements.length, datas: 0, dataCount: m.dataCount() };
+  const spaces: Spaces = {
+    types,
+    funcTypes,
+    funcs: funcTypes.length,
+    tables,
+    memories,
+    globals,
+    constGlobals: globals,
+    tags,
+    elems: elements.length,
+    datas: 0,
+    dataCount: m.dataCount(),
+    memory64: new Uint8Array(0),
+    mutableGlobals: mutable,
+    declaredFuncs: new Set(),
+    wasm3: options.wasm3 ?? false,
+  };
 
   for (const t of m.tables()) {
     checkTable(t.type.elementType, t.type.limits, types.length, t.offset, mark);
@@ -176,22 +219,28 @@ function walk(bytes: Uint8Array): WalkSummary {
   const msec = m.section(SectionId.memory);
   for (const mem of m.memories()) {
     checkMemory(mem.limits, msec!.payloadStart, mark);
+    memory64.push(mem.memory64 ? 1 : 0);
     spaces.memories++;
   }
-  if (spaces.memories > 1) mark('multi-memory');
+  spaces.memory64 = Uint8Array.from(memory64);
+  if (spaces.memories > 1) {
+    if (!spaces.wasm3) throw new WasmError('wasm/too-many', 'more than one memory needs multi-memory (Wasm 3.0)', msec?.payloadStart ?? 8);
+    mark('multi-memory');
+  }
   for (const t of m.tags()) {
     if (!isFuncType(t.typeIndex)) throw new WasmError('wasm/index-out-of-range', `tag uses unknown type ${t.typeIndex}`, m.section(SectionId.tag)!.payloadStart);
     spaces.tags++;
   }
   if (m.tags().length > 0) mark('exceptions-legacy');
-  // Globals are visible to later globals' initializers only (imported ones, and, since
-  // extended-const/GC, earlier defined immutable ones).
-  spaces.globals = importedGlobals;
+  // A global initializer sees imported globals only (Wasm 2.0), or also earlier ones (Wasm 3.0).
   for (const g of m.globals()) {
     checkValType(g.type.type, types.length, g.offset, mark);
     checkConstExpr(bytes, g.init, spaces, mark);
-    spaces.globals++;
+    mutable.push(g.type.mutable ? 1 : 0);
+    if (spaces.wasm3) spaces.constGlobals++;
   }
+  spaces.globals = importedGlobals + m.globals().length;
+  spaces.constGlobals = spaces.wasm3 ? spaces.globals : importedGlobals;
   const exports = m.exports();
   const names = new Set<string>();
   for (const e of exports) {
@@ -199,10 +248,16 @@ function walk(bytes: Uint8Array): WalkSummary {
     names.add(e.name);
     const limit = { func: spaces.funcs, table: spaces.tables, memory: spaces.memories, global: spaces.globals, tag: spaces.tags }[e.kind];
     if (e.index >= limit) throw new WasmError('wasm/index-out-of-range', `export "${e.name}" refers to unknown ${e.kind} ${e.index}`, e.offset);
+    if (e.kind === 'func') spaces.declaredFuncs.add(e.index);
   }
   const start = m.start();
-  if (start !== undefined && start >= spaces.funcs) {
-    throw new WasmError('wasm/index-out-of-range', `start function ${start} does not exist`, m.section(SectionId.start)!.payloadStart);
+  if (start !== undefined) {
+    const at = m.section(SectionId.start)!.payloadStart;
+    if (start >= spaces.funcs) throw new WasmError('wasm/index-out-of-range', `start function ${start} does not exist`, at);
+    const sig = types[funcTypes[start]!]!.composite;
+    if (sig.kind === 'func' && (sig.params.length > 0 || sig.results.length > 0)) {
+      throw new WasmError('wasm/bad-type', `start function ${start} must take no parameters and return nothing`, at);
+    }
   }
   for (const e of elements) {
     if (e.mode === 'active') {
@@ -212,7 +267,10 @@ function walk(bytes: Uint8Array): WalkSummary {
     if (e.flags !== 0) mark(e.flags === 2 ? 'reference-types' : 'bulk-memory');
     checkValType(e.elementType, types.length, e.offset, mark);
     if (e.items.kind === 'functions') {
-      for (const f of e.items.indices) if (f >= spaces.funcs) throw new WasmError('wasm/index-out-of-range', `element segment refers to unknown function ${f}`, e.offset);
+      for (const f of e.items.indices) {
+        if (f >= spaces.funcs) throw new WasmError('wasm/index-out-of-range', `element segment refers to unknown function ${f}`, e.offset);
+        spaces.declaredFuncs.add(f);
+      }
     } else for (const x of e.items.exprs) checkConstExpr(bytes, x, spaces, mark);
   }
   const data = m.data();
@@ -293,10 +351,19 @@ function checkConstExpr(bytes: Uint8Array, e: ConstExpr, s: Spaces, mark: (f: Fe
   while (r.next()) {
     const op = r.op;
     if (!CONST_OPS.has(op.name)) throw new WasmError('wasm/bad-const-expr', `${op.name} is not allowed in a constant expression`, r.offset);
-    if (EXTENDED_CONST.has(op.name)) mark('extended-const');
+    if (EXTENDED_CONST.has(op.name)) {
+      if (!s.wasm3) throw new WasmError('wasm/bad-const-expr', `${op.name} in a constant expression needs extended-const (Wasm 3.0)`, r.offset);
+      mark('extended-const');
+    }
     else if (op.feature !== 'mvp') mark(op.feature);
-    if (op.name === 'global.get' && r.a >= s.globals) throw new WasmError('wasm/index-out-of-range', `constant expression reads unknown global ${r.a}`, r.offset);
-    if (op.name === 'ref.func' && r.a >= s.funcs) throw new WasmError('wasm/index-out-of-range', `constant expression refers to unknown function ${r.a}`, r.offset);
+    if (op.name === 'global.get') {
+      if (r.a >= s.constGlobals) throw new WasmError('wasm/index-out-of-range', `constant expression reads unknown global ${r.a}`, r.offset);
+      if (s.mutableGlobals[r.a]) throw new WasmError('wasm/bad-const-expr', `constant expression reads mutable global ${r.a}`, r.offset);
+    }
+    if (op.name === 'ref.func') {
+      if (r.a >= s.funcs) throw new WasmError('wasm/index-out-of-range', `constant expression refers to unknown function ${r.a}`, r.offset);
+      s.declaredFuncs.add(r.a);
+    }
   }
 }
 
@@ -436,12 +503,19 @@ class BodyWalker {
     switch (op.layout) {
       case ImmLayout.MemArg:
       case ImmLayout.MemArgLane: {
+        if (r.d && !s.wasm3) throw new WasmError('wasm/bad-alignment', `${op.name} memarg flags set bit 6 (an explicit memory index needs multi-memory)`, r.offset);
         if (r.b >= s.memories) throw new WasmError('wasm/index-out-of-range', `${op.name} uses unknown memory ${r.b}`, r.offset);
         const natural = op.naturalAlign!;
         if (op.feature === 'threads' ? r.a !== natural : r.a > natural) {
           throw new WasmError('wasm/bad-alignment', `${op.name} alignment 2^${r.a} ${op.feature === 'threads' ? 'must equal' : 'exceeds'} its natural alignment 2^${natural}`, r.offset);
         }
         if (r.d) this.seen[FEATURE_INDEX.get('multi-memory')!] = 1;
+        // A 32-bit memory's offset is a u32: re-read it strictly when it might not be one.
+        if (!s.memory64[r.b] && (r.c > 0xffffffff || r.pos - r.immStart > (op.layout === ImmLayout.MemArgLane ? 7 : 6))) {
+          const br = new BinaryReader(this.bytes, r.immStart, r.end);
+          if (br.u32() & 0x40) br.u32();
+          br.u32('the memarg offset of a 32-bit memory');
+        }
         if (op.layout === ImmLayout.MemArgLane && r.e >= LANES[op.id]!) throw new WasmError('wasm/bad-immediate', `lane index ${r.e} out of range for ${op.name}`, r.offset);
         return;
       }
@@ -462,12 +536,29 @@ class BodyWalker {
         this.checkHeap(r.a, r.offset);
         return;
       case ImmLayout.U32:
-      case ImmLayout.U32U32:
+      case ImmLayout.U32U32: {
+        const mem = MEMORY_IMMS[op.id]!;
+        if (mem !== 0 && !s.wasm3) this.checkReservedMemoryBytes(r, op, mem);
         for (let i = 0; i < op.imms.length; i++) this.checkIndex(r, op, op.imms[i]!, i === 0 ? r.a : r.b, localCount);
+        if (op.name === 'global.set' && !s.mutableGlobals[r.a]) throw new WasmError('wasm/immutable-global', `global.set of immutable global ${r.a}`, r.offset);
+        if (op.name === 'ref.func' && !s.declaredFuncs.has(r.a)) {
+          throw new WasmError('wasm/undeclared-function-reference', `ref.func ${r.a} names a function not declared in an element segment, export or initializer`, r.offset);
+        }
         return;
+      }
       default:
         return;
     }
+  }
+
+  /** Without multi-memory, a memory immediate is a reserved zero byte (exactly one byte). */
+  private checkReservedMemoryBytes(r: OperatorReader, op: OpInfo, mem: number): void {
+    const b = this.bytes;
+    let ok: boolean;
+    if (op.layout === ImmLayout.U32) ok = r.pos - r.immStart === 1 && r.a === 0;
+    else if (mem === 3) ok = r.pos - r.immStart === 2 && r.a === 0 && r.b === 0;
+    else ok = b[r.pos - 1] === 0 && (b[r.pos - 2]! & 0x80) === 0;
+    if (!ok) throw new WasmError('wasm/bad-immediate', `${op.name}: zero byte expected for the memory index`, r.offset);
   }
 
   private checkIndex(r: OperatorReader, op: OpInfo, kind: string, v: number, localCount: number): void {
