@@ -14,6 +14,7 @@ export const artifactCodes = {
   'artifact/manifest-not-canonical': { severity: 'error', summary: 'The embedded manifest bytes are not in canonical form' },
   'artifact/not-vetted': { severity: 'error', summary: 'The module has no wsbc.vetted section (it was not built with wsbc build)' },
   'artifact/original-hash-mismatch': { severity: 'error', summary: 'The given original module is not the one that was vetted' },
+  'artifact/policy-required': { severity: 'error', summary: 'A module that is not vetted can only run (instrumented or opted out) under an explicit policy' },
   'artifact/seal-mismatch': { severity: 'error', summary: 'The vetted section was altered after it was sealed' },
   'artifact/signature-invalid': { severity: 'error', summary: 'A signature does not verify over the sealed fields' },
   'artifact/unsigned': { severity: 'error', summary: 'Trusted keys were given but the artifact carries no signature by any of them' },

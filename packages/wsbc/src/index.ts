@@ -2,6 +2,7 @@
 // `build(module, { policy })`; level 3 is the separate steps, re-exported from the packages that
 // implement them (compile a policy, check, instrument, seal, verify, generate types).
 export { build, type BuildOptions, type BuildResult, type BuildStage, type SigningKeyInput } from './build.js';
+export { run, type RunOptions, type RunResult } from './run.js';
 export { loadPolicySpec, type LoadedPolicy, type PolicyLocation } from './policy.js';
 export { WSBC_VERSION } from './version.js';
 
@@ -9,6 +10,7 @@ export { compilePolicyFile, compilePolicySource, formatPolicy, type CompileResul
 export { canonicalManifestJson, loadManifest, manifestHash, normalize, validateManifest, type Manifest, type ManifestInput } from '@wsbc/manifest';
 export { checkModule, inferPolicy, inspectModule, type CheckResult } from '@wsbc/analyzer';
 export { instrument, type InstrumentOptions, type InstrumentOutput } from '@wsbc/instrumenter';
+export { sandbox, instrumentStep, RunStatus, type HostFunction, type HostCallContext, type AuditRecord, type AuditSink } from '@wsbc/runtime';
 export {
   generateSigningKeyPair,
   loadSigningKey,
@@ -17,6 +19,8 @@ export {
   signArtifact,
   stripVettedSection,
   verifyArtifact,
+  vettedArtifactStep,
+  embeddedManifest,
   VETTED_SECTION_NAME,
   type SigningKey,
   type VerifyOptions,

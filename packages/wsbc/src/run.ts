@@ -1,0 +1,103 @@
+// run(): level 1 of the API. `await run("module.wasm", { policy: "policy.wsp" })` compiles the
+// policy (the runtime package itself only takes manifests, since it must not depend on the policy
+// compiler) and decides how the module may run:
+//   - a vetted artifact runs after verification (seal, code hash, signatures with `trust`), under
+//     its embedded manifest, or under `policy` if given, which must then equal the embedded one;
+//   - a plain module is refused, unless `instrument: true` (check-free, instrumented on the fly
+//     under the policy: the runtime still enforces every capability per call) or
+//     `allowUnvetted: true` (run as is, with a loud warning: no fuel or memory-growth guard).
+// Refusals come back as a RunResult with the runtime's Refused status and diagnostics, through
+// the runtime itself so the audit log and the one-line reason are the same as for any refusal.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Diagnostic } from '@wsbc/diagnostics';
+import { loadTrustedKey, verifyArtifact, vettedArtifactStep } from '@wsbc/artifact';
+import { DEFAULT_MANIFEST, type Manifest } from '@wsbc/manifest';
+import { instrumentStep, run as runtimeRun, type RunOptions as RuntimeRunOptions, type RunResult } from '@wsbc/runtime';
+import { loadPolicySpec } from './policy.js';
+import { WSBC_VERSION } from './version.js';
+
+export interface RunOptions extends Omit<RuntimeRunOptions, 'policy' | 'prepare'> {
+  /**
+   * A `.wsp` policy or manifest `.json` path (relative to `cwd`), or a Manifest. Optional for a
+   * vetted artifact (its embedded manifest is used); required otherwise.
+   */
+  policy?: string | Manifest;
+  /** Ed25519 public keys (PEM text or bytes): the artifact must carry a valid signature by one. */
+  trust?: Array<string | Uint8Array>;
+  /** Run a module that is not vetted by instrumenting it on the fly under the policy. */
+  instrument?: boolean;
+  /** Run a module that is not vetted as it is. Loudly warned on stderr; for debugging only. */
+  allowUnvetted?: boolean;
+  /** Directory relative paths resolve against (default: process.cwd()). */
+  cwd?: string;
+}
+
+export type { RunResult };
+
+export async function run(module: string | Uint8Array, options: RunOptions = {}): Promise<RunResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const { policy, trust, instrument, allowUnvetted, cwd: _cwd, ...runtimeOptions } = options;
+  const label = options.label ?? (typeof module === 'string' ? module : 'module');
+  const base: RuntimeRunOptions = { ...runtimeOptions, label, policy: DEFAULT_MANIFEST };
+  if (typeof module === 'string' && base.argv0 === undefined) base.argv0 = module.split(/[\\/]/).pop() ?? module;
+
+  // Refusals go through the runtime with a step that refuses, so they are audited and reported
+  // exactly like the runtime's own refusals. The placeholder manifest is never enforced.
+  const refuse = (diagnostics: Diagnostic[]) =>
+    runtimeRun(new Uint8Array(), { ...base, prepare: [{ name: 'refuse', apply: () => ({ ok: false, diagnostics }) }] });
+
+  let bytes: Uint8Array;
+  if (typeof module === 'string') {
+    try {
+      bytes = readFileSync(resolve(cwd, module));
+    } catch (error) {
+      return refuse([{ code: 'run/module-unreadable', severity: 'error', message: `cannot read ${module}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+    }
+  } else bytes = module;
+
+  let manifest: Manifest | undefined;
+  if (policy !== undefined) {
+    const loaded = typeof policy === 'string' ? loadPolicySpec({ policy }, { cwd }) : loadPolicySpec({ manifest: policy });
+    if (!loaded.manifest || loaded.diagnostics.some((d) => d.severity === 'error')) return refuse(loaded.diagnostics);
+    manifest = loaded.manifest;
+  }
+  const trustedKeys: Uint8Array[] = [];
+  for (const key of trust ?? []) {
+    const loaded = loadTrustedKey(key);
+    if (!loaded.ok) return refuse([{ code: 'artifact/bad-key', severity: 'error', message: `trusted key: ${loaded.message}` }]);
+    trustedKeys.push(loaded.key);
+  }
+
+  const probe = verifyArtifact(bytes, { file: label, trustedKeys, toolVersion: WSBC_VERSION });
+  if (probe.vetted) {
+    const enforced = manifest ?? probe.artifact?.manifest;
+    if (!enforced) return refuse(probe.diagnostics);
+    return runtimeRun(bytes, { ...base, policy: enforced, prepare: [vettedArtifactStep({ trustedKeys, toolVersion: WSBC_VERSION, file: label })] });
+  }
+  if (trustedKeys.length > 0) {
+    return refuse([{ code: 'artifact/unsigned', severity: 'error', message: `${label} is not a vetted artifact, so it carries no signature by a trusted key` }]);
+  }
+  if (!instrument && !allowUnvetted) {
+    return refuse([
+      {
+        code: 'artifact/not-vetted',
+        severity: 'error',
+        message: `${label} is not a vetted artifact`,
+        help: 'vet it with `wsbc build module.wasm --policy policy.wsp`, or run it with `--instrument` to instrument it on the fly',
+      },
+    ]);
+  }
+  if (!manifest) {
+    return refuse([{ code: 'artifact/policy-required', severity: 'error', message: `${label} is not a vetted artifact, so a policy is required to run it` }]);
+  }
+  if (instrument) return runtimeRun(bytes, { ...base, policy: manifest, prepare: [instrumentStep(label)] });
+  const stderr = options.stderr ?? process.stderr;
+  stderr.write(
+    Buffer.from(
+      `wsbc: WARNING: running ${label} UNVETTED: no static check and no fuel, memory-growth or stack guards. ` +
+        'Only the per-call WASI policy is enforced. Do not do this with untrusted code.\n',
+    ),
+  );
+  return runtimeRun(bytes, { ...base, policy: manifest });
+}
