@@ -3,9 +3,11 @@
 //
 // Codes come from every code table: the static ones in @wsbc/diagnostics and those packages
 // register when they load (lint rules, ...), so this script imports every @wsbc package the CLI
-// depends on before it asks allCodes(). Run it after building, whenever a code is added:
+// depends on before it asks allCodes(). Run it whenever a code is added, either after building:
 //   pnpm build && node packages/cli/scripts/generate-diagnostics-doc.mjs
-// packages/cli/test/diagnostics-doc.test.ts fails when the committed doc misses a code.
+// or from source, through its test (vitest resolves the packages' src/):
+//   cd packages/cli && WSBC_BLESS=1 npx vitest run test/diagnostics-doc.test.ts
+// That test fails when the committed doc misses a code.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
