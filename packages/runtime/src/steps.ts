@@ -6,12 +6,14 @@ import type { PrepareStep } from './run.js';
 /**
  * Instruments the module with @wsbc/instrumenter's instrument() under the manifest's limits
  * (fuel metering, memory-growth guard, stack guard). Refuses the run if instrumenting fails.
+ * Fuel metering is injected even when the budget is unlimited: its slices are how the runtime
+ * checks CPU time and holds CPU usage to its share while the guest computes.
  */
 export function instrumentStep(file?: string): PrepareStep {
   return {
     name: 'instrument',
     apply(bytes, manifest) {
-      const result = instrument(bytes, { manifest, ...(file !== undefined ? { file } : {}) });
+      const result = instrument(bytes, { manifest, fuel: true, ...(file !== undefined ? { file } : {}) });
       if (!result.ok) return { ok: false, diagnostics: result.diagnostics };
       return { ok: true, bytes: result.value.bytes, diagnostics: result.diagnostics };
     },

@@ -1,0 +1,158 @@
+// Limit tests: each limit ends (or throttles) a guest with its documented status, a one-line
+// reason on stderr and an audit record. No absolute timing assertions: time limits are set far
+// below what the guest would need, and measurements are compared as ratios.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunStatus, instrumentStep, type AuditRecord, type LimitRecord } from '@wsbc/runtime';
+import { manifest, runCaptured, tempDir, wat } from './helpers.js';
+
+const wasm = (name: string) => path.join(import.meta.dirname, 'conformance/wasm', `${name}.wasm`);
+const limitHits = (audit: AuditRecord[]) => audit.filter((r): r is LimitRecord => r.type === 'limit');
+
+describe('limits', () => {
+  it('stops an infinite loop by fuel when the module is instrumented', async () => {
+    const policy = manifest({ limits: { fuel: 2_000_000 } });
+    const { result, stderr, audit } = await runCaptured(wasm('spin'), policy, { prepare: [instrumentStep()] });
+    expect(result.status).toBe(RunStatus.FuelExhausted);
+    expect(result.termination).toBe('fuel');
+    expect(result.fuelUsed).toBeGreaterThan(2_000_000);
+    expect(result.fuelUsed).toBeLessThan(2_000_000 + 1000);
+    expect(stderr).toBe('wsbc: guest terminated: fuel budget of 2000000 exhausted (status 135)\n');
+    expect(limitHits(audit)).toMatchObject([{ limit: 'fuel', action: 'terminated', max: 2_000_000 }]);
+  });
+
+  it('reads back the fuel a finished instrumented guest used', async () => {
+    const policy = manifest({ limits: { fuel: 50_000_000 } });
+    const { result } = await runCaptured(wasm('hello'), policy, { prepare: [instrumentStep()] });
+    expect(result.status).toBe(0);
+    expect(result.fuelUsed).toBeGreaterThan(100);
+    expect(result.fuelUsed).toBeLessThan(50_000_000);
+  });
+
+  it('stops an infinite loop by the total time limit without instrumentation, and the host survives', async () => {
+    const policy = manifest({ limits: { time: { maxTotalMs: 300 }, cpu: { maxExecutionMs: 60_000, usagePercent: 100 } } });
+    const { result, stderr, audit } = await runCaptured(wasm('spin'), policy);
+    expect(result.status).toBe(RunStatus.TotalTimeout);
+    expect(stderr).toMatch(/^wsbc: guest terminated: total time limit of 300 ms exceeded \(status 124\)\n$/);
+    expect(limitHits(audit)).toMatchObject([{ limit: 'total-time', action: 'terminated', max: 300 }]);
+    expect(audit.at(-1)).toMatchObject({ type: 'lifecycle', event: 'terminated', status: 124 });
+  });
+
+  it('stops a guest that computes past its CPU time limit', async () => {
+    const policy = manifest({ limits: { cpu: { maxExecutionMs: 200, usagePercent: 100 }, time: { maxTotalMs: 20_000 } } });
+    const { result, audit } = await runCaptured(wasm('spin'), policy);
+    expect(result.status).toBe(RunStatus.CpuTimeLimit);
+    expect(limitHits(audit)[0]).toMatchObject({ limit: 'cpu-time', action: 'terminated', max: 200 });
+  });
+
+  it('contains a memory bomb in a plain module: grow fails at the limit and the abort is a trap', async () => {
+    const policy = manifest({ limits: { memory: { maxPages: 64, reservedPages: 16 } } });
+    const { result, stderr } = await runCaptured(wasm('bomb'), policy);
+    expect(stderr).toMatch(/malloc failed after [0-9] MiB\n/);
+    expect(result.status).toBe(RunStatus.Trap);
+  });
+
+  it('ends an instrumented memory bomb with the memory-limit status', async () => {
+    const policy = manifest({ limits: { memory: { maxPages: 64, reservedPages: 16, maxGrowthPages: 64, trapOnGrowFailure: true } } });
+    const { result, stderr, audit } = await runCaptured(wasm('bomb'), policy, { prepare: [instrumentStep()] });
+    expect(result.status).toBe(RunStatus.MemoryLimit);
+    expect(stderr).toMatch(/memory limit of 64 pages reached \(status 137\)\n$/);
+    expect(limitHits(audit)).toMatchObject([{ limit: 'memory', action: 'terminated', max: 64 }]);
+  });
+
+  it('refuses a module whose initial memory exceeds the limit', async () => {
+    const bytes = await wat('(module (memory 100) (func (export "_start")))');
+    const { result, audit } = await runCaptured(bytes, manifest({ limits: { memory: { maxPages: 10, reservedPages: 1 } } }));
+    expect(result.status).toBe(RunStatus.MemoryLimit);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['run/memory-over-limit']);
+    expect(limitHits(audit)).toMatchObject([{ limit: 'memory', action: 'refused', max: 10, value: 100 }]);
+  });
+
+  it('makes memory.grow past max pages fail in a plain module', async () => {
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (call $exit (i32.add (i32.const 100) (memory.grow (i32.const 20))))))`);
+    const { result } = await runCaptured(bytes, manifest({ limits: { memory: { maxPages: 8, reservedPages: 1 } } }));
+    expect(result.status).toBe(99);
+  });
+
+  it('ends a guest that writes past its write quota', async () => {
+    const dir = tempDir();
+    const policy = manifest({
+      filesystem: { preopens: [{ hostPath: dir, guestPath: '/data', write: true, create: true }] },
+      limits: { io: { maxWriteBytes: 64 * 1024, writeBytesPerSecond: null } },
+    });
+    const { result, audit } = await runCaptured(wasm('writer'), policy, { args: ['1000'] });
+    expect(result.status).toBe(RunStatus.IoQuota);
+    expect(fs.statSync(path.join(dir, 'out')).size).toBeLessThanOrEqual(64 * 1024);
+    expect(limitHits(audit)).toMatchObject([{ limit: 'write-bytes', action: 'terminated', max: 65536 }]);
+  });
+
+  it('refuses writes that would make a file larger than max file size', async () => {
+    const dir = tempDir();
+    const policy = manifest({
+      filesystem: { preopens: [{ hostPath: dir, guestPath: '/data', write: true, create: true, maxFileSize: 10_000 }] },
+      limits: { io: { writeBytesPerSecond: null } },
+    });
+    const { result, stderr, audit } = await runCaptured(wasm('writer'), policy, { args: ['20'] });
+    expect(result.status).toBe(3);
+    expect(stderr).toBe('write: File too large\n');
+    expect(fs.statSync(path.join(dir, 'out')).size).toBe(10_000);
+    expect(limitHits(audit)).toMatchObject([{ limit: 'file-size', action: 'refused', max: 10_000 }]);
+  });
+
+  it('throttles writes to the write rate', async () => {
+    const dir = tempDir();
+    const policy = manifest({
+      filesystem: { preopens: [{ hostPath: dir, guestPath: '/data', write: true, create: true }] },
+      limits: { io: { writeBytesPerSecond: 200 * 1024 } },
+    });
+    // 400 KiB at 200 KiB/s with a one-second burst: at least ~1 s of throttling.
+    const { result, audit } = await runCaptured(wasm('writer'), policy, { args: ['400'] });
+    expect(result.status).toBe(0);
+    const throttled = limitHits(audit).filter((r) => r.limit === 'write-rate' && r.action === 'throttled');
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(result.stats.wallMs / result.stats.computeMs).toBeGreaterThan(1);
+  });
+
+  it('ends a guest that sleeps past its idle limit', async () => {
+    const policy = manifest({ limits: { time: { maxIdleMs: 100, maxTotalMs: 20_000 } } });
+    const { result, stdout, audit } = await runCaptured(wasm('sleeper'), policy, { args: ['5000'] });
+    expect(result.status).toBe(RunStatus.IdleTimeout);
+    expect(stdout).toBe('');
+    expect(limitHits(audit)).toMatchObject([{ limit: 'idle-time', action: 'terminated', max: 100 }]);
+  });
+
+  it('ends a guest that waits on stdin past its idle limit', async () => {
+    const { PassThrough } = await import('node:stream');
+    const stdin = new PassThrough();
+    const policy = manifest({ limits: { time: { maxIdleMs: 150, maxTotalMs: 20_000 } } });
+    const { result } = await runCaptured(wasm('stdin'), policy, { stdin });
+    expect(result.status).toBe(RunStatus.IdleTimeout);
+  });
+
+  it('refuses opens beyond the open-file limit with EMFILE', async () => {
+    const dir = tempDir();
+    const policy = manifest({
+      filesystem: { preopens: [{ hostPath: dir, guestPath: '/data', write: true, create: true }] },
+      limits: { io: { maxOpenFiles: 5 } },
+    });
+    const { result, stdout, audit } = await runCaptured(wasm('openfiles'), policy);
+    expect(stdout).toBe('opened=5 errno=EMFILE\n');
+    expect(result.status).toBe(0);
+    expect(limitHits(audit)).toMatchObject([{ limit: 'open-files', action: 'refused', max: 5 }]);
+  });
+
+  it('holds an instrumented guest near its CPU usage share', async () => {
+    const policy = manifest({
+      limits: { fuel: null, cpu: { usagePercent: 25, maxExecutionMs: 60_000 }, time: { maxTotalMs: 1200 } },
+    });
+    const { result, audit } = await runCaptured(wasm('spin'), policy, { prepare: [instrumentStep()], fuelSlice: 100_000 });
+    expect(result.status).toBe(RunStatus.TotalTimeout);
+    const usage = result.stats.computeMs / (result.stats.computeMs + (result.stats.wallMs - result.stats.computeMs));
+    expect(usage).toBeLessThan(0.5);
+    expect(limitHits(audit).some((r) => r.limit === 'cpu-usage' && r.action === 'throttled')).toBe(true);
+  });
+});
