@@ -1,0 +1,121 @@
+// The three API levels of docs/runtime.md, each exercised the way its example uses it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { canonicalManifestJson } from '@wsbc/manifest';
+import { RunStatus, SandboxBuildError, run, sandbox, type AuditRecord, type AuditSink } from '@wsbc/runtime';
+import { manifest, tempDir, wat } from './helpers.js';
+
+const wasm = (name: string) => path.join(import.meta.dirname, 'conformance/wasm', `${name}.wasm`);
+
+function capture() {
+  const chunks: Buffer[] = [];
+  return { sink: { write: (c: Uint8Array) => chunks.push(Buffer.from(c)) }, text: () => Buffer.concat(chunks).toString() };
+}
+
+describe('level 1: run(path, { policy })', () => {
+  it('runs with a manifest.json path and writes the audit log to a file', async () => {
+    const dir = tempDir();
+    const manifestPath = path.join(dir, 'manifest.json');
+    fs.writeFileSync(manifestPath, canonicalManifestJson(manifest({ environment: { mode: 'allow', names: ['GREETING'] } })));
+    const auditPath = path.join(dir, 'audit.jsonl');
+    const out = capture();
+    const result = await run(wasm('hello'), {
+      policy: manifestPath, args: ['x'], env: { GREETING: 'hi', OTHER: 'no' }, stdout: out.sink, audit: { file: auditPath },
+    });
+    expect(result.status).toBe(0);
+    expect(out.text()).toBe('argc=2\narg[1]=x\nenv GREETING=hi\n');
+    const lines = fs.readFileSync(auditPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    expect(lines[0]).toMatchObject({ seq: 0 });
+    expect(lines.at(-1)).toMatchObject({ type: 'lifecycle', event: 'exit', status: 0 });
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i));
+  });
+
+  it('refuses a bad manifest, a missing module and a .wsp policy with status 125 and diagnostics', async () => {
+    const dir = tempDir();
+    const bad = path.join(dir, 'bad.json');
+    fs.writeFileSync(bad, '{"version": 1}');
+    const err = capture();
+    const r1 = await run(wasm('hello'), { policy: bad, stderr: err.sink });
+    expect(r1.status).toBe(RunStatus.Refused);
+    expect(r1.diagnostics.length).toBeGreaterThan(0);
+    expect(err.text()).toMatch(/^wsbc: run refused: .+\n$/);
+    const r2 = await run(path.join(dir, 'missing.wasm'), { policy: manifest(), stderr: capture().sink });
+    expect(r2.diagnostics.map((d) => d.code)).toEqual(['run/module-unreadable']);
+    const r3 = await run(wasm('hello'), { policy: 'policy.wsp', stderr: capture().sink });
+    expect(r3.diagnostics.map((d) => d.code)).toEqual(['run/policy-not-compiled']);
+    const r4 = await run(new Uint8Array([0, 97, 115, 109, 2, 0, 0, 0]), { policy: manifest(), stderr: capture().sink });
+    expect(r4.diagnostics[0]).toMatchObject({ code: 'run/module-invalid', span: { byteOffset: 4 } });
+  });
+});
+
+describe('level 2: the sandbox() builder', () => {
+  it('builds the same manifest as the equivalent manifest input', () => {
+    const built = sandbox().allowRead('./data', '/data').env('LANG').random('pseudo', 7).fuel(1e6).relativeTo('/srv').build();
+    const direct = manifest({
+      filesystem: { preopens: [{ hostPath: './data', guestPath: '/data', read: true }] },
+      environment: { mode: 'allow', names: ['LANG'] },
+      random: { mode: 'pseudo', seed: 7 },
+      limits: { fuel: 1e6 },
+    }, '/srv');
+    expect(canonicalManifestJson(built)).toBe(canonicalManifestJson(direct));
+  });
+
+  it('runs a module with what it built', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'x');
+    const out = capture();
+    const result = await sandbox().allowReadWrite(dir, '/data', { create: true, delete: true }).cpu({ usagePercent: 100 })
+      .io({ readBytesPerSecond: null, writeBytesPerSecond: null }).timeLimits({ totalMs: 20_000 })
+      .with({ time: { mode: 'full' } })
+      .run(wasm('files'), { stdout: out.sink, env: {} });
+    expect(out.text()).toMatch(/failures=0\n$/);
+    expect(result.status).toBe(0);
+  });
+
+  it('reports invalid settings as diagnostics', () => {
+    expect(() => sandbox().memory(0).build()).toThrow(SandboxBuildError);
+  });
+});
+
+describe('level 3: host functions with capabilities, custom audit sinks', () => {
+  const guest = `(module
+    (import "env" "add_points" (func $add (param i32 i32) (result i32)))
+    (import "env" "log" (func $log (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 0) "scored")
+    (func (export "_start")
+      (drop (call $log (i32.const 0) (i32.const 6)))
+      (call $exit (call $add (i32.const 2) (i32.const 3)))))`;
+  const hostFunctions = new URL('./fixtures/host-functions.mjs', import.meta.url);
+
+  it('calls granted host functions, which see custom capabilities and write to a custom sink', async () => {
+    const records: AuditRecord[] = [];
+    let closed = false;
+    const sink: AuditSink = { write: (r) => records.push(r), close: () => { closed = true; } };
+    const policy = sandbox().allowImport('env', '*').custom('scoring', true).custom('bonus', 10).build();
+    const result = await run(await wat(guest), { policy, hostFunctions, audit: sink, env: {} });
+    expect(result.status).toBe(15);
+    expect(closed).toBe(true);
+    expect(records.filter((r) => r.type === 'decision' && r.capability === 'import').map((r) => (r as { op: string }).op))
+      .toEqual(['env.log', 'env.log', 'env.add_points']);
+    expect(records.some((r) => r.type === 'decision' && r.detail?.text === 'scored')).toBe(true);
+  });
+
+  it('refuses a module when a host function needs a capability the policy does not grant', async () => {
+    const records: AuditRecord[] = [];
+    const policy = sandbox().allowImport('env', '*').build();
+    const err = capture();
+    const result = await run(await wat(guest), { policy, hostFunctions, audit: { callback: (r) => records.push(r) }, stderr: err.sink });
+    expect(result.status).toBe(RunStatus.Refused);
+    expect(result.diagnostics[0]).toMatchObject({ code: 'run/import-not-allowed', data: { module: 'env', name: 'add_points' } });
+    expect(records.find((r) => r.type === 'decision' && r.capability === 'import')).toMatchObject({ outcome: 'denied', op: 'env.add_points' });
+    expect(err.text()).toMatch(/custom capability "scoring"/);
+  });
+
+  it('refuses imports the policy does not list', async () => {
+    const result = await run(await wat(guest), { policy: manifest(), hostFunctions, stderr: capture().sink });
+    expect(result.diagnostics[0]).toMatchObject({ code: 'run/import-not-allowed' });
+  });
+});
