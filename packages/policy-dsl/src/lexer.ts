@@ -36,15 +36,18 @@ export interface Token {
 
 /** Maps offsets to 1-based line/column positions. */
 export class LineMap {
-  private readonly starts: number[] = [0];
+  private starts: number[] | undefined;
   constructor(
     readonly text: string,
     readonly file: string,
-  ) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
-  }
+  ) {}
 
   position(offset: number): { line: number; column: number } {
+    // Built on first use: on the happy path the lexer computes every span itself.
+    if (!this.starts) {
+      this.starts = [0];
+      for (let i = 0; i < this.text.length; i++) if (this.text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    }
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo < hi) {
@@ -62,8 +65,9 @@ export class LineMap {
   }
 }
 
-const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
-const isIdentPart = (c: string): boolean => /[A-Za-z0-9_-]/.test(c);
+// Character classes by code unit: the lexer is the hot loop of compiling a large policy.
+const isIdentStartCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isIdentPartCode = (c: number): boolean => isIdentStartCode(c) || (c >= 48 && c <= 57) || c === 45;
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
 export interface LexResult {
@@ -78,29 +82,47 @@ export function lex(text: string, file: string): LexResult {
   const diagnostics: Diagnostic[] = [];
   const n = text.length;
   let i = 0;
+  // Line and line start of `i`, tracked as the loop goes so that most spans need no lookup.
+  let line = 1;
+  let lineStart = 0;
 
-  const push = (kind: TokenKind, start: number, end: number, extra?: Partial<Token>): void => {
-    tokens.push({ kind, text: text.slice(start, end), span: lines.span(start, end), ...extra });
+  // INVARIANT: every token but `newline` lies within one line, so its span is on line `line`.
+  const spanOnLine = (start: number, end: number): TextSpan => ({
+    file,
+    line,
+    column: start - lineStart + 1,
+    endLine: line,
+    endColumn: end - lineStart + 1,
+    startOffset: start,
+    endOffset: end,
+  });
+  const push = (kind: TokenKind, start: number, end: number): void => {
+    tokens.push({ kind, text: text.slice(start, end), span: spanOnLine(start, end) });
   };
 
   while (i < n) {
+    const code = text.charCodeAt(i);
     const c = text[i]!;
     const start = i;
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\uFEFF') {
+    if (code === 32 || code === 9 || code === 13 || code === 0xfeff) {
       i++;
-    } else if (c === '\n') {
+    } else if (code === 10) {
       i++;
       push('newline', start, i);
-    } else if (c === '#') {
-      while (i < n && text[i] !== '\n') i++;
-      const end = text[i - 1] === '\r' ? i - 1 : i;
-      push('comment', start, end, { value: text.slice(start + 1, end) });
-    } else if (c === '"') {
-      i = lexString(text, i, lines, tokens, diagnostics);
+      line++;
+      lineStart = i;
+    } else if (code === 35 /* # */) {
+      const nl = text.indexOf('\n', i);
+      i = nl === -1 ? n : nl;
+      const end = text.charCodeAt(i - 1) === 13 ? i - 1 : i;
+      tokens.push({ kind: 'comment', text: text.slice(start, end), span: spanOnLine(start, end), value: text.slice(start + 1, end) });
+    } else if (code === 34 /* " */) {
+      i = lexString(text, i, spanOnLine, tokens, diagnostics);
     } else if (isDigit(c) || (c === '-' && isDigit(text[i + 1]))) {
-      i = lexNumber(text, i, lines, tokens, diagnostics);
-    } else if (isIdentStart(c)) {
-      while (i < n && isIdentPart(text[i]!)) i++;
+      i = lexNumber(text, i, spanOnLine, tokens, diagnostics);
+    } else if (isIdentStartCode(code)) {
+      i++;
+      while (i < n && isIdentPartCode(text.charCodeAt(i))) i++;
       push('ident', start, i);
     } else if (c === '.' && text[i + 1] === '.') {
       i += 2;
@@ -127,7 +149,7 @@ export function lex(text: string, file: string): LexResult {
   return { tokens, diagnostics, lines };
 }
 
-function lexString(text: string, start: number, lines: LineMap, tokens: Token[], diagnostics: Diagnostic[]): number {
+function lexString(text: string, start: number, span: (start: number, end: number) => TextSpan, tokens: Token[], diagnostics: Diagnostic[]): number {
   let i = start + 1;
   let value = '';
   const n = text.length;
@@ -136,17 +158,17 @@ function lexString(text: string, start: number, lines: LineMap, tokens: Token[],
       // INVARIANT: an unterminated string ends at the end of its line, so the next lines still lex.
       const end = i > start && text[i - 1] === '\r' ? i - 1 : i;
       diagnostics.push(
-        parseDiagnostic('parse/unterminated-string', 'unterminated string', lines.span(start, end), {
+        parseDiagnostic('parse/unterminated-string', 'unterminated string', span(start, end), {
           help: 'add a closing `"` on the same line; strings cannot span lines',
         }),
       );
-      tokens.push({ kind: 'string', text: text.slice(start, end), span: lines.span(start, end), value });
+      tokens.push({ kind: 'string', text: text.slice(start, end), span: span(start, end), value });
       return i;
     }
     const c = text[i]!;
     if (c === '"') {
       i++;
-      tokens.push({ kind: 'string', text: text.slice(start, i), span: lines.span(start, i), value });
+      tokens.push({ kind: 'string', text: text.slice(start, i), span: span(start, i), value });
       return i;
     }
     if (c === '\\') {
@@ -169,7 +191,7 @@ function lexString(text: string, start: number, lines: LineMap, tokens: Token[],
       }
       const len = e === undefined || e === '\n' ? 1 : 2;
       diagnostics.push(
-        parseDiagnostic('parse/invalid-escape', `invalid escape \`${text.slice(i, i + len)}\` in string`, lines.span(i, i + len), {
+        parseDiagnostic('parse/invalid-escape', `invalid escape \`${text.slice(i, i + len)}\` in string`, span(i, i + len), {
           help: 'valid escapes: \\" \\\\ \\n \\t \\r \\u{hex}',
         }),
       );
@@ -181,7 +203,7 @@ function lexString(text: string, start: number, lines: LineMap, tokens: Token[],
   }
 }
 
-function lexNumber(text: string, start: number, lines: LineMap, tokens: Token[], diagnostics: Diagnostic[]): number {
+function lexNumber(text: string, start: number, span: (start: number, end: number) => TextSpan, tokens: Token[], diagnostics: Diagnostic[]): number {
   let i = start;
   const n = text.length;
   if (text[i] === '-') i++;
@@ -209,7 +231,7 @@ function lexNumber(text: string, start: number, lines: LineMap, tokens: Token[],
   const unit = text.slice(numberEnd, i);
   if (bad) {
     diagnostics.push(
-      parseDiagnostic('parse/invalid-number', `invalid number \`${text.slice(start, i)}\``, lines.span(start, i), {
+      parseDiagnostic('parse/invalid-number', `invalid number \`${text.slice(start, i)}\``, span(start, i), {
         help: 'write a number with an optional unit, e.g. `10MiB`, `250ms`, `1MiB/s`, `50%`',
       }),
     );
@@ -217,7 +239,7 @@ function lexNumber(text: string, start: number, lines: LineMap, tokens: Token[],
   tokens.push({
     kind: 'number',
     text: text.slice(start, i),
-    span: lines.span(start, i),
+    span: span(start, i),
     numberText,
     ...(unit.length > 0 && !bad ? { unit } : {}),
     ...(bad ? { invalid: true } : {}),

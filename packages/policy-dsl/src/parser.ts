@@ -85,7 +85,7 @@ class Parser {
       statements,
       trailingComments: closing,
       comments: this.comments,
-      span: this.lines.span(0, end.endOffset),
+      span: { file: end.file, line: 1, column: 1, endLine: end.endLine, endColumn: end.endColumn, startOffset: 0, endOffset: end.endOffset },
     };
   }
 
