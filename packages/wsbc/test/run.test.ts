@@ -92,4 +92,21 @@ describe('run', () => {
     expect(result.termination).toBe('exit');
     expect((await run(read('etc-passwd/etc-passwd.wasm'), { allowUnvetted: true, stderr: capture().sink })).diagnostics[0]?.code).toBe('artifact/policy-required');
   });
+
+  it('links a custom host function only with its capability: the plugin reports its metrics', async () => {
+    const records: AuditRecord[] = [];
+    const result = await run(await vetted('plugin-host-function'), {
+      hostFunctions: join(examples, 'plugin-host-function/host-functions.mjs'),
+      stderr: capture().sink,
+      audit: { write: (r: AuditRecord) => void records.push(r) },
+    });
+    expect(result.status).toBe(0);
+    const metrics = records.flatMap((r) => (r.type === 'decision' && r.detail?.metric ? [[r.detail.metric, r.detail.value]] : []));
+    expect(metrics).toEqual([
+      ['plugin.sum_of_squares', 333833500],
+      ['plugin.items', 1000],
+    ]);
+    const withoutHost = await run(await vetted('plugin-host-function'), { stderr: capture().sink });
+    expect(withoutHost.diagnostics.map((d) => d.code)).toEqual(['run/import-not-provided']);
+  });
 });
