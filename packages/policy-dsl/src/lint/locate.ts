@@ -57,6 +57,15 @@ export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string =
     return { file: ast.file, line: 1, column: 1, endLine: 1, endColumn: 1, startOffset: 0, endOffset: 0 };
   };
 
+  // Indexes built on first use, so that rules stay linear in the size of the policy.
+  let hostIndex: Map<string, AllowHost[]> | undefined;
+  let grantIndex: Map<string, DirGrant[]> | undefined;
+  const addTo = <T>(map: Map<string, T[]>, key: string, value: T): void => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+
   const locator: PolicyLocator = {
     ast,
     policy,
@@ -81,22 +90,26 @@ export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string =
       return found;
     },
     hostRules(host) {
-      const wanted = cleanHost(host);
-      return locator
-        .blocks('Network')
-        .flatMap((b) => b.rules)
-        .filter((r): r is AllowHost => r.kind === 'AllowHost' && cleanHost(r.host.value) === wanted);
+      if (!hostIndex) {
+        hostIndex = new Map();
+        for (const block of locator.blocks('Network')) {
+          for (const rule of block.rules) if (rule.kind === 'AllowHost') addTo(hostIndex, cleanHost(rule.host.value), rule);
+        }
+      }
+      return hostIndex.get(cleanHost(host)) ?? [];
     },
     dirGrants(preopen) {
-      return locator
-        .blocks('Filesystem')
-        .flatMap((b) => b.entries)
-        .filter((e): e is DirGrant => e.kind === 'DirGrant')
-        .filter((g) => {
-          if (g.guestPath) return cleanGuestPath(g.guestPath.value) === preopen.guestPath;
-          const host = resolveHostPath(g.hostPath.value);
-          return host === preopen.hostPath || host === preopen.guestPath;
-        });
+      if (!grantIndex) {
+        // Keyed by the guest path each grant produces: its `as` path, or its resolved host path.
+        grantIndex = new Map();
+        for (const block of locator.blocks('Filesystem')) {
+          for (const entry of block.entries) {
+            if (entry.kind !== 'DirGrant') continue;
+            addTo(grantIndex, entry.guestPath ? cleanGuestPath(entry.guestPath.value) : resolveHostPath(entry.hostPath.value), entry);
+          }
+        }
+      }
+      return grantIndex.get(preopen.guestPath) ?? [];
     },
     resolveHostPath,
     inheritedSpan,

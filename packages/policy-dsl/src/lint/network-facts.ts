@@ -27,7 +27,13 @@ export function overlaps(a: Range, b: Range): boolean {
 
 /** Whether the union of `ranges` includes every port of `r`. */
 export function covered(r: Range, ranges: readonly Range[]): boolean {
-  const sorted = [...ranges].sort((a, b) => a.from - b.from);
+  let sorted = ranges;
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i]!.from < ranges[i - 1]!.from) {
+      sorted = [...ranges].sort((a, b) => a.from - b.from);
+      break;
+    }
+  }
   let next = r.from;
   for (const s of sorted) {
     if (s.from > next) break;

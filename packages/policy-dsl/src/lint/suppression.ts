@@ -72,7 +72,7 @@ function linesWithPolicyText(lines: LineIndex, comments: readonly CommentRange[]
  */
 export function parseSuppressions(lines: LineIndex, comments: readonly CommentRange[], ruleIds: ReadonlySet<string>): ParsedSuppressions {
   const sorted = [...comments].sort((a, b) => a.startOffset - b.startOffset);
-  const codeLines = linesWithPolicyText(lines, sorted);
+  let codeLines: Set<number> | undefined;
   const directives: SuppressionDirective[] = [];
   const problems: Diagnostic[] = [];
   const text = lines.text;
@@ -157,6 +157,7 @@ export function parseSuppressions(lines: LineIndex, comments: readonly CommentRa
     let targetLine: number | undefined;
     if (kind === 'disable-line') targetLine = comment.line;
     else if (kind === 'disable-next-line') {
+      codeLines ??= linesWithPolicyText(lines, sorted);
       for (let l = comment.line + 1; l <= lines.lineCount; l++) {
         if (codeLines.has(l)) {
           targetLine = l;

@@ -23,14 +23,20 @@ export default defineRule({
     // A grant covers another when it matches the host, includes its ports and asks no more of the
     // connection (a `secure` grant does not cover a plain one).
     const grants = (a: AllowHost, b: AllowHost): boolean => a.secure === null || b.secure !== null;
-    hostRules.forEach((rule, index) => {
+    const wildcards = hostRules.filter((r) => r.host.value.startsWith('*.'));
+    // Earlier rules per host, so that each rule is compared with its own host's rules only.
+    const earlierByHost = new Map<string, AllowHost[]>();
+    for (const rule of hostRules) {
       const host = rule.host.value;
+      const key = cleanHost(host);
+      const earlier = earlierByHost.get(key) ?? [];
+      earlierByHost.set(key, [...earlier, rule]);
       if (context.manifest.network.loopback && isLoopbackHost(host)) {
         context.report({ messageId: 'coveredByLoopback', data: { host }, span: rule.host.span, help: 'remove the rule' });
-        return;
+        continue;
       }
       const ranges = hostRuleRanges(rule);
-      const earlierSame = hostRules.slice(0, index).filter((o) => cleanHost(o.host.value) === cleanHost(host) && grants(o, rule));
+      const earlierSame = earlier.filter((o) => grants(o, rule));
       const sameRanges: Range[] = earlierSame.flatMap(hostRuleRanges);
       if (earlierSame.length > 0 && ranges.every((r) => covered(r, sameRanges))) {
         context.report({
@@ -39,10 +45,10 @@ export default defineRule({
           span: rule.host.span,
           help: 'remove the repeated rule',
         });
-        return;
+        continue;
       }
-      const wildcard = hostRules.find(
-        (o) => o !== rule && o.host.value.startsWith('*.') && cleanHost(o.host.value) !== cleanHost(host) && hostCovers(o.host.value, host) && grants(o, rule) && ranges.every((r) => covered(r, hostRuleRanges(o))),
+      const wildcard = wildcards.find(
+        (o) => o !== rule && cleanHost(o.host.value) !== key && hostCovers(o.host.value, host) && grants(o, rule) && ranges.every((r) => covered(r, hostRuleRanges(o))),
       );
       if (wildcard) {
         context.report({
@@ -52,6 +58,6 @@ export default defineRule({
           help: 'remove the rule, or narrow the wildcard if this host needs different ports',
         });
       }
-    });
+    }
   },
 });
