@@ -53,9 +53,12 @@ export class HostClock implements GuestClock {
 export class DeterministicGuestClock implements GuestClock {
   readonly deterministic = true;
   private elapsedNs = 0n;
+  /** Compute time: advanced by reads only, not by sleeping. */
+  private busyNs = 0n;
   constructor(private readonly config: DeterministicClock) {}
   private tick(): bigint {
     this.elapsedNs += BigInt(this.config.stepNs);
+    this.busyNs += BigInt(this.config.stepNs);
     return this.elapsedNs;
   }
   realtimeNs(): bigint {
@@ -65,7 +68,8 @@ export class DeterministicGuestClock implements GuestClock {
     return this.tick();
   }
   cputimeNs(): bigint {
-    return this.tick();
+    this.tick();
+    return this.busyNs;
   }
   resolutionNs(): bigint {
     return BigInt(Math.max(1, this.config.stepNs));
