@@ -32,4 +32,12 @@ describe('json renderer', () => {
   test('ignores the colour option', () => {
     expect(renderDiagnostics('json', samples, options)).toBe(renderDiagnostics('json', samples, { ...options, color: false }));
   });
+
+  test('bigint data does not break the report', () => {
+    const d = { code: 'example/big', severity: 'error' as const, message: 'm', data: { small: 5n, huge: 2n ** 64n } };
+    const report = JSON.parse(renderDiagnostics('json', [d], options));
+    expect(report.diagnostics[0].data).toEqual({ small: 5, huge: '18446744073709551616' });
+    const sarif = JSON.parse(renderDiagnostics('sarif', [d], options));
+    expect(sarif.runs[0].results[0].properties.data).toEqual({ small: 5, huge: '18446744073709551616' });
+  });
 });

@@ -3,7 +3,7 @@
 // on in scripts; each diagnostic carries the docs link of its code.
 import { docsLink, isTextSpan, type Diagnostic, type Span } from '@wsbc/diagnostics';
 import type { DiagnosticRenderer, RenderOptions } from './index.js';
-import { displayFile, summarize } from './summary.js';
+import { displayFile, jsonSafe, summarize } from './summary.js';
 
 /** Version of this report's own shape; bumped on any incompatible change. */
 export const JSON_REPORT_VERSION = 1;
@@ -16,7 +16,7 @@ export const jsonRenderer: DiagnosticRenderer = {
       diagnostics: diagnostics.map((d) => jsonDiagnostic(d, options)),
       summary: summarize(diagnostics),
     };
-    return `${JSON.stringify(report, null, 2)}\n`;
+    return `${JSON.stringify(report, jsonSafe, 2)}\n`;
   },
 };
 

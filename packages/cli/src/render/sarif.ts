@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeCode, docsLink, isTextSpan, type Diagnostic, type Severity, type Span } from '@wsbc/diagnostics';
 import type { DiagnosticRenderer, RenderOptions } from './index.js';
+import { jsonSafe } from './summary.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
@@ -33,11 +34,14 @@ export const sarifRenderer: DiagnosticRenderer = {
             },
           },
           originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(options.cwd) } },
+          // Our columns count UTF-16 code units (JavaScript string indices); say so, since
+          // consumers may otherwise assume Unicode code points.
+          columnKind: 'utf16CodeUnits',
           results: diagnostics.map((d) => sarifResult(d, ruleIndex.get(d.code)!, options)),
         },
       ],
     };
-    return `${JSON.stringify(log, null, 2)}\n`;
+    return `${JSON.stringify(log, jsonSafe, 2)}\n`;
   },
 };
 

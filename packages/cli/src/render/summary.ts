@@ -39,3 +39,12 @@ export function displayFile(file: string, cwd: string): string {
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return file;
   return relative.split(path.sep).join('/');
 }
+
+/**
+ * JSON.stringify replacer for `data`, which libraries fill freely: a bigint (a wasm i64, say)
+ * would make JSON.stringify throw, so it becomes a number when exact and a string otherwise.
+ */
+export function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}
