@@ -19,6 +19,7 @@ const FEATURES = {
   multi_memory: true,
   extended_const: true,
   relaxed_simd: true,
+  annotations: true,
 };
 
 /** Assembles WAT (names section included when `names` is set). */
