@@ -5,7 +5,7 @@
 import type { ManifestInput } from './input.js';
 import { Problems, closestName, displayPath, pointerJoin } from './problems.js';
 
-type Shape = 'leaf' | { fields: Record<string, Shape> } | { items: Shape };
+type Shape = 'leaf' | { fields: Record<string, Shape>; nullable?: boolean } | { items: Shape };
 
 const portRange: Shape = { fields: { from: 'leaf', to: 'leaf' } };
 const fields = (shape: Record<string, Shape>): Shape => ({ fields: shape });
@@ -31,7 +31,7 @@ export const INPUT_SHAPE: Shape = fields({
   }),
   environment: fields({ mode: 'leaf', names: list('leaf') }),
   process: fields({ mode: 'leaf', commands: list('leaf') }),
-  time: fields({ mode: 'leaf', deterministic: 'leaf' }),
+  time: fields({ mode: 'leaf', deterministic: { fields: { startMs: 'leaf', stepNs: 'leaf' }, nullable: true } }),
   random: fields({ mode: 'leaf', seed: 'leaf' }),
   imports: list(fields({ module: 'leaf', name: 'leaf', requires: 'leaf' })),
   custom: list(fields({ name: 'leaf', type: 'leaf', value: 'leaf', min: 'leaf', max: 'leaf' })),
@@ -60,6 +60,7 @@ function check(value: unknown, shape: Shape, pointer: string, problems: Problems
     value.forEach((item, index) => check(item, shape.items, pointerJoin(pointer, index), problems));
     return;
   }
+  if (value === null && shape.nullable) return;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     problems.error('manifest/invalid-type', pointer, `${displayPath(pointer)} must be an object (got ${kind(value)})`);
     return;

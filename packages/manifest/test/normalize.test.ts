@@ -241,6 +241,8 @@ describe('diagnostics carry their code and JSON path, never an exception', () =>
     ['an area that is not an object', { network: 'full' }, [{ code: 'manifest/invalid-type', path: '/network' }]],
     ['a list that is not a list', { environment: { names: 'PATH' } }, [{ code: 'manifest/invalid-type', path: '/environment/names' }]],
     ['an input that is not an object', [], [{ code: 'manifest/invalid-type', path: '' }]],
+    ['a typo inside the deterministic clock', { time: { deterministic: { startMs: 0, stepNS: 1 } } }, [{ code: 'manifest/unknown-field', path: '/time/deterministic/stepNS' }]],
+    ['a deterministic clock that is not an object', { time: { deterministic: 5 } }, [{ code: 'manifest/invalid-type', path: '/time/deterministic' }]],
     ['a boolean that is a string', { network: { loopback: 'yes' } }, [{ code: 'manifest/invalid-type', path: '/network/loopback' }]],
   ];
   test.each(cases)('%s', (_, input, expected) => {
