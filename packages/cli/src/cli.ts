@@ -13,6 +13,7 @@ type Loader = () => Promise<{ default: Command }>;
 export const commands: Record<string, { summary: string; load: Loader }> = {
   compile: { summary: 'Compile a .wsp policy to its normalized manifest (JSON)', load: () => import('./commands/compile.js') },
   lint: { summary: 'Check .wsp policies for risky or unintended grants and limits', load: () => import('./commands/lint.js') },
+  fmt: { summary: 'Print .wsp policies in canonical layout, or check or rewrite them', load: () => import('./commands/fmt.js') },
   check: { summary: 'Check modules against a policy without running them', load: () => import('./commands/check.js') },
   infer: { summary: 'Write the least-privilege policy a module needs', load: () => import('./commands/infer.js') },
   inspect: { summary: 'Describe a module: imports, exports, memories, tables, features', load: () => import('./commands/inspect.js') },
