@@ -2,6 +2,7 @@
 // per-run flags) and inline suppressions, and returns diagnostics as data. Rules see the policy's
 // meaning (the normalized manifest) and its syntax (the AST). A rule that throws is a bug (errors
 // are values everywhere else); the exception is re-thrown naming the rule and the file.
+import { homedir } from 'node:os';
 import type { Diagnostic, RelatedInformation, Severity, TextSpan } from '@wsbc/diagnostics';
 import type { Manifest } from '@wsbc/manifest';
 import type { PolicyFile } from '../ast.js';
@@ -22,6 +23,8 @@ export interface LintSettings {
   overrides?: Readonly<Record<string, LintLevel>>;
   /** The working directory the sandbox will run in (rules about writable directories); defaults to process.cwd(). */
   cwd?: string;
+  /** The home directory of the user the sandbox runs as (rules about sensitive directories); defaults to os.homedir(). */
+  homeDir?: string;
 }
 
 export interface ParsedPolicy {
@@ -58,6 +61,7 @@ export function lintParsedPolicy(policy: ParsedPolicy, settings: LintSettings = 
   const lines = new LineIndex(policy.file, policy.source);
   const locate = createLocator(policy.ast, policy.baseDir, policy.tmpDir);
   const cwd = settings.cwd ?? process.cwd();
+  const homeDir = settings.homeDir ?? homedir();
 
   const findings: Array<{ rule: string; diagnostic: Diagnostic }> = [];
   for (const rule of rules) {
@@ -74,6 +78,7 @@ export function lintParsedPolicy(policy: ParsedPolicy, settings: LintSettings = 
         locate,
         options: setting.options,
         cwd,
+        homeDir,
         report,
       });
     } catch (error) {

@@ -24,6 +24,8 @@ export interface ValidCase {
   files?: Record<string, string>;
   /** Working directory of the sandboxed run; default `/srv/run`. */
   cwd?: string;
+  /** Home directory of the sandbox's user; default `/home/tester`. */
+  homeDir?: string;
 }
 
 export interface ExpectedFinding {
@@ -63,6 +65,7 @@ export function runRuleCase(rule: LintRule, testCase: ValidCase): Diagnostic[] {
     overrides: rule.defaultLevel === 'off' ? { [rule.id]: 'info' } : {},
     config: testCase.options ? { rules: { [rule.id]: { options: testCase.options } } } : undefined,
     cwd: testCase.cwd ?? '/srv/run',
+    homeDir: testCase.homeDir ?? '/home/tester',
   });
   if (!result.ok) {
     fail(`the test policy does not compile:\n${result.diagnostics.map((d) => `  ${d.code}: ${d.message} (line ${(d.span as TextSpan | undefined)?.line})`).join('\n')}`);

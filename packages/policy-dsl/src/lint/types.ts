@@ -51,6 +51,8 @@ export interface RuleContext<M extends string = string> {
   readonly locate: PolicyLocator;
   /** The working directory the sandboxed module will be run from. */
   readonly cwd: string;
+  /** The home directory of the user the sandbox runs as. */
+  readonly homeDir: string;
   /** The rule's options, defaults filled in from the rule's option specs. */
   readonly options: Readonly<Record<string, RuleOptionValue>>;
   report(report: RuleReport<M>): void;

@@ -12,8 +12,10 @@ import noFullNetwork from './no-full-network.js';
 import noFullProcess from './no-full-process.js';
 import noUnlimitedFuel from './no-unlimited-fuel.js';
 import overlappingPortRanges from './overlapping-port-ranges.js';
+import portsOnAnyHost from './ports-on-any-host.js';
 import processAllowsShell from './process-allows-shell.js';
 import redundantHost from './redundant-host.js';
+import sensitiveHostDir from './sensitive-host-dir.js';
 import totalTimeBelowCpuTime from './total-time-below-cpu-time.js';
 import unboundedDiskWrite from './unbounded-disk-write.js';
 import unseededRandomWithDeterministicTime from './unseeded-random-with-deterministic-time.js';
@@ -35,8 +37,10 @@ export const generatedRules: readonly LintRule[] = [
   noFullProcess,
   noUnlimitedFuel,
   overlappingPortRanges,
+  portsOnAnyHost,
   processAllowsShell,
   redundantHost,
+  sensitiveHostDir,
   totalTimeBelowCpuTime,
   unboundedDiskWrite,
   unseededRandomWithDeterministicTime,
