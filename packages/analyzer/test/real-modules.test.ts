@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MANIFEST } from '@wsbc/manifest';
+import { locateRealModules, REAL_MODULE_PACKAGES } from '@wsbc/testkit';
 import { checkModule, inferPolicy, inspectModule } from '../src/index.js';
 
 const ROOT = join(import.meta.dirname, '../../../node_modules');
@@ -53,4 +54,23 @@ describe('real modules from npm', () => {
       expect(inspected.inspection.imports.map((i) => [i.module, i.name, i.kind])).toEqual(v8.map((i) => [i.module, i.name, v8Kind(i.kind)]));
     });
   }
+});
+
+describe('every .wasm file of the npm corpus (testkit locator)', () => {
+  const { modules, missing } = locateRealModules({ unique: true });
+  if (missing.length > 0) console.log(`real modules not installed, skipping: ${missing.join(', ')}`);
+  it.skipIf(modules.length === 0)('reads and inspects each one, with imports and exports agreeing with V8', () => {
+    const v8Kind = (k: string) => (k === 'function' ? 'func' : k);
+    for (const m of modules) {
+      const bytes = readFileSync(m.path);
+      const inspected = inspectModule(bytes, { file: m.name });
+      if (!inspected.ok) throw new Error(`${m.package}/${m.name}: ${inspected.diagnostics[0]!.message}`);
+      const v8 = new WebAssembly.Module(bytes);
+      expect(inspected.inspection.imports.map((i) => [i.module, i.name, i.kind])).toEqual(WebAssembly.Module.imports(v8).map((i) => [i.module, i.name, v8Kind(i.kind)]));
+      expect(inspected.inspection.exports.map((e) => [e.name, e.kind])).toEqual(WebAssembly.Module.exports(v8).map((e) => [e.name, v8Kind(e.kind)]));
+      const checked = checkModule(bytes, DEFAULT_MANIFEST, { file: m.name });
+      expect(checked.findings.filter((f) => ['check/malformed-module', 'check/unknown-import', 'check/wasi-signature-mismatch'].includes(f.code))).toEqual([]);
+    }
+    console.log(`analyzer read ${modules.length} distinct real modules from ${REAL_MODULE_PACKAGES.length - missing.length} packages`);
+  });
 });
