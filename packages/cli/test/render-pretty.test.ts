@@ -64,4 +64,27 @@ describe('pretty renderer', () => {
     }
     expectGolden(renderDiagnostics('pretty', [hostile], options), 'pretty-hostile.txt');
   });
+
+  test('a very long line shows a window around the span', () => {
+    const line = `${'{"a": 1, '.repeat(400)}"bad": true}`;
+    const column = line.indexOf('"bad"') + 1;
+    const d = {
+      code: 'example/long-line',
+      severity: 'error' as const,
+      message: 'unknown field',
+      span: { file: 'min.json', line: 1, column, endLine: 1, endColumn: column + 5, startOffset: column - 1, endOffset: column + 4 },
+    };
+    const lines = renderDiagnostics('pretty', [d], { ...options, sources: new Map([['min.json', line]]) }).split('\n');
+    const source = lines.find((l) => l.startsWith('1 |'))!;
+    const caret = lines[lines.indexOf(source) + 1]!;
+    expect(source.length).toBeLessThan(140);
+    expect(source.startsWith('1 | ...')).toBe(true);
+    expect(source.slice(caret.indexOf('^'), caret.lastIndexOf('^') + 1)).toBe('"bad"');
+  });
+
+  test('a span over many lines shows its first and last two lines around a gap', () => {
+    const d = { ...samples[2]!, related: undefined, span: { ...(samples[2]!.span as object), line: 2, column: 1, endLine: 10, endColumn: 2 } } as (typeof samples)[0];
+    const frame = renderDiagnostics('pretty', [d], options).split('\n').filter((l) => /^\s*(\d+ \||\.\.\.)/.test(l));
+    expect(frame.map((l) => l.trim().split(' ')[0])).toEqual(['2', '3', '...', '9', '10']);
+  });
 });

@@ -11,6 +11,10 @@ import { displayFile, summarize, summaryLine } from './summary.js';
 const TAB_WIDTH = 4;
 /** Spans longer than this show their first and last lines around an ellipsis. */
 const MAX_FRAME_LINES = 5;
+/** Longer source lines (minified JSON, say) show a window around the span. */
+const MAX_LINE_WIDTH = 120;
+/** How much of the line before the span such a window keeps. */
+const WINDOW_LEAD = 40;
 
 interface Style {
   severity(severity: Severity, text: string): string;
@@ -98,15 +102,29 @@ function codeFrame(span: TextSpan, options: RenderOptions, style: Style, severit
       continue;
     }
     const raw = sourceLines[n - 1]!;
-    const text = clean(raw);
     const from = n === span.line ? span.column : firstNonSpace(raw);
     const to = n === endLine ? endColumn : raw.length + 1;
     const start = visualColumn(raw, from);
     const width = Math.max(1, visualColumn(raw, Math.max(from, to)) - start);
-    out.push(`${style.gutter(`${String(n).padStart(gutterWidth)} |`)} ${expandTabs(text)}`.trimEnd());
-    out.push(`${empty} ${' '.repeat(start - 1)}${style.severity(severity, '^'.repeat(width))}`);
+    const view = windowed(expandTabs(clean(raw)), start, width);
+    out.push(`${style.gutter(`${String(n).padStart(gutterWidth)} |`)} ${view.text}`.trimEnd());
+    out.push(`${empty} ${' '.repeat(view.start - 1)}${style.severity(severity, '^'.repeat(view.width))}`);
   }
   return { lines: out, gutterWidth };
+}
+
+/** Cuts a long line to a window around the underlined part, marking cuts with `...`. */
+function windowed(text: string, start: number, width: number): { text: string; start: number; width: number } {
+  if (text.length <= MAX_LINE_WIDTH) return { text, start, width };
+  const from = Math.max(0, Math.min(start - 1 - WINDOW_LEAD, text.length - MAX_LINE_WIDTH));
+  const to = Math.min(text.length, from + MAX_LINE_WIDTH);
+  const prefix = from > 0 ? '...' : '';
+  const suffix = to < text.length ? '...' : '';
+  return {
+    text: `${prefix}${text.slice(from, to)}${suffix}`,
+    start: start - from + prefix.length,
+    width: Math.max(1, Math.min(width, to - (start - 1))),
+  };
 }
 
 function firstNonSpace(line: string): number {
