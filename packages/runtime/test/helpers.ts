@@ -28,6 +28,8 @@ export function manifest(input: ManifestInput = {}, baseDir = process.cwd()): Ma
 export interface Captured {
   result: RunResult;
   stdout: string;
+  /** stdout as raw bytes (for tests that write binary results). */
+  stdoutBytes: Buffer;
   stderr: string;
   audit: AuditRecord[];
 }
@@ -44,7 +46,7 @@ export async function runCaptured(module: string | Uint8Array, policy: Manifest,
     stdout: { write: (c) => out.push(Buffer.from(c)) },
     stderr: { write: (c) => err.push(Buffer.from(c)) },
   });
-  return { result, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), audit };
+  return { result, stdout: Buffer.concat(out).toString(), stdoutBytes: Buffer.concat(out), stderr: Buffer.concat(err).toString(), audit };
 }
 
 export function tempDir(prefix = 'wsbc-rt-'): string {
