@@ -75,17 +75,19 @@ describe('wsbc check', () => {
     const r = await check('hello.wasm', 'fs.wasm', '--policy', 'minimal.wsp', '--format', 'json');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ command: 'check', failLevel: 'error', passed: false });
-    expect(report.modules.map((m: { file: string; allowed: boolean }) => [m.file, m.allowed])).toEqual([
+    expect(report).toMatchObject({ version: 1, tool: { name: 'wsbc' }, summary: { errors: 1, warnings: 0, infos: 0 } });
+    expect(report.check).toMatchObject({ policy: 'minimal.wsp', failLevel: 'error', passed: false });
+    expect(report.check.modules.map((m: { file: string; allowed: boolean }) => [m.file, m.allowed])).toEqual([
       ['hello.wasm', true],
       ['fs.wasm', false],
     ]);
-    expect(report.modules[1].findings[0]).toMatchObject({
+    expect(report.diagnostics[0]).toMatchObject({
       code: 'check/import-not-allowed',
       data: { module: 'wasi_snapshot_preview1', name: 'path_open', capability: 'filesystem.any' },
       span: { file: 'fs.wasm' },
     });
-    expect(report.modules[1].summary.capabilities).toEqual(['filesystem.any']);
+    expect(report.diagnostics[0].span.byteOffset).toBeGreaterThan(8);
+    expect(report.check.modules[1].summary.capabilities).toEqual(['filesystem.any']);
   });
 
   it('writes SARIF with the finding code as ruleId', async () => {

@@ -77,20 +77,22 @@ malformed module, bad policy, or usage error.
     const failing = (r: (typeof reports)[number]) => r.problems.some((d) => rank[d.severity] >= rank[failLevel]);
 
     if (format === 'json') {
+      // The shared JSON report (version, tool, diagnostics, summary) plus a `check` object with the
+      // per-module verdicts, so generic consumers and check-aware ones read the same document.
+      const shared = JSON.parse(renderDiagnostics('json', all, { sources: policy.sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd })) as Record<string, unknown>;
       const report = {
-        tool: 'wsbc',
-        version: WSBC_VERSION,
-        command: 'check',
-        policy: values.policy,
-        failLevel,
-        passed: !badInput && !reports.some(failing),
-        modules: reports.map((r) => ({
-          file: r.file,
-          allowed: r.result?.allowed ?? false,
-          passed: !failing(r),
-          summary: r.result?.summary ?? null,
-          findings: r.problems,
-        })),
+        ...shared,
+        check: {
+          policy: values.policy,
+          failLevel,
+          passed: !badInput && !reports.some(failing),
+          modules: reports.map((r) => ({
+            file: r.file,
+            allowed: r.result?.allowed ?? false,
+            passed: !failing(r),
+            summary: r.result?.summary ?? null,
+          })),
+        },
       };
       ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else if (format === 'sarif') {
