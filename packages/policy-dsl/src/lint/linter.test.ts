@@ -151,6 +151,6 @@ describe('inline suppression', () => {
 
   it('reports a next-line directive at the end of the file as unused', () => {
     const result = lint('policy "a" {\n  network none\n}\n# wsbc-lint-disable-next-line no-full-network: nothing follows\n');
-    expect(result.diagnostics[0]?.message).toBe('"no-full-network" reports nothing on line (none: the directive is at the end of the file), so its suppression is not needed');
+    expect(result.diagnostics[0]?.message).toBe('no policy line follows this directive, so its suppression of "no-full-network" applies to nothing');
   });
 });

@@ -117,11 +117,14 @@ export function lintParsedPolicy(policy: ParsedPolicy, settings: LintSettings = 
     directive.rules.forEach((r, index) => {
       // A rule that did not run this time (turned off) says nothing about whether the directive is needed.
       if (levels.get(r.id)?.level === 'off' || used.has(useKey(directive, index))) return;
-      const where = directive.kind === 'disable-file' ? 'in this file' : `on line ${directive.targetLine ?? '(none: the directive is at the end of the file)'}`;
+      const message =
+        directive.kind === 'disable-next-line' && directive.targetLine === undefined
+          ? `no policy line follows this directive, so its suppression of "${r.id}" applies to nothing`
+          : `"${r.id}" reports nothing ${directive.kind === 'disable-file' ? 'in this file' : `on line ${directive.targetLine}`}, so its suppression is not needed`;
       builtin('unused-suppression', {
         code: 'lint/unused-suppression',
         severity: 'warning',
-        message: `"${r.id}" reports nothing ${where}, so its suppression is not needed`,
+        message,
         span: r.span,
         help: 'remove the rule from the directive (or the whole comment) so that a future finding is not silenced unseen',
       });
@@ -136,7 +139,7 @@ export function lintParsedPolicy(policy: ParsedPolicy, settings: LintSettings = 
 function toDiagnostic(rule: LintRule, setting: RuleSetting, report: RuleReport): Diagnostic {
   const template = (rule.messages as Record<string, string>)[report.messageId];
   if (template === undefined) throw new Error(`rule "${rule.id}" reported unknown message id "${report.messageId}"`);
-  const message = template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => {
+  const message = template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_match, name: string) => {
     const value = report.data?.[name];
     if (value === undefined) throw new Error(`rule "${rule.id}" message "${report.messageId}" needs data "${name}"`);
     return String(value);
