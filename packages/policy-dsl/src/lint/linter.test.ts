@@ -153,4 +153,19 @@ describe('inline suppression', () => {
     const result = lint('policy "a" {\n  network none\n}\n# wsbc-lint-disable-next-line no-full-network: nothing follows\n');
     expect(result.diagnostics[0]?.message).toBe('no policy line follows this directive, so its suppression of "no-full-network" applies to nothing');
   });
+
+  it('does not let an extended file silence what its children inherit', () => {
+    const files: Record<string, string> = {
+      '/policies/team/base.wsp': 'policy "base" {\n  # wsbc-lint-disable-next-line no-full-network: the base is never deployed alone\n  network full\n}\n',
+    };
+    const result = lint('policy "a" extends "./base.wsp" {\n}\n', { readFile: (p) => files[p] });
+    expect(brief(result.diagnostics)).toEqual(['lint/no-full-network@1:12 warning']);
+    expect(result.diagnostics[0]?.message).toContain('(inherited)');
+  });
+
+  it('reads directives in files with CRLF line endings', () => {
+    const result = lint('policy "a" {\r\n  # wsbc-lint-disable-next-line no-full-network: isolated\r\n  network full\r\n}\r\n');
+    expect(result.diagnostics).toEqual([]);
+    expect(result.suppressed[0]?.reason).toBe('isolated');
+  });
 });
