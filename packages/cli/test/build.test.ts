@@ -1,11 +1,17 @@
 // `wsbc build`: writes a vetted artifact for an allowed module, refuses a module with the same
 // findings and exit code as `wsbc check`, signs with --sign, and reports bad input with exit 2.
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, loadTrustedKey, verifyArtifact } from '@wsbc/artifact';
+import ajvDraft04 from 'ajv-draft-04';
 import { runCli } from './run-cli.js';
+
+const require = createRequire(import.meta.url);
+const sarifSchema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+const validateSarif = new ajvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false, logger: false }).compile(sarifSchema);
 
 const examples = join(import.meta.dirname, '../../../examples');
 
@@ -32,23 +38,27 @@ describe('wsbc build', () => {
     const checked = await runCli(['check', ...args, '--format', 'json'], { cwd });
     expect(built.code).toBe(1);
     expect(checked.code).toBe(1);
-    const buildReport = JSON.parse(built.stdout) as { passed: boolean; stage: string; findings: unknown[] };
-    const checkReport = JSON.parse(checked.stdout) as { modules: Array<{ findings: unknown[] }> };
-    expect(buildReport.passed).toBe(false);
-    expect(buildReport.stage).toBe('check');
-    expect(buildReport.findings).toEqual(checkReport.modules[0]!.findings);
+    const buildReport = JSON.parse(built.stdout) as { diagnostics: unknown[]; build: { passed: boolean; stage: string } };
+    const checkReport = JSON.parse(checked.stdout) as { diagnostics: unknown[] };
+    expect(buildReport.build.passed).toBe(false);
+    expect(buildReport.build.stage).toBe('check');
+    expect(buildReport.diagnostics.length).toBeGreaterThan(0);
+    expect(buildReport.diagnostics).toEqual(checkReport.diagnostics);
     expect(existsSync(join(cwd, 'out.wasm'))).toBe(false);
     const pretty = await runCli(['build', ...args], { cwd });
     expect(pretty.stdout).toContain('path_open');
     expect(pretty.stderr).toContain('refused etc-passwd/etc-passwd.wasm at the check stage');
   });
 
-  it('emits SARIF for the refusal', async () => {
+  it('emits SARIF for the refusal that validates against the official 2.1.0 schema', async () => {
     const result = await runCli(['build', 'etc-passwd/etc-passwd.wasm', '--policy', 'etc-passwd/policy.wsp', '--format', 'sarif'], { cwd: workspace() });
     expect(result.code).toBe(1);
     const sarif = JSON.parse(result.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string }> }> };
-    expect(sarif.version).toBe('2.1.0');
-    expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
+    expect(validateSarif(sarif), JSON.stringify(validateSarif.errors, null, 2)).toBe(true);
+    expect(sarif.runs[0]!.results.map((r) => r.ruleId)).toContain('check/import-not-allowed');
+    const passing = await runCli(['build', 'read-allowed-file/read-allowed-file.wasm', '--policy', 'read-allowed-file/policy.wsp', '--format', 'sarif'], { cwd: workspace() });
+    expect(passing.code).toBe(0);
+    expect(validateSarif(JSON.parse(passing.stdout))).toBe(true);
   });
 
   it('signs with --sign so that verify --trust accepts it', async () => {

@@ -48,8 +48,9 @@ describe('wsbc verify', () => {
     writeFileSync(join(cwd, 'tampered.wasm'), bytes);
     const result = await runCli(['verify', 'tampered.wasm', '--format', 'json'], { cwd });
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { ok: boolean; diagnostics: Array<{ code: string }> };
-    expect(report.ok).toBe(false);
+    const report = JSON.parse(result.stdout) as { verify: { ok: boolean; checks: Array<{ id: string; status: string }> }; diagnostics: Array<{ code: string }> };
+    expect(report.verify.ok).toBe(false);
+    expect(report.verify.checks.find((c) => c.id === 'body')?.status).toBe('fail');
     expect(report.diagnostics.map((d) => d.code)).toContain('artifact/body-hash-mismatch');
   });
 

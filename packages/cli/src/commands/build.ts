@@ -36,7 +36,8 @@ Options:
   -o, --output <file>   where to write the artifact (default: <module>.vetted.wasm beside the input)
       --sign <key.pem>  sign the artifact with this Ed25519 private key (PKCS#8 PEM; repeatable).
                         Make one with: openssl genpkey -algorithm ed25519 -out key.pem
-      --format <fmt>    how to report findings: pretty (default), json (build report), sarif
+      --format <fmt>    how to report findings: pretty (default), json (the shared report plus a
+                        \`build\` object), sarif
   -h, --help            show this help
 
 Exit codes: 0 built, 1 the module was refused (check findings or instrumentation refused it),
@@ -95,7 +96,10 @@ Exit codes: 0 built, 1 the module was refused (check findings or instrumentation
     if (result.ok) writeFileSync(resolve(ctx.cwd, output), result.artifact);
 
     if (format === 'json') {
-      ctx.stdout.write(`${JSON.stringify(jsonReport(file, output, values.policy, result, all, keys), null, 2)}\n`);
+      // The shared JSON report (version, tool, diagnostics, summary) plus a `build` object, as
+      // `wsbc check` adds its `check` object, so one consumer reads both.
+      const shared = JSON.parse(renderDiagnostics('json', all, { sources: policy.sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd })) as Record<string, unknown>;
+      ctx.stdout.write(`${JSON.stringify({ ...shared, build: buildReport(file, output, values.policy, result, keys) }, null, 2)}\n`);
     } else {
       render(all, policy.sources);
       if (format === 'pretty') ctx.stderr.write(`${verdictLine(file, output, result, keys, useColor(ctx.stderr, ctx.env))}\n`);
@@ -116,11 +120,8 @@ function verdictLine(file: string, output: string, result: BuildResult, keys: Si
   return `${paint('32;1', 'built')} ${output} from ${file} (${result.artifact.length} bytes, ${name} ${manifestHash(result.manifest)}${signed})`;
 }
 
-function jsonReport(file: string, output: string, policy: string, result: BuildResult, findings: Diagnostic[], keys: SigningKey[]) {
+function buildReport(file: string, output: string, policy: string, result: BuildResult, keys: SigningKey[]) {
   return {
-    tool: 'wsbc',
-    version: WSBC_VERSION,
-    command: 'build',
     module: file,
     policy,
     passed: result.ok,
@@ -135,7 +136,6 @@ function jsonReport(file: string, output: string, policy: string, result: BuildR
           },
         }
       : { stage: result.stage }),
-    findings,
   };
 }
 

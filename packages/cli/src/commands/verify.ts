@@ -30,7 +30,8 @@ Options:
                             key, or a private key whose public half is trusted)
       --original <file>     the module given to \`wsbc build\`: its sha256 must match
       --policy <file>       the policy (.wsp or manifest .json) the artifact must have been built under
-      --format <fmt>        pretty (default), json (report object), sarif (findings only)
+      --format <fmt>        pretty (default), json (the shared report plus a \`verify\` object with
+                            every check), sarif (the failures only)
   -h, --help                show this help
 
 Exit codes: 0 verified, 1 verification failed, 2 unreadable input, bad key or usage error.
@@ -87,7 +88,9 @@ Exit codes: 0 verified, 1 verification failed, 2 unreadable input, bad key or us
 
     const report = verifyArtifact(artifact.value, { file, trustedKeys, original, expectedManifest, toolVersion: WSBC_VERSION });
     if (format === 'json') {
-      ctx.stdout.write(`${JSON.stringify(jsonReport(file, report), null, 2)}\n`);
+      // The shared JSON report (version, tool, diagnostics, summary) plus a `verify` object.
+      const shared = JSON.parse(renderDiagnostics('json', report.diagnostics, { sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd })) as Record<string, unknown>;
+      ctx.stdout.write(`${JSON.stringify({ ...shared, verify: verifyReport(file, report) }, null, 2)}\n`);
     } else if (format === 'sarif') {
       render(report.diagnostics);
     } else {
@@ -105,7 +108,7 @@ function prettyReport(file: string, report: VerifyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function jsonReport(file: string, report: VerifyReport) {
+function verifyReport(file: string, report: VerifyReport) {
   const { manifest, ...artifact } = report.artifact ?? { manifest: undefined };
   return {
     file,
@@ -113,7 +116,6 @@ function jsonReport(file: string, report: VerifyReport) {
     vetted: report.vetted,
     ...(report.artifact ? { artifact: { ...artifact, manifestName: manifest?.name } } : {}),
     checks: report.checks,
-    diagnostics: report.diagnostics,
   };
 }
 
