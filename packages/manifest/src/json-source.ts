@@ -31,8 +31,34 @@ class JsonSyntaxError {
 }
 
 export function parseJsonSource(text: string, file: string): JsonSourceResult {
-  const lines = new LineIndex(text, file);
+  // Valid manifests are the common case and need no spans, so the first pass records none; the
+  // first locate() call parses again, recording a span for every JSON pointer.
+  const parsed = parse(text, file, false);
+  if (!parsed.ok) return parsed;
+  let spans: Map<string, [number, number]> | undefined;
+  let lines: LineIndex | undefined;
+  return {
+    ok: true,
+    source: {
+      value: parsed.value,
+      locate(pointer) {
+        if (spans === undefined) {
+          const again = parse(text, file, true);
+          spans = again.ok ? again.spans : new Map();
+          lines = new LineIndex(text, file);
+        }
+        const range = spans.get(pointer);
+        return range ? lines!.span(range[0], range[1]) : undefined;
+      },
+    },
+  };
+}
+
+type ParseResult = { ok: true; value: unknown; spans: Map<string, [number, number]> } | { ok: false; diagnostics: Diagnostic[] };
+
+function parse(text: string, file: string, recordSpans: boolean): ParseResult {
   const spans = new Map<string, [number, number]>();
+  const join = (pointer: string, token: string | number) => (recordSpans ? pointerJoin(pointer, token) : '');
   let pos = 0;
   let lastComma = 0;
 
@@ -105,7 +131,7 @@ export function parseJsonSource(text: string, file: string): JsonSourceResult {
     else if (text.startsWith('null', pos)) (value = null), (pos += 4);
     else if (c === "'") fail('strings must use double quotes');
     else fail(`unexpected ${describeHere()}; expected a value`);
-    if (!spans.has(pointer)) spans.set(pointer, [start, pos]);
+    if (recordSpans && !spans.has(pointer)) spans.set(pointer, [start, pos]);
     return value;
   };
 
@@ -132,7 +158,7 @@ export function parseJsonSource(text: string, file: string): JsonSourceResult {
       const keyEnd = pos;
       const previous = keyStarts.get(key);
       if (previous !== undefined) {
-        const at = lines.at(previous);
+        const at = new LineIndex(text, file).at(previous);
         throw new JsonSyntaxError(
           'manifest/duplicate-key',
           `key "${key}" appears twice in one object (first on line ${at.line})`,
@@ -145,13 +171,14 @@ export function parseJsonSource(text: string, file: string): JsonSourceResult {
       skipWhitespace();
       if (text[pos] !== ':') fail(`unexpected ${describeHere()}; expected ":" after the key`);
       pos++;
-      const memberPointer = pointerJoin(pointer, key);
+      const memberPointer = join(pointer, key);
       const value = parseValue(memberPointer, depth + 1);
       // Member span: the key alone for containers, key through value for scalars.
       const isContainer = value !== null && typeof value === 'object';
-      spans.set(memberPointer, [keyStart, isContainer ? keyEnd : pos]);
-      // INVARIANT: defineProperty, never assignment: `out["__proto__"] = v` would set the prototype.
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      if (recordSpans) spans.set(memberPointer, [keyStart, isContainer ? keyEnd : pos]);
+      // INVARIANT: `out["__proto__"] = v` would set the prototype, so that one key is defined.
+      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
       skipWhitespace();
       if (text[pos] === ',') {
         lastComma = pos;
@@ -178,7 +205,7 @@ export function parseJsonSource(text: string, file: string): JsonSourceResult {
     for (;;) {
       skipWhitespace();
       if (text[pos] === ']') fail('trailing comma before "]"', lastComma);
-      out.push(parseValue(pointerJoin(pointer, out.length), depth + 1));
+      out.push(parseValue(join(pointer, out.length), depth + 1));
       skipWhitespace();
       if (text[pos] === ',') {
         lastComma = pos;
@@ -199,18 +226,10 @@ export function parseJsonSource(text: string, file: string): JsonSourceResult {
     const value = parseValue('', 0);
     skipWhitespace();
     if (pos < text.length) fail(`unexpected ${describeHere()} after the end of the document`);
-    return {
-      ok: true,
-      source: {
-        value,
-        locate: (pointer) => {
-          const range = spans.get(pointer);
-          return range ? lines.span(range[0], range[1]) : undefined;
-        },
-      },
-    };
+    return { ok: true, value, spans };
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
+    const lines = new LineIndex(text, file);
     const diagnostic: Diagnostic = {
       code: error.code,
       severity: 'error',

@@ -41,7 +41,8 @@ export class Problems {
 
 /** Appends one reference token to a JSON pointer, escaping `~` and `/` as RFC 6901 requires. */
 export function pointerJoin(pointer: string, token: string | number): string {
-  return `${pointer}/${String(token).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  if (typeof token === 'number' || (!token.includes('~') && !token.includes('/'))) return `${pointer}/${token}`;
+  return `${pointer}/${token.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
 /** `/network/ports/0/from` -> `network.ports[0].from`, the form people read in messages. */
