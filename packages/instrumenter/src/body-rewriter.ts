@@ -91,7 +91,11 @@ export interface RewriteContext {
   /** Added to every original defined-function index (1 when the fuel hook import is added). */
   funcShift: number;
   fuelGlobal: number;
+  /** Keep the counter in a local per function (see rewriteBody) instead of the global. */
+  cachedCounter: boolean;
   slowFunc: number;
+  /** Slow path taking and returning the cached counter (cached mode). */
+  slowLocalFunc: number;
   chargeI32Func: number;
   chargeI64Func: number;
   depthEnterFunc: number;
@@ -278,8 +282,8 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
   return { charges, restores: restoreAt, hasHandlers };
 }
 
-/** Emits the charge of `cost` fuel and the out-of-fuel check. */
-export function emitCharge(out: ByteSink, ctx: RewriteContext, cost: number): void {
+/** Emits the charge of `cost` fuel and the out-of-fuel check on the global counter. */
+function emitGlobalCharge(out: ByteSink, ctx: RewriteContext, cost: number): void {
   out.u8(0x23); // global.get $fuel
   out.u32(ctx.fuelGlobal);
   out.u8(0x42); // i64.const cost
@@ -299,6 +303,29 @@ export function emitCharge(out: ByteSink, ctx: RewriteContext, cost: number): vo
   out.u8(0x0b); // end
 }
 
+/** The same on the function's cached counter; the slow path syncs the global. */
+function emitLocalCharge(out: ByteSink, ctx: RewriteContext, cost: number, local: number): void {
+  out.u8(0x20); // local.get $lf
+  out.u32(local);
+  out.u8(0x42); // i64.const cost
+  out.s64(cost);
+  out.u8(0x7d); // i64.sub
+  out.u8(0x22); // local.tee $lf
+  out.u32(local);
+  out.u8(0x42); // i64.const 0
+  out.u8(0x00);
+  out.u8(0x53); // i64.lt_s
+  out.u8(0x04); // if
+  out.u8(0x40);
+  out.u8(0x20); // local.get $lf
+  out.u32(local);
+  out.u8(0x10); // call $fuel_slow_local
+  out.u32(ctx.slowLocalFunc);
+  out.u8(0x21); // local.set $lf
+  out.u32(local);
+  out.u8(0x0b); // end
+}
+
 function emitCall(out: ByteSink, func: number): void {
   out.u8(0x10);
   out.u32(func);
@@ -312,22 +339,36 @@ export interface BodyStats {
  * Pass 2: writes the rewritten body (locals vector and instructions, without the size prefix).
  * `localsStart` is where the locals vector begins, `codeStart` where instructions begin;
  * `localCount` counts parameters and declared locals (the next free local index).
+ *
+ * With the cached counter (ctx.cachedCounter), the function keeps the fuel counter in a local:
+ * loaded at entry, written back to the global before anything else can observe or change it
+ * (calls, helper calls, returns, throws, traps via `unreachable`, branches to the function label)
+ * and reloaded after calls and in exception handlers. Charges then touch only a register.
  */
 export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: number, localCount: number, localGroups: number, codeStart: number, end: number): BodyStats {
   const bytes = ctx.bytes;
   const p = ctx.fuel || ctx.stackGuard ? plan(ctx, codeStart, end) : { charges: 0, restores: [] as number[], hasHandlers: false };
   const saveDepth = ctx.stackGuard && p.hasHandlers;
-  let savedLocal = -1;
-  if (saveDepth) {
-    // One extra i32 local keeps the depth at entry, restored when a handler catches an exception
-    // thrown from deeper frames (whose depth decrements never ran).
-    savedLocal = localCount;
-    out.u32(localGroups + 1);
+  const cached = ctx.fuel && ctx.cachedCounter;
+  let next = localCount;
+  const savedLocal = saveDepth ? next++ : -1;
+  const fuelLocal = cached ? next++ : -1;
+  const extraGroups = (saveDepth ? 1 : 0) + (cached ? 1 : 0);
+  if (extraGroups > 0) {
+    out.u32(localGroups + extraGroups);
     const r = new BinaryReader(bytes, localsStart, codeStart);
     r.u32();
     out.copy(bytes, r.pos, codeStart);
-    out.u8(1);
-    out.u8(0x7f);
+    if (saveDepth) {
+      // Keeps the depth at entry, restored when a handler catches an exception thrown from
+      // deeper frames (whose depth decrements never ran).
+      out.u8(1);
+      out.u8(0x7f);
+    }
+    if (cached) {
+      out.u8(1);
+      out.u8(0x7e);
+    }
   } else {
     out.copy(bytes, localsStart, codeStart);
   }
@@ -337,59 +378,121 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
     out.u8(0x21); // local.set $saved
     out.u32(savedLocal);
   }
+  const sync = (): void => {
+    out.u8(0x20); // local.get $lf
+    out.u32(fuelLocal);
+    out.u8(0x24); // global.set $fuel
+    out.u32(ctx.fuelGlobal);
+  };
+  const reload = (): void => {
+    out.u8(0x23); // global.get $fuel
+    out.u32(ctx.fuelGlobal);
+    out.u8(0x21); // local.set $lf
+    out.u32(fuelLocal);
+  };
+  if (cached) reload();
 
   const r = new OperatorReader(bytes, codeStart, end);
   let nextCharge = 0;
   let nextRestore = 0;
   const restores = p.restores;
+  const restoreState = saveDepth || cached;
   let copyFrom = codeStart;
+  // Open frames other than the function's: a branch to label `nesting` leaves the function.
+  let nesting = 0;
   while (r.next()) {
     const at = r.offset;
     const op = r.op;
-    const isRestore = saveDepth && nextRestore < restores.length && restores[nextRestore] === at;
-    const isCharge = ctx.fuel && nextCharge < p.charges && chargeAt[nextCharge] === at;
     const flow = flowOf(op);
     const imm0 = op.imms.length === 1 ? op.imms[0] : undefined;
     // INVARIANT: no original instruction may name an appended function or global. Validation
     // refuses such input already; this keeps the guarantee when validation is turned off.
     if (imm0 === 'func' && r.a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${r.a} is out of bounds`, at);
     if (imm0 === 'global' && r.a >= ctx.originalGlobals) throw new WasmError('wasm/index-out-of-range', `global index ${r.a} is out of bounds`, at);
+    const isRestore = restoreState && nextRestore < restores.length && restores[nextRestore] === at;
+    const isCharge = ctx.fuel && nextCharge < p.charges && chargeAt[nextCharge] === at;
+    let leaves = false;
+    if (cached) {
+      switch (flow) {
+        case Flow.Block:
+        case Flow.Loop:
+        case Flow.If:
+        case Flow.Try:
+        case Flow.TryTable:
+          nesting++;
+          break;
+        case Flow.End:
+        case Flow.Delegate:
+          // The function's own `end` returns: sync before it.
+          leaves = nesting === 0;
+          nesting--;
+          break;
+        case Flow.Br:
+          leaves = r.a === nesting;
+          break;
+        case Flow.BrIf:
+          leaves = (op.layout === ImmLayout.BrOnCast ? r.b : r.a) === nesting;
+          break;
+        case Flow.BrTable:
+          leaves = r.b === nesting;
+          r.forEachBrTableTarget((l) => {
+            if (l === nesting) leaves = true;
+          });
+          break;
+        case Flow.Exit:
+        case Flow.Call:
+          leaves = true;
+          break;
+      }
+    }
     const special =
       isRestore ||
       isCharge ||
+      leaves ||
       op.sizedOperand ||
       (flow === Flow.Call && ctx.stackGuard) ||
       (ctx.funcShift !== 0 && imm0 === 'func');
     if (!special) continue;
     out.copy(bytes, copyFrom, at);
     copyFrom = at;
-    while (saveDepth && nextRestore < restores.length && restores[nextRestore] === at) {
-      out.u8(0x20); // local.get $saved
-      out.u32(savedLocal);
-      out.u8(0x24); // global.set $depth
-      out.u32(ctx.depthGlobal);
+    while (restoreState && nextRestore < restores.length && restores[nextRestore] === at) {
+      if (saveDepth) {
+        out.u8(0x20); // local.get $saved
+        out.u32(savedLocal);
+        out.u8(0x24); // global.set $depth
+        out.u32(ctx.depthGlobal);
+      }
+      if (cached) reload();
       nextRestore++;
     }
     if (isCharge) {
-      emitCharge(out, ctx, chargeCost[nextCharge]!);
+      if (cached) emitLocalCharge(out, ctx, chargeCost[nextCharge]!, fuelLocal);
+      else emitGlobalCharge(out, ctx, chargeCost[nextCharge]!);
       nextCharge++;
     }
+    if (leaves) sync();
     if (op.sizedOperand) {
       const sized = sizedKind(op, r, ctx);
       if (sized === Sized.Grow) {
         if (ctx.guardGrow) {
+          if (cached) sync();
           emitCall(out, ctx.growFuncs[r.a]!);
+          if (cached) reload();
           copyFrom = r.pos;
         }
         continue;
       }
-      if (ctx.fuel && sized === Sized.LenI32) emitCall(out, ctx.chargeI32Func);
-      else if (ctx.fuel && sized === Sized.LenI64) emitCall(out, ctx.chargeI64Func);
+      if (ctx.fuel && (sized === Sized.LenI32 || sized === Sized.LenI64)) {
+        if (cached) sync();
+        emitCall(out, sized === Sized.LenI32 ? ctx.chargeI32Func : ctx.chargeI64Func);
+        if (cached) reload();
+      }
     }
-    if (flow === Flow.Call && ctx.stackGuard) {
-      emitCall(out, ctx.depthEnterFunc);
+    if (flow === Flow.Call) {
+      if (ctx.stackGuard) emitCall(out, ctx.depthEnterFunc);
       writeRemapped(out, ctx, op, r);
-      emitCall(out, ctx.depthLeaveFunc);
+      if (ctx.stackGuard) emitCall(out, ctx.depthLeaveFunc);
+      if (cached) reload();
       copyFrom = r.pos;
       continue;
     }

@@ -117,7 +117,8 @@ export class ByteSink {
     this.buf[at + 4] = v & 0x7f;
   }
 
+  /** The bytes written, as an array of exactly that length (callers often use `.buffer`). */
   result(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
   }
 }

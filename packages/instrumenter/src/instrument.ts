@@ -94,6 +94,12 @@ export interface InstrumentOptions {
   stackDepth?: number | null;
   /** Memory growth limits; null = no limits (grow is still charged). Default: from the manifest. */
   memory?: MemoryGuard | null;
+  /**
+   * Where functions keep the fuel counter while they run: 'local' (default) caches it in a local
+   * and syncs the global at calls, exits and hook calls; 'global' updates the global at every
+   * charge. Both charge the same amounts; 'local' is faster because charges stay in registers.
+   */
+  counter?: 'local' | 'global';
   /** Check the input with WebAssembly.validate first (default true). */
   validate?: boolean;
   /** File name used in diagnostics. */
@@ -157,7 +163,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     return { ok: false, diagnostics: [diag('instrument/invalid-module', 'the input is not a valid WebAssembly module (WebAssembly.validate refused it)', file, 0, 'run `wasm-validate` or `wsbc check` on it to see where')] };
   }
   try {
-    return new Rewriter(input, file, { fuel, costTable, stackDepth, guard }).run();
+    return new Rewriter(input, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local' }).run();
   } catch (e) {
     if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
     throw e;
@@ -175,6 +181,7 @@ interface Settings {
   costTable: CostTable;
   stackDepth: number | null;
   guard: MemoryGuard | null;
+  cachedCounter: boolean;
 }
 
 /** Section order for placing sections the input lacks (index = section id). */
@@ -206,6 +213,7 @@ class Rewriter {
   private readonly newTypes: Array<{ params: number[]; results: number[] }> = [];
   private readonly helpers: Array<{ type: number; body: (out: ByteSink) => void }> = [];
   private slowFunc = -1;
+  private slowLocalFunc = -1;
   private chargeI32Func = -1;
   private chargeI64Func = -1;
   private depthEnterFunc = -1;
@@ -386,6 +394,30 @@ class Rewriter {
         out.u8(0x0b);
       });
       const slow = this.slowFunc;
+      if (this.settings.cachedCounter) {
+        // (param $counter i64) (result i64): hook, sync the global, trap if still negative.
+        this.slowLocalFunc = this.addHelper(tI64, (out) => {
+          out.u8(0x20); // local.get 0
+          out.u8(0);
+          out.u8(0x10); // call $out_of_fuel
+          out.u32(hook);
+          out.u8(0x22); // local.tee 0
+          out.u8(0);
+          out.u8(0x24); // global.set $fuel
+          out.u32(fuelG);
+          out.u8(0x20);
+          out.u8(0);
+          out.u8(0x42);
+          out.u8(0);
+          out.u8(0x53); // i64.lt_s
+          out.u8(0x04);
+          out.u8(0x40);
+          trap(out, STATUS_FUEL_EXHAUSTED);
+          out.u8(0x0b);
+          out.u8(0x20);
+          out.u8(0);
+        });
+      }
       const perUnit = costTable.perUnit;
       this.chargeI32Func = this.addHelper(tI32, (out) => {
         out.u8(0x23);
@@ -504,7 +536,9 @@ class Rewriter {
       importedFuncs: this.importedFuncs,
       funcShift: this.funcShift,
       fuelGlobal: this.fuelGlobal,
+      cachedCounter: this.settings.cachedCounter,
       slowFunc: this.slowFunc,
+      slowLocalFunc: this.slowLocalFunc,
       chargeI32Func: this.chargeI32Func,
       chargeI64Func: this.chargeI64Func,
       depthEnterFunc: this.depthEnterFunc,

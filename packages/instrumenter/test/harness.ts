@@ -121,3 +121,10 @@ export function runFlagged(bytes: Uint8Array, flags: string[], script: string): 
   const out = execFileSync(process.execPath, [...flags, '-e', `${prelude}\n${script}`], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
+
+/** Binary to text with Debian wabt's wasm2wat, all features on. */
+export function wasm2watAll(bytes: Uint8Array): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wsbc-wasm2wat-'));
+  writeFileSync(join(dir, 'm.wasm'), bytes);
+  return execFileSync('wasm2wat', ['--enable-all', join(dir, 'm.wasm')], { encoding: 'utf8' });
+}
