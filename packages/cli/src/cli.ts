@@ -17,9 +17,11 @@ export const commands: Record<string, { summary: string; load: Loader }> = {
   check: { summary: 'Check modules against a policy without running them', load: () => import('./commands/check.js') },
   infer: { summary: 'Write the least-privilege policy a module needs', load: () => import('./commands/infer.js') },
   inspect: { summary: 'Describe a module: imports, exports, memories, tables, features', load: () => import('./commands/inspect.js') },
+  instrument: { summary: 'Add fuel metering, memory-growth and stack-depth guards to a module', load: () => import('./commands/instrument.js') },
   build: { summary: 'Check, instrument and seal a module into a vetted artifact', load: () => import('./commands/build.js') },
   verify: { summary: 'Explain and verify a vetted artifact (seal, code hash, manifest, signatures)', load: () => import('./commands/verify.js') },
   types: { summary: 'Generate TypeScript declarations and a typed loader for a module', load: () => import('./commands/types.js') },
+  run: { summary: 'Run a module in the sandbox under a policy', load: () => import('./commands/run.js') },
 };
 
 function topLevelUsage(): string {
