@@ -234,6 +234,10 @@ class TermReader {
         this.unexpected(term, 'a port range of two numbers, like `8000..8080`');
         return false;
       }
+      if (term.kind === 'atom' && term.token.kind === 'number' && term.token.unit !== undefined && !term.token.invalid) {
+        this.fail(policyDiagnostic('policy/wrong-unit', 'a port is a plain number, without a unit', term.span, { help: `write \`${term.token.numberText}\`` }));
+        return false;
+      }
       this.unexpected(term, 'a port or a port range', 'e.g. `443` or `8000..8080`');
       return false;
     };
