@@ -256,6 +256,8 @@ function isGranted(manifest: Manifest, name: string): boolean {
 class FuelMeter {
   private global: WebAssembly.Global | undefined;
   private granted = 0n;
+  /** Fuel used when the budget ran out (the counter is not stored back when the hook throws). */
+  private exhausted: number | undefined;
 
   constructor(
     private readonly budget: number | null,
@@ -274,6 +276,7 @@ class FuelMeter {
   }
 
   get used(): number {
+    if (this.exhausted !== undefined) return this.exhausted;
     const counter = this.global ? BigInt(this.global.value as bigint) : 0n;
     return Number(this.granted - counter);
   }
@@ -282,6 +285,7 @@ class FuelMeter {
     const used = this.granted - counter;
     this.meter.checkCpu('fuel');
     if (this.budget !== null && used > BigInt(this.budget)) {
+      this.exhausted = Number(used);
       this.audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: this.budget, value: Number(used) });
       throw new SandboxTermination('fuel', `fuel budget of ${this.budget} exhausted`);
     }

@@ -171,11 +171,11 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
 
   // ---- run in a worker
   const randomSeed = manifest.random.mode === 'pseudo' ? manifest.random.seed ?? randomInt(0, 2 ** 32 - 1) : null;
-  const env = visibleEnvironment(manifest, options.env ?? process.env, options.envOverrides ?? {}, emit);
   emit({
     type: 'lifecycle', event: 'start',
     detail: { module: label, policy: manifest.name, randomSeed, fuel: manifest.limits.fuel },
   });
+  const env = visibleEnvironment(manifest, options.env ?? process.env, options.envOverrides ?? {}, emit);
   const argv0 = options.argv0 ?? (typeof module === 'string' ? path.basename(module) : 'module');
   const outcome = await runInWorker({
     compiled, shape, manifest, args: [argv0, ...(options.args ?? [])], env, options, emit,

@@ -16,7 +16,8 @@ describe('determinism', () => {
       random: { mode: 'pseudo', seed: 1234 },
       time: { deterministic: { startMs: 1_700_000_000_000, stepNs: 1000 } },
       environment: { mode: 'allow', names: ['PRINT_TIME'] },
-      limits: { fuel: 5_000_000 },
+      // Throttling is decided by the wall clock; replayable audit logs need no time-based limit to intervene.
+      limits: { fuel: 5_000_000, cpu: { usagePercent: 100 }, io: { readBytesPerSecond: null, writeBytesPerSecond: null } },
     });
     const once = () => runCaptured(wasm('clock_random'), policy, { prepare: [instrumentStep()], envOverrides: { PRINT_TIME: '1' } });
     const a = await once();

@@ -8,7 +8,10 @@ import { RunStatus, instrumentStep, type AuditRecord, type LimitRecord } from '@
 import { manifest, runCaptured, tempDir, wat } from './helpers.js';
 
 const wasm = (name: string) => path.join(import.meta.dirname, 'conformance/wasm', `${name}.wasm`);
-const limitHits = (audit: AuditRecord[]) => audit.filter((r): r is LimitRecord => r.type === 'limit');
+// CPU-usage throttling depends on machine load (the minimal preset caps usage at 50 %), so it is
+// left out unless a test asks for it.
+const limitHits = (audit: AuditRecord[], withUsage = false) =>
+  audit.filter((r): r is LimitRecord => r.type === 'limit' && (withUsage || r.limit !== 'cpu-usage'));
 
 describe('limits', () => {
   it('stops an infinite loop by fuel when the module is instrumented', async () => {
@@ -153,6 +156,6 @@ describe('limits', () => {
     expect(result.status).toBe(RunStatus.TotalTimeout);
     const usage = result.stats.computeMs / (result.stats.computeMs + (result.stats.wallMs - result.stats.computeMs));
     expect(usage).toBeLessThan(0.5);
-    expect(limitHits(audit).some((r) => r.limit === 'cpu-usage' && r.action === 'throttled')).toBe(true);
+    expect(limitHits(audit, true).some((r) => r.limit === 'cpu-usage' && r.action === 'throttled')).toBe(true);
   });
 });

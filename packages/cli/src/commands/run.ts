@@ -1,0 +1,155 @@
+// `wsbc run module.wasm --policy policy.wsp|manifest.json [--audit file] [--env NAME=VALUE]...
+// [--instrument] [--dir host::guest]... -- args`: runs a module in the sandbox. The policy is
+// compiled here (the runtime takes manifests only); the `wsbc` package's run() decides how the
+// module may run (vetted artifact verified, plain module instrumented on the fly or refused) and
+// @wsbc/runtime enforces it. The exit status is the guest's exit code or a RunStatus.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Diagnostic } from '@wsbc/diagnostics';
+import type { Manifest, Preopen } from '@wsbc/manifest';
+import { RunStatus } from '@wsbc/runtime';
+import { run } from 'wsbc';
+import { parseCommandArgs } from '../args.js';
+import type { Command, CommandContext } from '../command.js';
+import { loadPolicy } from '../input.js';
+import { renderDiagnostics } from '../render/index.js';
+import { useColor } from '../terminal.js';
+import { WSBC_VERSION } from '../version.js';
+
+const command: Command = {
+  name: 'run',
+  summary: 'Run a module in the sandbox under a policy',
+  usage: `Usage: wsbc run <module.wasm> [--policy policy.wsp|manifest.json] [--audit file]
+                [--env NAME=VALUE]... [--dir HOST[::GUEST]]... [--instrument] [-- args...]
+
+Runs a WebAssembly command module (WASI preview1) in a worker thread with wsbc's own WASI,
+enforcing the policy on every call. A vetted artifact (wsbc build) is verified and runs under
+its embedded manifest (--policy, if given, must be the same). A plain module is refused unless
+--instrument (instrument on the fly under the policy) or --allow-unvetted is given.
+
+Options:
+  -p, --policy <file>      .wsp policy or compiled manifest .json (required for plain modules)
+      --audit <file>       write the audit log (JSON lines) to <file>
+  -e, --env NAME=VALUE     set a variable for the guest (repeatable); the policy decides which
+                           names the guest sees, host variables included
+      --dir HOST[::GUEST]  map the policy's preopen GUEST to host directory HOST instead, or add
+                           HOST read-only at GUEST (default HOST) if the policy has no such preopen
+      --instrument         instrument a plain module on the fly (fuel, memory and stack guards)
+      --allow-unvetted     run a plain module as is (no guards beyond the per-call WASI policy)
+      --trust <key.pem>    require a signature by this Ed25519 public key (repeatable)
+  -h, --help               show this help
+
+Everything after -- is passed to the guest as its arguments.
+
+Exit status: the guest's exit code, or 124 total time limit, 125 run refused (bad input, policy
+error, module refused), 134 trap, 135 fuel exhausted, 136 idle time limit, 137 memory limit,
+138 I/O quota exceeded, 139 CPU time limit. A guest may exit with one of these codes itself;
+the one-line reason on stderr (and the audit log) tells a sandbox termination apart.
+`,
+  async run(ctx) {
+    const dash = ctx.argv.indexOf('--');
+    const own = dash === -1 ? ctx.argv : ctx.argv.slice(0, dash);
+    const guestArgs = dash === -1 ? [] : ctx.argv.slice(dash + 1);
+    const parsed = parseCommandArgs(own, {
+      policy: { type: 'string', short: 'p' },
+      audit: { type: 'string' },
+      env: { type: 'string', short: 'e', multiple: true },
+      dir: { type: 'string', multiple: true },
+      instrument: { type: 'boolean' },
+      'allow-unvetted': { type: 'boolean' },
+      trust: { type: 'string', multiple: true },
+    });
+    if (!parsed.ok) return refusedUsage(ctx, parsed.message);
+    const { values, positionals } = parsed.args;
+    if (positionals.length !== 1) {
+      return refusedUsage(ctx, positionals.length === 0 ? 'expected a module to run' : `unexpected arguments: ${positionals.slice(1).join(' ')} (put guest arguments after --)`);
+    }
+    const modulePath = positionals[0]!;
+
+    const envOverrides: Record<string, string> = {};
+    for (const pair of values.env ?? []) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) {
+        const value = eq === -1 ? ctx.env[pair] : undefined;
+        if (value === undefined) return refusedUsage(ctx, `--env expects NAME=VALUE (got "${pair}")`);
+        envOverrides[pair] = value;
+      } else envOverrides[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+
+    let policy: Manifest | undefined;
+    if (values.policy !== undefined) {
+      const loaded = await loadPolicy(values.policy, ctx);
+      if (!loaded.manifest || loaded.diagnostics.some((d) => d.severity === 'error')) {
+        report(ctx, loaded.diagnostics, loaded.sources);
+        ctx.stderr.write(`wsbc: run refused: the policy ${values.policy} has errors (status ${RunStatus.Refused})\n`);
+        return RunStatus.Refused;
+      }
+      policy = loaded.manifest;
+    }
+    if (values.dir !== undefined && values.dir.length > 0) {
+      if (!policy) return refusedUsage(ctx, '--dir needs --policy');
+      const mapped = applyDirs(policy, values.dir, ctx.cwd);
+      if (typeof mapped === 'string') return refusedUsage(ctx, mapped);
+      policy = mapped;
+    }
+
+    const trust: string[] = [];
+    for (const file of values.trust ?? []) {
+      try {
+        trust.push(readFileSync(resolve(ctx.cwd, file), 'utf8'));
+      } catch {
+        return refusedUsage(ctx, `cannot read trusted key ${file}`);
+      }
+    }
+
+    const result = await run(modulePath, {
+      cwd: ctx.cwd,
+      ...(policy ? { policy } : {}),
+      args: guestArgs,
+      env: ctx.env,
+      envOverrides,
+      stdin: ctx.stdin,
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+      ...(values.audit !== undefined ? { audit: { file: resolve(ctx.cwd, values.audit) } } : {}),
+      ...(values.instrument ? { instrument: true } : {}),
+      ...(values['allow-unvetted'] ? { allowUnvetted: true } : {}),
+      ...(trust.length > 0 ? { trust } : {}),
+    });
+    // The runtime already printed the one-line reason; diagnostics add codes and help.
+    if (result.termination === 'refused' && result.diagnostics.length > 0) report(ctx, result.diagnostics, new Map());
+    return result.status;
+  },
+};
+
+function refusedUsage(ctx: CommandContext, message: string): number {
+  ctx.stderr.write(`wsbc run: ${message}\nRun \`wsbc run --help\` for usage.\n`);
+  return RunStatus.Refused;
+}
+
+function report(ctx: CommandContext, diagnostics: Diagnostic[], sources: Map<string, string>): void {
+  if (diagnostics.length === 0) return;
+  ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+}
+
+/**
+ * --dir HOST[::GUEST]: remaps the preopen at GUEST to HOST (keeping its grants), or adds HOST
+ * read-only at GUEST. Returns the new manifest or a usage message.
+ */
+export function applyDirs(manifest: Manifest, dirs: string[], cwd: string): Manifest | string {
+  const preopens: Preopen[] = manifest.filesystem.preopens.map((p) => ({ ...p }));
+  for (const spec of dirs) {
+    const [hostRaw, guestRaw, extra] = spec.split('::');
+    if (!hostRaw || extra !== undefined) return `--dir expects HOST or HOST::GUEST (got "${spec}")`;
+    const hostPath = resolve(cwd, hostRaw);
+    const guestPath = guestRaw === undefined || guestRaw === '' ? hostPath : guestRaw;
+    if (!guestPath.startsWith('/')) return `--dir guest path must be absolute (got "${guestPath}")`;
+    const existing = preopens.find((p) => p.guestPath === guestPath);
+    if (existing) existing.hostPath = hostPath;
+    else preopens.push({ hostPath, guestPath, read: true, write: false, create: false, delete: false, maxFileSize: null });
+  }
+  preopens.sort((a, b) => (a.guestPath < b.guestPath ? -1 : a.guestPath > b.guestPath ? 1 : 0));
+  return { ...manifest, filesystem: { preopens } };
+}
+
+export default command;
