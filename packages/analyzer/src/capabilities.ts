@@ -74,7 +74,7 @@ export function isGranted(capability: Capability, manifest: Manifest): boolean {
 export function describeCapability(capability: Capability): string {
   switch (capability) {
     case 'filesystem.any':
-      return 'filesystem access (a readable or writable directory)';
+      return 'filesystem access';
     case 'filesystem.read':
       return 'filesystem read';
     case 'filesystem.write':

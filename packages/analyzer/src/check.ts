@@ -135,7 +135,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
                 `import ${label} spawns threads, but the policy allows ${manifest.limits.cpu.maxThreads} thread`,
                 where,
                 { module: imp.module, name: imp.name, capability, maxThreads: manifest.limits.cpu.maxThreads },
-                'raise the thread limit (`limits { cpu { threads 4 } }`) to let the module spawn threads',
+                'raise the thread limit (`limits { cpu threads 4 }`) to let the module spawn threads',
               );
             }
           } else if (capability === 'environment' && !isGranted(capability, manifest)) {
@@ -156,7 +156,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
               `import ${label} needs ${describeCapability(capability)}, which the policy does not grant`,
               where,
               { module: imp.module, name: imp.name, capability },
-              `granting \`${describeCapability(capability)}\` would allow this${grantHint(capability)}`,
+              `${capability === 'filesystem.any' ? 'a readable or writable directory' : `granting \`${describeCapability(capability)}\``} would allow this${grantHint(capability)}`,
             );
           }
         }
@@ -297,7 +297,7 @@ function checkMemories(memories: MemoryFact[], manifest: Manifest, span: (o: num
         `${what} starts at ${memory.min} pages (${formatBytes(memory.min * 65536)}), more than the policy's maximum of ${maxPages} pages (${formatBytes(maxPages * 65536)})`,
         span(memory.offset),
         data,
-        `raise the memory limit to at least ${memory.min} pages (\`limits { memory { max ${memory.min} pages } }\`)`,
+        `raise the memory limit to at least ${memory.min} pages (\`limits { memory max ${memory.min} pages }\`)`,
       );
     }
     if (memory.shared && threads <= 1) {
@@ -307,7 +307,7 @@ function checkMemories(memories: MemoryFact[], manifest: Manifest, span: (o: num
         `${what} is shared, but the policy allows ${threads} thread; the module will run single-threaded`,
         span(memory.offset),
         { ...data, maxThreads: threads },
-        'raise the thread limit (`limits { cpu { threads 4 } }`) if the module needs threads',
+        'raise the thread limit (`limits { cpu threads 4 }`) if the module needs threads',
       );
     }
   }
@@ -325,7 +325,7 @@ function checkTables(tables: TableFact[], manifest: Manifest, span: (o: number) 
         `the module has ${tables.length} tables (imported and defined), more than the policy's maximum of ${maxTables}; ${what} is the first one over`,
         span(table.offset),
         { ...data, tables: tables.length },
-        `raise the table limit (\`limits { memory { tables ${tables.length} } }\`)`,
+        `raise the table limit (\`limits { memory tables ${tables.length} }\`)`,
       );
     }
     if (maxTableElements !== null && table.min > maxTableElements) {
@@ -335,7 +335,7 @@ function checkTables(tables: TableFact[], manifest: Manifest, span: (o: number) 
         `${what} starts with ${table.min} elements, more than the policy's maximum of ${maxTableElements}`,
         span(table.offset),
         data,
-        `raise the table element limit to at least ${table.min}`,
+        `raise the table element limit to at least ${table.min} (\`limits { memory table-elements ${table.min} }\`)`,
       );
     }
   });
@@ -377,9 +377,9 @@ function grantHint(capability: Capability): string {
     case 'filesystem.write':
       return ' (`filesystem { write "./out" as "/out" }`)';
     case 'filesystem.create':
-      return ' (`filesystem { write "./out" as "/out"  allow create }`)';
+      return ' (`filesystem { write "./out" as "/out" create }`)';
     case 'filesystem.delete':
-      return ' (`filesystem { write "./out" as "/out"  allow delete }`)';
+      return ' (`filesystem { write "./out" as "/out" delete }`)';
     case 'environment':
       return ' (`env allow ["NAME"]`)';
     case 'time.set':

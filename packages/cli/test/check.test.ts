@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
-import { canonicalManifestJson, DEFAULT_MANIFEST } from '@wsbc/manifest';
+import { canonicalManifestJson, DEFAULT_MANIFEST, normalize } from '@wsbc/manifest';
+import { checkModule } from '@wsbc/analyzer';
+import { compilePolicySource } from '@wsbc/policy-dsl';
 import { runCli } from './run-cli.js';
 
 let dir: string;
@@ -115,5 +117,49 @@ describe('wsbc check', () => {
     expect((await check('--policy', 'minimal.wsp')).code).toBe(2);
     expect((await check('hello.wasm', '--policy', 'minimal.wsp', '--format', 'xml')).code).toBe(2);
     expect((await check('hello.wasm', '--policy', 'minimal.wsp', '--fail-level', 'fatal')).code).toBe(2);
+  });
+});
+
+describe('help text of check findings', () => {
+  it('every policy snippet a finding suggests compiles', async () => {
+    const wabt = await wabtInit();
+    const modules = [
+      `(module
+        (import "wasi_snapshot_preview1" "path_open" (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_readdir" (func (param i32 i32 i32 i64 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_pwrite" (func (param i32 i32 i32 i64 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "path_create_directory" (func (param i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "path_unlink_file" (func (param i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_filestat_set_times" (func (param i32 i64 i64 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "environ_get" (func (param i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "random_get" (func (param i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "sock_send" (func (param i32 i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_raise" (func (param i32) (result i32)))
+        (import "wasi" "thread-spawn" (func (param i32) (result i32)))
+        (import "my host" "get \\"config\\"" (func))
+        (import "gated" "x" (func))
+        (memory 400 500 shared)
+        (table 3000 funcref) (table 1 funcref))`,
+    ];
+    const policy = normalize(
+      { random: { mode: 'none' }, imports: [{ module: 'gated', name: 'x', requires: 'flag' }], custom: [{ name: 'flag', type: 'boolean', value: false }], limits: { memory: { maxTableElements: 100 } } },
+      { baseDir: dir },
+    );
+    if (!policy.ok) throw new Error('policy');
+    const snippets = new Set<string>();
+    for (const text of modules) {
+      const module = wabt.parseWat('h.wat', text, { threads: true } as never);
+      const bytes = new Uint8Array(module.toBinary({}).buffer);
+      module.destroy();
+      for (const f of checkModule(bytes, policy.value).findings) {
+        // Policy code in help is quoted as (`...`), `add `...` to the policy` or `set `...` in`.
+        for (const m of (f.help ?? '').matchAll(/\(`([^`]+)`\)|add `([^`]+)` to|set `([^`]+)` in/g)) snippets.add((m[1] ?? m[2] ?? m[3])!);
+      }
+    }
+    expect(snippets.size).toBeGreaterThanOrEqual(12);
+    for (const snippet of snippets) {
+      const compiled = compilePolicySource(`policy "help" extends minimal {\n  ${snippet}\n}\n`, { file: 'help.wsp', baseDir: dir });
+      expect([snippet, compiled.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)]).toEqual([snippet, []]);
+    }
   });
 });

@@ -70,6 +70,16 @@ function table(rows: string[][], indent = '  '): string[] {
   return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
+/** What a policy must say for an import, in the words of the capability model. */
+function policyNeed(imp: ModuleInspection['imports'][number]): string {
+  if (imp.class === 'host') return 'host import (needs an `imports` grant)';
+  if (imp.class !== 'wasi' && imp.class !== 'wasix') return imp.class;
+  // Reading clocks is granted by every policy (`time read-only` is the least one can say).
+  const needs = imp.needs.filter((n) => n !== 'time.read');
+  if (needs.length > 0) return `needs ${needs.join(', ')}`;
+  return imp.needs.length > 0 ? 'always allowed (reads clocks)' : 'always allowed';
+}
+
 export function renderInspection(i: ModuleInspection): string {
   const out: string[] = [];
   out.push(`${i.file}: ${size(i.byteLength)} (${i.byteLength} bytes)`);
@@ -84,7 +94,7 @@ export function renderInspection(i: ModuleInspection): string {
         imp.module,
         imp.name,
         imp.type ?? imp.kind,
-        imp.class === 'host' ? 'host import (needs an `imports` grant)' : imp.class === 'wasi' || imp.class === 'wasix' ? (imp.needs.length ? `needs ${imp.needs.join(', ')}` : 'always allowed') : imp.class,
+        policyNeed(imp),
       ]),
     ),
   );
