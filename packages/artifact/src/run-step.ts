@@ -2,7 +2,8 @@
 // accepts in `prepare`, declared structurally so this package stays below the runtime) that
 // verifies the artifact against the manifest the run is about to enforce and refuses the run
 // when anything does not verify. The enforced manifest must equal the embedded one byte for
-// byte: a run must never enforce a policy other than the one the module was vetted under.
+// byte (or, with hostPathsMayDiffer, up to where preopened directories live on the host): a run
+// must never enforce a policy other than the one the module was vetted under.
 import type { Diagnostic } from '@wsbc/diagnostics';
 import type { Manifest } from '@wsbc/manifest';
 import { verifyArtifact } from './verify.js';
@@ -14,6 +15,8 @@ export interface VettedArtifactStepOptions {
   toolVersion?: string;
   /** File name for diagnostics. */
   file?: string;
+  /** Accept a run manifest whose preopens live in other host directories (see VerifyOptions). */
+  hostPathsMayDiffer?: boolean;
 }
 
 export interface ArtifactPrepareStep {

@@ -23,6 +23,12 @@ export interface VerifyOptions {
   original?: Uint8Array;
   /** The manifest the artifact must have been built under. */
   expectedManifest?: Manifest;
+  /**
+   * Compare with expectedManifest ignoring the host directories of preopens (guest paths and
+   * rights must still match): the operator who runs an artifact chooses where its directories
+   * live on this machine, while what the guest may do with them stays sealed.
+   */
+  hostPathsMayDiffer?: boolean;
   /** The verifying wsbc's version; a different building version is reported (info). */
   toolVersion?: string;
   /** File name for diagnostics. */
@@ -206,11 +212,12 @@ export function verifyArtifact(bytes: Uint8Array, options: VerifyOptions = {}): 
   }
 
   if (options.expectedManifest) {
-    const expected = canonicalManifestJson(options.expectedManifest);
-    if (manifestText === expected) {
+    const comparable = (m: Manifest) => canonicalManifestJson(options.hostPathsMayDiffer ? withoutHostPaths(m) : m);
+    const expected = comparable(options.expectedManifest);
+    if ((manifest ? comparable(manifest) : manifestText) === expected) {
       checks.push({ id: 'policy', status: 'pass', message: 'embedded manifest equals the expected policy' });
     } else {
-      const differing = manifest ? differingSections(manifest, options.expectedManifest) : [];
+      const differing = manifest ? differingSections(options.hostPathsMayDiffer ? withoutHostPaths(manifest) : manifest, options.hostPathsMayDiffer ? withoutHostPaths(options.expectedManifest) : options.expectedManifest) : [];
       problem('artifact/manifest-mismatch', 'error', `the embedded manifest differs from the expected policy${differing.length ? ` in: ${differing.join(', ')}` : ''}`, fieldOffset(0x04), 'rebuild the artifact under the current policy');
       checks.push({ id: 'policy', status: 'fail', message: `embedded manifest differs from the expected policy${differing.length ? ` (${differing.join(', ')})` : ''}` });
     }
@@ -239,6 +246,10 @@ export function verifyArtifact(bytes: Uint8Array, options: VerifyOptions = {}): 
     checks,
     diagnostics,
   };
+}
+
+function withoutHostPaths(m: Manifest): Manifest {
+  return { ...m, filesystem: { preopens: m.filesystem.preopens.map((p) => ({ ...p, hostPath: '' })) } };
 }
 
 /** Top-level manifest keys (and limit groups) whose canonical JSON differs, for a readable mismatch. */

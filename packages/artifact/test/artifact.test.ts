@@ -402,3 +402,30 @@ describe('the runtime prepare step', () => {
     expect(embeddedManifest(sampleModule)).toMatchObject({ ok: false, vetted: false });
   });
 });
+
+describe('host directories chosen at run time', () => {
+  const withData = (hostPath: string, read = true) =>
+    manifestNamed('sample', (m) => {
+      m.filesystem.preopens = [{ hostPath, guestPath: '/data', read, write: !read, create: false, delete: false, maxFileSize: null }];
+    });
+
+  it('accepts another host directory for the same guest path and rights only when asked to', () => {
+    const artifact = sealArtifact(sampleModule, { manifest: withData('/build/machine/data'), original: sampleModule, toolVersion: '0.1.0' });
+    if (!artifact.ok) throw new Error('seal failed');
+    expect(verifyArtifact(artifact.value, { expectedManifest: withData('/srv/plugin/data') }).ok).toBe(false);
+    expect(verifyArtifact(artifact.value, { expectedManifest: withData('/srv/plugin/data'), hostPathsMayDiffer: true }).ok).toBe(true);
+    expect(vettedArtifactStep({ hostPathsMayDiffer: true }).apply(artifact.value, withData('/srv/plugin/data')).ok).toBe(true);
+  });
+
+  it('still refuses different rights or guest paths', () => {
+    const artifact = sealArtifact(sampleModule, { manifest: withData('/build/data', false), original: sampleModule, toolVersion: '0.1.0' });
+    if (!artifact.ok) throw new Error('seal failed');
+    const report = verifyArtifact(artifact.value, { expectedManifest: withData('/srv/data', true), hostPathsMayDiffer: true });
+    expect(codes(report)).toEqual(['artifact/manifest-mismatch']);
+    expect(report.diagnostics[0]?.message).toContain('filesystem');
+    const moved = manifestNamed('sample', (m) => {
+      m.filesystem.preopens = [{ hostPath: '/build/data', guestPath: '/elsewhere', read: false, write: true, create: false, delete: false, maxFileSize: null }];
+    });
+    expect(verifyArtifact(artifact.value, { expectedManifest: moved, hostPathsMayDiffer: true }).ok).toBe(false);
+  });
+});

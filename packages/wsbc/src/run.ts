@@ -2,7 +2,9 @@
 // policy (the runtime package itself only takes manifests, since it must not depend on the policy
 // compiler) and decides how the module may run:
 //   - a vetted artifact runs after verification (seal, code hash, signatures with `trust`), under
-//     its embedded manifest, or under `policy` if given, which must then equal the embedded one;
+//     its embedded manifest, or under `policy` if given, which must then equal the embedded one
+//     except for where preopened directories live on this host (the operator's choice: an
+//     artifact built in CI names the CI machine's directories);
 //   - a plain module is refused, unless `instrument: true` (check-free, instrumented on the fly
 //     under the policy: the runtime still enforces every capability per call) or
 //     `allowUnvetted: true` (run as is, with a loud warning: no fuel or memory-growth guard).
@@ -73,7 +75,7 @@ export async function run(module: string | Uint8Array, options: RunOptions = {})
   if (probe.vetted) {
     const enforced = manifest ?? probe.artifact?.manifest;
     if (!enforced) return refuse(probe.diagnostics);
-    return runtimeRun(bytes, { ...base, policy: enforced, prepare: [vettedArtifactStep({ trustedKeys, toolVersion: WSBC_VERSION, file: label })] });
+    return runtimeRun(bytes, { ...base, policy: enforced, prepare: [vettedArtifactStep({ trustedKeys, toolVersion: WSBC_VERSION, file: label, hostPathsMayDiffer: true })] });
   }
   if (trustedKeys.length > 0) {
     return refuse([{ code: 'artifact/unsigned', severity: 'error', message: `${label} is not a vetted artifact, so it carries no signature by a trusted key` }]);

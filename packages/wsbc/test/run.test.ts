@@ -1,7 +1,8 @@
 // run(): level 1. A vetted artifact runs under its embedded manifest; a plain module is refused
 // unless instrumented on the fly or explicitly (and loudly) opted out; tampered, untrusted and
 // policy-mismatched artifacts are refused before the guest starts; denials reach the audit log.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, generateSigningKeyPair, run, RunStatus, type AuditRecord } from '../src/index.js';
@@ -108,5 +109,19 @@ describe('run', () => {
     ]);
     const withoutHost = await run(await vetted('plugin-host-function'), { stderr: capture().sink });
     expect(withoutHost.diagnostics.map((d) => d.code)).toEqual(['run/import-not-provided']);
+  });
+
+  it('lets the operator place the preopened directory elsewhere on this host, but not change its rights', async () => {
+    const artifact = await vetted('read-allowed-file');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'wsbc-data-'));
+    writeFileSync(join(elsewhere, 'greeting.txt'), 'deployed copy\n');
+    writeFileSync(join(elsewhere, 'policy.wsp'), readFileSync(join(examples, 'read-allowed-file/policy.wsp'), 'utf8').replace('"./data"', '"."'));
+    const out = capture();
+    const moved = await run(artifact, { policy: join(elsewhere, 'policy.wsp'), stdout: out.sink, stderr: capture().sink });
+    expect(moved.status).toBe(0);
+    expect(out.text()).toBe('deployed copy\n');
+    writeFileSync(join(elsewhere, 'wider.wsp'), readFileSync(join(elsewhere, 'policy.wsp'), 'utf8').replace('read "."', 'read-write "."'));
+    const wider = await run(artifact, { policy: join(elsewhere, 'wider.wsp'), stdout: capture().sink, stderr: capture().sink });
+    expect(wider.diagnostics.map((d) => d.code)).toEqual(['artifact/manifest-mismatch']);
   });
 });
