@@ -3,7 +3,7 @@
 // case); loadManifest() never throws on arbitrary or mutated text.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { canonicalManifestJson, loadManifest, manifestHash, normalize, type ManifestInput, type PortRange } from '@wsbc/manifest';
+import { canonicalManifestJson, loadManifest, manifestHash, normalize, parseJsonSource, type ManifestInput, type PortRange } from '@wsbc/manifest';
 
 const options = { baseDir: '/base', tmpDir: '/tmp' };
 const runs = { numRuns: 300, seed: 20261124 };
@@ -144,3 +144,39 @@ describe('loadManifest properties', () => {
     );
   });
 });
+
+describe('parseJsonSource agrees with JSON.parse', () => {
+  const jsonText = fc.tuple(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(0, 2)).map(([v, indent]) => JSON.stringify(v, null, indent));
+
+  test('on valid JSON: the same value', () => {
+    fc.assert(
+      fc.property(jsonText, (text) => {
+        const parsed = parseJsonSource(text, 'x.json');
+        expect(parsed.ok).toBe(true);
+        if (parsed.ok) expect(parsed.source.value).toEqual(JSON.parse(text));
+      }),
+      runs,
+    );
+  });
+
+  test('on mutated JSON: accepts exactly what JSON.parse accepts (no duplicate keys involved)', () => {
+    fc.assert(
+      fc.property(jsonText, fc.nat(), fc.nat(3), fc.constantFrom('', ',', '"', '{', '}', '[', ']', ':', '-', '0', '.', 'e', '\\', ' ', 'tru', 'null'), (text, at, remove, insert) => {
+        const i = text.length === 0 ? 0 : at % text.length;
+        const mutated = text.slice(0, i) + insert + text.slice(i + remove);
+        let expected: { ok: true; value: unknown } | { ok: false };
+        try {
+          expected = { ok: true, value: JSON.parse(mutated) };
+        } catch {
+          expected = { ok: false };
+        }
+        const parsed = parseJsonSource(mutated, 'x.json');
+        if (!parsed.ok && parsed.diagnostics[0]!.code === 'manifest/duplicate-key') return;
+        expect(parsed.ok).toBe(expected.ok);
+        if (parsed.ok && expected.ok) expect(parsed.source.value).toEqual(expected.value);
+      }),
+      { numRuns: 1000, seed: 20261124 },
+    );
+  });
+});
+
