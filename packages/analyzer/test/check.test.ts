@@ -1,7 +1,7 @@
 // checkModule, one rule at a time: each case is a hand-written module, a policy, and the exact
 // list of findings (code, module, name, capability) it must produce, in byte order.
 import { describe, expect, it } from 'vitest';
-import type { ByteSpan, Diagnostic } from '@wsbc/diagnostics';
+import { allCodes, type ByteSpan, type Diagnostic } from '@wsbc/diagnostics';
 import type { ManifestInput } from '@wsbc/manifest';
 import { checkModule } from '../src/index.js';
 import { fixture, manifest, wat } from './helpers.js';
@@ -241,6 +241,28 @@ const cases: Case[] = [
       { code: 'check/host-import-not-allowed', module: 'wasi_snapshot_preview1 ', name: 'random_get' },
     ],
   },
+  {
+    title: 'an imports grant for a WASI module name does not bypass the capability check',
+    wat: mod(p1('path_open', '(param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)'), p1('proc_raise', '(param i32) (result i32)')),
+    policy: { imports: [{ module: 'wasi_snapshot_preview1', name: '*' }, { module: 'wasi_snapshot_preview1', name: 'proc_raise' }] },
+    findings: [notAllowed('path_open', 'filesystem.any'), notAllowed('proc_raise', 'process')],
+  },
+  {
+    title: 'a WASI module name with a Cyrillic look-alike letter is a host import',
+    wat: `(module (import "w\\u{430}si_snapshot_preview1" "random_get" (func (param i32 i32) (result i32))))`,
+    findings: [{ code: 'check/host-import-not-allowed', module: 'w\u{0430}si_snapshot_preview1', name: 'random_get' }],
+  },
+  {
+    title: 'a WASI function name with a trailing NUL is unknown, not the function',
+    wat: `(module (import "wasi_snapshot_preview1" "fd_write\\00" (func (param i32 i32 i32 i32) (result i32))))`,
+    findings: [{ code: 'check/unknown-import', module: 'wasi_snapshot_preview1', name: 'fd_write\u0000' }],
+  },
+  {
+    title: 'the reserved module name is matched exactly: `WSBC` is an ordinary host import',
+    wat: `(module (import "WSBC" "out_of_fuel" (func)))`,
+    policy: { imports: [{ module: 'WSBC', name: 'out_of_fuel' }] },
+    findings: [],
+  },
   // ---------------------------------------------------------------- reserved names
   {
     title: 'refuses the instrumentation module name even when the policy lists it',
@@ -320,6 +342,15 @@ describe('checkModule rules', () => {
       expect(result.allowed).toBe(!c.findings.some((f) => (f.severity ?? 'error') === 'error'));
     });
   }
+});
+
+describe('check/ codes', () => {
+  it('every check/ code of the registry has a rule case above (or a malformed-input case below)', () => {
+    const covered = new Set([...cases.flatMap((c) => c.findings.map((f) => f.code)), 'check/malformed-module', 'check/component-binary']);
+    const registered = allCodes().map((c) => c.code).filter((c) => c.startsWith('check/'));
+    expect(registered.filter((c) => !covered.has(c))).toEqual([]);
+    expect([...covered].filter((c) => !registered.includes(c))).toEqual([]);
+  });
 });
 
 describe('checkModule findings', () => {
