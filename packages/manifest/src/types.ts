@@ -50,11 +50,11 @@ export interface HostGrant {
 export interface NetworkCapability {
   /** `none`: no sockets. `restricted`: only what the lists allow. `full`: anything. */
   mode: 'none' | 'restricted' | 'full';
-  /** Loopback addresses (127.0.0.0/8, ::1, localhost) on any port. */
+  /** Loopback addresses (127.0.0.0/8, ::1, localhost) on any port. Always true when mode is `full`. */
   loopback: boolean;
-  /** Sorted by host, then secure. */
+  /** Sorted by host, then secure; one entry per (host, secure). Empty unless mode is `restricted`. */
   hosts: HostGrant[];
-  /** Ports allowed on any host, merged and sorted. */
+  /** Ports allowed on any host, merged and sorted. Empty unless mode is `restricted`. */
   ports: PortRange[];
 }
 
@@ -71,7 +71,7 @@ export interface Preopen {
   create: boolean;
   /** May remove files and directories (requires write). */
   delete: boolean;
-  /** Largest size a file in this directory may reach through writes, in bytes; null = unbounded. */
+  /** Largest size a file in this directory may reach through writes, in bytes; null = unbounded. Null when write is false. */
   maxFileSize: number | null;
 }
 
