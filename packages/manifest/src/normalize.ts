@@ -265,7 +265,9 @@ class Normalizer {
       const grant = this.object(at, item);
       if (!grant) return;
       const host = this.hostName(`${at}/host`, grant.host);
-      const ports = this.portRanges(`${at}/ports`, grant.ports);
+      let ports = this.portRanges(`${at}/ports`, grant.ports);
+      // 0..65535 is every port, which a host grant spells as the empty list.
+      if (ports.length === 1 && ports[0]!.from === 0 && ports[0]!.to === LIMITS.maxPort) ports = [];
       const secure = this.boolean(`${at}/secure`, grant.secure, false);
       const key = `${host}\u0000${secure}`;
       const previous = byKey.get(key);
@@ -275,6 +277,8 @@ class Normalizer {
         // An empty port list means every port, which absorbs any other list.
         const everyPort = previous.ports.length === 0 || ports.length === 0;
         previous.ports = everyPort ? [] : mergePortRanges([...previous.ports, ...ports]);
+        const [only] = previous.ports;
+        if (previous.ports.length === 1 && only!.from === 0 && only!.to === LIMITS.maxPort) previous.ports = [];
       }
     });
     return [...byKey.values()].sort((a, b) => compareStrings(a.host, b.host) || Number(a.secure) - Number(b.secure));

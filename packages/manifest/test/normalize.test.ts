@@ -40,6 +40,11 @@ describe('equivalent inputs give byte-identical manifests and hashes', () => {
       { network: { hosts: [{ host: 'a.test', ports: [{ from: 1, to: 2 }] }, { host: 'a.test' }] } },
       { network: { hosts: [{ host: 'a.test', ports: [], secure: false }] } },
     ],
+    [
+      'a host grant of every port, spelled as a range or as halves, is the empty list',
+      { network: { hosts: [{ host: 'a.test', ports: [{ from: 0, to: 100 }] }, { host: 'a.test', ports: [{ from: 101, to: 65535 }] }, { host: 'b.test', ports: [{ from: 0, to: 65535 }] }] } },
+      { network: { hosts: [{ host: 'a.test' }, { host: 'b.test', ports: [] }] } },
+    ],
     ['restricted without grants is none', { network: { mode: 'restricted' } }, { network: { mode: 'none' } }],
     ['full network ignores its lists', { network: { mode: 'full', loopback: false } }, { network: { mode: 'full', loopback: true } }],
     [
