@@ -218,12 +218,15 @@ class ChainCompiler {
   readonly sources = new Map<string, string>();
   /** Every import grant of the chain, for the `requires` check after merging. */
   readonly imports: A.ImportAllow[] = [];
+  /** The ASTs of the chain, the compiled file first, then each file it extends. */
+  readonly chain: A.PolicyFile[] = [];
 
   constructor(private readonly readFile: (p: string) => string | undefined) {}
 
   compile(text: string, link: ChainLink, chain: ChainLink[], hostPathDir: string | undefined, readDir: string): Unit {
     this.sources.set(link.display, text);
     const { ast, diagnostics } = parsePolicy(text, link.display);
+    this.chain.push(ast);
     this.diagnostics.push(...diagnostics);
     // The checker runs even after syntax errors: the lowering left holes, not half-built nodes.
     const checked = checkPolicy(ast);
@@ -291,12 +294,68 @@ export function compilePolicySource(text: string, options: CompileSourceOptions)
   if (hasErrors(diagnostics)) return result;
 
   const normalized = normalize(unit.input, { baseDir: readDir, ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}) });
-  // normalize() points into the manifest input by JSON pointer; give its diagnostics the policy's
-  // location too, so that renderers can show where the policy is.
-  const anchor = unit.ast.policy?.name?.span ?? unit.ast.policy?.keyword.span;
-  for (const d of normalized.diagnostics) diagnostics.push(d.span || !anchor ? d : { ...d, span: anchor });
+  // normalize() points into the manifest input by JSON pointer (`data.path`); map that back to
+  // the statement of the policy chain that set the value, so renderers show the right line.
+  for (const d of normalized.diagnostics) {
+    const pointer = typeof d.data?.path === 'string' ? d.data.path : '';
+    const span = d.span ? undefined : spanForPointer(pointer, unit.input, compiler.chain);
+    diagnostics.push(span ? { ...d, span } : d);
+  }
   if (!normalized.ok) return result;
   return { ...result, ok: !hasErrors(diagnostics), manifest: normalized.value };
+}
+
+const AREA_BLOCKS: Record<string, A.BlockKind> = {
+  network: 'Network',
+  filesystem: 'Filesystem',
+  environment: 'Env',
+  process: 'Process',
+  time: 'Time',
+  random: 'Random',
+  audit: 'Audit',
+};
+
+/**
+ * The span of the statement that gave the value at a JSON pointer of the merged input: the first
+ * file of the chain (the extending one wins a merge) that states it. Falls back to the compiled
+ * policy's header.
+ */
+function spanForPointer(pointer: string, input: ManifestInput, chain: A.PolicyFile[]): TextSpan | undefined {
+  const [area, second, third] = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const blocks = chain.flatMap((f) => f.policy?.blocks ?? []);
+  const header = chain[0]?.policy ? (chain[0].policy.name?.span ?? chain[0].policy.keyword.span) : undefined;
+  if (area === 'limits' && second !== undefined) {
+    for (const block of blocks) {
+      if (block.kind !== 'Limits') continue;
+      for (const entry of block.entries) {
+        for (const setting of entry.settings) {
+          const spec = LIMIT_SETTINGS[entry.category.value][setting.name?.value ?? ''];
+          const target = spec?.target;
+          if (target && (second === 'fuel' ? target[0] === 'fuel' : target[0] === second && target[1] === third)) return setting.span;
+        }
+      }
+    }
+  }
+  if (area === 'imports' && second !== undefined) {
+    const grant = input.imports?.[Number(second)];
+    for (const block of blocks) {
+      if (block.kind !== 'Imports') continue;
+      const found = block.entries.find((e) => grant && e.module.value === grant.module && e.name.value === grant.name);
+      if (found) return found.span;
+    }
+  }
+  if (area === 'custom' && second !== undefined) {
+    const name = input.custom?.[Number(second)]?.name;
+    const found = blocks.find((b): b is A.CustomDecl => b.kind === 'Custom' && b.name.value === name);
+    if (found) return found.span;
+  }
+  const kind = area !== undefined ? AREA_BLOCKS[area] : undefined;
+  const block = kind ? blocks.find((b) => b.kind === kind) : undefined;
+  if (block?.kind === 'Filesystem' && second === 'preopens' && third !== undefined) {
+    const dir = block.entries.filter((e): e is A.DirGrant => e.kind === 'DirGrant')[Number(third)];
+    if (dir) return dir.span;
+  }
+  return block?.span ?? header;
 }
 
 /** Reads and compiles a policy file. An unreadable file is an `input/unreadable` diagnostic. */

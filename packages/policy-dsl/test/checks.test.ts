@@ -73,10 +73,19 @@ describe('checks', () => {
     expect(codes(`  limits {\n    ${line}\n  }`)).toEqual(expected);
   });
 
-  it('reserved above the maximum is reported by normalization, pointing at the policy', () => {
+  it('reserved above the maximum is reported by normalization, pointing at the setting', () => {
     const r = compileVirtual({ '/v/p.wsp': inPolicy('  limits {\n    memory max 16 pages reserved 32 pages\n  }') }, '/v/p.wsp');
     expect(r.ok).toBe(false);
-    expect(r.diagnostics[0]).toMatchObject({ code: 'manifest/reserved-exceeds-max', span: { file: '/v/p.wsp' } });
+    expect(r.diagnostics[0]).toMatchObject({ code: 'manifest/reserved-exceeds-max', span: { file: '/v/p.wsp', line: 3, column: 25, endLine: 3, endColumn: 42 } });
+  });
+
+  it('a normalization problem in an extended file points into that file', () => {
+    const files = {
+      '/v/p.wsp': 'policy "p" extends "./b.wsp" {\n  limits {\n    memory max 16 pages\n  }\n}\n',
+      '/v/b.wsp': 'policy "b" {\n  limits {\n    memory reserved 32 pages\n  }\n}\n',
+    };
+    const r = compileVirtual(files, '/v/p.wsp');
+    expect(r.diagnostics[0]).toMatchObject({ code: 'manifest/reserved-exceeds-max', span: { file: '/v/b.wsp', line: 3, column: 12 } });
   });
 
   it.each([

@@ -1,0 +1,63 @@
+// The lexer: token kinds, numbers with attached units, ranges next to decimals, strings and
+// escapes, comments, CRLF and the byte-order mark; it never fails and groups unreadable runs.
+import { describe, expect, it } from 'vitest';
+import { lex } from '../src/lexer.js';
+
+const kinds = (text: string) => lex(text, 'x').tokens.map((t) => (t.kind === 'number' ? `number:${t.numberText}${t.unit ? `|${t.unit}` : ''}` : t.kind === 'ident' ? `ident:${t.text}` : t.kind));
+
+describe('lexer', () => {
+  it('splits numbers from their units, keeping ranges apart from decimals', () => {
+    expect(kinds('10MiB 1MiB/s 50% 16 pages 1.5s 1..100 -2.5 10_000 10M')).toEqual([
+      'number:10|MiB',
+      'number:1|MiB/s',
+      'number:50|%',
+      'number:16',
+      'ident:pages',
+      'number:1.5|s',
+      'number:1',
+      'dotdot',
+      'number:100',
+      'number:-2.5',
+      'number:10_000',
+      'number:10|M',
+      'eof',
+    ]);
+  });
+
+  it('reads words with dashes, punctuation, comments and newlines', () => {
+    expect(kinds('read-only max-file-size { } [ ] , = # note\nx')).toEqual(['ident:read-only', 'ident:max-file-size', 'lbrace', 'rbrace', 'lbracket', 'rbracket', 'comma', 'equals', 'comment', 'newline', 'ident:x', 'eof']);
+  });
+
+  it('decodes escapes in strings', () => {
+    const t = lex('"a\\"b\\\\c\\n\\t\\u{1F600}"', 'x').tokens[0]!;
+    expect(t.value).toBe('a"b\\c\n\t\u{1F600}');
+  });
+
+  it('reports an invalid \\u escape and a surrogate code point', () => {
+    expect(lex('"\\u{110000}" "\\u{D800}" "\\u{zz}"', 'x').diagnostics.map((d) => d.code)).toEqual(['parse/invalid-escape', 'parse/invalid-escape', 'parse/invalid-escape']);
+  });
+
+  it('treats CRLF and a BOM as whitespace, and keeps positions in UTF-16 columns', () => {
+    const { tokens, diagnostics } = lex('\uFEFFpolicy\r\n  "é" x\r\n', 'x');
+    expect(diagnostics).toEqual([]);
+    const x = tokens.find((t) => t.text === 'x')!;
+    expect(x.span).toMatchObject({ line: 2, column: 7 });
+    expect(tokens.find((t) => t.kind === 'string')!.value).toBe('é');
+  });
+
+  it('groups a run of unreadable characters into one diagnostic with help', () => {
+    const { diagnostics } = lex("policy ;;; 'x'", 'x');
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['parse/unexpected-character', 'unexpected characters `;;;`'],
+      ['parse/unexpected-character', "unexpected character `'`"],
+      ['parse/unexpected-character', "unexpected character `'`"],
+    ]);
+    expect(diagnostics[1]!.help).toContain('double quotes');
+  });
+
+  it('marks a number with glued characters as invalid', () => {
+    const { tokens, diagnostics } = lex('10MiB2 5s_x', 'x');
+    expect(diagnostics.map((d) => d.message)).toEqual(['invalid number `10MiB2`', 'invalid number `5s_x`']);
+    expect(tokens.filter((t) => t.invalid)).toHaveLength(2);
+  });
+});
