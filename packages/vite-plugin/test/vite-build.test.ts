@@ -4,7 +4,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build as viteBuild } from 'vite';
+import { createServer, build as viteBuild } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { verifyArtifact } from 'wsbc';
 import { wsbcVet, type WsbcVetOptions } from '../src/index.js';
@@ -66,5 +66,20 @@ describe('wsbcVet in a real vite build', () => {
   it('refuses ?url imports, which would ship the unvetted module', async () => {
     const root = app(`import url from './plugin-host-function.wasm?url';\nexport default url;\n`);
     await expect(bundle(root)).rejects.toThrow(/would load the module without vetting it/);
+  });
+
+  it('vets in the dev server too, serving the artifact inline and refusing what the policy refuses', async () => {
+    const root = app(`export { default as url, manifestHash } from './plugin-host-function.wasm';\nexport { default as passwd } from './etc-passwd.wasm';\n`);
+    writeFileSync(join(root, 'ok.js'), `export { default as url, manifestHash } from './plugin-host-function.wasm';\n`);
+    const server = await createServer({ root, configFile: false, logLevel: 'silent', plugins: [wsbcVet({ policy: 'policy.wsp' })], server: { middlewareMode: true, ws: false } });
+    try {
+      const ok = (await server.ssrLoadModule('/ok.js')) as { url: string; manifestHash: string };
+      expect(ok.url.startsWith('data:application/wasm;base64,')).toBe(true);
+      const served = Buffer.from(ok.url.slice('data:application/wasm;base64,'.length), 'base64');
+      expect(verifyArtifact(served).artifact?.manifestHash).toBe(ok.manifestHash);
+      await expect(server.ssrLoadModule('/main.js')).rejects.toThrow(/etc-passwd\.wasm refused at the check stage/);
+    } finally {
+      await server.close();
+    }
   });
 });
