@@ -86,4 +86,23 @@ describe('wsbc build', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('missing --policy');
   });
+
+  it('closes the loop with wsbc run: a signed artifact runs with --trust, an unsigned one and a plain module are refused', async () => {
+    const cwd = workspace();
+    const pair = generateSigningKeyPair();
+    writeFileSync(join(cwd, 'key.pem'), pair.privateKeyPem);
+    writeFileSync(join(cwd, 'pub.pem'), pair.publicKeyPem);
+    const module = 'read-allowed-file/read-allowed-file.wasm';
+    expect((await runCli(['build', module, '-p', 'read-allowed-file/policy.wsp', '-o', 'signed.wasm', '--sign', 'key.pem'], { cwd })).code).toBe(0);
+    expect((await runCli(['build', module, '-p', 'read-allowed-file/policy.wsp', '-o', 'unsigned.wasm'], { cwd })).code).toBe(0);
+    const ran = await runCli(['run', 'signed.wasm', '--trust', 'pub.pem'], { cwd });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('Hello from a file the policy allows.\n');
+    const unsigned = await runCli(['run', 'unsigned.wasm', '--trust', 'pub.pem'], { cwd });
+    expect(unsigned.code).toBe(125);
+    expect(unsigned.stderr).toContain('artifact/unsigned');
+    const plain = await runCli(['run', module, '-p', 'read-allowed-file/policy.wsp'], { cwd });
+    expect(plain.code).toBe(125);
+    expect(plain.stderr).toContain('artifact/not-vetted');
+  });
 });
