@@ -3,7 +3,7 @@
 // span). Independent of the test framework (pass vitest's `describe` and `it`), so authors of
 // custom rules can use it too. Each case runs the whole pipeline (parse, compile, lint) on an
 // in-memory file system, with only the rule under test enabled.
-import { deepStrictEqual, fail, ok } from 'node:assert/strict';
+import { inspect, isDeepStrictEqual } from 'node:util';
 import { resolve } from 'node:path';
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
 import { lintPolicySource } from './lint-source.js';
@@ -45,6 +45,26 @@ export interface InvalidCase extends ValidCase {
 export interface RuleTestTable {
   valid: Array<ValidCase | string>;
   invalid: InvalidCase[];
+}
+
+// Assertions over node:util rather than node:assert: this module is part of the package's public
+// API, loaded by every command that imports it, and node:util is loaded by the CLI anyway.
+class RuleTestFailure extends Error {
+  override name = 'RuleTestFailure';
+}
+
+function fail(message: string): never {
+  throw new RuleTestFailure(message);
+}
+
+function ok(condition: boolean, message: string): void {
+  if (!condition) fail(message);
+}
+
+function deepStrictEqual(actual: unknown, expected: unknown, message = 'findings differ'): void {
+  if (!isDeepStrictEqual(actual, expected)) {
+    fail(`${message}\nexpected: ${inspect(expected, { depth: 5 })}\nactual:   ${inspect(actual, { depth: 5 })}`);
+  }
 }
 
 /** Directory of the policy under test in the in-memory file system. */
