@@ -128,4 +128,23 @@ void s;
     expect(result.ok).toBe(false);
     expect(result.diagnostics[0]).toMatchObject({ code: 'wasm/length-out-of-bounds', severity: 'error', span: { file: 'bad.wasm' } });
   });
+
+  it('keeps hostile export and import names inside string literals', () => {
+    const hostile = '*/ export declare const pwned: 1; /*\n"`${x}';
+    const bytes = wat(`(module
+      (import "evil\\"module" "x*/y" (func))
+      (func (export ${JSON.stringify(hostile)}) (param i32))
+      (func (export "constructor"))
+      (func (export "__proto__")))`);
+    const result = generateTypes(bytes, { wasmFileName: 'evil.wasm' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const text = result.value.declarations;
+    const file = ts.createSourceFile('evil.d.ts', text, ts.ScriptTarget.ES2022, true);
+    const statements = file.statements.map((st) => (ts.isInterfaceDeclaration(st) || ts.isFunctionDeclaration(st) ? st.name?.text : ts.isVariableStatement(st) ? 'moduleUrl' : '?'));
+    expect(statements).toEqual(['Exports', 'Imports', 'moduleUrl', 'instantiate']);
+    const exportsInterface = file.statements[0] as ts.InterfaceDeclaration;
+    const names = exportsInterface.members.map((m) => (m.name && (ts.isStringLiteral(m.name) || ts.isIdentifier(m.name)) ? m.name.text : '?'));
+    expect(names).toEqual([hostile, 'constructor', '__proto__']);
+  });
 });
