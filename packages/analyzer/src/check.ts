@@ -10,6 +10,7 @@ import { describeCapability, isGranted, type Capability } from './capabilities.j
 import { classifyImport, RESERVED_IMPORT_MODULES } from './classify.js';
 import type { FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, TableFact } from './module-facts.js';
 import { readModuleFacts } from './read-module.js';
+import { walkModule } from '@wsbc/wasm';
 import { formatSignature, type WasiSignature } from './wasi-table.js';
 
 /** Prefix of the exports the instrumenter adds; an input module exporting one could spoof them. */
@@ -18,6 +19,12 @@ export const RESERVED_EXPORT_PREFIX = '__wsbc_';
 export interface CheckOptions {
   /** File name put in every finding's span (default `module.wasm`). */
   file?: string;
+  /**
+   * Also decode every instruction with @wsbc/wasm's structural walk (Wasm 3.0 rules), so that a
+   * malformed function body is reported too. Off by default: the rules never need instructions,
+   * and the walk costs about as much as WebAssembly.validate.
+   */
+  walkCode?: boolean;
 }
 
 export interface CheckSummary {
@@ -44,7 +51,14 @@ export interface CheckResult {
 
 export function checkModule(bytes: Uint8Array, manifest: Manifest, options: CheckOptions = {}): CheckResult {
   const file = options.file ?? 'module.wasm';
-  const read = readModuleFacts(bytes);
+  let read = readModuleFacts(bytes);
+  if (read.ok && options.walkCode) {
+    const walked = walkModule(bytes, { wasm3: true });
+    if (!walked.ok) {
+      const where = walked.error.functionIndex === undefined ? '' : ` (in function ${walked.error.functionIndex})`;
+      read = { ok: false, message: `${walked.error.message}${where}`, offset: walked.error.offset, code: walked.error.code, componentBinary: false };
+    }
+  }
   if (!read.ok) {
     const finding: Diagnostic = {
       code: read.componentBinary ? 'check/component-binary' : 'check/malformed-module',

@@ -1,11 +1,11 @@
 // inspectModule: the summary a person asks for before trusting a module: what it imports (and
 // what each import would need from a policy), what it exports (with function types), its
 // memories, tables, globals, start function, custom sections, section sizes, and the WebAssembly
-// features it uses. Features come from the opcode table of @wsbc/wasm during one walk of every
-// function body (no per-instruction allocation), plus what declarations reveal (shared or 64-bit
-// memories, several memories, multi-value types, exception tags, GC types).
+// features it uses. Features come from @wsbc/wasm's structural walk, which decodes every function
+// body with the opcode table (no per-instruction allocation), plus what declarations reveal
+// (shared or 64-bit memories, several memories).
 import type { Diagnostic } from '@wsbc/diagnostics';
-import { FEATURES, ImmLayout, OPCODES, SectionId, WasmError, bodyOperators, type Feature, type ModuleReader } from '@wsbc/wasm';
+import { FEATURES, walkModule, type Feature } from '@wsbc/wasm';
 import type { Capability } from './capabilities.js';
 import { classifyImport } from './classify.js';
 import type { ExportFact, FuncTypeFact, GlobalFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact } from './module-facts.js';
@@ -70,7 +70,7 @@ export function inspectModule(bytes: Uint8Array, options: { file?: string } = {}
       ],
     };
   }
-  const walked = walkFeatures(read.reader, read.facts);
+  const walked = walkFeatures(read.facts, bytes);
   if (!walked.ok) {
     return {
       ok: false,
@@ -119,40 +119,23 @@ export function formatFuncType(type: FuncTypeFact): string {
   return `(func${params}${results})`;
 }
 
-type WalkResult = { ok: true; features: Feature[]; instructions: number } | { ok: false; message: string; offset: number };
+type FeatureWalk = { ok: true; features: Feature[]; instructions: number } | { ok: false; message: string; offset: number };
 
-/** One pass over every body; a Set of features seen, no other allocation per instruction. */
-function walkFeatures(reader: ModuleReader, facts: ModuleFacts): WalkResult {
-  const seen = new Set<Feature>(['mvp']);
+/**
+ * The structural walk of @wsbc/wasm (every instruction decoded and its immediates checked, features
+ * collected from the opcode table) with Wasm 3.0 rules, so multi-memory and extended-const modules
+ * are read; plus the few features inspection also reports from declarations.
+ */
+function walkFeatures(facts: ModuleFacts, bytes: Uint8Array): FeatureWalk {
+  const walked = walkModule(bytes, { wasm3: true });
+  if (!walked.ok) {
+    const where = walked.error.functionIndex === undefined ? '' : ` (in function ${walked.error.functionIndex})`;
+    return { ok: false, message: `${walked.error.message}${where}`, offset: walked.error.offset };
+  }
+  const seen = new Set<Feature>(walked.summary.features);
+  seen.add('mvp');
   if (facts.memories.some((m) => m.shared)) seen.add('threads');
   if (facts.memories.some((m) => m.memory64) || facts.tables.some((t) => t.table64)) seen.add('memory64');
   if (facts.memories.length > 1) seen.add('multi-memory');
-  if (facts.tables.length > 1 || facts.tables.some((t) => t.elementType !== 'funcref')) seen.add('reference-types');
-  if (reader.section(SectionId.tag) || facts.imports.some((i) => i.desc.kind === 'tag')) seen.add('exceptions');
-  let instructions = 0;
-  try {
-    for (const subtype of reader.types()) {
-      const c = subtype.composite;
-      if (c.kind !== 'func') seen.add('gc');
-      else if (c.results.length > 1) seen.add('multi-value');
-    }
-    const bytes = reader.bytes;
-    // One flag per opcode-table entry, mapped to features after the walk: cheaper than a Set
-    // insertion per instruction.
-    const used = new Uint8Array(OPCODES.length);
-    for (const body of reader.functionBodies()) {
-      const ops = bodyOperators(bytes, body);
-      while (ops.next()) {
-        instructions++;
-        used[ops.op.id] = 1;
-        if (ops.b !== 0 && (ops.op.layout === ImmLayout.MemArg || ops.op.layout === ImmLayout.MemArgLane)) seen.add('multi-memory');
-      }
-    }
-    for (let id = 0; id < used.length; id++) if (used[id]) seen.add(OPCODES[id]!.feature);
-  } catch (error) {
-    if (!(error instanceof WasmError)) throw error;
-    const where = error.functionIndex === undefined ? '' : ` (in function ${error.functionIndex})`;
-    return { ok: false, message: `${error.message}${where}`, offset: error.offset };
-  }
-  return { ok: true, features: FEATURES.filter((f) => seen.has(f)), instructions };
+  return { ok: true, features: FEATURES.filter((f) => seen.has(f)), instructions: walked.summary.instructions };
 }

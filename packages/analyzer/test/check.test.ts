@@ -434,6 +434,17 @@ describe('checkModule on malformed input', () => {
     });
   }
 
+  it('reports a malformed function body only when asked to walk the code', async () => {
+    const bytes = await wat('(module (func (nop)))');
+    const at = bytes.lastIndexOf(0x01);
+    bytes[at] = 0xff;
+    expect(checkModule(bytes, manifest()).allowed).toBe(true);
+    const walked = checkModule(bytes, manifest(), { walkCode: true });
+    expect(walked.allowed).toBe(false);
+    expect(walked.findings).toMatchObject([{ code: 'check/malformed-module', span: { byteOffset: at } }]);
+    expect(walked.findings[0]!.message).toContain('in function 0');
+  });
+
   it('recognizes a component binary', () => {
     const component = new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]);
     const result = checkModule(component, manifest());

@@ -108,6 +108,19 @@ describe('wsbc check', () => {
     expect(r.stdout).toContain('allowed hello.wasm');
   });
 
+  it('exits 2 for a malformed function body with --walk-code', async () => {
+    const wabt = await wabtInit();
+    const module = wabt.parseWat('body.wat', '(module (func (nop)))', {});
+    const bytes = new Uint8Array(module.toBinary({}).buffer);
+    module.destroy();
+    bytes[bytes.lastIndexOf(0x01)] = 0xff;
+    writeFileSync(join(dir, 'bad-body.wasm'), bytes);
+    expect((await check('bad-body.wasm', '--policy', 'minimal.wsp')).code).toBe(0);
+    const walked = await check('bad-body.wasm', '--policy', 'minimal.wsp', '--walk-code');
+    expect(walked.code).toBe(2);
+    expect(walked.stdout).toContain('unknown opcode');
+  });
+
   it('exits 2 for a missing module, a broken policy, or bad usage', async () => {
     expect((await check('missing.wasm', '--policy', 'minimal.wsp')).code).toBe(2);
     const broken = await check('hello.wasm', '--policy', 'broken.wsp');

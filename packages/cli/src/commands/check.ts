@@ -22,7 +22,7 @@ const BAD_INPUT_CODES = new Set(['check/malformed-module', 'check/component-bina
 const command: Command = {
   name: 'check',
   summary: 'Check modules against a policy without running them',
-  usage: `Usage: wsbc check <module.wasm>... --policy <policy.wsp | manifest.json> [--format pretty|json|sarif] [--fail-level error|warning|info]
+  usage: `Usage: wsbc check <module.wasm>... --policy <policy.wsp | manifest.json> [--format pretty|json|sarif] [--fail-level error|warning|info] [--walk-code]
 
 Reads each module without running it and checks every import, memory, table and thread it
 declares against the policy: WASI functions against the capabilities they need, other imports
@@ -33,6 +33,8 @@ Options:
   -p, --policy <file>      the policy: a .wsp source or a compiled manifest .json (required)
       --format <fmt>       pretty (default), json (a report per module), sarif (SARIF 2.1.0)
       --fail-level <lvl>   lowest severity that fails the check: error (default), warning, info
+      --walk-code          also decode every instruction, so a malformed function body is
+                           reported too (costs about as much as validation)
   -h, --help               show this help
 
 Exit codes: 0 every module allowed, 1 a finding at or above the fail level, 2 unreadable or
@@ -43,6 +45,7 @@ malformed module, bad policy, or usage error.
       policy: { type: 'string', short: 'p' },
       format: { type: 'string', default: 'pretty' },
       'fail-level': { type: 'string', default: 'error' },
+      'walk-code': { type: 'boolean' },
     });
     if (!parsed.ok) return usageError(ctx, 'check', parsed.message);
     const { values, positionals } = parsed.args;
@@ -68,7 +71,7 @@ malformed module, bad policy, or usage error.
         reports.push({ file, result: undefined, problems: [read.diagnostic] });
         continue;
       }
-      const result = checkModule(read.value, policy.manifest, { file });
+      const result = checkModule(read.value, policy.manifest, { file, walkCode: values['walk-code'] === true });
       reports.push({ file, result, problems: result.findings });
     }
 
