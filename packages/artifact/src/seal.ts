@@ -89,7 +89,8 @@ export function sealArtifact(module: Uint8Array, options: SealOptions): Result<U
   return { ok: true, value: out, diagnostics: [] };
 }
 
-function findVettedSection(bytes: Uint8Array, file: string): Result<SectionFrame> {
+/** The artifact's one wsbc.vetted section; not-vetted, duplicate and framing problems as diagnostics. */
+export function findVettedSection(bytes: Uint8Array, file: string): Result<SectionFrame> {
   const framing = frameSections(bytes);
   if (!framing.ok) return { ok: false, diagnostics: [malformed(file, framing.message, framing.byteOffset)] };
   const found = framing.sections.filter((s) => s.customName === VETTED_SECTION_NAME);
@@ -161,4 +162,3 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-export { findVettedSection };

@@ -86,10 +86,8 @@ export function verifyArtifact(bytes: Uint8Array, options: VerifyOptions = {}): 
   const problem = (code: ArtifactCode, severity: Severity, message: string, byteOffset: number, help?: string) => {
     diagnostics.push({ code, severity, message, span: { file, byteOffset }, ...(help ? { help } : {}) });
   };
-  const finish = (report: Omit<VerifyReport, 'ok' | 'checks' | 'diagnostics'>): VerifyReport => {
-    const ok = !diagnostics.some((d) => d.severity === 'error');
-    return { ...report, ok, ...(ok ? {} : { body: undefined }), checks, diagnostics };
-  };
+  // Early exits happen only on errors, so such a report is never ok and never carries a body.
+  const finish = (vetted: boolean): VerifyReport => ({ ok: false, vetted, checks, diagnostics });
 
   const found = findVettedSection(bytes, file);
   if (!found.ok) {
@@ -103,7 +101,7 @@ export function verifyArtifact(bytes: Uint8Array, options: VerifyOptions = {}): 
       if (d.code === 'artifact/not-vetted') d.help = 'vet it with `wsbc build module.wasm --policy policy.wsp -o module.vetted.wasm`';
       if (d.code === 'artifact/duplicate-section') d.help = 'a second section could show a reader a different manifest than the one sealed; rebuild the artifact';
     }
-    return finish({ vetted: d.code === 'artifact/duplicate-section' });
+    return finish(d.code === 'artifact/duplicate-section');
   }
   const frame = found.value;
   const contentStart = frame.contentStart!;
@@ -114,7 +112,7 @@ export function verifyArtifact(bytes: Uint8Array, options: VerifyOptions = {}): 
   if (!decoded.ok) {
     problem(decoded.unsupported ? 'artifact/unsupported-format' : 'artifact/malformed-section', 'error', decoded.message, contentStart + decoded.offset);
     checks.push({ id: 'format', status: 'fail', message: decoded.message });
-    return finish({ vetted: true });
+    return finish(true);
   }
   const section = decoded.value;
   checks.push({ id: 'format', status: 'pass', message: `artifact format ${section.formatVersion}, built by wsbc ${section.toolVersion}` });
