@@ -12,6 +12,7 @@ import { wasmCodes } from './codes/wasm.js';
 import { checkCodes } from './codes/check.js';
 import { instrumentCodes } from './codes/instrument.js';
 import { runCodes } from './codes/run.js';
+import { inputCodes } from './codes/input.js';
 
 export interface CodeInfo {
   /** Default severity. */
@@ -32,6 +33,7 @@ const staticTables: CodeTable[] = [
   checkCodes,
   instrumentCodes,
   runCodes,
+  inputCodes,
 ];
 const dynamic: CodeTable = {};
 
