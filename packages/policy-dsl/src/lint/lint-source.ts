@@ -35,7 +35,13 @@ export function lintPolicySource(text: string, options: LintSourceOptions): Lint
   if (!compiled.ok || !compiled.manifest || !compiled.ast) {
     return { ok: false, diagnostics: compiled.diagnostics, suppressed: [], sources: compiled.sources };
   }
-  const linted = lintParsedPolicy({ file: options.file, source: text, ast: compiled.ast, manifest: compiled.manifest, baseDir, ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}) }, options);
+  // Source names of extended files are relative to the linted file's name; make them absolute.
+  const displayDir = path.dirname(options.file);
+  const policyFiles = [...compiled.sources.keys()].map((name) => path.resolve(baseDir, path.relative(displayDir, name)));
+  const linted = lintParsedPolicy(
+    { file: options.file, source: text, ast: compiled.ast, manifest: compiled.manifest, baseDir, policyFiles, ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}) },
+    options,
+  );
   // Compiler warnings (deprecated forms, no-op settings) belong in the same report.
   const diagnostics = [...compiled.diagnostics, ...linted.diagnostics].sort(byPosition);
   return { ok: true, diagnostics, suppressed: linted.suppressed, sources: compiled.sources };

@@ -3,6 +3,7 @@
 // meaning (the normalized manifest) and its syntax (the AST). A rule that throws is a bug (errors
 // are values everywhere else); the exception is re-thrown naming the rule and the file.
 import { homedir } from 'node:os';
+import { basename, resolve } from 'node:path';
 import type { Diagnostic, RelatedInformation, Severity, TextSpan } from '@wsbc/diagnostics';
 import type { Manifest } from '@wsbc/manifest';
 import type { PolicyFile } from '../ast.js';
@@ -37,6 +38,8 @@ export interface ParsedPolicy {
   baseDir: string;
   /** Host directory that `$TMPDIR` names, as given to the compiler; os.tmpdir() when absent. */
   tmpDir?: string;
+  /** Absolute paths of the policy file and every file it extends; the policy file alone when absent. */
+  policyFiles?: string[];
 }
 
 /** A finding silenced by an inline directive, kept so that reports can show what was accepted and why. */
@@ -62,6 +65,7 @@ export function lintParsedPolicy(policy: ParsedPolicy, settings: LintSettings = 
   const locate = createLocator(policy.ast, policy.baseDir, policy.tmpDir);
   const cwd = settings.cwd ?? process.cwd();
   const homeDir = settings.homeDir ?? homedir();
+  const policyFiles = policy.policyFiles ?? [resolve(policy.baseDir, basename(policy.file))];
 
   const findings: Array<{ rule: string; diagnostic: Diagnostic }> = [];
   for (const rule of rules) {
@@ -79,6 +83,7 @@ export function lintParsedPolicy(policy: ParsedPolicy, settings: LintSettings = 
         options: setting.options,
         cwd,
         homeDir,
+        policyFiles,
         report,
       });
     } catch (error) {

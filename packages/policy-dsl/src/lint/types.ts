@@ -53,6 +53,8 @@ export interface RuleContext<M extends string = string> {
   readonly cwd: string;
   /** The home directory of the user the sandbox runs as. */
   readonly homeDir: string;
+  /** Absolute paths of the linted policy file and of every file it extends. */
+  readonly policyFiles: readonly string[];
   /** The rule's options, defaults filled in from the rule's option specs. */
   readonly options: Readonly<Record<string, RuleOptionValue>>;
   report(report: RuleReport<M>): void;

@@ -31,7 +31,7 @@ testRule(
             column: 11,
             endLine: 3,
             endColumn: 14,
-            message: 'writable directory "/policies/team" contains this policy file, so the module could rewrite its own policy',
+            message: 'writable directory "/policies/team" contains the policy file "/policies/team/policy.wsp", so the module could rewrite its own policy',
           },
         ],
       },
@@ -51,6 +51,21 @@ testRule(
         policy: fs('write "./build" as "/build"'),
         cwd: '/policies/team/build',
         errors: [{ messageId: 'workingDir', line: 3, column: 11, endLine: 3, endColumn: 20 }],
+      },
+      {
+        name: 'a directory holding the extended file (the module could rewrite its base policy)',
+        policy: 'policy "a" extends "../shared/base.wsp" {\n  filesystem {\n    write "../shared" as "/shared"\n  }\n}\n',
+        files: { '../shared/base.wsp': 'policy "b" {\n}\n' },
+        errors: [
+          {
+            messageId: 'policyDir',
+            line: 3,
+            column: 11,
+            endLine: 3,
+            endColumn: 22,
+            message: 'writable directory "/policies/shared" contains the policy file "/policies/shared/base.wsp", so the module could rewrite its own policy',
+          },
+        ],
       },
       {
         name: 'inherited from an extended file',

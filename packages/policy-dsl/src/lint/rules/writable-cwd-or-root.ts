@@ -1,6 +1,7 @@
-// A writable directory that is `/`, the directory holding the policy (or one above it), or the
-// working directory the module runs from (or one above it) lets the module overwrite far more than
-// its output: its own policy, the project's sources and build scripts, or the whole host.
+// A writable directory that is `/`, one that holds the policy or a file it extends (or one above
+// it), or the working directory the module runs from (or one above it) lets the module overwrite
+// far more than its output: its own policy (and so its next run's rights), the project's sources
+// and build scripts, or the whole host.
 import { relative, isAbsolute } from 'node:path';
 import { defineRule } from '../types.js';
 
@@ -15,21 +16,21 @@ export default defineRule({
   category: 'security',
   defaultLevel: 'error',
   description:
-    'Reports a writable directory that is the file system root, contains the policy file, or contains the working directory the module runs from.',
+    'Reports a writable directory that is the file system root, contains the policy file or a file it extends, or contains the working directory the module runs from.',
   messages: {
     root: 'the whole host file system ("/") is writable',
-    policyDir: 'writable directory "{{dir}}" contains this policy file, so the module could rewrite its own policy',
+    policyDir: 'writable directory "{{dir}}" contains the policy file "{{policy}}", so the module could rewrite its own policy',
     workingDir: 'writable directory "{{dir}}" is or contains the working directory "{{cwd}}"',
   },
   check(context) {
-    const policyDir = context.locate.baseDir;
     for (const preopen of context.manifest.filesystem.preopens) {
       if (!preopen.write) continue;
       const grant = context.locate.dirGrants(preopen).findLast((g) => g.access.value !== 'read');
       const span = context.locate.spanOf(grant?.hostPath);
       const help = 'grant a dedicated output directory instead, such as `write "./out" as "/out"`';
+      const policyFile = context.policyFiles.find((f) => containsOrIs(preopen.hostPath, f));
       if (preopen.hostPath === '/') context.report({ messageId: 'root', span, help });
-      else if (containsOrIs(preopen.hostPath, policyDir)) context.report({ messageId: 'policyDir', data: { dir: preopen.hostPath }, span, help });
+      else if (policyFile !== undefined) context.report({ messageId: 'policyDir', data: { dir: preopen.hostPath, policy: policyFile }, span, help });
       else if (containsOrIs(preopen.hostPath, context.cwd)) {
         context.report({ messageId: 'workingDir', data: { dir: preopen.hostPath, cwd: context.cwd }, span, help });
       }
