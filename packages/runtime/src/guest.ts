@@ -153,6 +153,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       if (!host) return refused('run/import-not-provided', `no host function provides the import ${op}`, detail);
       const logCalls = manifest.audit.decisions === 'all' && audit !== null;
       ns[imp.name] = (...args: Array<number | bigint>) => {
+        wasi.memory.refresh();
         if (logCalls) audit!({ type: 'decision', capability: 'import', op, outcome: 'allowed', detail });
         return host.fn(ctx, ...args);
       };

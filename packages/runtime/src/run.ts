@@ -292,7 +292,8 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     audit: r.auditOn, meter: meterBuffer, stdin: stdinChannel, abi: FUEL_ABI, fuelSlice: r.options.fuelSlice ?? 1_000_000,
     hostFunctions, randomSeed: r.randomSeed,
   };
-  const worker = new Worker(await workerScriptUrl(), { workerData: config, stdout: false, stderr: false });
+  const worker = await acquireWorker();
+  worker.postMessage(config);
 
   // stdin: pumped only once the guest asks, so a guest that never reads leaves the host's stdin alone.
   const source = r.options.stdin;
@@ -392,6 +393,42 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       settle({ kind: 'trap', exitCode: null, reason: 'the sandbox worker stopped unexpectedly', fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
     });
   });
+}
+
+// ---------------------------------------------------------------- worker pool
+
+// Starting a worker thread costs tens of milliseconds (a new V8 isolate plus loading the worker's
+// modules), which dominates the start-up of a small guest. One worker is kept started ahead of
+// time; a run takes it and a replacement starts in the background. Workers are never reused: each
+// serves one run and is terminated afterwards, so nothing leaks from one guest to the next. The
+// waiting worker is unref'd so that it never keeps the process alive.
+let spare: Promise<Worker> | undefined;
+
+function startWorker(): Promise<Worker> {
+  return workerScriptUrl().then((url) => {
+    const worker = new Worker(url, { workerData: null, stdout: false, stderr: false });
+    worker.unref();
+    // A spare that dies before use (it should not) is simply replaced on the next acquire.
+    worker.on('error', () => undefined);
+    return worker;
+  });
+}
+
+async function acquireWorker(): Promise<Worker> {
+  const next = spare ?? startWorker();
+  spare = startWorker();
+  const worker = await next;
+  worker.ref();
+  return worker;
+}
+
+/**
+ * Starts the spare worker now, so that the first run() does not pay for it. Optional: embedders
+ * that start many short runs call it once at start-up.
+ */
+export function prewarm(): Promise<void> {
+  spare ??= startWorker();
+  return spare.then(() => undefined);
 }
 
 export type { AuditRecord };

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
-// Worker-thread entry of a sandboxed run. The host (run.ts) starts one worker per run and
-// passes a compiled module and the run's settings; the guest runs here, synchronously, so the
+// Worker-thread entry of a sandboxed run. The host (run.ts) uses one worker per run and passes
+// a compiled module and the run's settings; the guest runs here, synchronously, so the
 // host can always end it with worker.terminate() (timeouts), and a crash or runaway guest
 // never takes the host's thread with it. Messages to the host: `out` (stdout/stderr chunks),
 // `audit` (record drafts, stamped by the host), `stdin` (more input wanted), `done`.
@@ -36,7 +36,9 @@ export type WorkerMessage =
   | { t: 'done'; outcome: import('./guest.js').GuestOutcome };
 
 const port = parentPort!;
-const config = workerData as WorkerConfig;
+// A pooled worker starts before its run is known and waits for its configuration (workerData is
+// used when the host starts a worker for one run directly). Each worker serves exactly one run.
+const config: WorkerConfig = (workerData as WorkerConfig | null) ?? (await new Promise<WorkerConfig>((resolve) => port.once('message', resolve)));
 const post = (message: WorkerMessage) => port.postMessage(message);
 
 const audit = config.audit ? (draft: AuditDraft) => post({ t: 'audit', draft, at: wallNow() }) : null;

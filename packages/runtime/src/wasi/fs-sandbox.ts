@@ -59,6 +59,8 @@ export interface ResolvedPath {
   mustBeDirectory: boolean;
   /** The same components as a normalised guest-relative path, for audit records. */
   display: string;
+  /** lstat of the final component when the walk looked at it (saves the caller a syscall). */
+  finalStat?: fs.Stats | null;
 }
 
 /**
@@ -73,6 +75,7 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
   const queue = path.split('/').filter((c) => c.length > 0);
   const stack: string[] = [];
   let links = 0;
+  let finalStat: fs.Stats | null | undefined;
   while (queue.length > 0) {
     const component = queue.shift()!;
     if (component === '.') continue;
@@ -92,6 +95,7 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' && isLast) {
           stack.push(component);
+          finalStat = null;
           break;
         }
         throw error;
@@ -106,18 +110,24 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
         continue;
       }
       if (!isLast && !stat.isDirectory()) throw new WasiError(Errno.NOTDIR);
+      if (isLast) finalStat = stat;
     }
     stack.push(component);
   }
   const name = stack.pop() ?? '.';
-  return { parent: stack, name, mustBeDirectory, display: [...stack, name].join('/') };
+  const resolved: ResolvedPath = { parent: stack, name, mustBeDirectory, display: [...stack, name].join('/') };
+  if (finalStat !== undefined && name !== '.') resolved.finalStat = finalStat;
+  return resolved;
 }
 
 /**
  * Opens the parent directory of a resolved path and checks that it really is inside `root`.
- * Returns a host descriptor that the caller must close, or throws ENOTCAPABLE.
+ * Returns a host descriptor that the caller must close, or throws ENOTCAPABLE. Returns -1 when
+ * the parent is the base directory itself: its descriptor was verified when it was opened, so
+ * `basePath` already pins it.
  */
 export function pinParent(basePath: string, resolved: ResolvedPath, root: string): number {
+  if (resolved.parent.length === 0) return -1;
   const parentPath = [basePath, ...resolved.parent].join('/');
   const fd = fs.openSync(parentPath, O_PATH | fs.constants.O_DIRECTORY);
   let real: string;

@@ -16,8 +16,12 @@ export class GuestMemory {
     this.refresh();
   }
 
-  private refresh(): void {
-    if (!this.memory) throw new WasiError(Errno.FAULT, 'module has no exported memory');
+  /**
+   * Re-reads the memory's buffer (growing detaches the old one). Called on entry to every host
+   * call: guest code, the only thing that can grow memory, does not run during one.
+   */
+  refresh(): void {
+    if (!this.memory) return;
     const buffer = this.memory.buffer;
     if (this.view.buffer !== buffer) {
       this.view = new DataView(buffer);
@@ -26,13 +30,11 @@ export class GuestMemory {
   }
 
   get size(): number {
-    this.refresh();
     return this.bytes.byteLength;
   }
 
   /** Throws EFAULT unless [ptr, ptr+len) lies inside memory. Both are taken as u32. */
   check(ptr: number, len: number): void {
-    this.refresh();
     const p = ptr >>> 0;
     const l = len >>> 0;
     if (p + l > this.bytes.byteLength) throw new WasiError(Errno.FAULT, `pointer ${p}+${l} outside memory`);

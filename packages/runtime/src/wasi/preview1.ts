@@ -20,7 +20,7 @@ import {
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
-  O_PATH, assertProcFdSupport, isInside, pinParent, pinnedPath, procFdPath, realPathOfFd, resolveGuestPath,
+  O_PATH, assertProcFdSupport, pinParent, procFdPath, realPathOfFd, resolveGuestPath,
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
@@ -173,6 +173,7 @@ export class WasiPreview1 {
 
   private call(op: string, body: () => number | void): number {
     if (this.ended) throw this.ended;
+    this.memory.refresh();
     try {
       this.opts.meter.checkCpu(op);
       return body() ?? Errno.SUCCESS;
@@ -240,10 +241,11 @@ export class WasiPreview1 {
       }
       throw error;
     }
+    const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
     try {
-      return body({ parentFd, host: pinnedPath(parentFd, resolved.name), resolved });
+      return body({ parentFd, host: resolved.name === '.' ? parentPath : `${parentPath}/${resolved.name}`, resolved });
     } finally {
-      safeClose(parentFd);
+      if (parentFd !== -1) safeClose(parentFd);
     }
   }
 
@@ -854,14 +856,16 @@ export class WasiPreview1 {
     const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
     return this.withPath(op, dir, path, follow, ({ host, resolved }) => {
       const display = joinGuest(dir.guestPath, resolved.display);
-      let exists = true;
-      let existing: fs.Stats | undefined;
-      try {
-        existing = fs.lstatSync(host);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        exists = false;
+      let existing: fs.Stats | null | undefined = resolved.finalStat;
+      if (existing === undefined) {
+        try {
+          existing = fs.lstatSync(host);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          existing = null;
+        }
       }
+      const exists = existing !== null;
       if (!exists && (oflags & OFlags.CREAT)) {
         if (!(dir.rightsBase & Rights.PATH_CREATE_FILE)) {
           this.deny('filesystem', op, Errno.NOTCAPABLE, 'create not granted', { path: display });
@@ -892,18 +896,10 @@ export class WasiPreview1 {
       else flags |= O_PATH;
       if (fdflags & FdFlags.APPEND && canWrite) flags |= O_APPEND;
       this.allow('filesystem', op, { path: display, read: wantsRead, write: wantsWrite, create: !exists && (oflags & OFlags.CREAT) !== 0 });
+      // INVARIANT: `host` names `name` inside a pinned (verified) parent, and O_NOFOLLOW keeps the
+      // last component from being a symlink, so the opened file is inside the preopen.
       const hostFd = fs.openSync(host, flags, 0o666);
-      let st: fs.Stats;
-      try {
-        st = fs.fstatSync(hostFd);
-        if (!isInside(realPathOfFd(hostFd), dir.preopen!.realRoot)) {
-          this.deny('filesystem', op, Errno.NOTCAPABLE, 'opened file is outside the preopen', { path: display });
-        }
-      } catch (error) {
-        safeClose(hostFd);
-        throw error;
-      }
-      const nowDir = st.isDirectory();
+      const nowDir = isDir || (oflags & OFlags.DIRECTORY) !== 0;
       const mask = nowDir ? DIR_RIGHTS | Rights.FD_READDIR : FILE_RIGHTS;
       const descriptor: Descriptor = {
         kind: nowDir ? 'dir' : 'file', hostFd, stdio: -1, filetype: nowDir ? Filetype.DIRECTORY : Filetype.REGULAR_FILE,
