@@ -3,6 +3,7 @@
 // custom values against their own ranges. The checker sees only the AST (never text or tokens),
 // and returns diagnostics; it changes nothing. Checks that need the whole extends chain (an import
 // that requires a custom value declared in a base policy) run in the compiler after merging.
+import { isIPv6 } from 'node:net';
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
 import type * as A from './ast.js';
 import { policyDiagnostic } from './diagnostics.js';
@@ -117,7 +118,7 @@ export function hostProblem(host: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) return 'a host has no scheme; write the host name alone';
   if (host.includes('/')) return 'a host has no path; write the host name alone';
   if (/\s/.test(host)) return 'a host cannot contain spaces';
-  if (host.includes(':') && /^[0-9a-f:.]+$/i.test(host)) return undefined; // IPv6 literal
+  if (host.includes(':') && /^[0-9a-f:.]+$/i.test(host)) return isIPv6(host) ? undefined : 'not a valid IPv6 address';
   if (/:\d+$/.test(host)) return 'write the port with `ports`, not in the host';
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) {
     return host.split('.').every((o) => Number(o) <= 255) ? undefined : 'an IPv4 address has octets 0..255';

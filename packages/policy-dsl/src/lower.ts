@@ -540,7 +540,7 @@ function lowerTime(stmt: CstStatement, r: TermReader, keyword: A.Keyword<'time'>
       const opt = r.keyword(CLOCK_OPTIONS, 'clock option');
       if (!opt) break;
       if (clause[opt.value] !== null) {
-        r.unexpected({ kind: 'atom', token: { kind: 'ident', text: opt.value, span: opt.span }, span: opt.span }, 'each clock option once');
+        r.refuse(policyDiagnostic('policy/duplicate-entry', `\`${opt.value}\` is given twice for the clock`, opt.span));
         break;
       }
       if (opt.value === 'step') {
