@@ -14,7 +14,7 @@ export class BinaryReader {
     readonly bytes: Uint8Array,
     start = 0,
     /** Exclusive end of the window (absolute offset). */
-    readonly end = bytes.length,
+    public end = bytes.length,
   ) {
     this.pos = start;
   }
@@ -253,7 +253,8 @@ export class BinaryReader {
     if (n > this.end - this.pos) {
       throw new WasmError('wasm/length-out-of-bounds', `${what} declares ${n} bytes but only ${this.end - this.pos} remain`, this.pos);
     }
-    const v = this.bytes.subarray(this.pos, this.pos + n);
+    const b = this.bytes;
+    const v = new Uint8Array(b.buffer, b.byteOffset + this.pos, n);
     this.pos += n;
     return v;
   }

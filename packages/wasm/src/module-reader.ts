@@ -183,13 +183,67 @@ export function readTagType(r: BinaryReader): TagType {
  */
 export function readConstExpr(r: BinaryReader): ConstExpr {
   const start = r.pos;
-  const ops = new OperatorReader(r.bytes, start, r.end);
+  const bytes = r.bytes;
+  // Fast path for the shapes nearly every initializer has (one constant, global.get or ref.func,
+  // then end): no cursor object per expression, which matters for modules with 100k segments.
+  const op = bytes[start];
+  if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) {
+    r.pos = start + 1;
+    if (op === 0x41) r.s32('an i32 constant');
+    else if (op === 0x42) r.skipS64('an i64 constant');
+    else r.u32('an index');
+    if (r.pos < r.end && bytes[r.pos] === 0x0b) {
+      r.pos++;
+      return new ConstExprView(bytes, start, r.pos);
+    }
+    r.pos = start;
+  }
+  const ops = new OperatorReader(bytes, start, r.end);
   for (;;) {
     if (!ops.next()) throw new WasmError('wasm/unexpected-end', 'constant expression has no end', ops.pos);
     if (ops.op.code === 0x0b && ops.op.prefix === 0) break;
   }
   r.pos = ops.pos;
-  return { start, end: ops.pos, bytes: r.bytes.subarray(start, ops.pos) };
+  return new ConstExprView(bytes, start, ops.pos);
+}
+
+/**
+ * A constant expression read from a module. The byte view is made on first use: modules with
+ * 100k data segments would otherwise pay for 100k views (and their garbage) on every read.
+ */
+export class ConstExprView implements ConstExpr {
+  readonly #source: Uint8Array;
+  constructor(source: Uint8Array, readonly start: number, readonly end: number) {
+    this.#source = source;
+  }
+  get bytes(): Uint8Array {
+    return view(this.#source, this.start, this.end);
+  }
+}
+
+/** A data segment read from a module; `data` is a view made on first use. */
+export class DataSegmentView implements DataSegment {
+  readonly #source: Uint8Array;
+  constructor(
+    source: Uint8Array,
+    readonly flags: number,
+    readonly mode: 'active' | 'passive',
+    readonly memory: number,
+    readonly offsetExpr: ConstExpr | undefined,
+    readonly dataOffset: number,
+    readonly dataLength: number,
+    readonly offset: number,
+  ) {
+    this.#source = source;
+  }
+  get data(): Uint8Array {
+    return view(this.#source, this.dataOffset, this.dataOffset + this.dataLength);
+  }
+}
+
+/** A view of bytes[start, end); cheaper than subarray(), which looks up a species constructor. */
+export function view(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
 }
 
 // ---- Typed section readers ----
@@ -420,11 +474,11 @@ export function readElementSection(bytes: Uint8Array, s: SectionHeader): Element
     if (usesExprs) {
       const exprs: ConstExpr[] = [];
       for (let j = 0; j < m; j++) exprs.push(readConstExpr(r));
-      out.push({ flags, mode, table, ...(offsetExpr ? { offsetExpr } : {}), elementType, items: { kind: 'expressions', exprs }, offset });
+      out.push({ flags, mode, table, offsetExpr, elementType, items: { kind: 'expressions', exprs }, offset });
     } else {
       const indices = new Array<number>(m);
       for (let j = 0; j < m; j++) indices[j] = r.u32('a function index');
-      out.push({ flags, mode, table, ...(offsetExpr ? { offsetExpr } : {}), elementType, items: { kind: 'functions', indices }, offset });
+      out.push({ flags, mode, table, offsetExpr, elementType, items: { kind: 'functions', indices }, offset });
     }
   }
   finish(r, s);
@@ -441,10 +495,14 @@ export function readDataSection(bytes: Uint8Array, s: SectionHeader): DataSegmen
     if (flags > 2) throw new WasmError('wasm/bad-kind', `invalid data segment flags ${flags}`, offset);
     const memory = flags === 2 ? r.u32('a memory index') : 0;
     const offsetExpr = flags === 1 ? undefined : readConstExpr(r);
+    const at = r.pos;
     const len = r.u32('a data segment length');
+    if (len > r.remaining) {
+      throw new WasmError('wasm/length-out-of-bounds', `a data segment declares ${len} bytes but only ${r.remaining} remain`, at);
+    }
     const dataOffset = r.pos;
-    const data = r.bytesView(len, 'a data segment');
-    out.push({ flags, mode: flags === 1 ? 'passive' : 'active', memory, ...(offsetExpr ? { offsetExpr } : {}), data, dataOffset, offset });
+    r.pos += len;
+    out.push(new DataSegmentView(bytes, flags, flags === 1 ? 'passive' : 'active', memory, offsetExpr, dataOffset, len, offset));
   }
   finish(r, s);
   return out;

@@ -99,6 +99,13 @@ export class OperatorReader extends BinaryReader {
     super(bytes, start, end);
   }
 
+  /** Re-targets the cursor to another range of the same bytes (lets one cursor walk many expressions). */
+  reset(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
+
   /** Decodes the next instruction; false when the range is exhausted. Throws WasmError. */
   next(): boolean {
     const bytes = this.bytes;
@@ -120,10 +127,36 @@ export class OperatorReader extends BinaryReader {
       }
     }
     this.op = op;
-    this.immStart = this.pos;
-    switch (op.layout) {
-      case ImmLayout.None:
-        break;
+    const imm = this.pos;
+    this.immStart = imm;
+    const layout = op.layout;
+    if (layout === ImmLayout.None) return true;
+    // Single-byte immediates (local.get 3, i32.const 8, block with no type ...) dominate real code.
+    if (imm < this.end) {
+      const b0 = bytes[imm]!;
+      if (b0 < 0x80) {
+        if (layout === ImmLayout.U32) {
+          this.a = b0;
+          this.pos = imm + 1;
+          return true;
+        }
+        if (layout === ImmLayout.I32) {
+          this.a = b0 < 0x40 ? b0 : b0 - 0x80;
+          this.pos = imm + 1;
+          return true;
+        }
+        if (layout === ImmLayout.I64) {
+          this.pos = imm + 1;
+          return true;
+        }
+        if (layout === ImmLayout.BlockType && b0 === BLOCK_EMPTY) {
+          this.a = BLOCK_EMPTY;
+          this.pos = imm + 1;
+          return true;
+        }
+      }
+    }
+    switch (layout) {
       case ImmLayout.U32:
         this.a = this.u32('an index');
         break;
@@ -210,6 +243,20 @@ export class OperatorReader extends BinaryReader {
 
   private memarg(): void {
     const at = this.pos;
+    const bytes = this.bytes;
+    // Common shape: one-byte flags without a memory index, one-byte offset.
+    if (at + 1 < this.end) {
+      const f = bytes[at]!;
+      const o = bytes[at + 1]!;
+      if (f < 0x40 && o < 0x80) {
+        this.a = f;
+        this.b = 0;
+        this.d = 0;
+        this.c = o;
+        this.pos = at + 2;
+        return;
+      }
+    }
     const flags = this.u32('memarg alignment');
     if (flags >= 0x80) throw new WasmError('wasm/bad-alignment', `malformed memarg flags ${flags}`, at);
     if (flags & 0x40) {

@@ -12,6 +12,7 @@ import { WasmError } from './errors.js';
 import { encodeInstructions, writeInstruction } from './instruction-writer.js';
 import { ModuleReader } from './module.js';
 import {
+  ConstExprView,
   SECTION_NAMES,
   SectionId,
   codeSection,
@@ -92,6 +93,7 @@ const CODECS: Record<number, [Reader, Writer]> = {
 
 // Positions are where things were, not what they are: a canonical re-encoding moves them.
 const POSITION_KEYS = new Set(['offset', 'start', 'end', 'dataOffset']);
+const LAZY_KEYS = ['bytes', 'data'];
 
 /** Structural equality over decoded values (bigint, Uint8Array by content; positions ignored). */
 export function sameDecoded(a: unknown, b: unknown): boolean {
@@ -105,6 +107,9 @@ export function sameDecoded(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a as object).filter((k) => !POSITION_KEYS.has(k));
   const kb = Object.keys(b as object).filter((k) => !POSITION_KEYS.has(k));
+  // Lazily made views (ConstExprView.bytes, DataSegmentView.data) are getters, not own keys.
+  for (const k of LAZY_KEYS) if (k in (a as object) && !Object.hasOwn(a as object, k)) ka.push(k);
+  for (const k of LAZY_KEYS) if (k in (b as object) && !Object.hasOwn(b as object, k)) kb.push(k);
   if (ka.length !== kb.length) return false;
   for (const k of ka) if (!sameDecoded((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   return true;
@@ -185,14 +190,14 @@ function checkConstExprs(value: unknown, stats: RoundTripStats): void {
       return;
     }
     const o = v as Record<string, unknown>;
-    if (o['bytes'] instanceof Uint8Array && typeof o['start'] === 'number' && typeof o['end'] === 'number' && Object.keys(o).length === 3) {
-      const expr = o['bytes'];
+    if (v instanceof ConstExprView) {
+      const expr = v.bytes;
       stats.constExprs++;
       const list = readInstructions(expr, 0, expr.length);
       const mine = encodeInstructions(list);
       if (!equalBytes(mine, expr)) {
         if (sameDecoded(readInstructions(mine, 0, mine.length), list)) stats.constExprsCanonicalized++;
-        else stats.mismatches.push({ offset: o['start'] as number, what: 'constant expression re-encodes to different instructions' });
+        else stats.mismatches.push({ offset: v.start, what: 'constant expression re-encodes to different instructions' });
       }
       return;
     }

@@ -184,9 +184,9 @@ export interface TagType {
  * the module), and where they sit in the module (start = end = -1 for expressions built in code).
  */
 export interface ConstExpr {
-  start: number;
-  end: number;
-  bytes: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+  readonly bytes: Uint8Array;
 }
 
 export type ExternalKind = 'func' | 'table' | 'memory' | 'global' | 'tag';
@@ -247,7 +247,7 @@ export interface DataSegment {
   memory: number;
   offsetExpr?: ConstExpr;
   /** Zero-copy view into the module bytes. */
-  data: Uint8Array;
+  readonly data: Uint8Array;
   /** Absolute offset of the first data byte. */
   dataOffset: number;
   offset: number;

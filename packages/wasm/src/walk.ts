@@ -13,10 +13,10 @@
 import { BinaryReader } from './binary-reader.js';
 import { WasmError, catchWasmError } from './errors.js';
 import { ModuleReader } from './module.js';
-import { SectionId, codeSectionCount, skipLocals, type FunctionBody } from './module-reader.js';
+import { SectionId, codeSectionCount, readConstExpr, skipLocals, type FunctionBody } from './module-reader.js';
 import { FEATURES, ImmLayout, OPCODES, type Feature, type OpInfo } from './opcodes.js';
 import { OperatorReader } from './operator-reader.js';
-import { CONCRETE, heapTypeOf, type ConstExpr, type Limits, type SubType, type ValType } from './types.js';
+import { CONCRETE, heapTypeOf, type Limits, type SubType, type ValType } from './types.js';
 
 export interface WalkSummary {
   functions: number;
@@ -74,6 +74,27 @@ const CONST_OPS = new Set([
   'i32.add', 'i32.sub', 'i32.mul', 'i64.add', 'i64.sub', 'i64.mul',
   'struct.new', 'struct.new_default', 'array.new', 'array.new_default', 'array.new_fixed', 'ref.i31', 'any.convert_extern', 'extern.convert_any',
 ]);
+/**
+ * Fast-path class per instruction, so the hot loop handles the most frequent instructions with one
+ * array load: 1 nothing to check, 2 a local index, 3 a global index read, 0 the general path.
+ */
+/** Numeric control-flow class per instruction (a number switch beats a string switch here). */
+const FLOW_CODES: Record<string, number> = {
+  plain: 0, block: 1, loop: 1, if: 1, try: 1, try_table: 1, else: 2, catch: 3, catch_all: 3, delegate: 4, end: 5,
+  br: 6, br_if: 6, br_table: 7, throw: 8, call: 9, return_call: 9, return: 10, unreachable: 10,
+};
+const FLOW = new Uint8Array(OPCODES.map((op) => FLOW_CODES[op.flow]!));
+
+const FAST = new Uint8Array(
+  OPCODES.map((op) => {
+    if (op.flow !== 'plain') return 0;
+    if (op.layout === ImmLayout.None || op.layout === ImmLayout.I32 || op.layout === ImmLayout.I64 || op.layout === ImmLayout.F32 || op.layout === ImmLayout.F64) return 1;
+    if (op.imms.length === 1 && op.imms[0] === 'local') return 2;
+    if (op.name === 'global.get') return 3;
+    return 0;
+  }),
+);
+
 /** Per instruction: bit 0 when its first immediate is a memory index, bit 1 when its second is. */
 const MEMORY_IMMS = new Uint8Array(OPCODES.map((op) => (op.imms[0] === 'memory' ? 1 : 0) | (op.imms[1] === 'memory' ? 2 : 0)));
 
@@ -273,19 +294,37 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
       }
     } else for (const x of e.items.exprs) checkConstExpr(bytes, x, spaces, mark);
   }
-  const data = m.data();
-  spaces.datas = data.length;
+  // Data segments are scanned in place rather than materialized: some modules have 100k of them.
+  const dsec = m.section(SectionId.data);
+  spaces.datas = 0;
+  if (dsec) {
+    const r = new BinaryReader(bytes, dsec.payloadStart, dsec.end);
+    const n = r.count('the data section');
+    for (let i = 0; i < n; i++) {
+      const offset = r.pos;
+      const flags = r.u32('data segment flags');
+      if (flags > 2) throw new WasmError('wasm/bad-kind', `invalid data segment flags ${flags}`, offset);
+      if (flags === 1) mark('bulk-memory');
+      else {
+        const memory = flags === 2 ? r.u32('a memory index') : 0;
+        if (memory >= spaces.memories) throw new WasmError('wasm/index-out-of-range', `data segment refers to unknown memory ${memory}`, offset);
+        const start = r.pos;
+        const end = readConstExpr(r).end;
+        checkConstExpr(bytes, { start, end }, spaces, mark);
+      }
+      const at = r.pos;
+      const len = r.u32('a data segment length');
+      if (len > r.remaining) throw new WasmError('wasm/length-out-of-bounds', `a data segment declares ${len} bytes but only ${r.remaining} remain`, at);
+      r.pos += len;
+      spaces.datas++;
+    }
+    if (r.pos !== dsec.end) throw new WasmError('wasm/section-size-mismatch', `data section has ${dsec.end - r.pos} unexpected bytes at its end`, r.pos);
+  }
   if (spaces.dataCount !== undefined) {
     mark('bulk-memory');
-    if (spaces.dataCount !== data.length) {
-      throw new WasmError('wasm/count-mismatch', `data count section says ${spaces.dataCount} segments but the data section has ${data.length}`, m.section(SectionId.dataCount)!.payloadStart);
+    if (spaces.dataCount !== spaces.datas) {
+      throw new WasmError('wasm/count-mismatch', `data count section says ${spaces.dataCount} segments but the data section has ${spaces.datas}`, m.section(SectionId.dataCount)!.payloadStart);
     }
-  }
-  for (const d of data) {
-    if (d.mode === 'active') {
-      if (d.memory >= spaces.memories) throw new WasmError('wasm/index-out-of-range', `data segment refers to unknown memory ${d.memory}`, d.offset);
-      checkConstExpr(bytes, d.offsetExpr!, spaces, mark);
-    } else mark('bulk-memory');
   }
 
   const defined = m.functions().length;
@@ -346,8 +385,10 @@ function checkTable(elem: ValType, l: Limits, typeCount: number, at: number, mar
   if (l.min > LIMITS.tableSize) throw new WasmError('wasm/bad-limits', `table size ${l.min} exceeds ${LIMITS.tableSize}`, at);
 }
 
-function checkConstExpr(bytes: Uint8Array, e: ConstExpr, s: Spaces, mark: (f: Feature) => void): void {
-  const r = new OperatorReader(bytes, e.start, e.end);
+let constCursor: OperatorReader | undefined;
+
+function checkConstExpr(bytes: Uint8Array, e: { start: number; end: number }, s: Spaces, mark: (f: Feature) => void): void {
+  const r = constCursor && constCursor.bytes === bytes ? constCursor.reset(e.start, e.end) : (constCursor = new OperatorReader(bytes, e.start, e.end));
   while (r.next()) {
     const op = r.op;
     if (!CONST_OPS.has(op.name)) throw new WasmError('wasm/bad-const-expr', `${op.name} is not allowed in a constant expression`, r.offset);
@@ -402,16 +443,23 @@ class BodyWalker {
     while (r.next()) {
       n++;
       const op = r.op;
-      seen[OP_FEATURE[op.id]!] = 1;
-      switch (op.flow) {
-        case 'plain':
+      const id = op.id;
+      seen[OP_FEATURE[id]!] = 1;
+      const fast = FAST[id]!;
+      if (fast === 1) continue;
+      if (fast === 2) {
+        if (r.a >= localCount) throw new WasmError('wasm/index-out-of-range', `${op.name} refers to unknown local ${r.a}`, r.offset);
+        continue;
+      }
+      if (fast === 3) {
+        if (r.a >= s.globals) throw new WasmError('wasm/index-out-of-range', `global.get refers to unknown global ${r.a}`, r.offset);
+        continue;
+      }
+      switch (FLOW[id]) {
+        case 0:
           if (op.layout !== ImmLayout.None) this.checkImmediates(r, op, localCount);
           break;
-        case 'block':
-        case 'loop':
-        case 'if':
-        case 'try':
-        case 'try_table':
+        case 1:
           if (r.a < 0) {
             this.seen[FEATURE_INDEX.get('multi-value')!] = 1;
             if (s.types[-r.a - 1]?.composite.kind !== 'func') throw new WasmError('wasm/index-out-of-range', `block type refers to unknown function type ${-r.a - 1}`, r.offset);
@@ -420,12 +468,11 @@ class BodyWalker {
           this.push(depth, op.flow === 'block' ? Frame.Block : op.flow === 'loop' ? Frame.Loop : op.flow === 'if' ? Frame.If : op.flow === 'try' ? Frame.Try : Frame.TryTable);
           depth++;
           break;
-        case 'else':
+        case 2:
           if (depth <= 1 || this.frames[depth - 1] !== Frame.If) throw new WasmError('wasm/bad-block-structure', 'else without a matching if', r.offset);
           this.frames[depth - 1] = Frame.Else;
           break;
-        case 'catch':
-        case 'catch_all': {
+        case 3: {
           const f = this.frames[depth - 1];
           if (depth <= 1 || (f !== Frame.Try && f !== Frame.Catch)) {
             throw new WasmError('wasm/bad-block-structure', `${op.name} without a matching try`, r.offset);
@@ -434,27 +481,26 @@ class BodyWalker {
           this.frames[depth - 1] = op.flow === 'catch' ? Frame.Catch : Frame.CatchAll;
           break;
         }
-        case 'delegate':
+        case 4:
           if (depth <= 1 || this.frames[depth - 1] !== Frame.Try) throw new WasmError('wasm/bad-block-structure', 'delegate without a matching try', r.offset);
           depth--;
           if (r.a >= depth) throw new WasmError('wasm/index-out-of-range', `delegate to unknown label ${r.a}`, r.offset);
           break;
-        case 'end':
+        case 5:
           depth--;
           if (depth === 0) {
             if (r.pos !== body.end) throw new WasmError('wasm/bad-block-structure', 'instructions after the final end of the function', r.pos);
             return n;
           }
           break;
-        case 'br':
-        case 'br_if':
+        case 6:
           if (op.layout === ImmLayout.BrOnCast) {
             if (r.b >= depth) throw new WasmError('wasm/index-out-of-range', `unknown label ${r.b}`, r.offset);
             this.checkHeap(r.c, r.offset);
             this.checkHeap(r.d, r.offset);
           } else if (r.a >= depth) throw new WasmError('wasm/index-out-of-range', `unknown label ${r.a}`, r.offset);
           break;
-        case 'br_table': {
+        case 7: {
           if (r.a > LIMITS.brTableSize) throw new WasmError('wasm/too-many', `br_table with ${r.a} targets exceeds ${LIMITS.brTableSize}`, r.offset);
           if (r.b >= depth) throw new WasmError('wasm/index-out-of-range', `unknown label ${r.b}`, r.offset);
           const d = depth;
@@ -464,15 +510,14 @@ class BodyWalker {
           });
           break;
         }
-        case 'throw':
+        case 8:
           if (op.name === 'rethrow') {
             if (r.a >= depth) throw new WasmError('wasm/index-out-of-range', `unknown label ${r.a}`, r.offset);
             const f = this.frames[depth - 1 - r.a];
             if (f !== Frame.Catch && f !== Frame.CatchAll) throw new WasmError('wasm/bad-block-structure', 'rethrow must target a catch block', r.offset);
           } else if (op.name === 'throw' && r.a >= s.tags) throw new WasmError('wasm/index-out-of-range', `unknown tag ${r.a}`, r.offset);
           break;
-        case 'call':
-        case 'return_call':
+        case 9:
           if (op.name === 'call' || op.name === 'return_call') {
             if (r.a >= s.funcs) throw new WasmError('wasm/index-out-of-range', `call to unknown function ${r.a}`, r.offset);
           } else {

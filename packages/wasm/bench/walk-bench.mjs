@@ -1,0 +1,76 @@
+// Binary layer benchmarks on the largest npm module (esbuild.wasm, 14 MB): every figure is a
+// ratio to WebAssembly.validate on the same bytes, measured in the same run (tinybench).
+//
+//   npx tsc -b packages/wasm && node packages/wasm/bench/walk-bench.mjs [path/to/module.wasm]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bench } from 'tinybench';
+import { ModuleReader, OperatorReader, SectionId, reencode, skipLocals, walkModule } from '../dist/index.js';
+
+const file = process.argv[2] ?? join(import.meta.dirname, '../../../node_modules/esbuild-wasm/esbuild.wasm');
+const bytes = new Uint8Array(readFileSync(file));
+
+/** Decodes every section except instructions: all entries, and the frame of every body. */
+function readSections() {
+  const m = new ModuleReader(bytes);
+  m.types();
+  m.imports();
+  m.functions();
+  m.tables();
+  m.memories();
+  m.tags();
+  m.globals();
+  m.exports();
+  m.start();
+  m.elements();
+  m.dataCount();
+  m.data();
+  let n = 0;
+  for (const b of m.functionBodies()) n += b.end - b.bodyStart;
+  return n;
+}
+
+/** Decodes every instruction with the zero-allocation cursor, nothing else. */
+function iterateOperators() {
+  const m = new ModuleReader(bytes);
+  let n = 0;
+  for (const body of m.functionBodies()) {
+    const { codeStart } = skipLocals(bytes, body);
+    const r = new OperatorReader(bytes, codeStart, body.end);
+    while (r.next()) n++;
+  }
+  return n;
+}
+
+const bench = new Bench({ time: Number(process.env.BENCH_TIME ?? 4000), warmupTime: 1000 });
+bench
+  .add('WebAssembly.validate', () => {
+    if (!WebAssembly.validate(bytes)) throw new Error('invalid');
+  })
+  .add('read all sections (ModuleReader)', () => {
+    readSections();
+  })
+  .add('instruction iteration (OperatorReader)', () => {
+    iterateOperators();
+  })
+  .add('full structural walk (walkModule)', () => {
+    const r = walkModule(bytes);
+    if (!r.ok) throw new Error(r.error.message);
+  })
+  .add('re-encode, instruction hook declining every instruction', () => {
+    reencode(bytes, { instruction: () => false });
+  });
+await bench.run();
+
+const mean = (name) => bench.tasks.find((t) => t.name === name).result.latency.mean;
+const validate = mean('WebAssembly.validate');
+console.log(`${file} (${(bytes.length / 1e6).toFixed(1)} MB), node ${process.version}`);
+console.table(
+  bench.tasks.map((t) => ({
+    task: t.name,
+    'mean ms': t.result.latency.mean.toFixed(1),
+    'p99 ms': t.result.latency.p99.toFixed(1),
+    samples: t.result.latency.samplesCount ?? t.result.totalTime / t.result.latency.mean,
+    'x validate': (t.result.latency.mean / validate).toFixed(2),
+  })),
+);
