@@ -18,6 +18,8 @@ const runs = Number(runsArg ?? 5);
 
 export const VARIANTS = {
   instrumented: {},
+  'global-counter': { counter: 'global' },
+  'loop-checks': { checks: 'loop' },
   'instrumented+stack': { stackDepth: 50_000 },
 };
 
@@ -25,7 +27,7 @@ const SLICE = 1n << 40n;
 let fuelGranted = 0n;
 const hookImports = { wsbc: { out_of_fuel: (c) => { fuelGranted += SLICE; return c + SLICE; } } };
 let gas = 0;
-const meteringImports = { metering: { usegas: (g) => { gas += g; } } };
+const meteringImports = { metering: { usegas: (g) => { gas += Number(g); } } };
 
 function transform(bytes) {
   const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes instanceof ArrayBuffer ? bytes : bytes.buffer);

@@ -91,6 +91,8 @@ export interface RewriteContext {
   /** Added to every original defined-function index (1 when the fuel hook import is added). */
   funcShift: number;
   fuelGlobal: number;
+  /** Test the counter only at function entries and loop headers (other blocks just subtract). */
+  checkLoopsOnly: boolean;
   /** Keep the counter in a local per function (see rewriteBody) instead of the global. */
   cachedCounter: boolean;
   slowFunc: number;
@@ -116,6 +118,8 @@ export interface RewriteContext {
 // Reused across bodies: planned charges (input offset, cost) and state restores (input offset).
 let chargeAt = new Int32Array(1024);
 let chargeCost = new Float64Array(1024);
+/** Whether each planned charge also tests the counter (always, unless ctx.checkLoopsOnly). */
+let chargeChecked = new Uint8Array(1024);
 let restoreAt: number[] = [];
 
 const KIND_FUNC = 0;
@@ -168,6 +172,8 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
   let segStart = codeStart;
   let segCost = 0;
   let live = true;
+  // Function entries and loop headers: the places every unbounded execution passes through.
+  let segIsHeader = true;
   const startSegment = (at: number, nowLive: boolean): void => {
     if (live && segCost > 0) {
       if (charges === chargeAt.length) {
@@ -177,14 +183,19 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         const c = new Float64Array(charges * 2);
         c.set(chargeCost);
         chargeCost = c;
+        const k = new Uint8Array(charges * 2);
+        k.set(chargeChecked);
+        chargeChecked = k;
       }
       chargeAt[charges] = segStart;
       chargeCost[charges] = segCost + ctx.checkCost;
+      chargeChecked[charges] = !ctx.checkLoopsOnly || segIsHeader ? 1 : 0;
       charges++;
     }
     segStart = at;
     segCost = 0;
     live = nowLive;
+    segIsHeader = false;
   };
   const mark = (depth: number, isCatch: boolean): void => {
     const i = kinds.length - 1 - depth;
@@ -229,6 +240,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
       case Flow.Loop:
         push(KIND_LOOP);
         startSegment(r.pos, live);
+        segIsHeader = true;
         break;
       case Flow.If:
         push(KIND_IF);
@@ -301,6 +313,17 @@ function emitGlobalCharge(out: ByteSink, ctx: RewriteContext, cost: number): voi
   out.u8(0x10); // call $fuel_slow
   out.u32(ctx.slowFunc);
   out.u8(0x0b); // end
+}
+
+/** A charge without the test (checkLoopsOnly mode, blocks that are not loop headers or entries). */
+function emitDecrement(out: ByteSink, ctx: RewriteContext, cost: number, local: number): void {
+  out.u8(local >= 0 ? 0x20 : 0x23); // local.get $lf | global.get $fuel
+  out.u32(local >= 0 ? local : ctx.fuelGlobal);
+  out.u8(0x42); // i64.const cost
+  out.s64(cost);
+  out.u8(0x7d); // i64.sub
+  out.u8(local >= 0 ? 0x21 : 0x24); // local.set $lf | global.set $fuel
+  out.u32(local >= 0 ? local : ctx.fuelGlobal);
 }
 
 /** The same on the function's cached counter; the slow path syncs the global. */
@@ -466,7 +489,8 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
       nextRestore++;
     }
     if (isCharge) {
-      if (cached) emitLocalCharge(out, ctx, chargeCost[nextCharge]!, fuelLocal);
+      if (!chargeChecked[nextCharge]) emitDecrement(out, ctx, chargeCost[nextCharge]!, cached ? fuelLocal : -1);
+      else if (cached) emitLocalCharge(out, ctx, chargeCost[nextCharge]!, fuelLocal);
       else emitGlobalCharge(out, ctx, chargeCost[nextCharge]!);
       nextCharge++;
     }

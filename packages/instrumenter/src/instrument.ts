@@ -100,6 +100,13 @@ export interface InstrumentOptions {
    * charge. Both charge the same amounts; 'local' is faster because charges stay in registers.
    */
   counter?: 'local' | 'global';
+  /**
+   * Where charges test the counter: 'block' (default) at every metered block, so no block starts
+   * without fuel; 'loop' only at function entries and loop headers, other blocks just subtract,
+   * so the run stops at the next loop iteration or call after the budget is spent. Charges are the
+   * same; 'loop' trades a bounded overrun (one loop-free path through one function) for speed.
+   */
+  checks?: 'block' | 'loop';
   /** Check the input with WebAssembly.validate first (default true). */
   validate?: boolean;
   /** File name used in diagnostics. */
@@ -163,7 +170,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     return { ok: false, diagnostics: [diag('instrument/invalid-module', 'the input is not a valid WebAssembly module (WebAssembly.validate refused it)', file, 0, 'run `wasm-validate` or `wsbc check` on it to see where')] };
   }
   try {
-    return new Rewriter(input, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local' }).run();
+    return new Rewriter(input, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local', checkLoopsOnly: options.checks === 'loop' }).run();
   } catch (e) {
     if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
     throw e;
@@ -182,6 +189,7 @@ interface Settings {
   stackDepth: number | null;
   guard: MemoryGuard | null;
   cachedCounter: boolean;
+  checkLoopsOnly: boolean;
 }
 
 /** Section order for placing sections the input lacks (index = section id). */
@@ -537,6 +545,7 @@ class Rewriter {
       funcShift: this.funcShift,
       fuelGlobal: this.fuelGlobal,
       cachedCounter: this.settings.cachedCounter,
+      checkLoopsOnly: this.settings.checkLoopsOnly,
       slowFunc: this.slowFunc,
       slowLocalFunc: this.slowLocalFunc,
       chargeI32Func: this.chargeI32Func,
