@@ -456,9 +456,24 @@ function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** Escapes a name for a `.wsp` string literal. */
+/**
+ * Escapes a name for a `.wsp` string literal: quotes and backslashes, the named escapes, and every
+ * other control or invisible formatting character (NUL, DEL, bidi overrides, zero-width) as
+ * `\\u{hex}`, so an import name can neither break the policy text nor hide in it.
+ */
 export function escapeWsp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '"') out += '\\"';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || /\p{Cf}|\p{Zl}|\p{Zp}/u.test(ch)) out += `\\u{${cp.toString(16)}}`;
+    else out += ch;
+  }
+  return out;
 }
 
 export { RESERVED_IMPORT_MODULES };

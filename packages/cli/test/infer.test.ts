@@ -46,6 +46,7 @@ beforeAll(async () => {
   await compileWat('everything.wasm', EVERYTHING);
   await compileWat('stdio.wasm', `(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))))`);
   await compileWat('write-only.wasm', `(module (import "wasi_snapshot_preview1" "fd_pwrite" (func (param i32 i32 i32 i64 i32) (result i32))))`);
+  await compileWat('names.wasm', String.raw`(module (import "evil\u{202e}host" "a\00b\tc\"d\\e\u{200b}" (func)) (import "env" "line\nbreak" (func)))`);
   await compileWat('reserved.wasm', `(module (import "wsbc" "out_of_fuel" (func)) (import "wasi_snapshot_preview1" "random_get" (func (param i32 i32) (result i32))))`);
 });
 
@@ -89,6 +90,15 @@ describe('wsbc infer', () => {
     const { cli, check } = await roundTrip('write-only.wasm');
     expect(cli.stdout).toMatch(/\n {4}write "\.\/data" as "\/data"\n/);
     expect(check?.allowed).toBe(true);
+  });
+
+  it('escapes control, quote and invisible characters of host import names so the policy still matches them', async () => {
+    const { cli, compiled, check } = await roundTrip('names.wasm');
+    expect(cli.stdout).toContain(String.raw`allow "evil\u{202e}host" "a\u{0}b\tc\"d\\e\u{200b}"`);
+    expect(cli.stdout).toContain(String.raw`allow "env" "line\nbreak"`);
+    expect(compiled.ok).toBe(true);
+    expect(check?.allowed).toBe(true);
+    expect(check?.summary.hostImports).toBe(2);
   });
 
   it('writes to -o and exits 1 when the module needs something no policy grants', async () => {
