@@ -118,6 +118,32 @@ describe('exact accounting', () => {
   });
 });
 
+describe('counter placement and check placement', () => {
+  it('charges the same with the counter in a global or cached in a local', async () => {
+    for (const n of [0, 3, 250]) {
+      const local = await measure(COUNT, (e) => e.count!(n), 1n << 40n, { counter: 'local' });
+      const global = await measure(COUNT, (e) => e.count!(n), 1n << 40n, { counter: 'global' });
+      expect(global.used).toBe(local.used);
+      expect(local.used).toBe(BigInt(10 + 11 * n));
+    }
+    await expectExactBudget(CALLS, (e) => e.calls!(), 8n, { counter: 'global' });
+    await expectExactBudget(SELECT, (e) => e.sel!(1), 11n, { counter: 'global' });
+  });
+
+  it('with checks at loop headers only, charges the same totals and stops at the next iteration', async () => {
+    const r = await measure(COUNT, (e) => e.count!(100), 1n << 40n, { checks: 'loop' });
+    expect(r.used).toBe(BigInt(10 + 11 * 100));
+    // A budget that runs out mid-iteration: the loop header's test stops it one block later at most.
+    const bytes = mustInstrument(await wat(COUNT), { checks: 'loop' });
+    const host = new FuelHost(500n);
+    const inst = host.instantiate(bytes);
+    expect(() => (inst.exports.count as Fn)(1000)).toThrow(WebAssembly.RuntimeError);
+    expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
+    // Overrun: at most one iteration's body (6) past the budget before the next header test.
+    expect(host.used).toBeLessThanOrEqual(500n + 6n + 5n);
+  });
+});
+
 describe('cost table parsing', () => {
   it('rejects unknown instructions, fields and out-of-range prices with their own code', () => {
     const r = parseCostTable({ ops: { 'i32.addd': 1, 'i32.mul': -1 }, extra: 1, check: 1.5 });

@@ -27,6 +27,7 @@ function transformWith(options: InstrumentOptions) {
 const configs: Array<[string, InstrumentOptions]> = [
   ['fuel', { fuel: true }],
   ['fuel+memory guard+stack guard', { fuel: true, memory: { maxPages: 65536, maxGrowthPages: 65536, trapOnGrowFailure: false }, stackDepth: 1_000_000 }],
+  ['fuel with a global counter, checks at loop headers', { fuel: true, counter: 'global', checks: 'loop' }],
 ];
 
 describe.skipIf(!existsSync(corpus))('spec corpus semantics (../shared/corpora/spec-testsuite)', () => {
