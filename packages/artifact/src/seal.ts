@@ -152,7 +152,7 @@ export function signArtifact(artifact: Uint8Array, keys: SigningKey[], file = '<
 export function stripVettedSection(artifact: Uint8Array, file = '<artifact>'): Result<Uint8Array> {
   const found = findVettedSection(artifact, file);
   if (!found.ok) return found;
-  return { ok: true, value: withoutSections(artifact, [found.value]), diagnostics: [] };
+  return { ok: true, value: withoutSections(artifact, [found.value]).slice(), diagnostics: [] };
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -88,8 +88,10 @@ export function encodeCustomSection(name: string, content: Uint8Array): Uint8Arr
   return out;
 }
 
-/** The module with the given sections cut out (in order, non-overlapping). */
+/** The module with the given sections cut out (non-overlapping). May share memory with `bytes`. */
 export function withoutSections(bytes: Uint8Array, cut: SectionFrame[]): Uint8Array {
+  // The usual artifact has its one section last (sealArtifact appends it): no copy needed.
+  if (cut.length === 1 && cut[0]!.end === bytes.length) return bytes.subarray(0, cut[0]!.start);
   const kept: Uint8Array[] = [];
   let from = 0;
   for (const frame of [...cut].sort((a, b) => a.start - b.start)) {

@@ -71,7 +71,7 @@ export interface VerifyReport {
   /** A wsbc.vetted section was found (even if it then failed verification). */
   vetted: boolean;
   artifact?: VettedArtifactInfo;
-  /** The artifact without its section: what an engine should instantiate. Present when ok. */
+  /** The artifact without its section (a view into the input bytes). Present when ok. */
   body?: Uint8Array;
   checks: VerifyCheck[];
   diagnostics: Diagnostic[];
