@@ -265,7 +265,7 @@ function checkWasiSignature(imp: ImportFact, signatures: readonly WasiSignature[
   }
   const actual = imp.desc.type;
   if (actual && signatures.some((s) => sameSignature(s, actual))) return;
-  const actualText = actual ? formatSignature(actual as unknown as WasiSignature) : `type index ${imp.desc.typeIndex} (not a function type)`;
+  const actualText = actual ? formatSignature(actual) : `type index ${imp.desc.typeIndex} (not a function type)`;
   add(
     'check/wasi-signature-mismatch',
     'error',

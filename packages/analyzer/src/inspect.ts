@@ -10,6 +10,7 @@ import type { Capability } from './capabilities.js';
 import { classifyImport } from './classify.js';
 import type { ExportFact, FuncTypeFact, GlobalFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact } from './module-facts.js';
 import { readModuleFacts } from './read-module.js';
+import { formatSignature } from './wasi-table.js';
 
 export interface InspectedImport {
   module: string;
@@ -114,9 +115,7 @@ function inspectImport(imp: ImportFact): InspectedImport {
 }
 
 export function formatFuncType(type: FuncTypeFact): string {
-  const params = type.params.length ? ` (param ${type.params.join(' ')})` : '';
-  const results = type.results.length ? ` (result ${type.results.join(' ')})` : '';
-  return `(func${params}${results})`;
+  return formatSignature(type);
 }
 
 type FeatureWalk = { ok: true; features: Feature[]; instructions: number } | { ok: false; message: string; offset: number };

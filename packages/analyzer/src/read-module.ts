@@ -17,7 +17,7 @@ import {
 import type { ExportFact, FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact, GlobalFact } from './module-facts.js';
 
 export type ReadFactsResult =
-  | { ok: true; facts: ModuleFacts; reader: ModuleReader }
+  | { ok: true; facts: ModuleFacts }
   | { ok: false; message: string; offset: number; code: string; componentBinary: boolean };
 
 export function readModuleFacts(bytes: Uint8Array): ReadFactsResult {
@@ -41,7 +41,7 @@ function funcType(types: SubType[], index: number): FuncTypeFact | undefined {
   return { params: composite.params.map(valTypeName), results: composite.results.map(valTypeName) };
 }
 
-function collect(bytes: Uint8Array): { facts: ModuleFacts; reader: ModuleReader } {
+function collect(bytes: Uint8Array): { facts: ModuleFacts } {
   const reader = new ModuleReader(bytes);
   const types = reader.types();
   const rawImports = reader.imports();
@@ -143,7 +143,6 @@ function collect(bytes: Uint8Array): { facts: ModuleFacts; reader: ModuleReader 
   }));
 
   return {
-    reader,
     facts: {
       byteLength: bytes.length,
       imports,

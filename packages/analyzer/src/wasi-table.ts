@@ -204,7 +204,8 @@ export function lookupWasiThreads(name: string): WasiFunction | undefined {
   return threadsByName.get(name);
 }
 
-export function formatSignature(signature: WasiSignature): string {
+/** Text-format rendering of a function type: `(func (param i32 i64) (result i32))`. */
+export function formatSignature(signature: { readonly params: readonly string[]; readonly results: readonly string[] }): string {
   const params = signature.params.length ? ` (param ${signature.params.join(' ')})` : '';
   const results = signature.results.length ? ` (result ${signature.results.join(' ')})` : '';
   return `(func${params}${results})`;
