@@ -35,11 +35,11 @@ async function viaWsbc(module, args, dir) {
   if (r.status !== 0) throw new Error(`wsbc run failed: ${r.status} ${r.reason}`);
 }
 
-const compiled = new Map();
+// Same work as run() does per run: read the file, compile, instantiate, start.
 async function viaNodeWasi(module, args, dir) {
-  if (!compiled.has(module)) compiled.set(module, await WebAssembly.compile(fs.readFileSync(module)));
+  const compiled = await WebAssembly.compile(fs.readFileSync(module));
   const wasi = new WASI({ version: 'preview1', args: [path.basename(module), ...args], env: {}, preopens: { '/data': dir }, stdout: devNull, stderr: devNull, returnOnExit: true });
-  const instance = await WebAssembly.instantiate(compiled.get(module), wasi.getImportObject());
+  const instance = await WebAssembly.instantiate(compiled, wasi.getImportObject());
   const code = wasi.start(instance);
   if (code !== 0) throw new Error(`node:wasi run failed: ${code}`);
 }
@@ -48,7 +48,7 @@ const cases = [
   { name: 'many small writes (20,000 x 16 B to a file)', module: 'writer', args: ['20000', '16'] },
   { name: 'many opens and closes (3,000 open+fstat+close)', module: 'openclose', args: ['3000'] },
   { name: 'directory walk (20 dirs x 20 files, 5 walks)', module: 'walk', args: ['20', '20', '5'] },
-  { name: 'start-up (hello: worker start, instantiate, first output)', module: 'hello', args: [] },
+  { name: 'start-up, warm (hello: compile, instantiate, run to exit; pooled worker)', module: 'hello', args: [] },
 ];
 
 const rows = [];
@@ -66,5 +66,31 @@ for (const c of cases) {
   rows.push({ case: c.name, 'node:wasi mean ms': mean(base).toFixed(2), 'wsbc mean ms': mean(ours).toFixed(2), ratio: `${ratio.toFixed(2)}x` });
   console.log(JSON.stringify(rows.at(-1)));
 }
+// Start-up, cold: the first run() in a fresh process (worker start included) vs node:wasi's first
+// run, each in its own child process so neither benefits from a warm cache.
+import { execFileSync } from 'node:child_process';
+const hello = path.join(wasmDir, 'hello.wasm');
+const coldScript = (which) => `
+  const t0 = performance.now();
+  ${which === 'wsbc'
+    ? `const { run } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+       const { normalize } = await import(${JSON.stringify(new URL('../../manifest/dist/index.js', import.meta.url).href)});
+       const t1 = performance.now();
+       await run(${JSON.stringify(hello)}, { policy: normalize({}, { baseDir: '/' }).value, env: {}, stdout: { write() {} }, audit: 'off' });`
+    : `const { WASI } = await import('node:wasi'); const fs = await import('node:fs');
+       const t1 = performance.now();
+       const w = new WASI({ version: 'preview1', args: ['hello'], env: {}, stdout: fs.openSync('/dev/null', 'w'), returnOnExit: true });
+       const i = await WebAssembly.instantiate(await WebAssembly.compile(fs.readFileSync(${JSON.stringify(hello)})), w.getImportObject());
+       w.start(i);`}
+  console.log(JSON.stringify({ run: performance.now() - t1 }));`;
+const cold = { wsbc: [], 'node:wasi': [] };
+for (let i = 0; i < Math.max(3, Math.floor(iterations / 2)); i++) {
+  for (const which of ['node:wasi', 'wsbc']) {
+    const out = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', coldScript(which)], { encoding: 'utf8' });
+    cold[which].push(JSON.parse(out.trim().split('\n').at(-1)).run);
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+rows.push({ case: 'start-up, cold (first run in a fresh process, median)', 'node:wasi mean ms': median(cold['node:wasi']).toFixed(2), 'wsbc mean ms': median(cold.wsbc).toFixed(2), ratio: `${(median(cold.wsbc) / median(cold['node:wasi'])).toFixed(2)}x` });
 console.table(rows);
 console.log(`load average: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; node ${process.version}`);

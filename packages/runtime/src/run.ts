@@ -333,13 +333,23 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       settled = true;
       clearInterval(watch);
       const s = stats(outcome);
-      void worker.terminate().then(() => {
-        if (source && typeof source === 'object' && 'pause' in source && streamStarted) (source as NodeJS.ReadableStream).pause();
-        resolve({ ...outcome, stats: s });
-      });
+      // Every message the worker sent before `done` has been handled (one ordered port). The
+      // result does not wait for the thread to wind down; terminate() only reclaims it.
+      worker.removeAllListeners('message');
+      worker.removeAllListeners('error');
+      worker.removeAllListeners('exit');
+      // A worker whose guest ended by itself is idle and clean (its WASI state is per run); one
+      // that was terminated, failed or loaded embedder host functions is never handed another run.
+      const clean = (outcome.kind === 'exit' || outcome.kind === 'refused') && hostFunctions === null && !killed;
+      if (clean) release(worker);
+      else void worker.terminate();
+      if (source && typeof source === 'object' && 'pause' in source && streamStarted) (source as NodeJS.ReadableStream).pause();
+      resolve({ ...outcome, stats: s });
     };
+    let killed = false;
     const kill = (kind: Exclude<TerminationKind, 'exit' | 'refused'>, limit: 'total-time' | 'idle-time' | 'cpu-time', max: number, value: number, reason: string): void => {
       if (settled) return;
+      killed = true;
       r.emit({ type: 'limit', limit, action: 'terminated', max, value: Math.round(value) });
       settle({ kind, exitCode: null, reason, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
     };
@@ -379,6 +389,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       }
     });
     worker.on('error', (error: Error & { code?: string }) => {
+      killed = true;
       const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
       const started = meter[METER_SLOTS.startedAt]! > 0;
       if (outOfMemory) r.emit({ type: 'limit', limit: 'memory', action: 'terminated', max: limits.memory.maxPages, value: null });
@@ -390,6 +401,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       });
     });
     worker.on('exit', () => {
+      killed = true;
       settle({ kind: 'trap', exitCode: null, reason: 'the sandbox worker stopped unexpectedly', fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
     });
   });
@@ -398,11 +410,25 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
 // ---------------------------------------------------------------- worker pool
 
 // Starting a worker thread costs tens of milliseconds (a new V8 isolate plus loading the worker's
-// modules), which dominates the start-up of a small guest. One worker is kept started ahead of
-// time; a run takes it and a replacement starts in the background. Workers are never reused: each
-// serves one run and is terminated afterwards, so nothing leaks from one guest to the next. The
-// waiting worker is unref'd so that it never keeps the process alive.
+// modules), and a fresh isolate runs the WASI code unoptimised, which dominates short runs. So:
+//   - one worker is kept started ahead of time; a run takes it and a replacement starts;
+//   - a worker whose guest ended by itself (exit or refusal, no embedder host functions loaded)
+//     goes back to an idle list and serves a later run. Every run gets a new WASI instance, new
+//     descriptors, a new guest instance and memory; nothing of a guest survives its run. A worker
+//     that was terminated (timeouts), failed, or loaded host functions is never reused.
+// Waiting workers are unref'd so that they never keep the process alive.
 let spare: Promise<Worker> | undefined;
+const idle: Worker[] = [];
+const MAX_IDLE = 2;
+
+function release(worker: Worker): void {
+  if (idle.length >= MAX_IDLE) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  idle.push(worker);
+}
 
 function startWorker(): Promise<Worker> {
   return workerScriptUrl().then((url) => {
@@ -415,6 +441,11 @@ function startWorker(): Promise<Worker> {
 }
 
 async function acquireWorker(): Promise<Worker> {
+  const reused = idle.pop();
+  if (reused) {
+    reused.ref();
+    return reused;
+  }
   const next = spare ?? startWorker();
   spare = startWorker();
   const worker = await next;

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
-// Worker-thread entry of a sandboxed run. The host (run.ts) uses one worker per run and passes
-// a compiled module and the run's settings; the guest runs here, synchronously, so the
+// Worker-thread entry of sandboxed runs. The host (run.ts) passes a compiled module and the
+// run's settings; the guest runs here, synchronously, so the
 // host can always end it with worker.terminate() (timeouts), and a crash or runaway guest
 // never takes the host's thread with it. Messages to the host: `out` (stdout/stderr chunks),
 // `audit` (record drafts, stamped by the host), `stdin` (more input wanted), `done`.
@@ -36,40 +36,47 @@ export type WorkerMessage =
   | { t: 'done'; outcome: import('./guest.js').GuestOutcome };
 
 const port = parentPort!;
-// A pooled worker starts before its run is known and waits for its configuration (workerData is
-// used when the host starts a worker for one run directly). Each worker serves exactly one run.
-const config: WorkerConfig = (workerData as WorkerConfig | null) ?? (await new Promise<WorkerConfig>((resolve) => port.once('message', resolve)));
 const post = (message: WorkerMessage) => port.postMessage(message);
+const nextConfig = () => new Promise<WorkerConfig>((resolve) => port.once('message', resolve));
 
-const audit = config.audit ? (draft: AuditDraft) => post({ t: 'audit', draft, at: wallNow() }) : null;
-const stdin = new StdinReader(config.stdin, () => post({ t: 'stdin' }));
-
-let hostFunctions: HostFunction[] = [];
-if (config.hostFunctions) {
-  const loaded = (await import(config.hostFunctions)) as { default?: unknown };
-  hostFunctions = Array.isArray(loaded.default) ? (loaded.default as HostFunction[]) : [];
+/** Runs one guest to completion and reports it; the worker then waits for its next run. */
+async function serve(config: WorkerConfig): Promise<void> {
+  const audit = config.audit ? (draft: AuditDraft) => post({ t: 'audit', draft, at: wallNow() }) : null;
+  const stdin = new StdinReader(config.stdin, () => post({ t: 'stdin' }));
+  let hostFunctions: HostFunction[] = [];
+  if (config.hostFunctions) {
+    const loaded = (await import(config.hostFunctions)) as { default?: unknown };
+    hostFunctions = Array.isArray(loaded.default) ? (loaded.default as HostFunction[]) : [];
+  }
+  const meter = new RunMeter(config.manifest.limits, (draft) => audit?.(draft), new Float64Array(config.meter));
+  const outcome = runGuest({
+    module: config.module,
+    shape: config.shape,
+    manifest: config.manifest,
+    args: config.args,
+    env: config.env,
+    entry: config.entry,
+    stdio: {
+      readStdin: (max, timeoutMs) => stdin.read(max, timeoutMs),
+      waitStdin: (timeoutMs) => stdin.wait(timeoutMs),
+      // Copied: the view points into guest memory, which the guest may change right after.
+      write: (fd, data) => post({ t: 'out', fd, data: data.slice() }),
+    },
+    meter,
+    audit,
+    abi: config.abi,
+    fuelSlice: config.fuelSlice,
+    hostFunctions,
+    randomSeed: config.randomSeed,
+  });
+  meter.shared[4] = 1;
+  post({ t: 'done', outcome });
 }
 
-const meter = new RunMeter(config.manifest.limits, (draft) => audit?.(draft), new Float64Array(config.meter));
-const outcome = runGuest({
-  module: config.module,
-  shape: config.shape,
-  manifest: config.manifest,
-  args: config.args,
-  env: config.env,
-  entry: config.entry,
-  stdio: {
-    readStdin: (max, timeoutMs) => stdin.read(max, timeoutMs),
-    waitStdin: (timeoutMs) => stdin.wait(timeoutMs),
-    // Copied: the view points into guest memory, which the guest may change right after.
-    write: (fd, data) => post({ t: 'out', fd, data: data.slice() }),
-  },
-  meter,
-  audit,
-  abi: config.abi,
-  fuelSlice: config.fuelSlice,
-  hostFunctions,
-  randomSeed: config.randomSeed,
-});
-meter.shared[4] = 1;
-post({ t: 'done', outcome });
+// A pooled worker starts before its run is known and waits for its configuration; the host may
+// hand it further runs after one that ended cleanly (see run.ts, "worker pool").
+let config: WorkerConfig = (workerData as WorkerConfig | null) ?? (await nextConfig());
+for (;;) {
+  await serve(config);
+  config = await nextConfig();
+}
