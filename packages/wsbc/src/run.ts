@@ -42,6 +42,9 @@ export async function run(module: string | Uint8Array, options: RunOptions = {})
   const { policy, trust, instrument, allowUnvetted, cwd: _cwd, ...runtimeOptions } = options;
   const label = options.label ?? (typeof module === 'string' ? module : 'module');
   const base: RuntimeRunOptions = { ...runtimeOptions, label, policy: DEFAULT_MANIFEST };
+  // Paths the runtime opens itself are relative to `cwd` here, as every other path of this API.
+  if (typeof base.hostFunctions === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(base.hostFunctions)) base.hostFunctions = resolve(cwd, base.hostFunctions);
+  if (base.audit && typeof base.audit === 'object' && 'file' in base.audit) base.audit = { file: resolve(cwd, base.audit.file) };
   if (typeof module === 'string' && base.argv0 === undefined) base.argv0 = module.split(/[\\/]/).pop() ?? module;
 
   // Refusals go through the runtime with a step that refuses, so they are audited and reported

@@ -109,6 +109,15 @@ describe('run', () => {
     ]);
     const withoutHost = await run(await vetted('plugin-host-function'), { stderr: capture().sink });
     expect(withoutHost.diagnostics.map((d) => d.code)).toEqual(['run/import-not-provided']);
+    // Relative paths (module, host functions) resolve against `cwd`, not the process's directory.
+    const relative = await run('plugin-host-function/plugin-host-function.wasm', {
+      cwd: examples,
+      policy: 'plugin-host-function/policy.wsp',
+      instrument: true,
+      hostFunctions: 'plugin-host-function/host-functions.mjs',
+      stderr: capture().sink,
+    });
+    expect(relative.status).toBe(0);
   });
 
   it('lets the operator place the preopened directory elsewhere on this host, but not change its rights', async () => {
