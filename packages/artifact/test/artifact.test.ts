@@ -202,6 +202,17 @@ describe('tampering without recomputing the seal', () => {
     const prepended = new Uint8Array([...artifact.subarray(0, 8), ...section, ...artifact.subarray(8)]);
     expect(codes(verifyArtifact(prepended))).toEqual(['artifact/duplicate-section']);
   });
+  it('detects a signed section transplanted from another artifact onto a different module', () => {
+    const { signing, trusted } = keyPair();
+    const donor = seal([signing]);
+    const { frame } = layout(donor);
+    const other = wat('(module (memory (export "memory") 1) (func (export "answer") (result i32) i32.const 7))');
+    const transplanted = new Uint8Array([...other, ...donor.subarray(frame.start, frame.end)]);
+    const report = verifyArtifact(transplanted, { trustedKeys: [trusted] });
+    expect(codes(report)).toEqual(['artifact/body-hash-mismatch']);
+    // The signature itself is genuine; it is the code that does not match what was signed.
+    expect(report.artifact?.signatures[0]).toMatchObject({ valid: true, trusted: true });
+  });
   it('detects a truncated file', () => {
     expect(codes(verifyArtifact(artifact.subarray(0, artifact.length - 3)))).toEqual(['artifact/malformed-module']);
   });
