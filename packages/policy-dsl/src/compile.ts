@@ -76,7 +76,7 @@ export function policyToInput(file: A.PolicyFile, hostPathDir?: string): Manifes
           let loopback = false;
           for (const rule of block.rules) {
             if (rule.kind === 'AllowLoopback') loopback = true;
-            else if (rule.kind === 'AllowPorts') ports.push(...rule.ports.map(portRange));
+            else if (rule.kind === 'AllowPorts') for (const p of rule.ports) ports.push(portRange(p));
             else hosts.push({ host: rule.host.value, ports: rule.ports ? rule.ports.map(portRange) : [], secure: rule.secure !== null });
           }
           input.network = { mode: 'restricted', loopback, hosts, ports };
@@ -227,12 +227,13 @@ class ChainCompiler {
     this.sources.set(link.display, text);
     const { ast, diagnostics } = parsePolicy(text, link.display);
     this.chain.push(ast);
-    this.diagnostics.push(...diagnostics);
+    // No `push(...xs)`: a hostile file can yield more diagnostics than a call may take arguments.
+    for (const d of diagnostics) this.diagnostics.push(d);
     // The checker runs even after syntax errors: the lowering left holes, not half-built nodes.
     const checked = checkPolicy(ast);
-    this.diagnostics.push(...checked);
+    for (const d of checked) this.diagnostics.push(d);
     const ok = !hasErrors(diagnostics) && !hasErrors(checked);
-    for (const block of ast.policy?.blocks ?? []) if (block.kind === 'Imports') this.imports.push(...block.entries);
+    for (const block of ast.policy?.blocks ?? []) if (block.kind === 'Imports') for (const e of block.entries) this.imports.push(e);
 
     let base: ManifestInput | undefined = {};
     const target = ast.policy?.extends?.target;

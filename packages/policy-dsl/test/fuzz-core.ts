@@ -50,9 +50,16 @@ function mutate(text: string, m: Mutation): string {
 
 /** Policy-shaped text: a seed or a generated policy with mutations, or plain random text. */
 export const arbFuzzText: fc.Arbitrary<string> = fc.oneof(
-  fc.tuple(fc.oneof(fc.constantFrom(...seeds), arbPolicy), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([t, ms]) => ms.reduce(mutate, t)),
-  fc.array(fc.constantFrom(...alphabet), { maxLength: 200 }).map((a) => a.join('')),
-  fc.string({ maxLength: 300, unit: 'binary' }),
+  { weight: 10, arbitrary: fc.tuple(fc.oneof(fc.constantFrom(...seeds), arbPolicy), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([t, ms]) => ms.reduce(mutate, t)) },
+  { weight: 4, arbitrary: fc.array(fc.constantFrom(...alphabet), { maxLength: 200 }).map((a) => a.join('')) },
+  { weight: 4, arbitrary: fc.string({ maxLength: 300, unit: 'binary' }) },
+  // Floods: one token repeated thousands of times (deep nesting, error storms, huge lists).
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('policy {\n', 'policy { env allow ', ''), fc.constantFrom(...alphabet, '"A", ', '1..2, ', 'network none\n'), fc.integer({ min: 1000, max: 10_000 }))
+      .map(([head, t, n]) => head + t.repeat(n)),
+  },
 );
 
 function checkDiagnostics(diagnostics: Diagnostic[], texts: Map<string, string>): void {

@@ -1,6 +1,6 @@
 // Error recovery: one run reports every error of a file, at the right places, and the parts of
 // the file that are fine are still checked.
-import { parsePolicy } from '@wsbc/policy-dsl';
+import { compilePolicySource, formatPolicy, parsePolicy } from '@wsbc/policy-dsl';
 import { describe, expect, it } from 'vitest';
 import { compileVirtual, spanTuple } from './helpers.js';
 
@@ -81,10 +81,12 @@ describe('recovery', () => {
     expect(r.diagnostics).toMatchObject([{ code: 'parse/missing-token', help: expect.stringContaining('same line') }]);
   });
 
-  it('deep nesting is refused without exhausting the stack', () => {
-    const r = parsePolicy(`policy ${'{'.repeat(100_000)}`, 'p.wsp');
-    expect(r.diagnostics.length).toBeGreaterThan(0);
-    const l = parsePolicy(`policy { env allow ${'['.repeat(100_000)} }`, 'p.wsp');
-    expect(l.diagnostics.length).toBeGreaterThan(0);
+  it('deep nesting and floods of errors are reported without exhausting the stack', () => {
+    for (const text of [`policy ${'{'.repeat(100_000)}`, `policy { env allow ${'['.repeat(100_000)} }`, '}'.repeat(100_000), `policy {\n${'"\n'.repeat(50_000)}}`]) {
+      const compiled = compilePolicySource(text, { file: '/v/p.wsp', readFile: () => undefined });
+      expect(compiled.ok).toBe(false);
+      expect(compiled.diagnostics.length).toBeGreaterThan(0);
+      expect(formatPolicy(text, 'p.wsp').ok).toBe(false);
+    }
   });
 });

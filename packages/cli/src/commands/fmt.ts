@@ -59,7 +59,7 @@ Exit codes: 0 formatted (or, with --check, nothing to change), 1 --check found f
       sources.set(name, text);
       const result = formatPolicy(text, name);
       if (!result.ok) {
-        diagnostics.push(...result.diagnostics);
+        for (const d of result.diagnostics) diagnostics.push(d);
         badInput = true;
         continue;
       }
