@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
 import { compilePolicySource } from '../compile.js';
+import { parsePolicy } from '../parse.js';
 import { lintParsedPolicy, type LintResult, type LintSettings } from './linter.js';
 
 export interface LintSourceOptions extends LintSettings {
@@ -37,9 +38,15 @@ export function lintPolicySource(text: string, options: LintSourceOptions): Lint
   }
   // Source names of extended files are relative to the linted file's name; make them absolute.
   const displayDir = path.dirname(options.file);
-  const policyFiles = [...compiled.sources.keys()].map((name) => path.resolve(baseDir, path.relative(displayDir, name)));
+  const absolute = (name: string): string => path.resolve(baseDir, path.relative(displayDir, name));
+  const policyFiles = [...compiled.sources.keys()].map(absolute);
+  // The sources are in chain order: the linted file, then each extended file (nearest first).
+  // They compiled, so parsing them again only serves to locate settings for messages.
+  const bases = [...compiled.sources.entries()]
+    .filter(([name]) => name !== options.file)
+    .map(([name, source]) => ({ ast: parsePolicy(source, name).ast, baseDir: path.dirname(absolute(name)) }));
   const linted = lintParsedPolicy(
-    { file: options.file, source: text, ast: compiled.ast, manifest: compiled.manifest, baseDir, policyFiles, ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}) },
+    { file: options.file, source: text, ast: compiled.ast, manifest: compiled.manifest, baseDir, policyFiles, bases, ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}) },
     options,
   );
   // Compiler warnings (deprecated forms, no-op settings) belong in the same report.

@@ -168,4 +168,29 @@ describe('inline suppression', () => {
     expect(result.diagnostics).toEqual([]);
     expect(result.suppressed[0]?.reason).toBe('isolated');
   });
+
+  it('points an inherited finding at the extends clause, with a note where the extended file states it', () => {
+    const files: Record<string, string> = {
+      '/policies/shared/base.wsp': 'policy "base" extends "./root.wsp" {\n}\n',
+      '/policies/shared/root.wsp': 'policy "root" {\n  env none\n  network full\n}\n',
+    };
+    const result = lint('policy "a" extends "../shared/base.wsp" {\n}\n', { readFile: (p) => files[p] });
+    expect(result.diagnostics).toHaveLength(1);
+    expect(result.diagnostics[0]).toMatchObject({
+      code: 'lint/no-full-network',
+      span: { file: FILE, line: 1, column: 12 },
+      related: [{ message: 'inherited from /policies/shared/root.wsp, which states it here', span: { file: '/policies/shared/root.wsp', line: 3, column: 11, endColumn: 15 } }],
+    });
+  });
+
+  it('puts a contradiction between limits on the setting the linted file states, noting the inherited one', () => {
+    const files: Record<string, string> = { '/policies/team/base.wsp': 'policy "base" {\n  limits {\n    memory growth 100 pages\n  }\n}\n' };
+    const result = lint('policy "a" extends "./base.wsp" {\n  limits {\n    memory max 1MiB\n  }\n}\n', { readFile: (p) => files[p] });
+    expect(result.diagnostics).toHaveLength(1);
+    expect(result.diagnostics[0]).toMatchObject({
+      code: 'lint/growth-above-max-memory',
+      span: { file: FILE, line: 3, column: 12 },
+      related: [{ message: 'the growth limit is set here (in an extended policy)', span: { file: '/policies/team/base.wsp', line: 3, column: 12 } }],
+    });
+  });
 });

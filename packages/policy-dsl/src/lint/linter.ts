@@ -40,6 +40,8 @@ export interface ParsedPolicy {
   tmpDir?: string;
   /** Absolute paths of the policy file and every file it extends; the policy file alone when absent. */
   policyFiles?: string[];
+  /** The files it extends, nearest first, so that inherited findings can point into them. */
+  bases?: Array<{ ast: PolicyFile; baseDir: string }>;
 }
 
 /** A finding silenced by an inline directive, kept so that reports can show what was accepted and why. */
@@ -62,7 +64,8 @@ export function lintParsedPolicy(policy: ParsedPolicy, settings: LintSettings = 
   const rules = settings.rules ?? allRules;
   const levels = resolveRuleSettings(rules, settings.config, settings.overrides);
   const lines = new LineIndex(policy.file, policy.source);
-  const locate = createLocator(policy.ast, policy.baseDir, policy.tmpDir);
+  const bases = (policy.bases ?? []).map((b) => createLocator(b.ast, b.baseDir, policy.tmpDir));
+  const locate = createLocator(policy.ast, policy.baseDir, policy.tmpDir, bases);
   const cwd = settings.cwd ?? process.cwd();
   const homeDir = settings.homeDir ?? homedir();
   const policyFiles = policy.policyFiles ?? [resolve(policy.baseDir, basename(policy.file))];

@@ -2,15 +2,28 @@
 // Rules decide on the manifest, because that is what the runtime enforces once presets and
 // `extends` are resolved; they point at the AST node that says it. When the linted file does not
 // say it (it comes from a preset or an extended file), the finding points at the `extends` clause,
-// and failing that at the policy header: the place a reviewer must look to change it.
+// and failing that at the policy header: the place a reviewer must look to change it. The files
+// of the extends chain get locators too, so such a finding can say where the setting really is.
 import { tmpdir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { TextSpan } from '@wsbc/diagnostics';
+import type { RelatedInformation, TextSpan } from '@wsbc/diagnostics';
 import type { Preopen } from '@wsbc/manifest';
 import { cleanHost } from './network-facts.js';
 import type { AllowHost, Block, BlockKind, DirGrant, LimitCategory, LimitEntry, LimitSetting, PolicyDecl, PolicyFile } from '../ast.js';
 
 export type BlockOf<K extends BlockKind> = Extract<Block, { kind: K }>;
+
+/** Where a finding about some setting goes, from `PolicyLocator.find`. */
+export interface Located<T> {
+  /** The node that states the setting, in the linted file or (when `inherited`) an extended one. */
+  node?: T;
+  /** The node's span, or the `extends` clause (policy header) when the setting is inherited. */
+  span: TextSpan;
+  /** True when the linted file does not state the setting itself. */
+  inherited: boolean;
+  /** For an inherited setting found in an extended file: where that file states it. */
+  related: RelatedInformation[];
+}
 
 export interface PolicyLocator {
   readonly ast: PolicyFile;
@@ -38,10 +51,18 @@ export interface PolicyLocator {
   inheritedSpan(): TextSpan;
   /** `node.span` when the file states it, else `inheritedSpan()`. */
   spanOf(node: { span: TextSpan } | undefined | null): TextSpan;
+  /**
+   * Finds the node that states a setting: `pick` runs on this file's locator, then on those of the
+   * extended files, nearest first (the nearest statement is the one the merge keeps).
+   */
+  find<T extends { span: TextSpan }>(pick: (file: PolicyLocator) => T | null | undefined): Located<T>;
 }
 
-/** `tmpDir` is what `$TMPDIR` names, as given to the compiler (os.tmpdir() by default, as in normalize()). */
-export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string = tmpdir()): PolicyLocator {
+/**
+ * `tmpDir` is what `$TMPDIR` names, as given to the compiler (os.tmpdir() by default, as in
+ * normalize()); `bases` are the locators of the extended files, nearest first.
+ */
+export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string = tmpdir(), bases: readonly PolicyLocator[] = []): PolicyLocator {
   const policy = ast.policy;
   const blocks = policy?.blocks ?? [];
   const limitEntries = blocks.flatMap((b) => (b.kind === 'Limits' ? b.entries : []));
@@ -115,6 +136,15 @@ export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string =
     inheritedSpan,
     spanOf(node) {
       return node ? node.span : inheritedSpan();
+    },
+    find(pick) {
+      const own = pick(locator);
+      if (own) return { node: own, span: own.span, inherited: false, related: [] };
+      for (const base of bases) {
+        const node = pick(base);
+        if (node) return { node, span: inheritedSpan(), inherited: true, related: [{ message: `inherited from ${base.ast.file}, which states it here`, span: node.span }] };
+      }
+      return { span: inheritedSpan(), inherited: true, related: [] };
     },
   };
   return locator;

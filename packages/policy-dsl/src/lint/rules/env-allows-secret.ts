@@ -21,13 +21,19 @@ export default defineRule({
     const env = context.manifest.environment;
     if (env.mode !== 'allow') return;
     const patterns = (context.options.patterns as string[]).map(globToRegExp);
-    const items = context.locate.blocks('Env').flatMap((b) => b.names ?? []);
     for (const name of env.names) {
       if (!patterns.some((p) => p.test(name))) continue;
+      const at = context.locate.find((l) =>
+        l
+          .blocks('Env')
+          .flatMap((b) => b.names ?? [])
+          .findLast((i) => i.value === name),
+      );
       context.report({
         messageId: 'secret',
         data: { name },
-        span: context.locate.spanOf(items.findLast((i) => i.value === name)),
+        span: at.span,
+        related: at.related,
         help: 'pass the module only what it needs (a scoped token through a custom capability or a host import), or suppress with the reason',
       });
     }

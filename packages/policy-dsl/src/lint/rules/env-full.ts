@@ -13,10 +13,11 @@ export default defineRule({
   },
   check(context) {
     if (context.manifest.environment.mode !== 'full') return;
-    const block = context.locate.blocks('Env').findLast((b) => b.mode.value === 'full');
+    const at = context.locate.find((l) => l.blocks('Env').findLast((b) => b.mode.value === 'full')?.mode);
     context.report({
-      messageId: block ? 'full' : 'inherited',
-      span: block ? block.mode.span : context.locate.inheritedSpan(),
+      messageId: at.inherited ? 'inherited' : 'full',
+      span: at.span,
+      related: at.related,
       help: 'list the variables the module needs: `env allow ["LANG", "TZ"]`',
     });
   },

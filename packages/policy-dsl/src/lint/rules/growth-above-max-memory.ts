@@ -1,7 +1,7 @@
 // The growth rate bounds the pages one memory.grow may add; a rate above the memory maximum has
 // no effect (no grow can exceed the maximum anyway), so the author probably meant another unit or
 // value.
-import type { RelatedInformation } from '@wsbc/diagnostics';
+import { locateLimitPair } from '../limit-facts.js';
 import { defineRule } from '../types.js';
 
 export default defineRule({
@@ -15,14 +15,15 @@ export default defineRule({
   check(context) {
     const { maxGrowthPages: growth, maxPages: max } = context.manifest.limits.memory;
     if (growth <= max) return;
-    const growthSetting = context.locate.limitSetting('memory', 'growth');
-    const maxSetting = context.locate.limitSetting('memory', 'max');
-    const related: RelatedInformation[] = [];
-    if (growthSetting && maxSetting) related.push({ message: 'the memory maximum is set here', span: maxSetting.span });
+    const { span, related } = locateLimitPair(
+      context.locate,
+      { category: 'memory', name: 'growth', label: 'the growth limit' },
+      { category: 'memory', name: 'max', label: 'the memory maximum' },
+    );
     context.report({
       messageId: 'aboveMax',
       data: { growth, max },
-      span: growthSetting?.span ?? maxSetting?.span ?? context.locate.inheritedSpan(),
+      span,
       help: 'growth is in pages of 64 KiB per memory.grow call; choose a value at most the memory maximum',
       related,
     });

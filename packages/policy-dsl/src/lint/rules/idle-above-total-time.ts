@@ -1,6 +1,6 @@
 // Idle time (blocked in host calls) is part of the run's total wall-clock time, so an idle limit
 // above the total limit can never trigger: the total limit always ends the run first.
-import type { RelatedInformation } from '@wsbc/diagnostics';
+import { locateLimitPair } from '../limit-facts.js';
 import { defineRule } from '../types.js';
 
 export default defineRule({
@@ -14,14 +14,15 @@ export default defineRule({
   check(context) {
     const { maxIdleMs: idle, maxTotalMs: total } = context.manifest.limits.time;
     if (idle <= total) return;
-    const idleSetting = context.locate.limitSetting('time', 'idle');
-    const totalSetting = context.locate.limitSetting('time', 'total');
-    const related: RelatedInformation[] = [];
-    if (idleSetting && totalSetting) related.push({ message: 'the total time limit is set here', span: totalSetting.span });
+    const { span, related } = locateLimitPair(
+      context.locate,
+      { category: 'time', name: 'idle', label: 'the idle time limit' },
+      { category: 'time', name: 'total', label: 'the total time limit' },
+    );
     context.report({
       messageId: 'aboveTotal',
       data: { idle, total },
-      span: idleSetting?.span ?? totalSetting?.span ?? context.locate.inheritedSpan(),
+      span,
       help: 'set `time idle` below `time total`',
       related,
     });

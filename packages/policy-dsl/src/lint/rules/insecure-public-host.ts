@@ -16,12 +16,13 @@ export default defineRule({
   check(context) {
     for (const grant of context.manifest.network.hosts) {
       if (grant.secure || isPrivateHost(grant.host)) continue;
-      const rule = context.locate.hostRules(grant.host).findLast((r) => r.secure === null);
+      const at = context.locate.find((l) => l.hostRules(grant.host).findLast((r) => r.secure === null)?.host);
       context.report({
-        messageId: rule ? 'insecure' : 'inherited',
+        messageId: at.inherited ? 'inherited' : 'insecure',
         data: { host: grant.host },
-        span: rule ? rule.host.span : context.locate.inheritedSpan(),
-        help: `add \`secure\`: \`allow host "${grant.host}"${rule?.ports ? ' ports ...' : ''} secure\``,
+        span: at.span,
+        related: at.related,
+        help: `add \`secure\`: \`allow host "${grant.host}"${grant.ports.length > 0 ? ' ports ...' : ''} secure\``,
       });
     }
   },

@@ -17,11 +17,12 @@ export default defineRule({
     const fuel = context.manifest.limits.fuel;
     const max = context.options.max as number;
     if (fuel === null || fuel <= max) return;
-    const setting = context.locate.limitSetting('fuel', null);
+    const at = context.locate.find((l) => l.limitSetting('fuel', null)?.value);
     context.report({
       messageId: 'large',
       data: { fuel, max },
-      span: context.locate.spanOf(setting?.value),
+      span: at.span,
+      related: at.related,
       help: 'measure a typical run (the runtime reports the fuel used) and set the budget with some headroom',
     });
   },

@@ -13,10 +13,11 @@ export default defineRule({
   },
   check(context) {
     if (context.manifest.audit.decisions !== 'none') return;
-    const block = context.locate.blocks('Audit').findLast((b) => b.decisions.value === 'none');
+    const at = context.locate.find((l) => l.blocks('Audit').findLast((b) => b.decisions.value === 'none')?.decisions);
     context.report({
-      messageId: block ? 'none' : 'inherited',
-      span: block ? block.decisions.span : context.locate.inheritedSpan(),
+      messageId: at.inherited ? 'inherited' : 'none',
+      span: at.span,
+      related: at.related,
       help: 'use `audit denied` to log only refusals',
     });
   },

@@ -15,11 +15,12 @@ export default defineRule({
   check(context) {
     const env = context.manifest.environment;
     if (env.mode !== 'deny') return;
-    const block = context.locate.blocks('Env').findLast((b) => b.mode.value === 'deny');
+    const at = context.locate.find((l) => l.blocks('Env').findLast((b) => b.mode.value === 'deny')?.mode);
     context.report({
-      messageId: block ? 'denylist' : 'inherited',
+      messageId: at.inherited ? 'inherited' : 'denylist',
       data: { count: env.names.length },
-      span: block ? block.mode.span : context.locate.inheritedSpan(),
+      span: at.span,
+      related: at.related,
       help: 'list the variables the module needs instead: `env allow ["LANG", "TZ"]`',
     });
   },

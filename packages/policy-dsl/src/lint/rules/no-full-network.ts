@@ -13,10 +13,11 @@ export default defineRule({
   },
   check(context) {
     if (context.manifest.network.mode !== 'full') return;
-    const block = context.locate.blocks('Network').findLast((b) => b.mode?.value === 'full');
+    const at = context.locate.find((l) => l.blocks('Network').findLast((b) => b.mode?.value === 'full')?.mode);
     context.report({
-      messageId: block ? 'full' : 'inherited',
-      span: block ? block.mode!.span : context.locate.inheritedSpan(),
+      messageId: at.inherited ? 'inherited' : 'full',
+      span: at.span,
+      related: at.related,
       help: 'list what the module needs instead: `network { allow host "api.example.com" ports 443 secure }`',
     });
   },

@@ -13,10 +13,11 @@ export default defineRule({
   },
   check(context) {
     if (context.manifest.process.mode !== 'full') return;
-    const block = context.locate.blocks('Process').findLast((b) => b.mode.value === 'full');
+    const at = context.locate.find((l) => l.blocks('Process').findLast((b) => b.mode.value === 'full')?.mode);
     context.report({
-      messageId: block ? 'full' : 'inherited',
-      span: block ? block.mode.span : context.locate.inheritedSpan(),
+      messageId: at.inherited ? 'inherited' : 'full',
+      span: at.span,
+      related: at.related,
       help: 'name the commands the module needs: `process allow ["git"]`',
     });
   },

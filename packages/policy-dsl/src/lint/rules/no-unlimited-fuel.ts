@@ -14,10 +14,11 @@ export default defineRule({
   },
   check(context) {
     if (context.manifest.limits.fuel !== null) return;
-    const setting = context.locate.limitSetting('fuel', null);
+    const at = context.locate.find((l) => l.limitSetting('fuel', null)?.value);
     context.report({
-      messageId: setting ? 'unlimited' : 'inherited',
-      span: context.locate.spanOf(setting?.value),
+      messageId: at.inherited ? 'inherited' : 'unlimited',
+      span: at.span,
+      related: at.related,
       help: 'set a budget with headroom over a measured run, e.g. `limits { fuel 500M }`',
     });
   },

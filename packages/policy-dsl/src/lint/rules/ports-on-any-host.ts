@@ -24,7 +24,8 @@ export default defineRule({
     const rules = context.locate.blocks('Network').flatMap((b) => b.rules.filter((r) => r.kind === 'AllowPorts'));
     const help = 'name the hosts instead: `allow host "api.example.com" ports 443 secure`';
     if (rules.length === 0) {
-      context.report({ messageId: 'inherited', data: { ports: describePorts(network.ports) }, span: context.locate.inheritedSpan(), help });
+      const at = context.locate.find((l) => l.blocks('Network').flatMap((b) => b.rules.filter((r) => r.kind === 'AllowPorts')).at(-1));
+      context.report({ messageId: 'inherited', data: { ports: describePorts(network.ports) }, span: at.span, related: at.related, help });
       return;
     }
     for (const rule of rules) {

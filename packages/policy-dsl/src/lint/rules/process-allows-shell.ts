@@ -20,14 +20,19 @@ export default defineRule({
   },
   check(context) {
     const shells = new Set((context.options.commands as string[]).map((c) => c.toLowerCase()));
-    const blocks = context.locate.blocks('Process');
     for (const command of context.manifest.process.commands) {
       if (!shells.has(basename(command).toLowerCase())) continue;
-      const item = blocks.flatMap((b) => b.commands ?? []).findLast((c) => c.value === command);
+      const at = context.locate.find((l) =>
+        l
+          .blocks('Process')
+          .flatMap((b) => b.commands ?? [])
+          .findLast((c) => c.value === command),
+      );
       context.report({
         messageId: 'shell',
         data: { command },
-        span: context.locate.spanOf(item),
+        span: at.span,
+        related: at.related,
         help: 'allow the specific programs the module runs instead of something that can run anything',
       });
     }

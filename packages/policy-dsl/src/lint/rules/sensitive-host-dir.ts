@@ -35,11 +35,12 @@ export default defineRule({
       if (preopen.write && preopen.hostPath === '/') continue;
       const target = targets.find((t) => containsOrIs(preopen.hostPath, t));
       if (target === undefined) continue;
-      const grant = context.locate.dirGrants(preopen).at(-1);
+      const at = context.locate.find((l) => l.dirGrants(preopen).at(-1)?.hostPath);
       context.report({
         messageId: preopen.hostPath === target ? 'sensitive' : 'containsSensitive',
         data: { dir: preopen.hostPath, target },
-        span: context.locate.spanOf(grant?.hostPath),
+        span: at.span,
+        related: at.related,
         help: 'grant only the directory the module needs (a project subdirectory or a dedicated data directory)',
       });
     }

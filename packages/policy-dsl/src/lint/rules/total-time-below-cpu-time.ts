@@ -1,7 +1,7 @@
 // Execution (CPU) time counts only while the guest computes, and total time is the wall-clock
 // time of the whole run, which includes it. A total below the execution limit makes the
 // execution limit unreachable, which usually means one of the two was mistyped.
-import type { RelatedInformation } from '@wsbc/diagnostics';
+import { locateLimitPair } from '../limit-facts.js';
 import { defineRule } from '../types.js';
 
 export default defineRule({
@@ -16,14 +16,15 @@ export default defineRule({
     const total = context.manifest.limits.time.maxTotalMs;
     const cpu = context.manifest.limits.cpu.maxExecutionMs;
     if (total >= cpu) return;
-    const totalSetting = context.locate.limitSetting('time', 'total');
-    const cpuSetting = context.locate.limitSetting('cpu', 'time');
-    const related: RelatedInformation[] = [];
-    if (totalSetting && cpuSetting) related.push({ message: 'the CPU time limit is set here', span: cpuSetting.span });
+    const { span, related } = locateLimitPair(
+      context.locate,
+      { category: 'time', name: 'total', label: 'the total time limit' },
+      { category: 'cpu', name: 'time', label: 'the CPU time limit' },
+    );
     context.report({
       messageId: 'belowCpu',
       data: { total, cpu },
-      span: totalSetting?.span ?? cpuSetting?.span ?? context.locate.inheritedSpan(),
+      span,
       help: 'raise `time total` to at least the CPU time (plus the time the module may spend waiting), or lower `cpu time`',
       related,
     });

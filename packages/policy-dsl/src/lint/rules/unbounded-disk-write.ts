@@ -14,11 +14,12 @@ export default defineRule({
     if (context.manifest.limits.io.maxWriteBytes !== null) return;
     for (const preopen of context.manifest.filesystem.preopens) {
       if (!preopen.write || preopen.maxFileSize !== null) continue;
-      const grant = context.locate.dirGrants(preopen).findLast((g) => g.access.value !== 'read');
+      const at = context.locate.find((l) => l.dirGrants(preopen).findLast((g) => g.access.value !== 'read')?.hostPath);
       context.report({
         messageId: 'unbounded',
         data: { dir: preopen.guestPath },
-        span: context.locate.spanOf(grant?.hostPath),
+        span: at.span,
+        related: at.related,
         help: 'add `max-file-size 10MiB` to the grant, or `io total-write 100MiB` to the limits',
       });
     }

@@ -16,12 +16,17 @@ export default defineRule({
     const { time, random } = context.manifest;
     if (time.deterministic === null) return;
     if (random.mode !== 'secure' && !(random.mode === 'pseudo' && random.seed === null)) return;
-    const randomBlock = context.locate.block('Random');
-    const clause = context.locate.blocks('Time').findLast((t) => t.deterministic !== null)?.deterministic;
-    const related: RelatedInformation[] = clause ? [{ message: 'deterministic time is set here', span: clause.span }] : [];
+    // On the random setting when this file states it, else on the deterministic clause, with a
+    // note on the other one.
+    const randomAt = context.locate.find((l) => l.block('Random')?.mode);
+    const clauseAt = context.locate.find((l) => l.blocks('Time').findLast((t) => t.deterministic !== null)?.deterministic);
+    const span = !randomAt.inherited ? randomAt.span : !clauseAt.inherited ? clauseAt.span : context.locate.inheritedSpan();
+    const related: RelatedInformation[] = [];
+    if (clauseAt.node && clauseAt.span !== span) related.push({ message: `deterministic time is set here${clauseAt.inherited ? ' (in an extended policy)' : ''}`, span: clauseAt.node.span });
+    if (randomAt.node && randomAt.span !== span) related.push({ message: `random is set here${randomAt.inherited ? ' (in an extended policy)' : ''}`, span: randomAt.node.span });
     context.report({
       messageId: random.mode === 'secure' ? 'secure' : 'unseeded',
-      span: randomBlock ? randomBlock.mode.span : clause?.span ?? context.locate.inheritedSpan(),
+      span,
       help: 'use `random pseudo seed <n>` for replayable runs (or `random none`)',
       related,
     });

@@ -15,14 +15,14 @@ export default defineRule({
   },
   check(context) {
     const required = new Set(context.manifest.imports.map((i) => i.requires).filter((r): r is string => r !== null));
-    const decls = context.locate.blocks('Custom');
     for (const custom of context.manifest.custom) {
       if (custom.type !== 'boolean' || required.has(custom.name)) continue;
-      const decl = decls.findLast((d) => d.name.value === custom.name);
+      const at = context.locate.find((l) => l.blocks('Custom').findLast((d) => d.name.value === custom.name)?.name);
       context.report({
         messageId: 'unused',
         data: { name: custom.name },
-        span: context.locate.spanOf(decl?.name),
+        span: at.span,
+        related: at.related,
         help: `add \`requires "${custom.name}"\` to the host import it gates, or remove the declaration`,
       });
     }

@@ -12,14 +12,19 @@ export default defineRule({
     inherited: 'every function of host module "{{module}}" is allowed (inherited), including functions the host adds later',
   },
   check(context) {
-    const entries = context.locate.blocks('Imports').flatMap((b) => b.entries);
     for (const grant of context.manifest.imports) {
       if (grant.name !== '*') continue;
-      const entry = entries.findLast((e) => e.module.value === grant.module && e.name.value === '*');
+      const at = context.locate.find((l) =>
+        l
+          .blocks('Imports')
+          .flatMap((b) => b.entries)
+          .findLast((e) => e.module.value === grant.module && e.name.value === '*')?.name,
+      );
       context.report({
-        messageId: entry ? 'wildcard' : 'inherited',
+        messageId: at.inherited ? 'inherited' : 'wildcard',
         data: { module: grant.module },
-        span: entry ? entry.name.span : context.locate.inheritedSpan(),
+        span: at.span,
+        related: at.related,
         help: `list the functions the module calls: \`allow "${grant.module}" "log"\``,
       });
     }

@@ -25,14 +25,13 @@ export default defineRule({
   check(context) {
     for (const preopen of context.manifest.filesystem.preopens) {
       if (!preopen.write) continue;
-      const grant = context.locate.dirGrants(preopen).findLast((g) => g.access.value !== 'read');
-      const span = context.locate.spanOf(grant?.hostPath);
+      const { span, related } = context.locate.find((l) => l.dirGrants(preopen).findLast((g) => g.access.value !== 'read')?.hostPath);
       const help = 'grant a dedicated output directory instead, such as `write "./out" as "/out"`';
       const policyFile = context.policyFiles.find((f) => containsOrIs(preopen.hostPath, f));
-      if (preopen.hostPath === '/') context.report({ messageId: 'root', span, help });
-      else if (policyFile !== undefined) context.report({ messageId: 'policyDir', data: { dir: preopen.hostPath, policy: policyFile }, span, help });
+      if (preopen.hostPath === '/') context.report({ messageId: 'root', span, related, help });
+      else if (policyFile !== undefined) context.report({ messageId: 'policyDir', data: { dir: preopen.hostPath, policy: policyFile }, span, related, help });
       else if (containsOrIs(preopen.hostPath, context.cwd)) {
-        context.report({ messageId: 'workingDir', data: { dir: preopen.hostPath, cwd: context.cwd }, span, help });
+        context.report({ messageId: 'workingDir', data: { dir: preopen.hostPath, cwd: context.cwd }, span, related, help });
       }
     }
   },

@@ -23,16 +23,17 @@ export default defineRule({
     const names = new Set((context.options.names as string[]).map((n) => n.toLowerCase()));
     for (const preopen of context.manifest.filesystem.preopens) {
       if (!preopen.write || preopen.create) continue;
-      const grant = context.locate.dirGrants(preopen).findLast((g) => g.access.value !== 'read');
+      const at = context.locate.find((l) => l.dirGrants(preopen).findLast((g) => g.access.value !== 'read')?.hostPath);
       const outputLike =
-        grant?.hostPath.value.startsWith('$TMPDIR') === true ||
+        at.node?.value.startsWith('$TMPDIR') === true ||
         names.has(basename(preopen.hostPath).toLowerCase()) ||
         names.has(basename(preopen.guestPath).toLowerCase());
       if (!outputLike) continue;
       context.report({
         messageId: 'noCreate',
         data: { dir: preopen.guestPath },
-        span: context.locate.spanOf(grant?.hostPath),
+        span: at.span,
+        related: at.related,
         help: 'add `create` to the grant (`write "./out" as "/out" create`), or `allow create` in the filesystem block',
       });
     }
