@@ -50,7 +50,7 @@ describe('wsbc check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('check/import-not-allowed');
     expect(r.stdout).toContain('`wasi_snapshot_preview1` `path_open`');
-    expect(r.stdout).toContain('refused fs.wasm (1 import; 1 error)');
+    expect(r.stdout).toContain('refused fs.wasm (1 import; needs filesystem.any; 1 error)');
   });
 
   it('checks several modules in one call and fails if any fails', async () => {

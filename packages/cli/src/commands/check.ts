@@ -124,7 +124,10 @@ function verdictLine(file: string, result: CheckResult | undefined, problems: Di
   if (problems.some((d) => BAD_INPUT_CODES.has(d.code))) return `${paint('31', 'malformed')} ${file}`;
   const imports = `${result.summary.imports} import${result.summary.imports === 1 ? '' : 's'}`;
   const verdict = failed ? paint('31;1', 'refused') : paint('32;1', 'allowed');
-  return `${verdict} ${file} (${imports}${counts ? `; ${counts}` : ''})`;
+  // Clock reads are granted by every policy, so they are not worth a mention.
+  const needs = result.summary.capabilities.filter((c) => c !== 'time.read');
+  const needsText = needs.length > 0 ? `; needs ${needs.join(', ')}` : '';
+  return `${verdict} ${file} (${imports}${needsText}${counts ? `; ${counts}` : ''})`;
 }
 
 export default command;
