@@ -432,7 +432,9 @@ function release(worker: Worker): void {
 
 function startWorker(): Promise<Worker> {
   return workerScriptUrl().then((url) => {
-    const worker = new Worker(url, { workerData: null, stdout: false, stderr: false });
+    // No execArgv: the worker's code is plain JavaScript with relative imports, and flags of the
+    // host process (`--input-type`, loaders, `--eval`) must not leak into it.
+    const worker = new Worker(url, { workerData: null, stdout: false, stderr: false, execArgv: [] });
     worker.unref();
     // A spare that dies before use (it should not) is simply replaced on the next acquire.
     worker.on('error', () => undefined);
