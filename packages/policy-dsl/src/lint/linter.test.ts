@@ -179,7 +179,7 @@ describe('inline suppression', () => {
     expect(result.diagnostics[0]).toMatchObject({
       code: 'lint/no-full-network',
       span: { file: FILE, line: 1, column: 12 },
-      related: [{ message: 'inherited from /policies/shared/root.wsp, which states it here', span: { file: '/policies/shared/root.wsp', line: 3, column: 11, endColumn: 15 } }],
+      related: [{ message: 'inherited from here, in an extended policy', span: { file: '/policies/shared/root.wsp', line: 3, column: 11, endColumn: 15 } }],
     });
   });
 

@@ -142,7 +142,7 @@ export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string =
       if (own) return { node: own, span: own.span, inherited: false, related: [] };
       for (const base of bases) {
         const node = pick(base);
-        if (node) return { node, span: inheritedSpan(), inherited: true, related: [{ message: `inherited from ${base.ast.file}, which states it here`, span: node.span }] };
+        if (node) return { node, span: inheritedSpan(), inherited: true, related: [{ message: 'inherited from here, in an extended policy', span: node.span }] };
       }
       return { span: inheritedSpan(), inherited: true, related: [] };
     },
