@@ -233,6 +233,29 @@ describe('WASI functions (wat)', () => {
     expect(values).toEqual([0, 0, 2, 22, 0, 3, 33, E.BADF, 0, 1, 11, 0]);
   });
 
+  it('reads wasi_unstable clock subscriptions with their identifier field (56-byte layout)', async () => {
+    // One clock subscription: userdata 7, tag 0, identifier at 16, clock id at 24, timeout at 32 (1 ms).
+    const bytes = await program(`
+      (i64.store (i32.const 1000) (i64.const 7))
+      (i32.store8 (i32.const 1008) (i32.const 0))
+      (i64.store (i32.const 1016) (i64.const 99))
+      (i32.store (i32.const 1024) (i32.const 1))
+      (i64.store (i32.const 1032) (i64.const 1000000))
+      (call $r (call $poll_oneoff (i32.const 1000) (i32.const 2000) (i32.const 1) (i32.const 300)))
+      (call $r (i32.load (i32.const 300)))
+      (call $r (i32.load (i32.const 2000)))
+      (call $r (i32.load16_u (i32.const 2008)))
+      ;; a clock id of 9 at the preview1 offset would be read as the identifier here: still valid
+      (i32.store (i32.const 1016) (i32.const 9))
+      (call $r (call $poll_oneoff (i32.const 1000) (i32.const 2000) (i32.const 1) (i32.const 300)))
+      ;; an invalid clock id at the snapshot-0 offset is reported in the event
+      (i32.store (i32.const 1024) (i32.const 9))
+      (call $r (call $poll_oneoff (i32.const 1000) (i32.const 2000) (i32.const 1) (i32.const 300)))
+      (call $r (i32.load16_u (i32.const 2008)))`, 'wasi_unstable');
+    const { values } = await results(bytes);
+    expect(values).toEqual([0, 1, 7, 0, 0, 0, E.INVAL]);
+  });
+
   it('honours O_EXCL, O_DIRECTORY and O_TRUNC in path_open, and refuses create without the right', async () => {
     const { policy, rw } = dirs();
     fs.writeFileSync(path.join(rw, 'f'), 'content');
