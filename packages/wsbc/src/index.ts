@@ -3,7 +3,7 @@
 // implement them (compile a policy, check, instrument, seal, verify, generate types).
 export { build, type BuildOptions, type BuildResult, type BuildStage, type SigningKeyInput } from './build.js';
 export { run, type RunOptions, type RunResult } from './run.js';
-export { loadPolicySpec, type LoadedPolicy, type PolicyLocation } from './policy.js';
+export { compilePolicy, loadPolicySpec, type LoadedPolicy, type PolicyLocation } from './policy.js';
 export { WSBC_VERSION } from './version.js';
 
 export { compilePolicyFile, compilePolicySource, formatPolicy, type CompileResult, type CompileSourceOptions } from '@wsbc/policy-dsl';

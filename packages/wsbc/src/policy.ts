@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { canonicalManifestJson, loadManifest, type Manifest } from '@wsbc/manifest';
-import { compilePolicyFile, compilePolicySource } from '@wsbc/policy-dsl';
+import { compilePolicyFile, compilePolicySource, type CompileResult } from '@wsbc/policy-dsl';
 
 export type PolicySpec =
   | { policy: string; manifest?: never; policySource?: never }
@@ -67,4 +67,14 @@ function canonicalManifestJsonSafe(manifest: Manifest): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Compiles a policy given as a `.wsp` file path (relative to `cwd`) or as `{ source, file? }`
+ * text: the one entry point for both forms of compilePolicyFile / compilePolicySource.
+ */
+export function compilePolicy(policy: string | { source: string; file?: string }, where: PolicyLocation = {}): CompileResult {
+  const cwd = where.cwd ?? process.cwd();
+  if (typeof policy === 'string') return compilePolicyFile(resolve(cwd, policy));
+  return compilePolicySource(policy.source, { file: policy.file ?? '<policy>', baseDir: cwd });
 }
