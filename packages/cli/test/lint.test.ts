@@ -169,4 +169,20 @@ describe('wsbc lint', () => {
   it('is listed in wsbc --help', async () => {
     expect((await runCli(['--help'])).stdout).toMatch(/\n {2}lint +Check \.wsp policies/);
   });
+
+  it('lints every .wsp file below a directory, skipping dot-directories', async () => {
+    mkdirSync(join(dir, 'tree', 'a'), { recursive: true });
+    mkdirSync(join(dir, 'tree', '.git'), { recursive: true });
+    writeFileSync(join(dir, 'tree', 'a', 'errors.wsp'), ERRORS);
+    writeFileSync(join(dir, 'tree', 'warns.wsp'), WARNS);
+    writeFileSync(join(dir, 'tree', 'notes.txt'), 'not a policy');
+    writeFileSync(join(dir, 'tree', '.git', 'hidden.wsp'), ERRORS.replace('process full', 'env full'));
+    const r = await lint('tree', '--format', 'json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.diagnostics.map((d: { code: string; span: { file: string } }) => `${d.span.file} ${d.code}`)).toEqual([
+      'tree/a/errors.wsp lint/no-full-process',
+      'tree/warns.wsp lint/no-full-network',
+    ]);
+  });
 });

@@ -1,9 +1,10 @@
-// `wsbc lint [options] files...`: runs the policy linter's rules on .wsp files and reports the
-// findings. Levels come from each rule's default, the nearest `.wsbc-lint.json` (or --config),
-// and --rule flags; findings silenced inline are not counted but are kept in JSON (`suppressed`)
-// and SARIF (results with an in-source suppression and its justification) for audits.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// `wsbc lint [options] files...`: runs the policy linter's rules on .wsp files (a directory stands
+// for the .wsp files below it) and reports the findings. Levels come from each rule's default, the
+// nearest `.wsbc-lint.json` (or --config), and --rule flags; findings silenced inline are not
+// counted but are kept in JSON (`suppressed`) and SARIF (results with an in-source suppression and
+// its justification) for audits.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Diagnostic, Severity } from '@wsbc/diagnostics';
 import {
   allRules,
@@ -31,10 +32,11 @@ const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 const command: Command = {
   name: 'lint',
   summary: 'Check .wsp policies for risky or unintended grants and limits',
-  usage: `Usage: wsbc lint [options] <policy.wsp | ->...
+  usage: `Usage: wsbc lint [options] <policy.wsp | directory | ->...
 
 Runs the lint rules (docs/lint-rules.md) on each policy: grants broader than a sandbox usually
 needs, limits that contradict each other, settings that probably do not say what was meant.
+A directory stands for every .wsp file below it (dot-directories and node_modules skipped).
 Levels come from each rule's default, then the nearest .wsbc-lint.json above each policy (or
 --config), then --rule flags. Silence a finding in the policy with a reason:
   # wsbc-lint-disable-next-line <rule>: <why this is acceptable>
@@ -114,7 +116,7 @@ invalid policy, invalid configuration, or usage error.
     const diagnostics: Diagnostic[] = [];
     const suppressed: SuppressedFinding[] = [];
     let badInput = false;
-    for (const input of positionals) {
+    for (const input of expandDirectories(positionals, ctx.cwd)) {
       const file = input === '-' ? '<stdin>' : resolve(ctx.cwd, input);
       const baseDir = input === '-' ? ctx.cwd : dirname(file);
       const configPath = explicitConfig ?? findLintConfig(baseDir);
@@ -147,6 +149,40 @@ invalid policy, invalid configuration, or usage error.
     return finish(ctx, format, diagnostics, suppressed, renderOptions(sources), failLevel, badInput);
   },
 };
+
+/**
+ * Replaces each directory argument by the .wsp files below it, in a stable order, so that
+ * `wsbc lint policies/` checks a whole tree. Other arguments (files, `-`, missing paths, which
+ * are then reported as unreadable) pass through.
+ */
+function expandDirectories(inputs: readonly string[], cwd: string): string[] {
+  const out: string[] = [];
+  for (const input of inputs) {
+    const absolute = resolve(cwd, input);
+    let isDirectory = false;
+    try {
+      isDirectory = input !== '-' && statSync(absolute).isDirectory();
+    } catch {
+      // Missing or unreadable: left to the reader, which reports it with its reason.
+    }
+    if (!isDirectory) {
+      out.push(input);
+      continue;
+    }
+    const walk = (dir: string): void => {
+      const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        if (entry.isDirectory()) {
+          if (!entry.name.startsWith('.') && entry.name !== 'node_modules') walk(join(dir, entry.name));
+        } else if (entry.isFile() && entry.name.endsWith('.wsp')) {
+          out.push(relative(cwd, join(dir, entry.name)) || entry.name);
+        }
+      }
+    };
+    walk(absolute);
+  }
+  return out;
+}
 
 /** Writes the report and turns it into the exit code. */
 function finish(
