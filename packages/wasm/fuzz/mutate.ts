@@ -173,7 +173,7 @@ export function checkInput(bytes: Uint8Array, checkV8: boolean): { problem?: str
   } catch (e) {
     return { problem: `walkModule threw ${describeError(e)}`, accepted: false };
   }
-  const v8 = checkV8 ? WebAssembly.validate(bytes) : undefined;
+  const v8 = checkV8 ? WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>) : undefined;
   if (v8 === true && !walk.ok) return { problem: `V8 accepts but the walk rejects: ${walk.error.code} ${walk.error.message} @${walk.error.offset}`, accepted: false };
   for (const [name, run] of [
     ['rebuildModule', () => rebuildModule(bytes)],

@@ -5,7 +5,7 @@
 const utf8 = new TextEncoder();
 
 export class ByteWriter {
-  private buf: Uint8Array;
+  private buf: Uint8Array<ArrayBuffer>;
   length = 0;
 
   constructor(initialCapacity = 256) {
@@ -145,7 +145,7 @@ export class ByteWriter {
   }
 
   /** The bytes written so far (a copy sized exactly). */
-  finish(): Uint8Array {
+  finish(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.length);
   }
 

@@ -145,7 +145,7 @@ export function ins(name: string, ...imms: Immediate[]): Instruction {
 }
 
 /** Encodes a list of instructions (for constant expressions include the final `end`). */
-export function encodeInstructions(list: readonly Instruction[]): Uint8Array {
+export function encodeInstructions(list: readonly Instruction[]): Uint8Array<ArrayBuffer> {
   const w = new ByteWriter(list.length * 3);
   for (const i of list) writeInstruction(w, i);
   return w.finish();

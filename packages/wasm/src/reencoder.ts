@@ -105,7 +105,7 @@ function isEmptyList(v: unknown): boolean {
  * Re-encodes `bytes` through `hooks`. Throws WasmError if the input is malformed in a part the
  * hooks make it decode; a hook's own exceptions propagate unchanged.
  */
-export function reencode(bytes: Uint8Array, hooks: ReencodeHooks = {}): Uint8Array {
+export function reencode(bytes: Uint8Array, hooks: ReencodeHooks = {}): Uint8Array<ArrayBuffer> {
   const m = new ModuleReader(bytes);
   const out = new ByteWriter(bytes.length + 1024);
   out.bytes(WASM_HEADER);

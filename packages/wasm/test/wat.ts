@@ -23,7 +23,7 @@ const FEATURES = {
 };
 
 /** Assembles WAT (names section included when `names` is set). */
-export function wat(text: string, names = false): Uint8Array {
+export function wat(text: string, names = false): Uint8Array<ArrayBuffer> {
   const mod = wabt.parseWat('test.wat', text, FEATURES);
   try {
     mod.resolveNames();

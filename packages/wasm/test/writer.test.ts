@@ -138,7 +138,7 @@ describe('re-encoder', () => {
         return true;
       },
     });
-    const { instance } = await WebAssembly.instantiate(out);
+    const instance = await WebAssembly.instantiate(out).then((r) => r.instance);
     expect((instance.exports['add'] as (a: number, b: number) => number)(2, 3)).toBe(105);
   });
 
@@ -158,7 +158,7 @@ describe('re-encoder', () => {
       exports: (e) => [...e, { name: 'next', kind: 'func', index: 1, offset: -1 }, { name: 'counter', kind: 'global', index: 0, offset: -1 }],
     });
     expect(WebAssembly.validate(out)).toBe(true);
-    const { instance } = await WebAssembly.instantiate(out);
+    const instance = await WebAssembly.instantiate(out).then((r) => r.instance);
     expect((instance.exports['next'] as () => bigint)()).toBe(42n);
     expect((instance.exports['counter'] as WebAssembly.Global).value).toBe(41n);
     // The new global section sits where the format requires it (validation passed) and the
@@ -190,7 +190,7 @@ describe('re-encoder', () => {
         return true;
       },
     });
-    const { instance } = await WebAssembly.instantiate(out);
+    const instance = await WebAssembly.instantiate(out).then((r) => r.instance);
     expect((instance.exports['add'] as (a: number, b: number) => number)(2, 3)).toBe(6);
   });
 });
