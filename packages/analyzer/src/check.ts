@@ -9,7 +9,7 @@ import type { CustomCapability, HostImportGrant, Manifest } from '@wsbc/manifest
 import { describeCapability, isGranted, type Capability } from './capabilities.js';
 import { classifyImport, RESERVED_IMPORT_MODULES } from './classify.js';
 import type { FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, TableFact } from './module-facts.js';
-import { readModuleFacts } from './read-module.js';
+import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
 import { walkModule } from '@wsbc/wasm';
 import { formatSignature, type WasiSignature } from './wasi-table.js';
 
@@ -60,18 +60,7 @@ export function checkModule(bytes: Uint8Array, manifest: Manifest, options: Chec
     }
   }
   if (!read.ok) {
-    const finding: Diagnostic = {
-      code: read.componentBinary ? 'check/component-binary' : 'check/malformed-module',
-      severity: 'error',
-      message: read.componentBinary
-        ? 'this file is a WebAssembly component, not a core module'
-        : `malformed module at byte ${read.offset}: ${read.message}`,
-      span: { file, byteOffset: read.offset },
-      data: { offset: read.offset, reason: read.message },
-      ...(read.componentBinary
-        ? { help: 'wsbc checks and runs core modules (WASI preview1); build for wasm32-wasip1, or run the component with a component-model runtime' }
-        : {}),
-    };
+    const finding = unreadableModuleDiagnostic(read, file);
     return { allowed: false, findings: [finding], summary: emptySummary(file, [finding]) };
   }
   return checkFacts(read.facts, manifest, file);

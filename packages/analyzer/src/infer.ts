@@ -14,7 +14,7 @@ import type { Capability } from './capabilities.js';
 import { escapeWsp } from './check.js';
 import { classifyImport } from './classify.js';
 import type { ImportFact, ModuleFacts } from './module-facts.js';
-import { readModuleFacts } from './read-module.js';
+import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
 
 export interface InferOptions {
   /** File name for the header comment and for diagnostics (default `module.wasm`). */
@@ -40,20 +40,7 @@ const MINIMAL_MAX_TABLES = minimalLimits.memory!.maxTables!;
 export function inferPolicy(bytes: Uint8Array, options: InferOptions = {}): InferResult {
   const file = options.file ?? 'module.wasm';
   const read = readModuleFacts(bytes);
-  if (!read.ok) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          code: read.componentBinary ? 'check/component-binary' : 'check/malformed-module',
-          severity: 'error',
-          message: read.componentBinary ? 'this file is a WebAssembly component, not a core module' : `malformed module at byte ${read.offset}: ${read.message}`,
-          span: { file, byteOffset: read.offset },
-          data: { offset: read.offset, reason: read.message },
-        },
-      ],
-    };
-  }
+  if (!read.ok) return { ok: false, diagnostics: [unreadableModuleDiagnostic(read, file)] };
   const name = options.name ?? baseName(file);
   return inferFromFacts(read.facts, file, name);
 }

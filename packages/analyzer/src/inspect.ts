@@ -9,7 +9,7 @@ import { FEATURES, walkModule, type Feature } from '@wsbc/wasm';
 import type { Capability } from './capabilities.js';
 import { classifyImport } from './classify.js';
 import type { ExportFact, FuncTypeFact, GlobalFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact } from './module-facts.js';
-import { readModuleFacts } from './read-module.js';
+import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
 import { formatSignature } from './wasi-table.js';
 
 export interface InspectedImport {
@@ -57,35 +57,9 @@ export type InspectResult = { ok: true; inspection: ModuleInspection } | { ok: f
 export function inspectModule(bytes: Uint8Array, options: { file?: string } = {}): InspectResult {
   const file = options.file ?? 'module.wasm';
   const read = readModuleFacts(bytes);
-  if (!read.ok) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          code: read.componentBinary ? 'check/component-binary' : 'check/malformed-module',
-          severity: 'error',
-          message: read.componentBinary ? 'this file is a WebAssembly component, not a core module' : `malformed module at byte ${read.offset}: ${read.message}`,
-          span: { file, byteOffset: read.offset },
-          data: { offset: read.offset, reason: read.message },
-        },
-      ],
-    };
-  }
+  if (!read.ok) return { ok: false, diagnostics: [unreadableModuleDiagnostic(read, file)] };
   const walked = walkFeatures(read.facts, bytes);
-  if (!walked.ok) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          code: 'check/malformed-module',
-          severity: 'error',
-          message: `malformed module at byte ${walked.offset}: ${walked.message}`,
-          span: { file, byteOffset: walked.offset },
-          data: { offset: walked.offset, reason: walked.message },
-        },
-      ],
-    };
-  }
+  if (!walked.ok) return { ok: false, diagnostics: [unreadableModuleDiagnostic({ ...walked, componentBinary: false }, file)] };
   const facts = read.facts;
   return {
     ok: true,
@@ -118,7 +92,7 @@ export function formatFuncType(type: FuncTypeFact): string {
   return formatSignature(type);
 }
 
-type FeatureWalk = { ok: true; features: Feature[]; instructions: number } | { ok: false; message: string; offset: number };
+type FeatureWalk = { ok: true; features: Feature[]; instructions: number } | { ok: false; message: string; offset: number; code: string };
 
 /**
  * The structural walk of @wsbc/wasm (every instruction decoded and its immediates checked, features
@@ -129,7 +103,7 @@ function walkFeatures(facts: ModuleFacts, bytes: Uint8Array): FeatureWalk {
   const walked = walkModule(bytes, { wasm3: true });
   if (!walked.ok) {
     const where = walked.error.functionIndex === undefined ? '' : ` (in function ${walked.error.functionIndex})`;
-    return { ok: false, message: `${walked.error.message}${where}`, offset: walked.error.offset };
+    return { ok: false, message: `${walked.error.message}${where}`, offset: walked.error.offset, code: walked.error.code };
   }
   const seen = new Set<Feature>(walked.summary.features);
   seen.add('mvp');

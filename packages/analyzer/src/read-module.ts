@@ -14,6 +14,7 @@ import {
   valTypeName,
   type SubType,
 } from '@wsbc/wasm';
+import type { Diagnostic } from '@wsbc/diagnostics';
 import type { ExportFact, FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact, GlobalFact } from './module-facts.js';
 
 export type ReadFactsResult =
@@ -155,5 +156,26 @@ function collect(bytes: Uint8Array): { facts: ModuleFacts } {
       start,
       sections,
     },
+  };
+}
+
+/** The one finding for a module that cannot be read: where reading stopped, and why. */
+export function unreadableModuleDiagnostic(read: Extract<ReadFactsResult, { ok: false }>, file: string): Diagnostic {
+  if (read.componentBinary) {
+    return {
+      code: 'check/component-binary',
+      severity: 'error',
+      message: 'this file is a WebAssembly component, not a core module',
+      span: { file, byteOffset: read.offset },
+      data: { offset: read.offset, reason: read.message },
+      help: 'wsbc checks and runs core modules (WASI preview1); build for wasm32-wasip1, or run the component with a component-model runtime',
+    };
+  }
+  return {
+    code: 'check/malformed-module',
+    severity: 'error',
+    message: `malformed module at byte ${read.offset}: ${read.message}`,
+    span: { file, byteOffset: read.offset },
+    data: { offset: read.offset, reason: read.message, wasmCode: read.code },
   };
 }
