@@ -153,7 +153,7 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
     throw error;
   }
   const limits = manifest.limits.memory;
-  const tooBig = shape.memories.find((m) => m.min > limits.maxPages);
+  const tooBig = [...shape.memories, ...shape.imports.flatMap((i) => (i.memory ? [i.memory] : []))].find((m) => m.min > limits.maxPages);
   if (tooBig) {
     emit({ type: 'limit', limit: 'memory', action: 'refused', max: limits.maxPages, value: tooBig.min });
     return refuse('memory', [diag('run/memory-over-limit', `the module's memory starts at ${tooBig.min} pages; the limit is ${limits.maxPages}`)]);
@@ -186,9 +186,7 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   // An exit code a process cannot carry (above 255) must not wrap around to success.
   if (kind === 'exit') status = (outcome.exitCode ?? 0) > 255 ? 1 : outcome.exitCode ?? 0;
   else status = STATUS_OF_KIND[kind];
-  if (kind === 'refused') {
-    diagnostics.push(...outcome.refusals.map((r) => diag(r.code, r.message, r.data)));
-  }
+  diagnostics.push(...outcome.refusals.map((r) => diag(r.code, r.message, r.data)));
   const { stats } = outcome;
   emit({
     type: 'lifecycle', event: kind === 'exit' ? 'exit' : kind === 'refused' ? 'refused' : 'terminated', status,

@@ -1,0 +1,60 @@
+// How runs end: traps, stack exhaustion, exit codes a process cannot carry, missing entry
+// points, imported memories, and a host that keeps working after each of them.
+import { describe, expect, it } from 'vitest';
+import { RunStatus } from '@wsbc/runtime';
+import { manifest, runCaptured, wat } from './helpers.js';
+
+describe('termination', () => {
+  it('reports a trap with status 134 and the engine message', async () => {
+    const { result, stderr, audit } = await runCaptured(await wat('(module (func (export "_start") unreachable))'), manifest());
+    expect(result).toMatchObject({ status: RunStatus.Trap, termination: 'trap' });
+    expect(stderr).toBe('wsbc: guest terminated: trap: unreachable (status 134)\n');
+    expect(audit.at(-1)).toMatchObject({ type: 'lifecycle', event: 'terminated', status: 134, reason: 'trap: unreachable' });
+  });
+
+  it('reports unbounded recursion as a trap, not a host crash', async () => {
+    const bytes = await wat('(module (func $f (call $f)) (func (export "_start") (call $f)))');
+    const { result } = await runCaptured(bytes, manifest());
+    expect(result.status).toBe(RunStatus.Trap);
+    expect(result.reason).toMatch(/call stack/);
+  });
+
+  it('maps exit codes above 255 to 1 instead of letting them wrap to success', async () => {
+    const bytes = await wat(`(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1) (func (export "_start") (call $exit (i32.const 256))))`);
+    const { result } = await runCaptured(bytes, manifest());
+    expect(result).toMatchObject({ status: 1, exitCode: 256, termination: 'exit' });
+  });
+
+  it('treats a returning _start as exit 0 and refuses a module without _start', async () => {
+    expect((await runCaptured(await wat('(module (func (export "_start")))'), manifest())).result.status).toBe(0);
+    const { result } = await runCaptured(await wat('(module (func (export "main")))'), manifest());
+    expect(result.status).toBe(RunStatus.Refused);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['run/no-entry-point']);
+  });
+
+  it('provides an imported memory of the reserved size, bounded by max pages', async () => {
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (import "env" "memory" (memory 1))
+      (func (export "_start")
+        ;; size, then an attempt to grow past the limit (-1), then exit with both
+        (call $exit (i32.add (i32.mul (memory.size) (i32.const 10)) (i32.add (i32.const 1) (memory.grow (i32.const 100)))))))`);
+    const { result } = await runCaptured(bytes, manifest({ limits: { memory: { maxPages: 20, reservedPages: 4 } } }));
+    // 4 pages reserved -> 40; grow by 100 past max 20 fails -> -1 + 1 = 0
+    expect(result.status).toBe(40);
+  });
+
+  it('refuses an imported memory whose minimum exceeds max pages with status 137', async () => {
+    const bytes = await wat('(module (import "env" "memory" (memory 50)) (func (export "_start")))');
+    const { result } = await runCaptured(bytes, manifest({ limits: { memory: { maxPages: 20, reservedPages: 4 } } }));
+    expect(result.status).toBe(RunStatus.MemoryLimit);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['run/memory-over-limit']);
+  });
+
+  it('refuses modules with more tables than allowed', async () => {
+    const bytes = await wat('(module (table 1 funcref) (table 1 funcref) (func (export "_start")))');
+    const { result } = await runCaptured(bytes, manifest());
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['run/too-many-tables']);
+  });
+});
