@@ -75,6 +75,9 @@ export async function run(module: string | Uint8Array, options: RunOptions = {})
   }
 
   const probe = verifyArtifact(bytes, { file: label, trustedKeys, toolVersion: WSBC_VERSION });
+  // Not even a well-framed module: say so, rather than that it is not vetted.
+  const malformed = probe.diagnostics.filter((d) => d.code === 'artifact/malformed-module');
+  if (malformed.length > 0) return refuse(malformed);
   if (probe.vetted) {
     const enforced = manifest ?? probe.artifact?.manifest;
     if (!enforced) return refuse(probe.diagnostics);

@@ -43,6 +43,12 @@ describe('run', () => {
     expect(err.text()).toContain('wsbc: run refused');
   });
 
+  it('refuses bytes that are not a module as such, with the byte offset', async () => {
+    const result = await run(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x02, 0, 0, 0]), { instrument: true, policy: join(examples, 'read-allowed-file/policy.wsp'), stderr: capture().sink });
+    expect(result.status).toBe(RunStatus.Refused);
+    expect(result.diagnostics).toMatchObject([{ code: 'artifact/malformed-module', span: { byteOffset: 4 } }]);
+  });
+
   it('refuses a plain module, pointing at wsbc build', async () => {
     const result = await run(read('read-allowed-file/read-allowed-file.wasm'), { policy: join(examples, 'read-allowed-file/policy.wsp'), stderr: capture().sink });
     expect(result.status).toBe(RunStatus.Refused);
