@@ -1,11 +1,17 @@
 // `wsbc verify`: explains each check, passes a good artifact, and fails (exit 1) an unvetted
 // module, a tampered artifact, an unsigned artifact under --trust and a policy mismatch.
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '@wsbc/artifact';
+import ajvDraft04 from 'ajv-draft-04';
 import { runCli } from './run-cli.js';
+
+const require = createRequire(import.meta.url);
+const sarifSchema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+const validateSarif = new ajvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false, logger: false }).compile(sarifSchema);
 
 const examples = join(import.meta.dirname, '../../../examples');
 
@@ -51,6 +57,13 @@ describe('wsbc verify', () => {
     const report = JSON.parse(result.stdout) as { verify: { ok: boolean; checks: Array<{ id: string; status: string }> }; diagnostics: Array<{ code: string }> };
     expect(report.verify.ok).toBe(false);
     expect(report.verify.checks.find((c) => c.id === 'body')?.status).toBe('fail');
+    const pretty = await runCli(['verify', 'tampered.wasm'], { cwd });
+    expect(pretty.stdout).toContain('FAIL  body       module code differs from the vetted code');
+    const sarif = await runCli(['verify', 'tampered.wasm', '--format', 'sarif'], { cwd });
+    expect(sarif.code).toBe(1);
+    const log = JSON.parse(sarif.stdout) as { runs: Array<{ results: Array<{ ruleId: string }> }> };
+    expect(validateSarif(log), JSON.stringify(validateSarif.errors)).toBe(true);
+    expect(log.runs[0]!.results.map((r) => r.ruleId)).toEqual(['artifact/body-hash-mismatch']);
     expect(report.diagnostics.map((d) => d.code)).toContain('artifact/body-hash-mismatch');
   });
 
