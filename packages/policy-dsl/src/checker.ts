@@ -305,12 +305,21 @@ function checkQuantity(q: A.Quantity, range: { min: number; max: number }, what:
     return undefined;
   }
   if (r.value < range.min || r.value > range.max) {
-    const unit = baseUnitName(q.dimension);
-    const bound = r.value < range.min ? `at least ${range.min} ${unit}` : `at most ${range.max} ${unit}`;
-    out.push(policyDiagnostic('policy/value-out-of-range', `\`${what}\` must be ${bound}, found \`${q.raw}\`${q.unit !== null && q.dimension !== 'percent' ? ` (${r.value} ${unit})` : ''}`, q.span));
+    const bound = r.value < range.min ? `at least ${amountOf(range.min, q.dimension)}` : `at most ${amountOf(range.max, q.dimension)}`;
+    // Show the value in base units only when it was written in another unit (`64KiB` = 1 page).
+    const written = amountOf(r.value, q.dimension);
+    const converted = q.unit !== null && q.dimension !== 'percent' && written !== q.raw && !(q.dimension === 'pages' && /^pages?$/.test(q.unit));
+    out.push(policyDiagnostic('policy/value-out-of-range', `\`${what}\` must be ${bound}, found \`${q.raw}\`${converted ? ` (${written})` : ''}`, q.span));
     return undefined;
   }
   return r.value;
+}
+
+/** `1 page`, `2 pages`, `1 byte per second`, `50 percent`. */
+function amountOf(n: number, dimension: A.Dimension): string {
+  const unit = baseUnitName(dimension);
+  if (dimension === 'count') return String(n);
+  return `${n} ${n === 1 ? unit.replace(/^(\w+?)s\b/, '$1') : unit}`;
 }
 
 function checkLimits(block: A.LimitsBlock, out: Diagnostic[]): void {

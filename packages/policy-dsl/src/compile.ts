@@ -12,7 +12,7 @@ import { mergeManifestInputs, normalize, type Manifest, type ManifestInput, type
 import type * as A from './ast.js';
 import { checkPolicy, parseTimestamp } from './checker.js';
 import { hasErrors, policyDiagnostic } from './diagnostics.js';
-import { parsePolicy } from './parse.js';
+import { parsePolicy, sortDiagnostics } from './parse.js';
 import { LIMIT_SETTINGS, PRESET_NAMES } from './schema.js';
 import { quantityBase } from './units.js';
 
@@ -227,11 +227,11 @@ class ChainCompiler {
     this.sources.set(link.display, text);
     const { ast, diagnostics } = parsePolicy(text, link.display);
     this.chain.push(ast);
-    // No `push(...xs)`: a hostile file can yield more diagnostics than a call may take arguments.
-    for (const d of diagnostics) this.diagnostics.push(d);
     // The checker runs even after syntax errors: the lowering left holes, not half-built nodes.
     const checked = checkPolicy(ast);
-    for (const d of checked) this.diagnostics.push(d);
+    // One file's diagnostics in source order. No `push(...xs)`: a hostile file can yield more
+    // diagnostics than a call may take arguments.
+    for (const d of sortDiagnostics([...diagnostics, ...checked])) this.diagnostics.push(d);
     const ok = !hasErrors(diagnostics) && !hasErrors(checked);
     for (const block of ast.policy?.blocks ?? []) if (block.kind === 'Imports') for (const e of block.entries) this.imports.push(e);
 

@@ -61,7 +61,7 @@ const cases: Case[] = [
   { code: 'policy/unknown-limit', source: inPolicy('  limits {\n    memory «maximum» 1MiB\n  }'), help: /did you mean `max`/ },
   { code: 'policy/unknown-preset', source: 'policy "t" extends «minimall» {}\n', help: /did you mean `minimal`/ },
   { code: 'policy/unknown-unit', source: inPolicy('  limits {\n    memory max 64«Mib»\n  }'), help: /did you mean `MiB`/ },
-  { code: 'policy/value-out-of-range', source: inPolicy('  limits {\n    memory max «0 pages»\n  }'), message: /at least 1 pages/ },
+  { code: 'policy/value-out-of-range', source: inPolicy('  limits {\n    memory max «0 pages»\n  }'), message: /^`memory max` must be at least 1 page, found `0 pages`$/ },
   { code: 'policy/wrong-unit', source: inPolicy('  limits {\n    cpu time 2«MiB»\n  }'), message: /a size, but this setting is a duration/ },
 ];
 
