@@ -88,8 +88,16 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   const random: RandomSource | null = manifest.random.mode === 'none'
     ? null
     : manifest.random.mode === 'secure' ? new SecureRandom() : new SeededRandom(config.randomSeed);
-  const wasi = new WasiPreview1({ manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit });
   const totals = () => meter.totals;
+  let wasi: WasiPreview1;
+  try {
+    wasi = new WasiPreview1({ manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit });
+  } catch (error) {
+    // A preopened directory that does not exist (or is not a directory) cannot be granted.
+    const e = error as NodeJS.ErrnoException;
+    const message = `cannot open a preopened directory: ${e.code ?? ''} ${e.path ?? e.message}`.replace(/\s+/g, ' ').trim();
+    return { kind: 'refused', exitCode: null, reason: message, fuelUsed: null, ...totals(), refusals: [{ code: 'run/preopen-unavailable', message, ...(e.path ? { data: { path: e.path } } : {}) }] };
+  }
   const refused = (code: string, message: string, data?: Record<string, unknown>): GuestOutcome => {
     wasi.close();
     return { kind: 'refused', exitCode: null, reason: message, fuelUsed: null, ...totals(), refusals: [{ code, message, ...(data ? { data } : {}) }] };

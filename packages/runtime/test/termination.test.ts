@@ -52,6 +52,14 @@ describe('termination', () => {
     expect(result.diagnostics.map((d) => d.code)).toEqual(['run/memory-over-limit']);
   });
 
+  it('refuses a run whose policy preopens a directory that does not exist', async () => {
+    const policy = manifest({ filesystem: { preopens: [{ hostPath: '/nonexistent/wsbc-dir', guestPath: '/data', read: true }] } });
+    const { result, stderr } = await runCaptured(await wat('(module (func (export "_start")))'), policy);
+    expect(result.status).toBe(RunStatus.Refused);
+    expect(result.diagnostics[0]).toMatchObject({ code: 'run/preopen-unavailable', data: { path: '/nonexistent/wsbc-dir' } });
+    expect(stderr).toBe('wsbc: run refused: cannot open a preopened directory: ENOENT /nonexistent/wsbc-dir (status 125)\n');
+  });
+
   it('refuses modules with more tables than allowed', async () => {
     const bytes = await wat('(module (table 1 funcref) (table 1 funcref) (func (export "_start")))');
     const { result } = await runCaptured(bytes, manifest());

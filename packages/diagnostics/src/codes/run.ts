@@ -14,6 +14,7 @@ export const runCodes: CodeTable = {
   'run/no-entry-point': { severity: 'error', summary: 'The module does not export the entry function (_start)' },
   'run/policy-not-compiled': { severity: 'error', summary: 'A .wsp policy was given where a compiled manifest is needed' },
   'run/policy-unreadable': { severity: 'error', summary: 'The manifest file could not be read' },
+  'run/preopen-unavailable': { severity: 'error', summary: 'A directory the policy preopens does not exist or cannot be opened' },
   'run/too-many-tables': { severity: 'error', summary: "The module has more tables than the policy's max tables" },
   'run/worker-failed': { severity: 'error', summary: 'The sandbox worker could not start' },
 };
