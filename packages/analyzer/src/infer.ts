@@ -160,6 +160,17 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
     emit(1, '}');
   }
 
+  // Growth beyond the limit is not a grant the module needs to start, but a reviewer should know
+  // the policy will cap it (a refused memory.grow returns -1).
+  for (const memory of facts.memories) {
+    if (memory.memory64) continue;
+    const cap = Math.max(MINIMAL_MAX_PAGES, memory.min);
+    if (memory.max === null || memory.max > cap) {
+      const reach = memory.max === null ? 'declares no maximum' : `may grow to ${memory.max} pages`;
+      emit(1, `# memory ${memory.index} starts at ${memory.min} pages and ${reach}; this policy caps it at ${cap} pages`);
+    }
+  }
+
   // One line per limits category: the policy language refuses a category given twice.
   const limitLines: string[] = [];
   const memoryWhy: string[] = [];
