@@ -56,7 +56,11 @@ export function wsbcVet(options: WsbcVetOptions): WsbcVetPlugin {
       root = config.root;
     },
     async load(id) {
-      const [path = id, query = ''] = id.split('?', 2);
+      // Virtual modules (\0-prefixed ids) belong to other plugins.
+      if (id.startsWith('\0')) return null;
+      const queryAt = id.indexOf('?');
+      const path = queryAt === -1 ? id : id.slice(0, queryAt);
+      const query = queryAt === -1 ? '' : id.slice(queryAt + 1);
       if (!include.test(path) || options.exclude?.test(path)) return null;
       const shown = relative(root, path) || path;
       if (RAW_QUERIES.test(`?${query}`)) {
@@ -64,7 +68,12 @@ export function wsbcVet(options: WsbcVetOptions): WsbcVetPlugin {
       }
       const policy = options.policies?.find((p) => p.test.test(path))?.policy ?? options.policy;
       this.addWatchFile(path);
-      const bytes = new Uint8Array(await readFile(path));
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(path));
+      } catch (error) {
+        this.error(`wsbc: cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
       const result = await build(bytes, { policy, cwd: root, file: shown, ...(options.sign !== undefined ? { sign: options.sign } : {}) });
       if (!result.ok) {
         this.error(`wsbc: ${shown} refused at the ${result.stage} stage under ${policy}:\n${formatFindings(result.diagnostics, result.sources)}`);

@@ -63,9 +63,12 @@ describe('wsbcVet in a real vite build', () => {
     await expect(bundle(root, { policy: 'no-files.wsp', policies: [{ test: /etc-passwd\.wasm$/, policy: 'data.wsp' }] })).resolves.toBeDefined();
   });
 
-  it('refuses ?url imports, which would ship the unvetted module', async () => {
+  it('refuses ?url imports, which would ship the unvetted module, unless the file is excluded', async () => {
     const root = app(`import url from './plugin-host-function.wasm?url';\nexport default url;\n`);
     await expect(bundle(root)).rejects.toThrow(/would load the module without vetting it/);
+    await expect(bundle(root, { exclude: /plugin-host-function\.wasm$/ })).resolves.toBeDefined();
+    const assets = readdirSync(join(root, 'dist'), { recursive: true }).map(String);
+    expect(assets.some((f) => f.endsWith('.vetted.wasm'))).toBe(false);
   });
 
   it('vets in the dev server too, serving the artifact inline and refusing what the policy refuses', async () => {
