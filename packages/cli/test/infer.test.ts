@@ -54,7 +54,7 @@ beforeAll(async () => {
 async function roundTrip(modulePath: string) {
   const r = await runCli(['infer', modulePath], { cwd: dir });
   const compiled = compilePolicySource(r.stdout, { file: 'inferred.wsp', baseDir: dir });
-  const check = compiled.ok ? checkModule(readFileSync(modulePath.startsWith('/') ? modulePath : join(dir, modulePath)), compiled.manifest, { file: modulePath }) : undefined;
+  const check = compiled.ok && compiled.manifest ? checkModule(readFileSync(modulePath.startsWith('/') ? modulePath : join(dir, modulePath)), compiled.manifest, { file: modulePath }) : undefined;
   return { cli: r, compiled, check };
 }
 
