@@ -216,7 +216,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
       'info',
       `the module runs function ${facts.start.functionIndex} as its start function during instantiation`,
       span(facts.start.offset),
-      { functionIndex: facts.start.functionIndex, capability: null },
+      { module: null, name: null, capability: null, functionIndex: facts.start.functionIndex },
       'the start function runs before any export is called, under the same fuel and limits',
     );
   }

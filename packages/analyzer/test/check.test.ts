@@ -373,6 +373,14 @@ describe('checkModule findings', () => {
     expect(finding!.help).toMatch(/^granting `filesystem read` would allow this/);
   });
 
+  it('every finding carries module, name and capability in its data', async () => {
+    const bytes = await wat(`(module (import "env" "log" (func)) (import "wasi_snapshot_preview1" "environ_get" (func (param i32 i32) (result i32)))
+      (memory 500 600 shared) (table 1 funcref) (table 1 funcref) (func $s) (start $s) (export "__wsbc_status" (func $s)))`);
+    const findings = checkModule(bytes, manifest()).findings;
+    expect(findings.length).toBeGreaterThanOrEqual(6);
+    for (const f of findings) expect(Object.keys(f.data ?? {})).toEqual(expect.arrayContaining(['module', 'name', 'capability']));
+  });
+
   it('suggests the policy line for a host import', async () => {
     const bytes = await wat(`(module (import "env" "log" (func)))`);
     const [finding] = checkModule(bytes, manifest()).findings;
