@@ -96,6 +96,22 @@ describe('wsbc run', () => {
     expect(bad.stderr).toMatch(/guest path must be absolute/);
   });
 
+  it('runs a vetted artifact under its embedded manifest and refuses a tampered one', async () => {
+    const built = await runCli(['build', 'echo.wasm', '--policy', 'policy.wsp', '-o', 'echo.vetted.wasm'], { cwd: dir });
+    expect(built.code, built.stderr).toBe(0);
+    const r = await runCli(['run', 'echo.vetted.wasm', '--env', 'GREETING=hey', '--', 'arg'], { cwd: dir });
+    expect(r.stdout).toBe('arg\0GREETING=hey\0');
+    expect(r.code).toBe(2);
+    const bytes = readFileSync(join(dir, 'echo.vetted.wasm'));
+    // Flip one byte of the module body: the sealed code hash no longer matches.
+    const tampered = Buffer.from(bytes);
+    tampered[Math.floor(tampered.length / 3)]! ^= 0x01;
+    writeFileSync(join(dir, 'tampered.wasm'), tampered);
+    const refused = await runCli(['run', 'tampered.wasm'], { cwd: dir });
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toMatch(/wsbc: run refused:/);
+  });
+
   it('refuses a policy with errors and usage errors with 125', async () => {
     const broken = await runCli(['run', 'echo.wasm', '--policy', 'broken.wsp'], { cwd: dir });
     expect(broken.code).toBe(125);
