@@ -202,6 +202,8 @@ const ALL: OpInfo[] = [];
 
 function group(prefix: Prefix, feature: Feature, rows: readonly Row[], sized: readonly string[] = []): void {
   for (const [name, code, imms = [], flow = 'plain', align] of rows) {
+    // Every entry has the same properties in the same order (naturalAlign undefined when absent),
+    // so property loads in the decoder's hot loop see one object shape.
     const info: OpInfo = {
       id: ALL.length,
       name,
@@ -210,9 +212,9 @@ function group(prefix: Prefix, feature: Feature, rows: readonly Row[], sized: re
       imms,
       feature,
       flow,
+      naturalAlign: align,
       sizedOperand: sized.includes(name),
       layout: layoutOf(imms),
-      ...(align === undefined ? {} : { naturalAlign: align }),
     };
     ALL.push(info);
   }

@@ -134,6 +134,17 @@ describe('opcode table', () => {
     expect(count('exceptions-legacy')).toBe(5);
   });
 
+  test('control-flow classes and operand-sized work, which the instrumenter relies on', () => {
+    const flow = (n: string) => opByName(n)!.flow;
+    expect(['block', 'loop', 'if', 'else', 'end', 'try', 'catch', 'catch_all', 'delegate', 'try_table'].map(flow)).toEqual(['block', 'loop', 'if', 'else', 'end', 'try', 'catch', 'catch_all', 'delegate', 'try_table']);
+    expect(['br', 'br_if', 'br_table', 'br_on_null', 'br_on_non_null', 'br_on_cast', 'br_on_cast_fail'].map(flow)).toEqual(['br', 'br_if', 'br_table', 'br_if', 'br_if', 'br_if', 'br_if']);
+    expect(['call', 'call_indirect', 'call_ref', 'return_call', 'return_call_indirect', 'return_call_ref'].map(flow)).toEqual(['call', 'call', 'call', 'return_call', 'return_call', 'return_call']);
+    expect(['throw', 'throw_ref', 'rethrow', 'return', 'unreachable', 'i32.add'].map(flow)).toEqual(['throw', 'throw', 'throw', 'return', 'unreachable', 'plain']);
+    expect(OPCODES.filter((o) => o.sizedOperand).map((o) => o.name).sort()).toEqual(
+      ['array.copy', 'array.fill', 'array.init_data', 'array.init_elem', 'array.new', 'array.new_data', 'array.new_default', 'array.new_elem', 'array.new_fixed', 'memory.copy', 'memory.fill', 'memory.grow', 'memory.init', 'table.copy', 'table.fill', 'table.grow', 'table.init'].sort(),
+    );
+  });
+
   test('every instruction round-trips through our reader, and wabt prints the same name', async () => {
     const wabt = await wabtInit();
     const features = {
