@@ -34,3 +34,4 @@ export {
   type VettedArtifactInfo,
 } from './verify.js';
 export { embeddedManifest, vettedArtifactStep, type ArtifactPrepareStep, type VettedArtifactStepOptions } from './run-step.js';
+export { describeGrants } from './grants.js';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalManifestJson } from '@wsbc/manifest';
 import {
   VETTED_SECTION_NAME,
+  describeGrants,
   embeddedManifest,
   generateSigningKeyPair,
   loadSigningKey,
@@ -438,5 +439,40 @@ describe('host directories chosen at run time', () => {
       m.filesystem.preopens = [{ hostPath: '/build/data', guestPath: '/elsewhere', read: false, write: true, create: false, delete: false, maxFileSize: null }];
     });
     expect(verifyArtifact(artifact.value, { expectedManifest: moved, hostPathsMayDiffer: true }).ok).toBe(false);
+  });
+});
+
+describe('describeGrants', () => {
+  it('lists every area, absent ones included, with units', () => {
+    const lines = Object.fromEntries(describeGrants(manifest).map((g) => [g.area, g.text]));
+    expect(lines).toEqual({
+      filesystem: 'none',
+      network: 'none',
+      environment: 'none',
+      process: 'none',
+      time: 'read-only',
+      random: 'pseudo (fresh seed per run)',
+      imports: 'WASI only',
+      custom: 'none',
+      limits: 'fuel 10,000,000; memory 160 pages (10 MiB), +10 per grow; cpu 5 s at 50%; total 30 s, idle 5 s; io 10 MiB read / 5 MiB written',
+    });
+  });
+
+  it('describes grants', () => {
+    const m = manifestNamed('wide', (x) => {
+      x.filesystem.preopens = [{ hostPath: '/srv/out', guestPath: '/out', read: false, write: true, create: true, delete: false, maxFileSize: 10 * 1024 * 1024 }];
+      x.network = { mode: 'restricted', loopback: true, hosts: [{ host: 'api.example.com', ports: [{ from: 443, to: 443 }], secure: true }], ports: [] };
+      x.environment = { mode: 'allow', names: ['LANG', 'TZ'] };
+      x.imports = [{ module: 'env', name: 'log', requires: 'logging' }];
+      x.custom = [{ name: 'logging', type: 'boolean', value: true }];
+      x.limits.fuel = null;
+    });
+    const lines = Object.fromEntries(describeGrants(m).map((g) => [g.area, g.text]));
+    expect(lines.filesystem).toBe('/out write+create (host /srv/out, files up to 10 MiB)');
+    expect(lines.network).toBe('loopback; api.example.com 443 (TLS)');
+    expect(lines.environment).toBe('only LANG, TZ');
+    expect(lines.imports).toBe('env.log (requires logging)');
+    expect(lines.custom).toBe('logging = true');
+    expect(lines.limits).toMatch(/^fuel UNLIMITED;/);
   });
 });

@@ -35,6 +35,9 @@ describe('wsbc verify', () => {
     expect(result.stdout).toContain('ok    original   built from the given original module');
     expect(result.stdout).toContain('ok    policy     embedded manifest equals the expected policy');
     expect(result.stdout).toContain('--    signatures not signed');
+    expect(result.stdout).toContain('  grants of the embedded manifest "read-allowed-file":');
+    expect(result.stdout).toMatch(/\n {8}filesystem {2}\/data read \(host \/.*\/data\)\n/);
+    expect(result.stdout).toContain('        network     none');
     expect(result.stdout).toMatch(/verified: app\.wasm may run under its embedded manifest\n$/);
   });
 

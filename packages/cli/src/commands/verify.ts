@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
-import { loadTrustedKey, verifyArtifact, type VerifyCheck, type VerifyReport } from '@wsbc/artifact';
+import { describeGrants, loadTrustedKey, verifyArtifact, type VerifyCheck, type VerifyReport } from '@wsbc/artifact';
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -23,7 +23,8 @@ const command: Command = {
 
 Reads the wsbc.vetted section of an artifact built by \`wsbc build\` and checks it: the section is
 present once and well-formed, its seal matches, the code is the code that was vetted, the embedded
-manifest is valid and canonical, and every signature verifies. Prints one line per check.
+manifest is valid and canonical, and every signature verifies. Prints one line per check, then
+what the embedded manifest grants, area by area.
 
 Options:
       --trust <key.pem>     require a valid signature by this Ed25519 key (repeatable; a public
@@ -104,6 +105,12 @@ Exit codes: 0 verified, 1 verification failed, 2 unreadable input, bad key or us
 function prettyReport(file: string, report: VerifyReport): string {
   const lines = [`${file}:`];
   for (const check of report.checks) lines.push(`  ${marks[check.status]}  ${check.id.padEnd(10)} ${check.message}`);
+  // What the module may do, from the embedded manifest (only when that manifest is valid).
+  const manifest = report.artifact?.manifest;
+  if (manifest) {
+    lines.push(`  grants of the embedded manifest${manifest.name ? ` "${manifest.name}"` : ''}:`);
+    for (const grant of describeGrants(manifest)) lines.push(`        ${grant.area.padEnd(11)} ${grant.text}`);
+  }
   lines.push(report.ok ? `verified: ${file} may run under its embedded manifest` : `NOT verified: ${file} must not run`);
   return `${lines.join('\n')}\n`;
 }
