@@ -118,14 +118,32 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
       case 'wasix': {
         wasiImports++;
         if (cls.kind === 'wasi') checkWasiSignature(imp, cls.signatures, where, add);
-        if (cls.kind === 'wasix' || cls.family === 'wasmedge') {
+        if (cls.kind === 'wasix') {
+          // The runtime treats a WASIX module like any host module: it links the import only if
+          // the policy lists it and the embedder registers a host function for it.
+          const listed = hostImportVerdict(manifest, imp.module, imp.name).allowed;
           add(
             'check/nonstandard-wasi-import',
-            'warning',
-            `import ${label} is a ${cls.kind === 'wasix' ? 'WASIX' : 'WasmEdge socket'} extension, not part of WASI preview1`,
+            listed ? 'warning' : 'error',
+            listed
+              ? `import ${label} is a WASIX extension; the policy lists it, so the embedder must provide it as a host function`
+              : `import ${label} is a WASIX extension, which the wsbc runtime does not implement`,
             where,
             { module: imp.module, name: imp.name, capability: cls.needs[0] ?? null },
-            'the wsbc runtime implements WASI preview1 only; an embedder must provide this import itself',
+            listed
+              ? 'the wsbc runtime implements WASI preview1 only'
+              : `build for WASI preview1, or provide it from the host and add \`imports { allow "${escapeWsp(imp.module)}" "${escapeWsp(imp.name)}" }\``,
+          );
+        } else if (cls.family === 'wasmedge') {
+          // The runtime answers every wasi_snapshot_preview1 import itself and has no WasmEdge
+          // sockets, so no policy can make this import link.
+          add(
+            'check/nonstandard-wasi-import',
+            'error',
+            `import ${label} is a WasmEdge socket extension, which the wsbc runtime does not implement`,
+            where,
+            { module: imp.module, name: imp.name, capability: cls.needs[0] ?? null },
+            'WASI preview1 has no way to open sockets; build without the WasmEdge socket extension or use a pre-opened socket (sock_accept)',
           );
         }
         for (const capability of cls.needs) {
@@ -167,6 +185,9 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
       }
       case 'host': {
         hostImports++;
+        // The runtime creates an imported memory itself (sized by the memory limits, checked
+        // below); it is not a host capability and needs no `imports` grant.
+        if (imp.desc.kind === 'memory') break;
         const verdict = hostImportVerdict(manifest, imp.module, imp.name);
         if (verdict.allowed) break;
         const resembles = cls.resembles ? ` (the module name resembles \`${cls.resembles}\`, but it is not WASI)` : '';

@@ -54,17 +54,27 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
 
   for (const imp of facts.imports) {
     const cls = classifyImport(imp.module, imp.name);
+    const addHostImport = () => {
+      if (!hostImports.some((h) => h.module === imp.module && h.name === imp.name)) hostImports.push(imp);
+    };
     switch (cls.kind) {
       case 'wasi':
       case 'wasix':
+        if (cls.kind === 'wasi' && cls.family === 'wasmedge') {
+          note(imp, 'check/nonstandard-wasi-import', `\`${imp.module}\` \`${imp.name}\`: WasmEdge socket extensions are not implemented by the wsbc runtime`);
+          break;
+        }
         for (const capability of cls.needs) {
           const list = byCapability.get(capability) ?? [];
           if (!list.includes(imp.name)) list.push(imp.name);
           byCapability.set(capability, list);
         }
+        // A WASIX import links only as a host function the embedder provides.
+        if (cls.kind === 'wasix') addHostImport();
         break;
       case 'host':
-        if (!hostImports.some((h) => h.module === imp.module && h.name === imp.name)) hostImports.push(imp);
+        // Imported memories are created by the runtime and need no grant (see check.ts).
+        if (imp.desc.kind !== 'memory') addHostImport();
         break;
       case 'reserved':
         note(imp, 'check/reserved-import', `\`${imp.module}\` \`${imp.name}\`: the module name is reserved for wsbc's instrumentation`);
@@ -151,7 +161,7 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
     emit(1, 'process allow ["command"]');
   }
   if (hostImports.length > 0) {
-    emit(1, '# host functions the embedder must provide');
+    emit(1, '# host imports the embedder must provide');
     emit(1, 'imports {');
     for (const imp of hostImports) {
       const kind = imp.desc.kind === 'func' ? '' : `  # ${imp.desc.kind}`;

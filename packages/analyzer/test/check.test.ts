@@ -136,27 +136,37 @@ const cases: Case[] = [
   },
   // ---------------------------------------------------------------- extensions
   {
-    title: 'maps WasmEdge sockets (both versions) to network and warns that they are not preview1',
+    title: 'maps WasmEdge sockets (both versions) to network and refuses them: the runtime has no WasmEdge sockets',
     wat: mod(p1('sock_open', '(param i32 i32 i32) (result i32)'), p1('sock_accept', '(param i32 i32) (result i32)'), p1('sock_getaddrinfo', '(param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)')),
     policy: { network: { mode: 'full' } },
     findings: [
-      { code: 'check/nonstandard-wasi-import', severity: 'warning', module: 'wasi_snapshot_preview1', name: 'sock_open', capability: 'network' },
-      { code: 'check/nonstandard-wasi-import', severity: 'warning', module: 'wasi_snapshot_preview1', name: 'sock_getaddrinfo', capability: 'network' },
+      { code: 'check/nonstandard-wasi-import', module: 'wasi_snapshot_preview1', name: 'sock_open', capability: 'network' },
+      { code: 'check/nonstandard-wasi-import', module: 'wasi_snapshot_preview1', name: 'sock_getaddrinfo', capability: 'network' },
     ],
   },
   {
-    title: 'maps WASIX functions by family',
+    title: 'maps WASIX functions by family and refuses those the policy does not list',
     wat: `(module
       (import "wasix_32v1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
       (import "wasix_32v1" "proc_spawn" (func (param i32) (result i32)))
       (import "wasix_64v1" "sock_open" (func (param i32) (result i32)))
       (import "wasix_32v1" "futex_wait" (func (param i32) (result i32))))`,
     findings: [
-      { code: 'check/nonstandard-wasi-import', severity: 'warning', module: 'wasix_32v1', name: 'fd_write' },
+      { code: 'check/nonstandard-wasi-import', module: 'wasix_32v1', name: 'fd_write' },
+      { code: 'check/nonstandard-wasi-import', module: 'wasix_32v1', name: 'proc_spawn', capability: 'process' },
+      notAllowed('proc_spawn', 'process', 'wasix_32v1'),
+      { code: 'check/nonstandard-wasi-import', module: 'wasix_64v1', name: 'sock_open', capability: 'network' },
+      notAllowed('sock_open', 'network', 'wasix_64v1'),
+      { code: 'check/nonstandard-wasi-import', module: 'wasix_32v1', name: 'futex_wait' },
+    ],
+  },
+  {
+    title: 'a listed WASIX import is a warning (the embedder provides it) but still needs its capability',
+    wat: `(module (import "wasix_32v1" "proc_spawn" (func (param i32) (result i32))) (import "wasix_32v1" "futex_wait" (func (param i32) (result i32))))`,
+    policy: { imports: [{ module: 'wasix_32v1', name: '*' }] },
+    findings: [
       { code: 'check/nonstandard-wasi-import', severity: 'warning', module: 'wasix_32v1', name: 'proc_spawn', capability: 'process' },
       notAllowed('proc_spawn', 'process', 'wasix_32v1'),
-      { code: 'check/nonstandard-wasi-import', severity: 'warning', module: 'wasix_64v1', name: 'sock_open', capability: 'network' },
-      notAllowed('sock_open', 'network', 'wasix_64v1'),
       { code: 'check/nonstandard-wasi-import', severity: 'warning', module: 'wasix_32v1', name: 'futex_wait' },
     ],
   },
@@ -189,11 +199,12 @@ const cases: Case[] = [
   },
   // ---------------------------------------------------------------- host imports
   {
-    title: 'refuses host imports the policy does not list',
-    wat: `(module (import "env" "log" (func (param i32 i32))) (import "env" "memory" (memory 1)))`,
+    title: 'refuses host imports the policy does not list, of every kind but memory',
+    wat: `(module (import "env" "log" (func (param i32 i32))) (import "env" "memory" (memory 1)) (import "env" "table" (table 1 funcref)) (import "env" "g" (global i32)))`,
     findings: [
       { code: 'check/host-import-not-allowed', module: 'env', name: 'log' },
-      { code: 'check/host-import-not-allowed', module: 'env', name: 'memory' },
+      { code: 'check/host-import-not-allowed', module: 'env', name: 'table' },
+      { code: 'check/host-import-not-allowed', module: 'env', name: 'g' },
     ],
   },
   {

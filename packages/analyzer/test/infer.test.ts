@@ -34,10 +34,21 @@ describe('inferPolicy', () => {
     expect(both).toMatch(/\n {4}read-write "\.\/data" as "\/data"\n/);
   });
 
-  it('lists each distinct host import once, marking non-function imports', async () => {
-    const text = policyOf(inferPolicy(await wat(`(module (import "env" "log" (func)) (import "env" "log" (func)) (import "env" "memory" (memory 1)))`)));
+  it('lists each distinct host import once, marking non-function imports, and never a memory', async () => {
+    const text = policyOf(inferPolicy(await wat(`(module (import "env" "log" (func)) (import "env" "log" (func)) (import "env" "memory" (memory 1)) (import "env" "t" (table 1 funcref)))`)));
     expect(text.match(/allow "env" "log"/g)).toHaveLength(1);
-    expect(text).toContain('allow "env" "memory"  # memory');
+    expect(text).toContain('allow "env" "t"  # table');
+    expect(text).not.toContain('"memory"');
+  });
+
+  it('lists WASIX imports as host imports and grants their families; WasmEdge sockets cannot be granted', async () => {
+    const result = inferPolicy(
+      await wat(`(module (import "wasix_32v1" "sock_open" (func (param i32) (result i32))) (import "wasi_snapshot_preview1" "sock_connect" (func (param i32 i32 i32) (result i32))))`),
+    );
+    if (!result.ok) throw new Error('expected ok');
+    expect(result.policy).toContain('allow "wasix_32v1" "sock_open"');
+    expect(result.policy).toMatch(/# use sockets .*: sock_open\n/);
+    expect(result.unfixable.map((d) => [d.code, d.data?.name])).toEqual([['check/nonstandard-wasi-import', 'sock_connect']]);
   });
 
   it('reports what no policy can grant, and still writes the rest', async () => {

@@ -36,8 +36,8 @@ export const checkCodes: CodeTable = {
     summary: 'The module declares or imports a 64-bit memory (memory64), which the wsbc runtime does not support.',
   },
   'check/nonstandard-wasi-import': {
-    severity: 'warning',
-    summary: 'The import belongs to a WASI extension (WasmEdge sockets, WASIX) that is not part of WASI preview1; the wsbc runtime does not provide it.',
+    severity: 'error',
+    summary: 'The import belongs to a WASI extension (WasmEdge sockets, WASIX) that the wsbc runtime does not implement; a WASIX import the policy lists is a warning (the embedder provides it).',
   },
   'check/reserved-import': {
     severity: 'error',
