@@ -112,6 +112,15 @@ describe('wsbc run', () => {
     expect(refused.stderr).toMatch(/wsbc: run refused:/);
   });
 
+  it('refuses --listen outside the network grants and malformed addresses', async () => {
+    const denied = await runCli(['run', 'echo.wasm', '--policy', 'policy.wsp', '--instrument', '--listen', '127.0.0.1:0'], { cwd: dir });
+    expect(denied.code).toBe(125);
+    expect(denied.stderr).toMatch(/run\/listen-not-allowed/);
+    const bad = await runCli(['run', 'echo.wasm', '--policy', 'policy.wsp', '--listen', 'nowhere'], { cwd: dir });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/--listen expects HOST:PORT/);
+  });
+
   it('refuses a policy with errors and usage errors with 125', async () => {
     const broken = await runCli(['run', 'echo.wasm', '--policy', 'broken.wsp'], { cwd: dir });
     expect(broken.code).toBe(125);

@@ -14,6 +14,7 @@ import {
 import { WasiPreview1 } from './wasi/preview1.js';
 import { PREVIEW1, SNAPSHOT0 } from './wasi/abi.js';
 import type { GuestMemory } from './wasi/memory.js';
+import type { SocketBridge } from './socket-channel.js';
 
 /** The names of the instrumenter ABI (passed in by the host so this module imports no other package). */
 export interface FuelAbi {
@@ -63,6 +64,8 @@ export interface GuestConfig {
   hostFunctions: HostFunction[];
   /** Seed actually used when random is pseudo (resolved by the host so it can be logged). */
   randomSeed: number;
+  /** Listening sockets the host preopened for the guest. */
+  sockets?: SocketBridge | null;
 }
 
 export interface GuestOutcome {
@@ -91,7 +94,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   const totals = () => meter.totals;
   let wasi: WasiPreview1;
   try {
-    wasi = new WasiPreview1({ manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit });
+    wasi = new WasiPreview1({ manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit, sockets: config.sockets ?? null });
   } catch (error) {
     // A preopened directory that does not exist (or is not a directory) cannot be granted.
     const e = error as NodeJS.ErrnoException;

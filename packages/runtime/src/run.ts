@@ -19,6 +19,7 @@ import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type Au
 import type { FuelAbi, GuestOutcome } from './guest.js';
 import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';
 import { createStdinChannel, StdinWriter } from './stdio-channel.js';
+import { SocketHost, createSocketChannel, listenAllowed, type SocketChannel } from './socket-channel.js';
 import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
 import { METER_LENGTH, METER_SLOTS, wallNow } from './wasi/services.js';
 import type { WorkerConfig, WorkerMessage } from './worker.js';
@@ -63,6 +64,14 @@ export interface RunOptions {
   fuelSlice?: number;
   /** Label of the module in audit records and messages (default: the path, or "module"). */
   label?: string;
+  /**
+   * Addresses the host listens on and hands to the guest as preopened listening sockets (after
+   * the preopened directories, in this order). Each must be allowed by the manifest's network
+   * grants; port 0 picks a free port and needs a grant for every port of that host.
+   */
+  listen?: Array<{ host: string; port: number }>;
+  /** Called with the bound addresses once the host listens (before the guest starts). */
+  onListen?: (addresses: Array<{ host: string; port: number }>) => void;
 }
 
 export interface RunResult {
@@ -169,6 +178,31 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
     return refuse('refused', [diag('run/module-invalid', `${label} does not compile: ${(error as Error).message}`)]);
   }
 
+  // ---- listening sockets, checked against the network grants
+  for (const address of options.listen ?? []) {
+    const problem = listenAllowed(manifest, address.host, address.port);
+    if (problem !== null) {
+      emit({ type: 'decision', capability: 'network', op: 'listen', outcome: 'denied', errno: 'notcapable', reason: problem, detail: { host: address.host, port: address.port } });
+      return refuse('refused', [diag('run/listen-not-allowed', `cannot listen on ${address.host}:${address.port} for the guest: ${problem}`, { host: address.host, port: address.port })]);
+    }
+  }
+  let sockets: { host: SocketHost; channel: SocketChannel; listeners: Array<{ id: number; address: string }> } | undefined;
+  if (options.listen && options.listen.length > 0) {
+    const channel = createSocketChannel();
+    const host = new SocketHost(channel);
+    try {
+      const bound = await host.listen(options.listen);
+      sockets = { host, channel, listeners: bound.map((b, id) => ({ id, address: `${b.host}:${b.port}` })) };
+      for (const b of bound) {
+        if (manifest.audit.decisions === 'all') emit({ type: 'decision', capability: 'network', op: 'listen', outcome: 'allowed', detail: { host: b.host, port: b.port } });
+      }
+      options.onListen?.(bound);
+    } catch (error) {
+      host.close();
+      return refuse('refused', [diag('run/listen-failed', `cannot listen for the guest: ${(error as Error).message}`)]);
+    }
+  }
+
   // ---- run in a worker
   const randomSeed = manifest.random.mode === 'pseudo' ? manifest.random.seed ?? randomInt(0, 2 ** 32 - 1) : null;
   emit({
@@ -179,8 +213,9 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   const argv0 = options.argv0 ?? (typeof module === 'string' ? path.basename(module) : 'module');
   const outcome = await runInWorker({
     compiled, shape, manifest, args: [argv0, ...(options.args ?? [])], env, options, emit,
-    auditOn: sink !== undefined, randomSeed: randomSeed ?? 0, startedAt,
+    auditOn: sink !== undefined, randomSeed: randomSeed ?? 0, startedAt, sockets,
   });
+  sockets?.host.close();
   const kind = outcome.kind;
   let status: number;
   // An exit code a process cannot carry (above 255) must not wrap around to success.
@@ -271,6 +306,7 @@ interface WorkerRun {
   auditOn: boolean;
   randomSeed: number;
   startedAt: number;
+  sockets: { host: SocketHost; channel: SocketChannel; listeners: Array<{ id: number; address: string }> } | undefined;
 }
 
 type Outcome = GuestOutcome & { stats: RunResult['stats'] };
@@ -289,6 +325,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     module: r.compiled, shape: r.shape, manifest: r.manifest, args: r.args, env: r.env, entry: r.options.entry ?? '_start',
     audit: r.auditOn, meter: meterBuffer, stdin: stdinChannel, abi: FUEL_ABI, fuelSlice: r.options.fuelSlice ?? 1_000_000,
     hostFunctions, randomSeed: r.randomSeed,
+    sockets: r.sockets ? { channel: r.sockets.channel, listeners: r.sockets.listeners } : null,
   };
   const worker = await acquireWorker();
   worker.postMessage(config);
@@ -380,6 +417,9 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
         case 'stdin':
           startStdin();
           stdinWriter.request();
+          break;
+        case 'sock':
+          r.sockets?.host.handle(message.request);
           break;
         case 'done':
           settle(message.outcome);

@@ -10,6 +10,7 @@ import type { AuditDraft } from './audit.js';
 import { runGuest, type FuelAbi, type HostFunction } from './guest.js';
 import type { ModuleShape } from './module-shape.js';
 import { StdinReader, type StdinChannel } from './stdio-channel.js';
+import { SocketClient, type SocketChannel, type SocketRequest } from './socket-channel.js';
 import { RunMeter, wallNow } from './wasi/services.js';
 
 export interface WorkerConfig {
@@ -27,12 +28,15 @@ export interface WorkerConfig {
   /** URL of an ES module whose default export is an array of HostFunction. */
   hostFunctions: string | null;
   randomSeed: number;
+  /** Preopened listening sockets: the request channel and one label per listener. */
+  sockets: { channel: SocketChannel; listeners: Array<{ id: number; address: string }> } | null;
 }
 
 export type WorkerMessage =
   | { t: 'out'; fd: 1 | 2; data: Uint8Array }
   | { t: 'audit'; draft: AuditDraft; at: number }
   | { t: 'stdin' }
+  | { t: 'sock'; request: SocketRequest }
   | { t: 'done'; outcome: import('./guest.js').GuestOutcome };
 
 const port = parentPort!;
@@ -68,6 +72,7 @@ async function serve(config: WorkerConfig): Promise<void> {
     fuelSlice: config.fuelSlice,
     hostFunctions,
     randomSeed: config.randomSeed,
+    sockets: config.sockets ? new SocketClient(config.sockets.channel, config.sockets.listeners, (request) => post({ t: 'sock', request })) : null,
   });
   meter.shared[4] = 1;
   post({ t: 'done', outcome });

@@ -20,7 +20,8 @@ const command: Command = {
   name: 'run',
   summary: 'Run a module in the sandbox under a policy',
   usage: `Usage: wsbc run <module.wasm> [--policy policy.wsp|manifest.json] [--audit file]
-                [--env NAME=VALUE]... [--dir HOST[::GUEST]]... [--instrument] [-- args...]
+                [--env NAME=VALUE]... [--dir HOST[::GUEST]]... [--listen HOST:PORT]...
+                [--instrument] [-- args...]
 
 Runs a WebAssembly command module (WASI preview1) in a worker thread with wsbc's own WASI,
 enforcing the policy on every call. A vetted artifact (wsbc build) is verified and runs under
@@ -34,6 +35,8 @@ Options:
                            names the guest sees, host variables included
       --dir HOST[::GUEST]  map the policy's preopen GUEST to host directory HOST instead, or add
                            HOST read-only at GUEST (default HOST) if the policy has no such preopen
+      --listen HOST:PORT   listen on HOST:PORT and give the guest the socket to sock_accept on
+                           (after the preopened directories); the policy must allow it
       --instrument         instrument a plain module on the fly (fuel, memory and stack guards)
       --allow-unvetted     run a plain module as is (no guards beyond the per-call WASI policy)
       --trust <key.pem>    require a signature by this Ed25519 public key (repeatable)
@@ -55,6 +58,7 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
       audit: { type: 'string' },
       env: { type: 'string', short: 'e', multiple: true },
       dir: { type: 'string', multiple: true },
+      listen: { type: 'string', multiple: true },
       instrument: { type: 'boolean' },
       'allow-unvetted': { type: 'boolean' },
       trust: { type: 'string', multiple: true },
@@ -93,6 +97,15 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
       policy = mapped;
     }
 
+    const listen: Array<{ host: string; port: number }> = [];
+    for (const spec of values.listen ?? []) {
+      const colon = spec.lastIndexOf(':');
+      const port = Number(spec.slice(colon + 1));
+      const host = spec.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+      if (colon <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) return refusedUsage(ctx, `--listen expects HOST:PORT (got "${spec}")`);
+      listen.push({ host, port });
+    }
+
     const trust: string[] = [];
     for (const file of values.trust ?? []) {
       try {
@@ -115,6 +128,7 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
       ...(values.instrument ? { instrument: true } : {}),
       ...(values['allow-unvetted'] ? { allowUnvetted: true } : {}),
       ...(trust.length > 0 ? { trust } : {}),
+      ...(listen.length > 0 ? { listen, onListen: (bound) => ctx.stderr.write(`wsbc: listening on ${bound.map((b) => `${b.host}:${b.port}`).join(', ')}\n`) } : {}),
     });
     // The runtime already printed the one-line reason; diagnostics add codes and help.
     if (result.termination === 'refused' && result.diagnostics.length > 0) report(ctx, result.diagnostics, new Map());

@@ -16,7 +16,7 @@ import { GuestExit, SandboxTermination } from '../termination.js';
 import {
   ADVICE_MAX, ClockId, DIRENT_HEADER_SIZE, EVENT_SIZE, EVENTRWFLAGS_HANGUP, EventType, FDSTAT_SIZE, FdFlags,
   Filetype, FstFlags, LOOKUP_SYMLINK_FOLLOW, OFlags, PREOPENTYPE_DIR, PREVIEW1, PRESTAT_SIZE, Rights, SIGNAL_MAX,
-  SNAPSHOT0, SUBCLOCK_ABSTIME, SdFlags, type WasiFlavor,
+  RiFlags, SNAPSHOT0, SUBCLOCK_ABSTIME, SdFlags, type WasiFlavor,
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
@@ -25,6 +25,7 @@ import {
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
 import type { GuestClock, RandomSource, RunMeter, StdioBridge } from './services.js';
+import type { SocketBridge } from '../socket-channel.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND } = fs.constants;
 
@@ -41,6 +42,8 @@ export interface WasiOptions {
   random: RandomSource | null;
   /** Receives capability decisions (already filtered by the manifest's audit level) and limit hits. */
   audit: ((draft: AuditDraft) => void) | null;
+  /** Listening sockets the host preopened (checked against the policy by the host), if any. */
+  sockets?: SocketBridge | null;
 }
 
 interface PreopenState {
@@ -50,7 +53,9 @@ interface PreopenState {
 }
 
 interface Descriptor {
-  kind: 'stdio' | 'file' | 'dir';
+  kind: 'stdio' | 'file' | 'dir' | 'listener' | 'conn';
+  /** Listener index or connection id, for sockets. */
+  sock?: number;
   /** Host descriptor; -1 for stdio. */
   hostFd: number;
   stdio: 0 | 1 | 2 | -1;
@@ -80,6 +85,9 @@ const DIR_RIGHTS = Rights.PATH_OPEN | Rights.FD_FILESTAT_GET | Rights.FD_FDSTAT_
   Rights.PATH_CREATE_DIRECTORY | Rights.PATH_CREATE_FILE | Rights.PATH_LINK_SOURCE | Rights.PATH_LINK_TARGET |
   Rights.PATH_RENAME_SOURCE | Rights.PATH_RENAME_TARGET | Rights.PATH_SYMLINK | Rights.PATH_REMOVE_DIRECTORY |
   Rights.PATH_UNLINK_FILE | Rights.FD_FILESTAT_SET_TIMES | Rights.FD_SYNC | Rights.FD_DATASYNC;
+const LISTENER_RIGHTS = Rights.SOCK_ACCEPT | Rights.POLL_FD_READWRITE | Rights.FD_FILESTAT_GET | Rights.FD_FDSTAT_SET_FLAGS;
+const CONN_RIGHTS = Rights.FD_READ | Rights.FD_WRITE | Rights.POLL_FD_READWRITE | Rights.SOCK_SHUTDOWN | Rights.FD_FILESTAT_GET |
+  Rights.FD_FDSTAT_SET_FLAGS;
 const STDIN_RIGHTS = Rights.FD_READ | Rights.POLL_FD_READWRITE | Rights.FD_FILESTAT_GET | Rights.FD_FDSTAT_SET_FLAGS;
 const STDOUT_RIGHTS = Rights.FD_WRITE | Rights.POLL_FD_READWRITE | Rights.FD_FILESTAT_GET | Rights.FD_FDSTAT_SET_FLAGS |
   Rights.FD_DATASYNC | Rights.FD_SYNC;
@@ -154,6 +162,12 @@ export class WasiPreview1 {
         kind: 'dir', hostFd, stdio: -1, filetype: Filetype.DIRECTORY, rightsBase: rights.base,
         rightsInheriting: rights.inheriting, fdflags: 0, position: 0n, preopen: state, preopenName: grant.guestPath,
         guestPath: grant.guestPath,
+      });
+    }
+    for (const listener of options.sockets?.listeners ?? []) {
+      this.fds.set(next++, {
+        kind: 'listener', sock: listener.id, hostFd: -1, stdio: -1, filetype: Filetype.SOCKET_STREAM, rightsBase: LISTENER_RIGHTS,
+        rightsInheriting: CONN_RIGHTS, fdflags: 0, position: 0n, preopen: null, preopenName: null, guestPath: `tcp://${listener.address}`,
       });
     }
   }
@@ -320,7 +334,8 @@ export class WasiPreview1 {
         if (!d) return Errno.BADF;
         this.fds.delete(u(fd));
         if (d.hostFd >= 0) fs.closeSync(d.hostFd);
-        if (d.kind !== 'stdio' && d.preopenName === null) this.guestOpened--;
+        if (d.kind === 'conn') this.opts.sockets?.close(d.sock!);
+        if (d.kind !== 'stdio' && d.kind !== 'listener' && d.preopenName === null) this.guestOpened--;
       }),
       fd_datasync: (fd: number) => this.call('fd_datasync', () => {
         const d = this.fd(fd, 'fd_datasync', Rights.FD_DATASYNC);
@@ -364,7 +379,7 @@ export class WasiPreview1 {
       fd_filestat_get: (fd: number, out: number) => this.call('fd_filestat_get', () => {
         const d = this.fd(fd, 'fd_filestat_get', Rights.FD_FILESTAT_GET);
         m.check(out, flavor.filestatSize);
-        if (d.kind === 'stdio') this.writeFilestat(flavor, out, null);
+        if (d.hostFd < 0) this.writeFilestat(flavor, out, null, d.filetype);
         else this.writeFilestat(flavor, out, fs.fstatSync(d.hostFd, { bigint: true }));
       }),
       fd_filestat_set_size: (fd: number, size: bigint) => this.call('fd_filestat_set_size', () => {
@@ -384,7 +399,7 @@ export class WasiPreview1 {
       fd_pread: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pread', () => {
         const d = this.fd(fd, 'fd_pread', Rights.FD_READ | Rights.FD_SEEK);
         if (d.kind === 'dir') return Errno.ISDIR;
-        if (d.kind === 'stdio') return Errno.SPIPE;
+        if (d.kind !== 'file') return Errno.SPIPE;
         const bufs = m.iovecs(iovs, count);
         m.check(out, 4);
         const n = this.readFile(d, bufs, u64(offset), 'fd_pread');
@@ -393,7 +408,7 @@ export class WasiPreview1 {
       fd_pwrite: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pwrite', () => {
         const d = this.fd(fd, 'fd_pwrite', Rights.FD_WRITE | Rights.FD_SEEK);
         if (d.kind === 'dir') return Errno.ISDIR;
-        if (d.kind === 'stdio') return Errno.SPIPE;
+        if (d.kind !== 'file') return Errno.SPIPE;
         const bufs = m.iovecs(iovs, count);
         m.check(out, 4);
         // pwrite on an append-mode descriptor still writes at `offset` (Linux appends; WASI does not say); we follow the offset.
@@ -407,6 +422,8 @@ export class WasiPreview1 {
         m.check(out, 4);
         let n: number;
         if (d.kind === 'stdio') n = this.readStdin(bufs);
+        else if (d.kind === 'conn') n = this.socketRecv(d, bufs, false, 'fd_read');
+        else if (d.kind === 'listener') return Errno.NOTCONN;
         else {
           n = this.readFile(d, bufs, d.position, 'fd_read');
           d.position += BigInt(n);
@@ -419,7 +436,9 @@ export class WasiPreview1 {
         const bufs = m.iovecs(iovs, count);
         m.check(out, 4);
         let n = 0;
-        if (d.kind === 'stdio') {
+        if (d.kind === 'conn') n = this.socketSend(d, bufs, 'fd_write');
+        else if (d.kind === 'listener') return Errno.NOTCONN;
+        else if (d.kind === 'stdio') {
           const total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
           this.opts.meter.chargeWrite(total, 'fd_write');
           for (const b of bufs) if (b.byteLength > 0) this.opts.stdio.write(d.stdio as 1 | 2, b);
@@ -637,14 +656,48 @@ export class WasiPreview1 {
         random.fill(target);
       }),
 
-      sock_accept: (fd: number, _flags: number, _out: number) => this.call('sock_accept', () => this.socketCall(u(fd), 'sock_accept')),
-      sock_recv: (fd: number, _iovs: number, _count: number, _flags: number, _out: number, _oflags: number) =>
-        this.call('sock_recv', () => this.socketCall(u(fd), 'sock_recv')),
-      sock_send: (fd: number, _iovs: number, _count: number, _flags: number, _out: number) =>
-        this.call('sock_send', () => this.socketCall(u(fd), 'sock_send')),
+      sock_accept: (fd: number, flags: number, out: number) => this.call('sock_accept', () => {
+        const d = this.socketFd(u(fd), 'sock_accept', 'listener', Rights.SOCK_ACCEPT);
+        if (u(flags) & ~FdFlags.NONBLOCK) return Errno.INVAL;
+        m.check(out, 4);
+        this.countOpen('sock_accept', d.guestPath);
+        const block = (d.fdflags & FdFlags.NONBLOCK) === 0;
+        let accepted: ReturnType<SocketBridge['accept']> = null;
+        this.opts.meter.idle('sock_accept', block ? Number.POSITIVE_INFINITY : 1000, (ms) => {
+          accepted = this.opts.sockets!.accept(d.sock!, block, ms);
+          return accepted !== null;
+        });
+        const got = accepted as ReturnType<SocketBridge['accept']>;
+        if (got === null || got === 'again') return Errno.AGAIN;
+        this.allow('network', 'sock_accept', { address: d.guestPath, peer: got.peer });
+        const conn: Descriptor = {
+          kind: 'conn', sock: got.conn, hostFd: -1, stdio: -1, filetype: Filetype.SOCKET_STREAM, rightsBase: d.rightsInheriting,
+          rightsInheriting: 0n, fdflags: u(flags), position: 0n, preopen: null, preopenName: null, guestPath: `tcp://${got.peer}`,
+        };
+        this.guestOpened++;
+        m.setU32(out, this.newFd(conn));
+      }),
+      sock_recv: (fd: number, iovs: number, count: number, flags: number, out: number, oflags: number) => this.call('sock_recv', () => {
+        const d = this.socketFd(u(fd), 'sock_recv', 'conn', Rights.FD_READ);
+        if (u(flags) & ~(RiFlags.RECV_PEEK | RiFlags.RECV_WAITALL)) return Errno.INVAL;
+        const bufs = m.iovecs(iovs, count);
+        m.check(out, 4);
+        m.check(oflags, 2);
+        const n = this.socketRecv(d, bufs, (u(flags) & RiFlags.RECV_PEEK) !== 0, 'sock_recv');
+        m.setU32(out, n);
+        m.setU16(oflags, 0);
+      }),
+      sock_send: (fd: number, iovs: number, count: number, flags: number, out: number) => this.call('sock_send', () => {
+        const d = this.socketFd(u(fd), 'sock_send', 'conn', Rights.FD_WRITE);
+        if (u(flags) !== 0) return Errno.INVAL;
+        const bufs = m.iovecs(iovs, count);
+        m.check(out, 4);
+        m.setU32(out, this.socketSend(d, bufs, 'sock_send'));
+      }),
       sock_shutdown: (fd: number, how: number) => this.call('sock_shutdown', () => {
         if (u(how) & ~(SdFlags.RD | SdFlags.WR) || u(how) === 0) return Errno.INVAL;
-        return this.socketCall(u(fd), 'sock_shutdown');
+        const d = this.socketFd(u(fd), 'sock_shutdown', 'conn', Rights.SOCK_SHUTDOWN);
+        this.opts.sockets!.shutdown(d.sock!, u(how));
       }),
     };
     if (flavor === SNAPSHOT0) delete table.sock_accept;
@@ -686,11 +739,11 @@ export class WasiPreview1 {
     return clock.cputimeNs();
   }
 
-  private writeFilestat(flavor: WasiFlavor, out: number, st: fs.BigIntStats | null): void {
+  private writeFilestat(flavor: WasiFlavor, out: number, st: fs.BigIntStats | null, filetype: number = Filetype.CHARACTER_DEVICE): void {
     const m = this.memory;
     m.write(out, new Uint8Array(flavor.filestatSize));
     if (!st) {
-      m.setU8(out + 16, Filetype.CHARACTER_DEVICE);
+      m.setU8(out + 16, filetype);
       return;
     }
     m.setU64(out, st.dev);
@@ -956,6 +1009,9 @@ export class WasiPreview1 {
           ready.push({ userdata, error: Errno.NOTCAPABLE, type: tag, nbytes: 0n, flags: 0 });
         } else if (d.kind === 'stdio' && d.stdio === 0 && tag === EventType.FD_READ) {
           stdinWaiters.push(userdata);
+        } else if (d.kind === 'conn' || d.kind === 'listener') {
+          // Readiness of sockets is not tracked: report them ready; a read or accept then blocks (or says EAGAIN).
+          ready.push({ userdata, error: 0, type: tag, nbytes: 0n, flags: 0 });
         } else if (d.kind === 'file' && tag === EventType.FD_READ) {
           const size = fs.fstatSync(d.hostFd, { bigint: true }).size;
           ready.push({ userdata, error: 0, type: tag, nbytes: size > d.position ? size - d.position : 0n, flags: 0 });
@@ -1002,14 +1058,56 @@ export class WasiPreview1 {
     return Errno.SUCCESS;
   }
 
-  private socketCall(fd: number, op: string): number {
-    const d = this.fds.get(fd);
+  /** A socket descriptor of the wanted kind with the right, after the network capability check. */
+  private socketFd(fd: number, op: string, kind: 'listener' | 'conn', rights: bigint): Descriptor {
     if (this.opts.manifest.network.mode === 'none') {
       this.deny('network', op, Errno.NOTCAPABLE, 'network capability not granted', { fd });
     }
-    if (!d) return Errno.BADF;
-    // No socket descriptors exist: the runtime preopens no sockets (see docs/runtime.md).
-    return Errno.NOTSOCK;
+    const d = this.fds.get(fd);
+    if (!d) throw new WasiError(Errno.BADF);
+    if (d.kind !== 'listener' && d.kind !== 'conn') throw new WasiError(Errno.NOTSOCK);
+    if (d.kind !== kind) throw new WasiError(kind === 'conn' ? Errno.NOTCONN : Errno.INVAL);
+    return this.fd(fd, op, rights);
+  }
+
+  private socketRecv(d: Descriptor, bufs: Uint8Array[], peek: boolean, op: string): number {
+    const wanted = bufs.reduce((sum, b) => sum + b.byteLength, 0);
+    if (wanted === 0) return 0;
+    const block = (d.fdflags & FdFlags.NONBLOCK) === 0;
+    let got: ReturnType<SocketBridge['recv']> = null;
+    this.opts.meter.idle(op, block ? Number.POSITIVE_INFINITY : 1000, (ms) => {
+      got = this.opts.sockets!.recv(d.sock!, wanted, peek, block, ms);
+      return got !== null;
+    });
+    const bytes = got as ReturnType<SocketBridge['recv']>;
+    if (bytes === null || bytes === 'again') throw new WasiError(Errno.AGAIN);
+    this.opts.meter.chargeRead(bytes.byteLength, op);
+    let offset = 0;
+    for (const b of bufs) {
+      if (offset >= bytes.byteLength) break;
+      const n = Math.min(b.byteLength, bytes.byteLength - offset);
+      b.set(bytes.subarray(offset, offset + n));
+      offset += n;
+    }
+    return offset;
+  }
+
+  private socketSend(d: Descriptor, bufs: Uint8Array[], op: string): number {
+    const total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
+    this.opts.meter.chargeWrite(total, op);
+    let sent = 0;
+    for (const b of bufs) {
+      for (let at = 0; at < b.byteLength;) {
+        const n = this.opts.sockets!.send(d.sock!, b.subarray(at));
+        if (n < 0) {
+          if (sent > 0) return sent;
+          throw new WasiError(Errno.PIPE);
+        }
+        at += n;
+        sent += n;
+      }
+    }
+    return sent;
   }
 }
 
