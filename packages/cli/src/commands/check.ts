@@ -63,6 +63,11 @@ malformed module, bad policy, or usage error.
       out.write(renderDiagnostics(format, policy.diagnostics, { sources: policy.sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
       return ExitCode.BadInput;
     }
+    // Policy warnings (for example a manifest that is valid but not normalized) do not stop the
+    // check; people at a terminal still see them.
+    if (policy.diagnostics.length > 0 && format === 'pretty') {
+      ctx.stderr.write(renderDiagnostics('pretty', policy.diagnostics, { sources: policy.sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+    }
 
     const reports: Array<{ file: string; result: CheckResult | undefined; problems: Diagnostic[] }> = [];
     for (const file of positionals) {
