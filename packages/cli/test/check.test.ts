@@ -66,6 +66,15 @@ describe('wsbc check', () => {
     expect((await check('fs.wasm', '--policy', 'manifest.json')).code).toBe(1);
   });
 
+  it('shows policy warnings on stderr without failing the check', async () => {
+    const unsorted = { ...JSON.parse(canonicalManifestJson(DEFAULT_MANIFEST)), environment: { mode: 'allow', names: ['TZ', 'LANG'] } };
+    writeFileSync(join(dir, 'unsorted.json'), JSON.stringify(unsorted));
+    const r = await check('hello.wasm', '--policy', 'unsorted.json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning/);
+    expect(r.stdout).toContain('allowed hello.wasm');
+  });
+
   it('fails on warnings only with --fail-level warning', async () => {
     expect((await check('env.wasm', '--policy', 'minimal.wsp')).code).toBe(0);
     const strict = await check('env.wasm', '--policy', 'minimal.wsp', '--fail-level', 'warning');
