@@ -24,6 +24,7 @@ const FUNCS: Record<string, string> = {
   fd_write: '(param i32 i32 i32 i32) (result i32)',
   fd_read: '(param i32 i32 i32 i32) (result i32)',
   fd_pread: '(param i32 i32 i32 i64 i32) (result i32)',
+  fd_pwrite: '(param i32 i32 i32 i64 i32) (result i32)',
   fd_fdstat_set_flags: '(param i32 i32) (result i32)',
   fd_filestat_set_size: '(param i32 i64) (result i32)',
   path_filestat_get: '(param i32 i32 i32 i32 i32) (result i32)',
@@ -281,6 +282,32 @@ describe('WASI functions (wat)', () => {
     const { values } = await results(bytes, policy);
     expect(values).toEqual([E.EXIST, E.NOTDIR, 0, 0, 0, E.NOTCAPABLE, E.NOENT, E.INVAL, 21, 0, E.INVAL]);
     expect(fs.statSync(path.join(rw, 'f')).mtimeMs).toBe(7000);
+  });
+
+  it('holds max file size against pwrite at a far offset, set_size and allocate, and write without read', async () => {
+    const root = tempDir('wsbc-wat-');
+    const policy = manifest({
+      filesystem: { preopens: [{ hostPath: root, guestPath: '/w', write: true, create: true, maxFileSize: 1000 }] },
+      limits: { io: { readBytesPerSecond: null, writeBytesPerSecond: null } },
+    });
+    // Rights: fd_write | fd_seek | fd_allocate | fd_filestat_set_size = 64 + 4 + 256 + 4194304
+    const bytes = await program(`
+      (call $r (call $path_open (i32.const 3) (i32.const 0) (i32.const 500) (i32.const 1) (i32.const 1) (i64.const 4194628) (i64.const 0) (i32.const 0) (i32.const 100)))
+      (i32.store (i32.const 200) (i32.const 500))
+      (i32.store (i32.const 204) (i32.const 1))
+      (call $r (call $fd_pwrite (i32.load (i32.const 100)) (i32.const 200) (i32.const 1) (i64.const 5000) (i32.const 300)))
+      (call $r (call $fd_pwrite (i32.load (i32.const 100)) (i32.const 200) (i32.const 1) (i64.const 999) (i32.const 300)))
+      (call $r (call $fd_filestat_set_size (i32.load (i32.const 100)) (i64.const 1000000)))
+      (call $r (call $fd_allocate (i32.load (i32.const 100)) (i64.const 0) (i64.const 1000000)))
+      ;; write-only: reading the file, listing the directory and stat-ing paths are not granted
+      (call $r (call $path_open (i32.const 3) (i32.const 0) (i32.const 500) (i32.const 1) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 104)))
+      (call $r (call $fd_readdir (i32.const 3) (i32.const 1000) (i32.const 100) (i64.const 0) (i32.const 104)))
+      (call $r (call $path_filestat_get (i32.const 3) (i32.const 0) (i32.const 500) (i32.const 1) (i32.const 1000)))
+      ;; create without delete: no unlink
+      (call $r (call $fd_close (i32.load (i32.const 100))))`, 'wasi_snapshot_preview1', '(data (i32.const 500) "f")');
+    const { values } = await results(bytes, policy);
+    expect(values).toEqual([0, 22, 0, 22, 22, E.NOTCAPABLE, E.NOTCAPABLE, E.NOTCAPABLE, 0]);
+    expect(fs.statSync(path.join(root, 'f')).size).toBe(1000);
   });
 
   it('keeps a guest that catches the exit exception from running on', async () => {
