@@ -115,17 +115,7 @@ export class OperatorReader extends BinaryReader {
     const byte = bytes[pos]!;
     let op = SINGLE_BYTE_OPS[byte];
     this.pos = pos + 1;
-    if (op === undefined) {
-      const table = PREFIX_TABLES[byte];
-      if (table === undefined) {
-        throw new WasmError('wasm/unknown-opcode', `unknown opcode 0x${byte.toString(16).padStart(2, '0')}`, pos);
-      }
-      const sub = this.u32('a prefixed opcode');
-      op = table[sub];
-      if (op === undefined) {
-        throw new WasmError('wasm/unknown-opcode', `unknown opcode 0x${byte.toString(16)} ${sub}`, pos);
-      }
-    }
+    if (op === undefined) op = this.prefixedOp(byte, pos);
     this.op = op;
     const imm = this.pos;
     this.immStart = imm;
@@ -156,6 +146,26 @@ export class OperatorReader extends BinaryReader {
         }
       }
     }
+    this.slowImmediates(op, layout);
+    return true;
+  }
+
+  private prefixedOp(byte: number, pos: number): OpInfo {
+    const table = PREFIX_TABLES[byte];
+    if (table === undefined) {
+      throw new WasmError('wasm/unknown-opcode', `unknown opcode 0x${byte.toString(16).padStart(2, '0')}`, pos);
+    }
+    const sub = this.u32('a prefixed opcode');
+    const op = table[sub];
+    if (op === undefined) throw new WasmError('wasm/unknown-opcode', `unknown opcode 0x${byte.toString(16)} ${sub}`, pos);
+    return op;
+  }
+
+  /**
+   * Immediates other than the single-byte fast paths. Kept out of next() so that next() stays
+   * small enough for V8 to inline into callers' loops.
+   */
+  private slowImmediates(op: OpInfo, layout: ImmLayout): void {
     switch (layout) {
       case ImmLayout.U32:
         this.a = this.u32('an index');
@@ -238,7 +248,6 @@ export class OperatorReader extends BinaryReader {
         break;
       }
     }
-    return true;
   }
 
   private memarg(): void {

@@ -13,7 +13,7 @@
 import { BinaryReader } from './binary-reader.js';
 import { WasmError, catchWasmError } from './errors.js';
 import { ModuleReader } from './module.js';
-import { SectionId, codeSectionCount, readConstExpr, skipLocals, type FunctionBody } from './module-reader.js';
+import { SectionId, codeSectionCount, skipLocals, type FunctionBody } from './module-reader.js';
 import { FEATURES, ImmLayout, OPCODES, type Feature, type OpInfo } from './opcodes.js';
 import { OperatorReader } from './operator-reader.js';
 import { CONCRETE, heapTypeOf, type Limits, type SubType, type ValType } from './types.js';
@@ -99,6 +99,17 @@ const FAST = new Uint8Array(
 const MEMORY_IMMS = new Uint8Array(OPCODES.map((op) => (op.imms[0] === 'memory' ? 1 : 0) | (op.imms[1] === 'memory' ? 2 : 0)));
 
 const EXTENDED_CONST = new Set(['i32.add', 'i32.sub', 'i32.mul', 'i64.add', 'i64.sub', 'i64.mul']);
+/** Per instruction, in a constant expression: 0 not allowed, 1 allowed, 2 extended-const, 3 global.get, 4 ref.func, 5 end. */
+const CONST_KIND = new Uint8Array(
+  OPCODES.map((op) => {
+    if (!CONST_OPS.has(op.name)) return 0;
+    if (op.name === 'end') return 5;
+    if (EXTENDED_CONST.has(op.name)) return 2;
+    if (op.name === 'global.get') return 3;
+    if (op.name === 'ref.func') return 4;
+    return 1;
+  }),
+);
 
 const enum Frame {
   Block,
@@ -308,9 +319,7 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
       else {
         const memory = flags === 2 ? r.u32('a memory index') : 0;
         if (memory >= spaces.memories) throw new WasmError('wasm/index-out-of-range', `data segment refers to unknown memory ${memory}`, offset);
-        const start = r.pos;
-        const end = readConstExpr(r).end;
-        checkConstExpr(bytes, { start, end }, spaces, mark);
+        r.pos = checkConstExprAt(bytes, r.pos, r.end, spaces, mark);
       }
       const at = r.pos;
       const len = r.u32('a data segment length');
@@ -344,6 +353,9 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
       throw e;
     }
   }
+  walker.opSeen.forEach((v, id) => {
+    if (v) seen[OP_FEATURE[id]!] = 1;
+  });
   const features = new Set<Feature>();
   seen.forEach((v, i) => {
     if (v) features.add(FEATURES[i]!);
@@ -388,29 +400,40 @@ function checkTable(elem: ValType, l: Limits, typeCount: number, at: number, mar
 let constCursor: OperatorReader | undefined;
 
 function checkConstExpr(bytes: Uint8Array, e: { start: number; end: number }, s: Spaces, mark: (f: Feature) => void): void {
-  const r = constCursor && constCursor.bytes === bytes ? constCursor.reset(e.start, e.end) : (constCursor = new OperatorReader(bytes, e.start, e.end));
+  checkConstExprAt(bytes, e.start, e.end, s, mark);
+}
+
+/**
+ * Checks the constant expression starting at `start` (reading at most to `limit`) and returns the
+ * offset after its `end`. One cursor is reused for every expression of a module.
+ */
+function checkConstExprAt(bytes: Uint8Array, start: number, limit: number, s: Spaces, mark: (f: Feature) => void): number {
+  const r = constCursor && constCursor.bytes === bytes ? constCursor.reset(start, limit) : (constCursor = new OperatorReader(bytes, start, limit));
   while (r.next()) {
     const op = r.op;
-    if (!CONST_OPS.has(op.name)) throw new WasmError('wasm/bad-const-expr', `${op.name} is not allowed in a constant expression`, r.offset);
-    if (EXTENDED_CONST.has(op.name)) {
+    const kind = CONST_KIND[op.id]!;
+    if (kind === 0) throw new WasmError('wasm/bad-const-expr', `${op.name} is not allowed in a constant expression`, r.offset);
+    if (kind === 5) return r.pos;
+    if (kind === 2) {
       if (!s.wasm3) throw new WasmError('wasm/bad-const-expr', `${op.name} in a constant expression needs extended-const (Wasm 3.0)`, r.offset);
       mark('extended-const');
-    }
-    else if (op.feature !== 'mvp') mark(op.feature);
-    if (op.name === 'global.get') {
+    } else if (op.feature !== 'mvp') mark(op.feature);
+    if (kind === 3) {
       if (r.a >= s.constGlobals) throw new WasmError('wasm/index-out-of-range', `constant expression reads unknown global ${r.a}`, r.offset);
       if (s.mutableGlobals[r.a]) throw new WasmError('wasm/bad-const-expr', `constant expression reads mutable global ${r.a}`, r.offset);
-    }
-    if (op.name === 'ref.func') {
+    } else if (kind === 4) {
       if (r.a >= s.funcs) throw new WasmError('wasm/index-out-of-range', `constant expression refers to unknown function ${r.a}`, r.offset);
       s.declaredFuncs.add(r.a);
     }
   }
+  throw new WasmError('wasm/unexpected-end', 'constant expression has no end', r.pos);
 }
 
 /** Reused across bodies so the control stack is allocated once. */
 class BodyWalker {
   private frames = new Uint8Array(1024);
+  /** Which instructions occurred (features are derived from it once, at the end). */
+  readonly opSeen = new Uint8Array(OPCODES.length);
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -435,7 +458,7 @@ class BodyWalker {
     const fn = s.types[typeIndex]!.composite as { params: ValType[] };
     const localCount = fn.params.length + total;
     const r = new OperatorReader(this.bytes, codeStart, body.end);
-    const seen = this.seen;
+    const opSeen = this.opSeen;
     const frames = this.frames;
     let depth = 1; // the function's own block
     frames[0] = Frame.Block;
@@ -444,7 +467,7 @@ class BodyWalker {
       n++;
       const op = r.op;
       const id = op.id;
-      seen[OP_FEATURE[id]!] = 1;
+      opSeen[id] = 1;
       const fast = FAST[id]!;
       if (fast === 1) continue;
       if (fast === 2) {
