@@ -1,14 +1,16 @@
 // Runtime benchmarks: WASI-call-heavy programs and start-up under wsbc's run() vs Node's
 // node:wasi on the same module, in the same process, alternating, with tinybench.
-// Build first: `npx tsc -b packages/runtime`; run: `node packages/runtime/bench/wasi-bench.mjs [iterations]`.
+// Build first: `npx tsc -b packages/runtime` (the packages are imported from their dist);
+// run: `node packages/runtime/bench/wasi-bench.mjs [iterations]`.
 // node:wasi is the baseline only here; it is never used by the product (not a security boundary).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WASI } from 'node:wasi';
 import { Bench } from 'tinybench';
-import { run } from '../dist/index.js';
-import { normalize } from '../../manifest/dist/index.js';
+import { run } from '@wsbc/runtime';
+import { normalize } from '@wsbc/manifest';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const wasmDir = path.join(here, '../test/conformance/wasm');
@@ -68,13 +70,12 @@ for (const c of cases) {
 }
 // Start-up, cold: the first run() in a fresh process (worker start included) vs node:wasi's first
 // run, each in its own child process so neither benefits from a warm cache.
-import { execFileSync } from 'node:child_process';
 const hello = path.join(wasmDir, 'hello.wasm');
 const coldScript = (which) => `
   const t0 = performance.now();
   ${which === 'wsbc'
-    ? `const { run } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
-       const { normalize } = await import(${JSON.stringify(new URL('../../manifest/dist/index.js', import.meta.url).href)});
+    ? `const { run } = await import('@wsbc/runtime');
+       const { normalize } = await import('@wsbc/manifest');
        const t1 = performance.now();
        await run(${JSON.stringify(hello)}, { policy: normalize({}, { baseDir: '/' }).value, env: {}, stdout: { write() {} }, audit: 'off' });`
     : `const { WASI } = await import('node:wasi'); const fs = await import('node:fs');
@@ -86,7 +87,7 @@ const coldScript = (which) => `
 const cold = { wsbc: [], 'node:wasi': [] };
 for (let i = 0; i < Math.max(3, Math.floor(iterations / 2)); i++) {
   for (const which of ['node:wasi', 'wsbc']) {
-    const out = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', coldScript(which)], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', coldScript(which)], { encoding: 'utf8', cwd: path.join(here, '..') });
     cold[which].push(JSON.parse(out.trim().split('\n').at(-1)).run);
   }
 }
