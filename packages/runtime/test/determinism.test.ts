@@ -43,6 +43,24 @@ describe('determinism', () => {
   });
 });
 
+describe('audit levels', () => {
+  it('logs only denials with `audit denied`, and no decisions with `audit none`, but always limits and lifecycle', async () => {
+    const dir = tempDir();
+    const base = {
+      filesystem: { preopens: [{ hostPath: dir, guestPath: '/data', read: true, write: true, create: true, delete: true }] },
+      limits: { io: { maxOpenFiles: 3 } },
+    };
+    const denied = await runCaptured(wasm('openfiles'), manifest({ ...base, audit: { decisions: 'denied' } }));
+    const decisions = denied.audit.filter((r) => r.type === 'decision');
+    expect(decisions.length).toBeGreaterThan(0);
+    expect(decisions.every((r) => r.type === 'decision' && r.outcome === 'denied')).toBe(true);
+    expect(denied.audit.some((r) => r.type === 'limit' && r.limit === 'open-files')).toBe(true);
+    const none = await runCaptured(wasm('openfiles'), manifest({ ...base, audit: { decisions: 'none' } }));
+    expect(none.audit.filter((r) => r.type === 'decision')).toEqual([]);
+    expect(none.audit.map((r) => r.type)).toEqual(['lifecycle', 'lifecycle', 'limit', 'lifecycle']);
+  });
+});
+
 describe('audit log schema', () => {
   it('validates every record of allowed, denied, limit and lifecycle events against AUDIT_RECORD_SCHEMA', async () => {
     const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });

@@ -96,7 +96,8 @@ describe('WASI under arbitrary arguments', () => {
         // Nothing escaped the preopen.
         for (const entry of fs.readdirSync(path.dirname(dir))) expect(entry.startsWith('..')).toBe(false);
       }),
-      { numRuns: 300, seed: 20261124 },
+      // WSBC_FUZZ_RUNS raises the count for a long run (`WSBC_FUZZ_RUNS=100000 npx vitest run test/wasi-fuzz.test.ts`).
+      { numRuns: Number(process.env.WSBC_FUZZ_RUNS ?? 300), seed: Number(process.env.WSBC_FUZZ_SEED ?? 20261124) },
     );
     // The calls got past the pointer checks often enough to succeed and to fail in many ways.
     expect(outcomes.get(0)).toBeGreaterThan(50);
