@@ -16,6 +16,14 @@ import { formatSignature, type WasiSignature } from './wasi-table.js';
 /** Prefix of the exports the instrumenter adds; an input module exporting one could spoof them. */
 export const RESERVED_EXPORT_PREFIX = '__wsbc_';
 
+/**
+ * Prefix of the custom sections wsbc writes (`wsbc.instrumented`, `wsbc.vetted`). `wsbc build`
+ * refuses input that already has one, so `check` says so early.
+ */
+export const RESERVED_SECTION_PREFIX = 'wsbc.';
+
+const ARTIFACT_HINT = 'this looks like output of `wsbc instrument` or `wsbc build`: check the original module, or use `wsbc verify` on a vetted artifact';
+
 export interface CheckOptions {
   /** File name put in every finding's span (default `module.wasm`). */
   file?: string;
@@ -91,7 +99,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
           `import ${label} uses the module name \`${imp.module}\`, which wsbc reserves for its own instrumentation`,
           where,
           { module: imp.module, name: imp.name, capability: null },
-          'only the instrumenter may add these imports; a module that already has them could impersonate the fuel and memory guards',
+          `only the instrumenter may add these imports; a module that already has them could impersonate the fuel and memory guards (${ARTIFACT_HINT})`,
         );
         break;
       case 'component-model':
@@ -226,7 +234,20 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
         `export \`${exp.name}\` uses the prefix \`${RESERVED_EXPORT_PREFIX}\`, which wsbc reserves for its instrumentation`,
         span(exp.offset),
         { module: null, name: exp.name, capability: null, export: true },
-        'rename the export; the runtime reads these names to learn fuel and guard status',
+        `the runtime reads these names to learn fuel and guard status (${ARTIFACT_HINT})`,
+      );
+    }
+  }
+
+  for (const section of facts.sections) {
+    if (section.custom && section.name.startsWith(RESERVED_SECTION_PREFIX)) {
+      add(
+        'check/reserved-section',
+        'warning',
+        `custom section \`${section.name}\` uses the prefix \`${RESERVED_SECTION_PREFIX}\`, which wsbc reserves for its own records`,
+        span(section.offset, section.size),
+        { module: null, name: section.name, capability: null, section: section.name },
+        ARTIFACT_HINT,
       );
     }
   }

@@ -286,6 +286,11 @@ const cases: Case[] = [
     wat: `(module (global (export "__wsbc_fuel") (mut i64) (i64.const 1000000)))`,
     findings: [{ code: 'check/reserved-import', name: '__wsbc_fuel' }],
   },
+  {
+    title: 'warns about custom sections named like wsbc records',
+    wat: `(module (@custom "wsbc.vetted" "fake") (@custom "wsbcx" "fine"))`,
+    findings: [{ code: 'check/reserved-section', severity: 'warning', name: 'wsbc.vetted' }],
+  },
   // ---------------------------------------------------------------- memories and tables
   {
     title: 'refuses a memory that starts above max pages',

@@ -25,6 +25,7 @@ const ALL_FEATURES = {
   extended_const: true,
   relaxed_simd: true,
   multi_memory: true,
+  annotations: true,
 };
 
 /** Compiles WAT text to a binary module. */

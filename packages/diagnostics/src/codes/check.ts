@@ -43,6 +43,10 @@ export const checkCodes: CodeTable = {
     severity: 'error',
     summary: 'The module imports from the module name that wsbc reserves for its own instrumentation; an unvetted module may never use it.',
   },
+  'check/reserved-section': {
+    severity: 'warning',
+    summary: 'The module has a custom section named `wsbc.*`, which wsbc reserves for its own records; `wsbc build` refuses such input.',
+  },
   'check/shared-memory-without-threads': {
     severity: 'warning',
     summary: 'The module uses a shared memory but the policy allows a single thread.',
