@@ -82,6 +82,9 @@ describe('wsbc build', () => {
     expect(badKey.stdout).toContain('artifact/bad-key');
     expect((await runCli(['build', 'missing.wasm', '-p', 'read-allowed-file/policy.wsp'], { cwd })).code).toBe(2);
     expect((await runCli(['build', module, '-p', 'broken.wsp'], { cwd })).code).toBe(2);
+    const overwrite = await runCli(['build', module, '-p', 'read-allowed-file/policy.wsp', '-o', `./${module}`], { cwd });
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.stderr).toContain('would overwrite the module');
     const usage = await runCli(['build', module], { cwd });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('missing --policy');

@@ -59,6 +59,8 @@ Exit codes: 0 built, 1 the module was refused (check findings or instrumentation
     const format = values.format as RenderFormat;
     const file = positionals[0]!;
     const output = values.output ?? (file.endsWith('.wasm') ? `${file.slice(0, -'.wasm'.length)}.vetted.wasm` : `${file}.vetted.wasm`);
+    // The original is what --original verification and rebuilds need; never overwrite it.
+    if (resolve(ctx.cwd, output) === resolve(ctx.cwd, file)) return usageError(ctx, 'build', 'the output would overwrite the module; choose another -o');
     const out = ctx.stdout;
     const render = (diagnostics: Diagnostic[], sources: ReadonlyMap<string, string>) => {
       if (diagnostics.length === 0 && format === 'pretty') return;
