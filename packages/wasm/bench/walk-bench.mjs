@@ -42,24 +42,27 @@ function iterateOperators() {
   return n;
 }
 
-const bench = new Bench({ time: Number(process.env.BENCH_TIME ?? 4000), warmupTime: 1000 });
-bench
-  .add('WebAssembly.validate', () => {
+const TASKS = {
+  'WebAssembly.validate': () => {
     if (!WebAssembly.validate(bytes)) throw new Error('invalid');
-  })
-  .add('read all sections (ModuleReader)', () => {
+  },
+  'read all sections (ModuleReader)': () => {
     readSections();
-  })
-  .add('instruction iteration (OperatorReader)', () => {
+  },
+  'instruction iteration (OperatorReader)': () => {
     iterateOperators();
-  })
-  .add('full structural walk (walkModule)', () => {
+  },
+  'full structural walk (walkModule)': () => {
     const r = walkModule(bytes);
     if (!r.ok) throw new Error(r.error.message);
-  })
-  .add('re-encode, instruction hook declining every instruction', () => {
+  },
+  're-encode, instruction hook declining every instruction': () => {
     reencode(bytes, { instruction: () => false });
-  });
+  },
+};
+
+const bench = new Bench({ time: Number(process.env.BENCH_TIME ?? 4000), warmupTime: 1000 });
+for (const [name, fn] of Object.entries(TASKS)) bench.add(name, fn);
 await bench.run();
 
 const mean = (name) => bench.tasks.find((t) => t.name === name).result.latency.mean;
@@ -76,4 +79,26 @@ console.table(
     // Minimums are the least disturbed by other processes on a shared machine.
     'x validate (min)': (t.result.latency.min / validateMin).toFixed(2),
   })),
+);
+
+// CPU time (process.cpuUsage, all threads) per call, median of RUNS: on a shared machine a process
+// that is descheduled accrues wall time but not CPU time, so these ratios are the steadier ones.
+const RUNS = Number(process.env.CPU_RUNS ?? 25);
+const cpuMedian = (fn) => {
+  const xs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    xs.push((c.user + c.system) / 1000);
+  }
+  return xs.sort((a, b) => a - b)[RUNS >> 1];
+};
+const tasks = TASKS;
+const cpuValidate = cpuMedian(tasks['WebAssembly.validate']);
+console.table(
+  Object.entries(tasks).map(([task, fn]) => {
+    const ms = task === 'WebAssembly.validate' ? cpuValidate : cpuMedian(fn);
+    return { task, 'CPU ms (median)': ms.toFixed(1), 'x validate (CPU)': (ms / cpuValidate).toFixed(2) };
+  }),
 );
