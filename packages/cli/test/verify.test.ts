@@ -57,7 +57,11 @@ describe('wsbc verify', () => {
     writeFileSync(join(cwd, 'tampered.wasm'), bytes);
     const result = await runCli(['verify', 'tampered.wasm', '--format', 'json'], { cwd });
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { verify: { ok: boolean; checks: Array<{ id: string; status: string }> }; diagnostics: Array<{ code: string }> };
+    const report = JSON.parse(result.stdout) as {
+      verify: { ok: boolean; checks: Array<{ id: string; status: string }>; artifact: { grants: Array<{ area: string; text: string }> } };
+      diagnostics: Array<{ code: string }>;
+    };
+    expect(report.verify.artifact.grants.map((g) => g.area)).toEqual(['filesystem', 'network', 'environment', 'process', 'time', 'random', 'imports', 'custom', 'limits']);
     expect(report.verify.ok).toBe(false);
     expect(report.verify.checks.find((c) => c.id === 'body')?.status).toBe('fail');
     const pretty = await runCli(['verify', 'tampered.wasm'], { cwd });

@@ -121,7 +121,7 @@ function verifyReport(file: string, report: VerifyReport) {
     file,
     ok: report.ok,
     vetted: report.vetted,
-    ...(report.artifact ? { artifact: { ...artifact, manifestName: manifest?.name } } : {}),
+    ...(report.artifact ? { artifact: { ...artifact, manifestName: manifest?.name, ...(manifest ? { grants: describeGrants(manifest) } : {}) } } : {}),
     checks: report.checks,
   };
 }
