@@ -43,8 +43,10 @@ export interface BodyContext {
   body: FunctionBody;
   /** Local declarations as read (before any locals hook). */
   locals: LocalDecl[];
-  /** Number of locals (parameters not included). */
+  /** Number of declared locals (parameters not included). */
   localCount: number;
+  /** Number of parameters: the first new local a locals hook adds has index paramCount + localCount. */
+  paramCount: number;
 }
 
 export interface ReencodeHooks {
@@ -185,6 +187,7 @@ function writeCode(w: ByteWriter, m: ModuleReader, s: SectionHeader, hooks: Reen
   if (extra.length === 0) w.copyFrom(bytes, s.payloadStart, bodies[0]?.start ?? s.end);
   else w.u32(bodies.length + extra.length);
   const scratch = new ByteWriter(4096);
+  const imported = m.importedCount('func');
   for (const body of bodies) {
     const replaced = hooks.body?.(body, m);
     if (replaced !== undefined) {
@@ -197,7 +200,8 @@ function writeCode(w: ByteWriter, m: ModuleReader, s: SectionHeader, hooks: Reen
     }
     scratch.length = 0;
     const { locals, total, codeStart } = readLocals(bytes, body);
-    const ctx: BodyContext = { module: m, body, locals, localCount: total };
+    const sig = m.types()[m.functions()[body.functionIndex - imported]!]?.composite;
+    const ctx: BodyContext = { module: m, body, locals, localCount: total, paramCount: sig?.kind === 'func' ? sig.params.length : 0 };
     if (hooks.locals) writeLocals(scratch, hooks.locals(ctx));
     else scratch.copyFrom(bytes, body.bodyStart, codeStart);
     const r = new OperatorReader(bytes, codeStart, body.end);

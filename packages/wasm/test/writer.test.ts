@@ -183,7 +183,8 @@ describe('re-encoder', () => {
       locals: (ctx) => [...ctx.locals, { count: 1, type: ValTypes.i32 }],
       instruction(r, w, ctx) {
         if (r.op.name !== 'i32.add') return false;
-        const scratch = ctx.module.types()[0]!.composite.kind === 'func' ? 2 + ctx.localCount : 0;
+        const scratch = ctx.paramCount + ctx.localCount;
+        expect(ctx.paramCount).toBe(2);
         // Same result, through the new local: (a + b) -> local.tee -> value.
         writeInstruction(w, ins('i32.add'));
         writeInstruction(w, ins('local.tee', scratch));
