@@ -1,6 +1,7 @@
 // wsbc: the public API in one package. Level 1 is `run(module, { policy })` and
-// `build(module, { policy })`; level 3 is the separate steps, re-exported from the packages that
-// implement them (compile a policy, check, instrument, seal, verify, generate types).
+// `build(module, { policy })`; level 2 the runtime's `sandbox()` builder (a manifest without a
+// policy file); level 3 the separate steps, re-exported from the packages that implement them
+// (compile a policy, check, instrument, seal, verify, generate types). See docs/api.md.
 export { build, type BuildOptions, type BuildResult, type BuildStage, type SigningKeyInput } from './build.js';
 export { run, type RunOptions, type RunResult } from './run.js';
 export { compilePolicy, loadPolicySpec, type LoadedPolicy, type PolicyLocation } from './policy.js';
@@ -21,6 +22,7 @@ export {
   verifyArtifact,
   vettedArtifactStep,
   embeddedManifest,
+  describeGrants,
   VETTED_SECTION_NAME,
   type SigningKey,
   type VerifyOptions,
