@@ -210,7 +210,8 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
       case 'tag':
         if (!isFuncType(i.desc.tag.typeIndex)) throw new WasmError('wasm/index-out-of-range', `import ${i.module}.${i.name} uses unknown tag type ${i.desc.tag.typeIndex}`, i.offset);
         tags++;
-        mark('exceptions-legacy');
+        // Tags serve both exception proposals; the instructions tell legacy from exnref.
+        mark('exceptions');
         break;
     }
   }
@@ -263,7 +264,7 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
     if (!isFuncType(t.typeIndex)) throw new WasmError('wasm/index-out-of-range', `tag uses unknown type ${t.typeIndex}`, m.section(SectionId.tag)!.payloadStart);
     spaces.tags++;
   }
-  if (m.tags().length > 0) mark('exceptions-legacy');
+  if (m.tags().length > 0) mark('exceptions');
   // A global initializer sees imported globals only (Wasm 2.0), or also earlier ones (Wasm 3.0).
   for (const g of m.globals()) {
     checkValType(g.type.type, types.length, g.offset, mark);

@@ -111,7 +111,7 @@ describe('module reader', () => {
     const w = walkModule(FULL, { wasm3: true });
     expect(w.ok ? '' : w.error.message).toBe('');
     expect(w.ok && [...w.summary.features].sort()).toEqual(
-      ['bulk-memory', 'exceptions-legacy', 'memory64', 'multi-memory', 'multi-value', 'mvp', 'reference-types', 'simd', 'threads'].sort(),
+      ['bulk-memory', 'exceptions', 'exceptions-legacy', 'memory64', 'multi-memory', 'multi-value', 'mvp', 'reference-types', 'simd', 'threads'].sort(),
     );
   });
 
