@@ -51,7 +51,8 @@ describe('WASI under arbitrary arguments', () => {
     wasi.close();
   });
 
-  it('returns an errno and never throws a host exception, whatever the arguments', () => {
+  const runs = Number(process.env.WSBC_FUZZ_RUNS ?? 300);
+  it('returns an errno and never throws a host exception, whatever the arguments', { timeout: Math.max(60_000, runs * 200) }, () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'sub'));
     fs.writeFileSync(path.join(dir, 'file'), 'content');
@@ -97,7 +98,7 @@ describe('WASI under arbitrary arguments', () => {
         for (const entry of fs.readdirSync(path.dirname(dir))) expect(entry.startsWith('..')).toBe(false);
       }),
       // WSBC_FUZZ_RUNS raises the count for a long run (`WSBC_FUZZ_RUNS=100000 npx vitest run test/wasi-fuzz.test.ts`).
-      { numRuns: Number(process.env.WSBC_FUZZ_RUNS ?? 300), seed: Number(process.env.WSBC_FUZZ_SEED ?? 20261124) },
+      { numRuns: runs, seed: Number(process.env.WSBC_FUZZ_SEED ?? 20261124) },
     );
     // The calls got past the pointer checks often enough to succeed and to fail in many ways.
     expect(outcomes.get(0)).toBeGreaterThan(50);

@@ -121,6 +121,27 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
 }
 
 /**
+ * The fast path for paths without `..`: the components are taken as they are and the kernel
+ * follows any symlinks among the intermediate ones while the parent is pinned; the pin then
+ * proves the parent is inside the preopen. Returns null when the path has a `..` component (the
+ * component walk then gives `..` its meaning after symlinks). Validation errors match the walk's.
+ */
+export function splitGuestPath(path: string): ResolvedPath | null {
+  if (path.length === 0) throw new WasiError(Errno.NOENT, 'empty path');
+  if (path.includes('\0')) throw new WasiError(Errno.INVAL, 'path contains NUL');
+  if (path.startsWith('/')) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
+  const components: string[] = [];
+  for (const component of path.split('/')) {
+    if (component === '' || component === '.') continue;
+    if (component === '..') return null;
+    if (Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
+    components.push(component);
+  }
+  const name = components.pop() ?? '.';
+  return { parent: components, name, mustBeDirectory: path.endsWith('/'), display: [...components, name].join('/') };
+}
+
+/**
  * Opens the parent directory of a resolved path and checks that it really is inside `root`.
  * Returns a host descriptor that the caller must close, or throws ENOTCAPABLE. Returns -1 when
  * the parent is the base directory itself: its descriptor was verified when it was opened, so
@@ -139,7 +160,7 @@ export function pinParent(basePath: string, resolved: ResolvedPath, root: string
   }
   if (!isInside(real, root)) {
     fs.closeSync(fd);
-    throw new WasiError(Errno.NOTCAPABLE, 'directory left the preopen during resolution');
+    throw new WasiError(Errno.NOTCAPABLE, 'path leaves the preopen');
   }
   return fd;
 }

@@ -20,7 +20,7 @@ import {
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
-  O_PATH, assertProcFdSupport, pinParent, procFdPath, realPathOfFd, resolveGuestPath,
+  O_PATH, assertProcFdSupport, pinParent, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
@@ -244,11 +244,37 @@ export class WasiPreview1 {
     body: (pinned: { parentFd: number; host: string; resolved: ResolvedPath }) => T,
   ): T {
     const basePath = procFdPath(dir.hostFd);
-    let resolved: ResolvedPath;
+    const root = dir.preopen!.realRoot;
+    let resolved: ResolvedPath | null;
     let parentFd: number;
     try {
-      resolved = resolveGuestPath(basePath, path, follow);
-      parentFd = pinParent(basePath, resolved, dir.preopen!.realRoot);
+      // Fast path (no `..`): pin the parent directly; the component walk is needed only when the
+      // path has `..` or its last component is a symlink that must be followed.
+      resolved = splitGuestPath(path);
+      parentFd = -1;
+      if (resolved) {
+        parentFd = pinParent(basePath, resolved, root);
+        if ((follow || resolved.mustBeDirectory) && resolved.name !== '.') {
+          const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
+          let stat: fs.Stats | null = null;
+          try {
+            stat = fs.lstatSync(`${parentPath}/${resolved.name}`);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+              if (parentFd !== -1) safeClose(parentFd);
+              throw error;
+            }
+          }
+          if (stat?.isSymbolicLink()) {
+            if (parentFd !== -1) safeClose(parentFd);
+            resolved = null;
+          } else resolved.finalStat = stat;
+        }
+      }
+      if (!resolved) {
+        resolved = resolveGuestPath(basePath, path, follow);
+        parentFd = pinParent(basePath, resolved, root);
+      }
     } catch (error) {
       if (error instanceof WasiError && error.errno === Errno.NOTCAPABLE) {
         this.deny('filesystem', op, Errno.NOTCAPABLE, error.message, { path: joinGuest(dir.guestPath, path) });
