@@ -68,6 +68,9 @@ export class LineMap {
 // Character classes by code unit: the lexer is the hot loop of compiling a large policy.
 const isIdentStartCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isIdentPartCode = (c: number): boolean => isIdentStartCode(c) || (c >= 48 && c <= 57) || c === 45;
+const isLetterCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+/** Characters that, glued to a number, make it malformed: letters, digits, `_ % / . -`. */
+const isGluedCode = (c: number): boolean => isIdentPartCode(c) || c === 37 || c === 47 || c === 46;
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
 export interface LexResult {
@@ -215,20 +218,19 @@ function lexNumber(text: string, start: number, span: (start: number, end: numbe
   }
   const numberEnd = i;
   // An attached unit: letters and `%`, optionally `/` and letters (`MiB/s`).
-  while (i < n && /[A-Za-z%]/.test(text[i]!)) i++;
-  if (i > numberEnd && text[i] === '/' && /[A-Za-z]/.test(text[i + 1] ?? '')) {
+  while (i < n && (isLetterCode(text.charCodeAt(i)) || text.charCodeAt(i) === 37)) i++;
+  if (i > numberEnd && text.charCodeAt(i) === 47 && isLetterCode(text.charCodeAt(i + 1))) {
     i++;
-    while (i < n && /[A-Za-z]/.test(text[i]!)) i++;
+    while (i < n && isLetterCode(text.charCodeAt(i))) i++;
   }
   // Trailing identifier characters glued to a number (`10MiBx2`, `5s_`) make the whole run one bad token.
   let bad = false;
-  while (i < n && /[A-Za-z0-9_%/.-]/.test(text[i]!) && !(text[i] === '.' && text[i + 1] === '.')) {
-    if (text[i] === '-' && i > numberEnd && !/[A-Za-z0-9_]/.test(text[i + 1] ?? '')) break;
+  while (i < n && isGluedCode(text.charCodeAt(i)) && !(text[i] === '.' && text[i + 1] === '.')) {
+    if (text[i] === '-' && i > numberEnd && !isIdentPartCode(text.charCodeAt(i + 1))) break;
     bad = true;
     i++;
   }
   const numberText = text.slice(start, numberEnd);
-  const unit = text.slice(numberEnd, i);
   if (bad) {
     diagnostics.push(
       parseDiagnostic('parse/invalid-number', `invalid number \`${text.slice(start, i)}\``, span(start, i), {
@@ -236,13 +238,9 @@ function lexNumber(text: string, start: number, span: (start: number, end: numbe
       }),
     );
   }
-  tokens.push({
-    kind: 'number',
-    text: text.slice(start, i),
-    span: span(start, i),
-    numberText,
-    ...(unit.length > 0 && !bad ? { unit } : {}),
-    ...(bad ? { invalid: true } : {}),
-  });
+  const token: Token = { kind: 'number', text: text.slice(start, i), span: span(start, i), numberText };
+  if (bad) token.invalid = true;
+  else if (i > numberEnd) token.unit = text.slice(numberEnd, i);
+  tokens.push(token);
   return i;
 }
