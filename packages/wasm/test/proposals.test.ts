@@ -99,4 +99,27 @@ describe('Wasm 3.0 constructs built by our writer', () => {
     const badTag = GC_BODY.map((i) => (i.op.name === 'try_table' ? ins('try_table', 0x40, [{ kind: 0, tag: 3, label: 0 }]) : i));
     expect(walkModule(module(badTag), { wasm3: true })).toMatchObject({ ok: false, error: { code: 'wasm/index-out-of-range' } });
   });
+
+  test('tables with an initializer expression (function references) round-trip and are walked', () => {
+    const w = new ByteWriter();
+    w.bytes(WASM_HEADER);
+    w.u8(1).sized((p) => writeTypePayload(p, GROUPS));
+    w.u8(3).sized((p) => p.u32(1).u32(4));
+    // table (ref null 4) 2, initialized with ref.func 0; the function is declared by an element segment.
+    w.u8(4).sized((p) => {
+      p.u32(1).u8(0x40).u8(0x00).u8(0x63).u32(4).u8(0).u32(2);
+      writeInstruction(p, ins('ref.func', 0));
+      writeInstruction(p, ins('end'));
+    });
+    w.u8(9).sized((p) => p.u32(1).u32(3).u8(0).u32(1).u32(0));
+    w.u8(10).sized((p) => p.u32(1).sized((b) => b.u32(0).u8(0x0b)));
+    const bytes = w.finish();
+    const m = new ModuleReader(bytes);
+    expect(m.tables()[0]).toMatchObject({ type: { elementType: concreteRef(4, true), limits: { min: 2 } }, init: { start: expect.any(Number) } });
+    expect(walkModule(bytes, { wasm3: true }).ok).toBe(true);
+    const { bytes: rebuilt, stats } = rebuildModule(bytes);
+    expect(stats.mismatches).toEqual([]);
+    expect(stats.constExprs).toBe(1);
+    expect(Buffer.compare(rebuilt, bytes)).toBe(0);
+  });
 });
