@@ -33,8 +33,9 @@ describe('linter robustness', () => {
     for (const name of files) {
       const file = path.join(dir, name);
       const text = readFileSync(file, 'utf8');
-      // Examples extend each other, so they are read from disk.
-      const result = lintPolicySource(text, { file, cwd: '/srv/run' });
+      // Examples extend each other, so they are read from disk. The temp dir is pinned to a path
+      // no checkout can live under, so the verdict does not depend on where the repo was cloned.
+      const result = lintPolicySource(text, { file, cwd: '/srv/run', tmpDir: '/nonexistent-wsbc-tmp' });
       expect(result.ok, name).toBe(true);
       checkSpans(text, result, file);
       expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
