@@ -73,6 +73,24 @@ const isLetterCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 &
 const isGluedCode = (c: number): boolean => isIdentPartCode(c) || c === 37 || c === 47 || c === 46;
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
+// Text-direction controls (the "Trojan Source" characters) reorder how a line is displayed, so a
+// reviewer could read a different policy than the one that compiles. They are refused in strings
+// and comments; a string that really needs one can spell it as an escape, which stays visible.
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const HAS_BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+
+function reportBidiControls(raw: string, start: number, span: (start: number, end: number) => TextSpan, diagnostics: Diagnostic[], inString: boolean): void {
+  for (const m of raw.matchAll(BIDI_CONTROLS)) {
+    const at = start + m.index;
+    const hex = m[0].charCodeAt(0).toString(16).toUpperCase();
+    diagnostics.push(
+      parseDiagnostic('parse/bidi-control-character', `invisible text-direction control character U+${hex} in a ${inString ? 'string' : 'comment'}`, span(at, at + 1), {
+        help: inString ? `remove it, or write it as the escape \\u{${hex}} so that reviewers can see it` : 'remove it: it can make the line display differently from what it means',
+      }),
+    );
+  }
+}
+
 export interface LexResult {
   tokens: Token[];
   diagnostics: Diagnostic[];
@@ -118,7 +136,9 @@ export function lex(text: string, file: string): LexResult {
       const nl = text.indexOf('\n', i);
       i = nl === -1 ? n : nl;
       const end = text.charCodeAt(i - 1) === 13 ? i - 1 : i;
-      tokens.push({ kind: 'comment', text: text.slice(start, end), span: spanOnLine(start, end), value: text.slice(start + 1, end) });
+      const comment = text.slice(start, end);
+      tokens.push({ kind: 'comment', text: comment, span: spanOnLine(start, end), value: comment.slice(1) });
+      if (HAS_BIDI_CONTROL.test(comment)) reportBidiControls(comment, start, spanOnLine, diagnostics, false);
     } else if (code === 34 /* " */) {
       i = lexString(text, i, spanOnLine, tokens, diagnostics);
     } else if (isDigit(c) || (c === '-' && isDigit(text[i + 1]))) {
@@ -152,6 +172,13 @@ export function lex(text: string, file: string): LexResult {
   return { tokens, diagnostics, lines };
 }
 
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r' };
+
+function pushString(raw: string, start: number, tokenSpan: TextSpan, value: string, span: (start: number, end: number) => TextSpan, tokens: Token[], diagnostics: Diagnostic[]): void {
+  tokens.push({ kind: 'string', text: raw, span: tokenSpan, value });
+  if (HAS_BIDI_CONTROL.test(raw)) reportBidiControls(raw, start, span, diagnostics, true);
+}
+
 function lexString(text: string, start: number, span: (start: number, end: number) => TextSpan, tokens: Token[], diagnostics: Diagnostic[]): number {
   let i = start + 1;
   let value = '';
@@ -165,20 +192,19 @@ function lexString(text: string, start: number, span: (start: number, end: numbe
           help: 'add a closing `"` on the same line; strings cannot span lines',
         }),
       );
-      tokens.push({ kind: 'string', text: text.slice(start, end), span: span(start, end), value });
+      pushString(text.slice(start, end), start, span(start, end), value, span, tokens, diagnostics);
       return i;
     }
     const c = text[i]!;
     if (c === '"') {
       i++;
-      tokens.push({ kind: 'string', text: text.slice(start, i), span: span(start, i), value });
+      pushString(text.slice(start, i), start, span(start, i), value, span, tokens, diagnostics);
       return i;
     }
     if (c === '\\') {
       const e = text[i + 1];
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r' };
-      if (e !== undefined && simple[e] !== undefined) {
-        value += simple[e];
+      if (e !== undefined && SIMPLE_ESCAPES[e] !== undefined) {
+        value += SIMPLE_ESCAPES[e];
         i += 2;
         continue;
       }

@@ -15,6 +15,7 @@ interface Case {
 }
 
 const cases: Case[] = [
+  { code: 'parse/bidi-control-character', source: inPolicy('  env allow ["ADMIN«\u202E»"]'), help: /\\u\{202E\}/ },
   { code: 'parse/expected-policy', source: '«# nothing but a comment\n»', help: /policy "name"/ },
   { code: 'parse/invalid-escape', source: inPolicy('  env allow ["A«\\q»"]'), help: /valid escapes/ },
   { code: 'parse/invalid-number', source: inPolicy('  limits {\n    fuel «10MiB2»\n  }') },

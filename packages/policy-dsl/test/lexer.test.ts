@@ -55,6 +55,18 @@ describe('lexer', () => {
     expect(diagnostics[1]!.help).toContain('double quotes');
   });
 
+  it('refuses text-direction controls in strings and comments, but not their escapes', () => {
+    // "Trojan Source": the comment displays as if `network full` were commented out.
+    const { diagnostics } = lex('network full # \u202E } \u2066 allowed \u2069\n"\u200F" "\\u{202E}"', 'x');
+    expect(diagnostics.map((d) => [d.code, d.span && (d.span as { column: number }).column])).toEqual([
+      ['parse/bidi-control-character', 16],
+      ['parse/bidi-control-character', 20],
+      ['parse/bidi-control-character', 30],
+      ['parse/bidi-control-character', 2],
+    ]);
+    expect(lex('"\\u{202E}"', 'x').tokens[0]!.value).toBe('\u202E');
+  });
+
   it('marks a number with glued characters as invalid', () => {
     const { tokens, diagnostics } = lex('10MiB2 5s_x', 'x');
     expect(diagnostics.map((d) => d.message)).toEqual(['invalid number `10MiB2`', 'invalid number `5s_x`']);

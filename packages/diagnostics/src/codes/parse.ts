@@ -3,6 +3,7 @@
 import type { CodeTable } from '../registry.js';
 
 export const parseCodes: CodeTable = {
+  'parse/bidi-control-character': { severity: 'error', summary: 'A string or comment contains an invisible text-direction control character that can make the policy read differently than it compiles.' },
   'parse/expected-policy': { severity: 'error', summary: 'The file has no `policy` declaration.' },
   'parse/invalid-escape': { severity: 'error', summary: 'A string contains an escape sequence that does not exist.' },
   'parse/invalid-number': { severity: 'error', summary: 'A number is malformed or has characters glued to it.' },
