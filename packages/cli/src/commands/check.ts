@@ -1,13 +1,19 @@
 // `wsbc check module.wasm... --policy policy.wsp|manifest.json`: the analyzer's front door and a
 // CI gate. Checks each module against the policy without running it and reports findings
 // (pretty, JSON report, or SARIF); the exit code says whether every module is allowed at the
-// chosen fail level.
+// chosen fail level. Many modules (globs, directories) are checked by a worker pool
+// (../check/pool.ts) with a progress bar on a terminal and a summary table in pretty mode.
 import type { Diagnostic, Severity } from '@wsbc/diagnostics';
-import { checkModule, type CheckResult } from '@wsbc/analyzer';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { checkBytes, runCheckJob, type CheckJob, type ModuleOutcome } from '../check/job.js';
+import { createProgressBar } from '../check/progress.js';
+import { renderSummaryTable, type Verdict } from '../check/table.js';
 import { loadPolicy, readInput } from '../input.js';
+import { expandModuleArguments } from '../module-args.js';
 import { renderDiagnostics, type RenderFormat } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -22,12 +28,18 @@ const BAD_INPUT_CODES = new Set(['check/malformed-module', 'check/component-bina
 const command: Command = {
   name: 'check',
   summary: 'Check modules against a policy without running them',
-  usage: `Usage: wsbc check <module.wasm>... --policy <policy.wsp | manifest.json> [--format pretty|json|sarif] [--fail-level error|warning|info] [--walk-code]
+  usage: `Usage: wsbc check <module.wasm | dir | 'glob'>... --policy <policy.wsp | manifest.json> [--format pretty|json|sarif] [--fail-level error|warning|info] [--walk-code] [--jobs <n>] [--no-progress]
 
 Reads each module without running it and checks every import, memory, table and thread it
 declares against the policy: WASI functions against the capabilities they need, other imports
 against the policy's \`imports\` list, memories against the memory limit, tables against the
 table limits, thread spawning against the thread limit.
+
+Modules: a file, \`-\` (stdin), a directory (every *.wasm below it), or a quoted glob pattern
+that wsbc expands itself: \`*\` and \`?\` within a name, \`[a-z]\` sets, \`**\` for any depth
+(\`wsbc check 'dist/**/*.wasm'\`). Each pattern's or directory's matches are sorted by path;
+arguments keep their order; a module named twice is checked once. Several modules are checked
+in parallel, and results are printed in that order whichever finishes first.
 
 Options:
   -p, --policy <file>      the policy: a .wsp source or a compiled manifest .json (required)
@@ -35,6 +47,9 @@ Options:
       --fail-level <lvl>   lowest severity that fails the check: error (default), warning, info
       --walk-code          also decode every instruction, so a malformed function body is
                            reported too (costs about as much as validation)
+  -j, --jobs <n>           threads to check with, the main one included (default: the
+                           number of cores; 1 checks in sequence)
+      --no-progress        no progress bar (shown on stderr only when it is a terminal)
   -h, --help               show this help
 
 Exit codes: 0 every module allowed, 1 a finding at or above the fail level, 2 unreadable or
@@ -46,6 +61,8 @@ malformed module, bad policy, or usage error.
       format: { type: 'string', default: 'pretty' },
       'fail-level': { type: 'string', default: 'error' },
       'walk-code': { type: 'boolean' },
+      jobs: { type: 'string', short: 'j' },
+      'no-progress': { type: 'boolean' },
     });
     if (!parsed.ok) return usageError(ctx, 'check', parsed.message);
     const { values, positionals } = parsed.args;
@@ -53,6 +70,11 @@ malformed module, bad policy, or usage error.
     if (choiceError) return usageError(ctx, 'check', choiceError);
     if (values.policy === undefined) return usageError(ctx, 'check', 'missing --policy <policy.wsp | manifest.json>');
     if (positionals.length === 0) return usageError(ctx, 'check', 'expected at least one module');
+    let threads = availableParallelism();
+    if (values.jobs !== undefined) {
+      if (!/^[1-9][0-9]{0,3}$/.test(values.jobs)) return usageError(ctx, 'check', `--jobs must be a whole number from 1 to 9999 (got "${values.jobs}")`);
+      threads = Number(values.jobs);
+    }
     const format = values.format as RenderFormat;
     const failLevel = values['fail-level'] as Severity;
 
@@ -69,25 +91,76 @@ malformed module, bad policy, or usage error.
       ctx.stderr.write(renderDiagnostics('pretty', policy.diagnostics, { sources: policy.sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     }
 
-    const reports: Array<{ file: string; result: CheckResult | undefined; problems: Diagnostic[] }> = [];
-    for (const file of positionals) {
-      const read = await readInput(file, ctx);
-      if (!read.ok) {
-        reports.push({ file, result: undefined, problems: [read.diagnostic] });
-        continue;
-      }
-      const result = checkModule(read.value, policy.manifest, { file, walkCode: values['walk-code'] === true });
-      reports.push({ file, result, problems: result.findings });
-    }
+    const expanded = expandModuleArguments(positionals, ctx.cwd);
+    const targets = expanded.targets;
+    const jobOptions = { walkCode: values['walk-code'] === true };
+    const color = useColor(ctx.stdout, ctx.env);
+    const renderOptions = { sources: policy.sources, color, toolVersion: WSBC_VERSION, cwd: ctx.cwd };
+    const failingProblems = (problems: readonly Diagnostic[]) => problems.some((d) => rank[d.severity] >= rank[failLevel]);
+    const progress = createProgressBar(ctx.stderr, {
+      total: targets.length,
+      columns: (ctx.stderr as { columns?: number }).columns,
+      now: () => performance.now(),
+    });
+    const showProgress = targets.length > 1 && values['no-progress'] !== true;
+    const bar = showProgress ? progress : { tick: () => undefined, clear: () => undefined };
 
-    const all = reports.flatMap((r) => r.problems);
+    // Pretty output streams in argument order: a module's block is written as soon as it and every
+    // module before it are done, whichever thread finished first.
+    const outcomes: Array<ModuleOutcome | undefined> = new Array(targets.length);
+    let written = 0;
+    const flushPretty = () => {
+      while (written < targets.length && outcomes[written]) {
+        const outcome = outcomes[written]!;
+        bar.clear();
+        if (outcome.problems.length > 0) ctx.stdout.write(renderDiagnostics('pretty', outcome.problems, renderOptions));
+        ctx.stdout.write(`${verdictLine(outcome, failingProblems(outcome.problems), color)}\n`);
+        written++;
+      }
+    };
+    const onOutcome = (index: number, outcome: ModuleOutcome) => {
+      outcomes[index] = outcome;
+      bar.tick(outcome.file);
+      if (format === 'pretty') flushPretty();
+    };
+
+    if (format === 'pretty' && expanded.problems.length > 0) ctx.stdout.write(renderDiagnostics('pretty', expanded.problems, renderOptions));
+    const startedAt = performance.now();
+    // Stdin can only be read here, on the main thread; files go to the pool when there are several.
+    const fileJobs: CheckJob[] = [];
+    const fileIndexes: number[] = [];
+    for (const [index, target] of targets.entries()) {
+      if (target.path === '-') {
+        const read = await readInput('-', ctx);
+        onOutcome(index, read.ok ? checkBytes(target.file, read.value, policy.manifest, jobOptions) : { file: target.file, result: undefined, problems: [read.diagnostic], bytes: 0, ms: 0 });
+      } else {
+        fileJobs.push(target);
+        fileIndexes.push(index);
+      }
+    }
+    if (fileJobs.length === 1) {
+      onOutcome(fileIndexes[0]!, runCheckJob(fileJobs[0]!, policy.manifest, jobOptions));
+    } else if (fileJobs.length > 1) {
+      const { checkModulesInPool } = await import('../check/pool.js');
+      try {
+        await checkModulesInPool(fileJobs, policy.manifest, { ...jobOptions, threads, onOutcome: (i, outcome) => onOutcome(fileIndexes[i]!, outcome) });
+      } finally {
+        bar.clear();
+      }
+    }
+    bar.clear();
+    const wallMs = performance.now() - startedAt;
+    // INVARIANT: every target was settled above, by the pool, the single-file path or stdin.
+    const reports = outcomes as ModuleOutcome[];
+
+    const all = [...expanded.problems, ...reports.flatMap((r) => r.problems)];
     const badInput = all.some((d) => BAD_INPUT_CODES.has(d.code));
-    const failing = (r: (typeof reports)[number]) => r.problems.some((d) => rank[d.severity] >= rank[failLevel]);
+    const failing = (r: ModuleOutcome) => failingProblems(r.problems);
 
     if (format === 'json') {
       // The shared JSON report (version, tool, diagnostics, summary) plus a `check` object with the
       // per-module verdicts, so generic consumers and check-aware ones read the same document.
-      const shared = JSON.parse(renderDiagnostics('json', all, { sources: policy.sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd })) as Record<string, unknown>;
+      const shared = JSON.parse(renderDiagnostics('json', all, { ...renderOptions, color: false })) as Record<string, unknown>;
       const report = {
         ...shared,
         check: {
@@ -98,19 +171,17 @@ malformed module, bad policy, or usage error.
             file: r.file,
             allowed: r.result?.allowed ?? false,
             passed: !failing(r),
+            verdict: verdictOf(r, failing(r)),
+            bytes: r.bytes,
             summary: r.result?.summary ?? null,
           })),
         },
       };
       ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else if (format === 'sarif') {
-      ctx.stdout.write(renderDiagnostics('sarif', all, { sources: policy.sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
-    } else {
-      const color = useColor(ctx.stdout, ctx.env);
-      for (const r of reports) {
-        if (r.problems.length > 0) ctx.stdout.write(renderDiagnostics('pretty', r.problems, { sources: policy.sources, color, toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
-        ctx.stdout.write(`${verdictLine(r.file, r.result, r.problems, failing(r), color)}\n`);
-      }
+      ctx.stdout.write(renderDiagnostics('sarif', all, { ...renderOptions, color: false }));
+    } else if (reports.length > 1) {
+      ctx.stdout.write(renderSummaryTable(reports.map((r) => ({ outcome: r, verdict: verdictOf(r, failing(r)) })), { color, wallMs }));
     }
 
     if (badInput) return ExitCode.BadInput;
@@ -118,21 +189,28 @@ malformed module, bad policy, or usage error.
   },
 };
 
-function verdictLine(file: string, result: CheckResult | undefined, problems: Diagnostic[], failed: boolean, color: boolean): string {
+function verdictOf(outcome: ModuleOutcome, failed: boolean): Verdict {
+  if (!outcome.result) return 'unreadable';
+  if (outcome.problems.some((d) => BAD_INPUT_CODES.has(d.code))) return 'malformed';
+  return failed ? 'refused' : 'allowed';
+}
+
+function verdictLine(outcome: ModuleOutcome, failed: boolean, color: boolean): string {
+  const { file, result, problems } = outcome;
   const count = (severity: Severity, noun: string) => {
     const n = problems.filter((d) => d.severity === severity).length;
     return n === 0 ? undefined : `${n} ${noun}${n === 1 ? '' : 's'}`;
   };
   const counts = [count('error', 'error'), count('warning', 'warning'), count('info', 'note')].filter(Boolean).join(', ');
   const paint = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  if (!result) return `${paint('31', 'unreadable')} ${file}`;
-  if (problems.some((d) => BAD_INPUT_CODES.has(d.code))) return `${paint('31', 'malformed')} ${file}`;
+  const verdict = verdictOf(outcome, failed);
+  if (!result || verdict === 'malformed') return `${paint('31', verdict)} ${file}`;
   const imports = `${result.summary.imports} import${result.summary.imports === 1 ? '' : 's'}`;
-  const verdict = failed ? paint('31;1', 'refused') : paint('32;1', 'allowed');
+  const shown = verdict === 'refused' ? paint('31;1', 'refused') : paint('32;1', 'allowed');
   // Clock reads are granted by every policy, so they are not worth a mention.
   const needs = result.summary.capabilities.filter((c) => c !== 'time.read');
   const needsText = needs.length > 0 ? `; needs ${needs.join(', ')}` : '';
-  return `${verdict} ${file} (${imports}${needsText}${counts ? `; ${counts}` : ''})`;
+  return `${shown} ${file} (${imports}${needsText}${counts ? `; ${counts}` : ''})`;
 }
 
 export default command;
