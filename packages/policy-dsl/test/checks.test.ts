@@ -25,6 +25,9 @@ describe('checks', () => {
     ['"bad host"', ['policy/invalid-host']],
     ['""', ['policy/invalid-host']],
     ['"-lead.example"', ['policy/invalid-host']],
+    // A Cyrillic `а` that looks like a Latin `a`: hosts are ASCII (punycode for IDNs), so a look-alike is refused.
+    ['"\u0430pi.example.com"', ['policy/invalid-host']],
+    ['"xn--pi-7kc.example.com"', []],
   ])('host %s', (host, expected) => {
     expect(codes(`  network {\n    allow host ${host}\n  }`)).toEqual(expected);
   });
