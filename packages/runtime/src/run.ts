@@ -409,7 +409,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       if (settled) return;
       switch (message.t) {
         case 'out':
-          (message.fd === 1 ? stdout : stderr).write(message.data);
+          for (const chunk of message.chunks) (chunk.fd === 1 ? stdout : stderr).write(chunk.data);
           break;
         case 'audit':
           r.emit(message.draft, message.at);

@@ -33,7 +33,7 @@ export interface WorkerConfig {
 }
 
 export type WorkerMessage =
-  | { t: 'out'; fd: 1 | 2; data: Uint8Array }
+  | { t: 'out'; chunks: Array<{ fd: 1 | 2; data: Uint8Array }> }
   | { t: 'audit'; draft: AuditDraft; at: number }
   | { t: 'stdin' }
   | { t: 'sock'; request: SocketRequest }
@@ -42,6 +42,38 @@ export type WorkerMessage =
 const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
 const nextConfig = () => new Promise<WorkerConfig>((resolve) => port.once('message', resolve));
+
+/**
+ * Guest output, batched: one message per fd_write would cost more than the write. Chunks keep
+ * their order across stdout and stderr. Flushed when 64 KiB are buffered, when the oldest byte
+ * is 10 ms old (checked at writes, and at WASI calls and fuel slices through the meter's tick),
+ * before the guest blocks, and before `done`.
+ */
+class OutputBuffer {
+  private chunks: Array<{ fd: 1 | 2; data: Uint8Array }> = [];
+  private bytes = 0;
+  private since = 0;
+
+  write(fd: 1 | 2, data: Uint8Array): void {
+    // Copied: the view points into guest memory, which the guest may change right after.
+    this.chunks.push({ fd, data: data.slice() });
+    this.bytes += data.byteLength;
+    if (this.chunks.length === 1) this.since = wallNow();
+    if (this.bytes >= 64 * 1024) this.flush();
+    else this.flushIfStale();
+  }
+
+  flushIfStale(): void {
+    if (this.chunks.length > 0 && wallNow() - this.since >= 10) this.flush();
+  }
+
+  flush(): void {
+    if (this.chunks.length === 0) return;
+    post({ t: 'out', chunks: this.chunks });
+    this.chunks = [];
+    this.bytes = 0;
+  }
+}
 
 /** Runs one guest to completion and reports it; the worker then waits for its next run. */
 async function serve(config: WorkerConfig): Promise<void> {
@@ -52,7 +84,10 @@ async function serve(config: WorkerConfig): Promise<void> {
     const loaded = (await import(config.hostFunctions)) as { default?: unknown };
     hostFunctions = Array.isArray(loaded.default) ? (loaded.default as HostFunction[]) : [];
   }
+  const output = new OutputBuffer();
   const meter = new RunMeter(config.manifest.limits, (draft) => audit?.(draft), new Float64Array(config.meter));
+  meter.onBlock = () => output.flush();
+  meter.onTick = () => output.flushIfStale();
   const outcome = runGuest({
     module: config.module,
     shape: config.shape,
@@ -63,8 +98,7 @@ async function serve(config: WorkerConfig): Promise<void> {
     stdio: {
       readStdin: (max, timeoutMs) => stdin.read(max, timeoutMs),
       waitStdin: (timeoutMs) => stdin.wait(timeoutMs),
-      // Copied: the view points into guest memory, which the guest may change right after.
-      write: (fd, data) => post({ t: 'out', fd, data: data.slice() }),
+      write: (fd, data) => output.write(fd, data),
     },
     meter,
     audit,
@@ -75,6 +109,7 @@ async function serve(config: WorkerConfig): Promise<void> {
     sockets: config.sockets ? new SocketClient(config.sockets.channel, config.sockets.listeners, (request) => post({ t: 'sock', request })) : null,
   });
   meter.shared[4] = 1;
+  output.flush();
   post({ t: 'done', outcome });
 }
 

@@ -49,6 +49,38 @@ describe('C conformance programs', () => {
     expect(result.status).toBe(0);
   });
 
+  it('streams output while the guest runs: a prompt arrives before the guest blocks on stdin', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { wat } = await import('./helpers.js');
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_read" (func $r (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "ready\\n")
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 100)) (i32.store (i32.const 4) (i32.const 6))
+        (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (i32.store (i32.const 0) (i32.const 200)) (i32.store (i32.const 4) (i32.const 64))
+        (drop (call $r (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (i32.store (i32.const 4) (i32.load (i32.const 8)))
+        (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
+    const stdin = new PassThrough();
+    let seen = '';
+    const { run } = await import('@wsbc/runtime');
+    const result = await run(bytes, {
+      policy: manifest({ limits: { time: { maxIdleMs: 20_000 } } }), env: {}, stdin, audit: 'off',
+      stdout: {
+        write: (chunk) => {
+          seen += Buffer.from(chunk).toString();
+          // Answer only once the prompt has arrived: without streaming this would deadlock.
+          if (seen === 'ready\n') stdin.end('answer');
+        },
+      },
+    });
+    expect(result.status).toBe(0);
+    expect(seen).toBe('ready\nanswer');
+  });
+
   it('gives a guest without stdin an immediate end of file', async () => {
     const { stdout } = await runCaptured(wasm('stdin'), manifest());
     expect(stdout).toBe('\nbytes=0\n');

@@ -187,6 +187,13 @@ export class RunMeter {
   private writeBucket: TokenBucket | undefined;
   private lastUsageCheck = 0;
   private calls = 0;
+  /**
+   * Called before the guest's thread blocks (idle waits, throttling) and periodically from
+   * checkCpu(): the worker flushes buffered output there, so output is never held back while
+   * the guest waits.
+   */
+  onBlock: () => void = () => undefined;
+  onTick: () => void = () => undefined;
 
   constructor(
     private readonly limits: Limits,
@@ -229,6 +236,7 @@ export class RunMeter {
     const max = this.limits.time.maxIdleMs;
     const remaining = max - this.idleMs();
     const allowed = Math.min(ms, Math.max(0, remaining));
+    this.onBlock();
     const began = wallNow();
     this.shared[METER_SLOTS.blockedSince] = began;
     let satisfied: boolean | void;
@@ -272,6 +280,7 @@ export class RunMeter {
   private throttle(waitMs: number, limit: 'read-rate' | 'write-rate', max: number | null, op: string): void {
     if (waitMs <= 0) return;
     this.audit({ type: 'limit', limit, action: 'throttled', max, value: Math.round(waitMs), op });
+    this.onBlock();
     const began = wallNow();
     blockFor(waitMs);
     this.shared[METER_SLOTS.throttledMs] = this.shared[METER_SLOTS.throttledMs]! + (wallNow() - began);
@@ -285,6 +294,7 @@ export class RunMeter {
     // Reading the clock on every call would cost more than many calls themselves; the host thread
     // watches CPU time independently, so sampling one call in 32 loses nothing that matters.
     if ((++this.calls & 31) !== 0 && op !== 'fuel') return;
+    this.onTick();
     const compute = this.computeMs();
     const maxCompute = this.limits.cpu.maxExecutionMs;
     if (compute > maxCompute) {
@@ -301,6 +311,7 @@ export class RunMeter {
     const owed = (busy * 100) / percent - elapsed;
     if (owed > 1) {
       this.audit({ type: 'limit', limit: 'cpu-usage', action: 'throttled', max: percent, value: Math.round((busy * 100) / elapsed), op });
+      this.onBlock();
       const began = wallNow();
       blockFor(owed);
       this.shared[METER_SLOTS.throttledMs] = this.shared[METER_SLOTS.throttledMs]! + (wallNow() - began);
