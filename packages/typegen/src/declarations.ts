@@ -6,12 +6,24 @@
 //   i32, f32, f64 -> number; i64 -> bigint; v128 -> never (the JS API throws a TypeError on any
 //   call that passes or returns one); funcref -> Function | null; externref -> unknown; every
 //   other reference type -> unknown. No result -> void; several results -> a tuple.
-import ts from 'typescript';
+import { createRequire } from 'node:module';
+import type { Node, NodeFactory, ParameterDeclaration, PropertyName, Statement, TypeElement, TypeNode } from 'typescript';
 import type { FuncSignature, ItemType, ModuleInterface } from './module-interface.js';
 
-const f = ts.factory;
+// The TypeScript compiler is loaded on the first printDeclarations() call, not when this module
+// is imported: it is ~9 MB of JavaScript, and the `wsbc` package re-exports generateTypes beside
+// build() and run(), whose start-up must not pay for it.
+// INVARIANT: `ts` and `f` are set by loadTypeScript() before any helper below runs; the helpers
+// are only reachable through printDeclarations().
+let ts: typeof import('typescript');
+let f: NodeFactory;
+function loadTypeScript(): void {
+  if (ts) return;
+  ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
+  f = ts.factory;
+}
 
-function valueType(name: string): ts.TypeNode {
+function valueType(name: string): TypeNode {
   switch (name) {
     case 'i32':
     case 'f32':
@@ -28,7 +40,7 @@ function valueType(name: string): ts.TypeNode {
   }
 }
 
-function resultType(results: string[]): ts.TypeNode {
+function resultType(results: string[]): TypeNode {
   if (results.length === 0) return f.createKeywordTypeNode(ts.SyntaxKind.VoidKeyword);
   if (results.length === 1) return valueType(results[0]!);
   return f.createTupleTypeNode(results.map(valueType));
@@ -42,11 +54,11 @@ function isIdentifier(name: string): boolean {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !reserved.has(name);
 }
 
-function propertyName(name: string): ts.PropertyName {
+function propertyName(name: string): PropertyName {
   return isIdentifier(name) ? f.createIdentifier(name) : f.createStringLiteral(name);
 }
 
-function parameters(signature: FuncSignature): ts.ParameterDeclaration[] {
+function parameters(signature: FuncSignature): ParameterDeclaration[] {
   const used = new Set<string>();
   return signature.params.map((type, i) => {
     let name = signature.paramNames?.[i];
@@ -63,16 +75,16 @@ function watSignature(signature: FuncSignature): string {
   return `(func${params}${results})`;
 }
 
-function withDoc<T extends ts.Node>(node: T, text: string): T {
+function withDoc<T extends Node>(node: T, text: string): T {
   return ts.addSyntheticLeadingComment(node, ts.SyntaxKind.MultiLineCommentTrivia, `* ${text.replace(/\*\//g, '*\\/')} `, true);
 }
 
-function wasmType(name: string): ts.TypeNode {
+function wasmType(name: string): TypeNode {
   return f.createTypeReferenceNode(f.createQualifiedName(f.createIdentifier('WebAssembly'), name));
 }
 
 /** A member describing one import or export. Functions become methods (exports) or properties (imports). */
-function member(name: string, type: ItemType, asMethod: boolean, readonly: boolean): ts.TypeElement {
+function member(name: string, type: ItemType, asMethod: boolean, readonly: boolean): TypeElement {
   const modifiers = readonly ? [f.createModifier(ts.SyntaxKind.ReadonlyKeyword)] : undefined;
   switch (type.kind) {
     case 'func': {
@@ -105,6 +117,7 @@ export interface DeclarationOptions {
 }
 
 export function printDeclarations(iface: ModuleInterface, options: DeclarationOptions): string {
+  loadTypeScript();
   const exportModifier = [f.createModifier(ts.SyntaxKind.ExportKeyword)];
   const declareModifiers = [f.createModifier(ts.SyntaxKind.ExportKeyword), f.createModifier(ts.SyntaxKind.DeclareKeyword)];
 
@@ -164,7 +177,7 @@ export function printDeclarations(iface: ModuleInterface, options: DeclarationOp
   );
 
   const file = ts.createSourceFile('module.d.ts', '', ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-  const statements = f.createNodeArray<ts.Statement>([exportsInterface, importsInterface, moduleUrl, instantiate]);
+  const statements = f.createNodeArray<Statement>([exportsInterface, importsInterface, moduleUrl, instantiate]);
   const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
   const body = printer.printList(ts.ListFormat.MultiLine, statements, file);
   const header = [
