@@ -14,7 +14,7 @@ import type { Manifest, Preopen } from '@wsbc/manifest';
 import type { AuditDraft, Capability } from '../audit.js';
 import { GuestExit, SandboxTermination } from '../termination.js';
 import {
-  ADVICE_MAX, ClockId, DIRENT_HEADER_SIZE, EVENT_SIZE, EVENTRWFLAGS_HANGUP, EventType, FDSTAT_SIZE, FdFlags,
+  ADVICE_MAX, ClockId, DIRENT_HEADER_SIZE, EVENT_SIZE, EventType, FDSTAT_SIZE, FdFlags,
   Filetype, FstFlags, LOOKUP_SYMLINK_FOLLOW, OFlags, PREOPENTYPE_DIR, PREVIEW1, PRESTAT_SIZE, Rights, SIGNAL_MAX,
   RiFlags, SNAPSHOT0, SUBCLOCK_ABSTIME, SdFlags, type WasiFlavor,
 } from './abi.js';
@@ -287,11 +287,6 @@ export class WasiPreview1 {
     } finally {
       if (parentFd !== -1) safeClose(parentFd);
     }
-  }
-
-  private preopenOf(d: Descriptor): PreopenState {
-    if (!d.preopen) throw new WasiError(Errno.BADF);
-    return d.preopen;
   }
 
   private str(ptr: number, len: number): string {
