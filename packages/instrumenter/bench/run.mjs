@@ -81,8 +81,8 @@ if (!only || only === 'overhead') {
 if (!only || only === 'speed') {
   say('Instrumentation speed, code size and memory (default options, validation off; median of 5):');
   say();
-  say('| module | size | WebAssembly.validate | instrument | ratio | output size | growth | peak RSS (instrument) | RSS / module size |');
-  say('|---|---|---|---|---|---|---|---|---|');
+  say('| module | size | WebAssembly.validate | instrument | ratio | output size | growth | growth, checks=loop | peak RSS | RSS over reading the module / module size |');
+  say('|---|---|---|---|---|---|---|---|---|---|');
   for (const [label, rel] of Object.entries(MODULES)) {
     const bytes = readFileSync(join(root, rel));
     const tv = [];
@@ -98,19 +98,22 @@ if (!only || only === 'speed') {
       if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
       outBytes = r.value.bytes.length;
     }
-    // Peak RSS of a fresh process that reads, instruments and drops the result, minus the peak of
-    // one that only reads the module (Node itself and the input bytes).
+    const loopOut = instrument(bytes, { validate: false, checks: 'loop' });
+    const loopBytes = loopOut.ok ? loopOut.value.bytes.length : NaN;
+    // Peak RSS (VmHWM: getrusage's maxRSS keeps the parent's peak across exec) of a fresh process
+    // that reads and instruments the module, and of one that only reads it and loads the library.
     const probe = (doInstrument) =>
       Number(execFileSync(process.execPath, ['--input-type=module', '-e', `
         import { readFileSync } from 'node:fs';
+        const { instrument } = await import(${JSON.stringify(resolve(import.meta.dirname, '../dist/index.js'))});
         const b = readFileSync(${JSON.stringify(join(root, rel))});
-        ${doInstrument ? `const { instrument } = await import(${JSON.stringify(resolve(import.meta.dirname, '../dist/index.js'))}); instrument(b, { validate: false });` : 'await import(' + JSON.stringify(resolve(import.meta.dirname, '../dist/index.js')) + ');'}
-        console.log(process.resourceUsage().maxRSS);`], { encoding: 'utf8' }).trim()) * 1024;
+        ${doInstrument ? 'instrument(b, { validate: false });' : ''}
+        console.log(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);`], { encoding: 'utf8' }).trim()) * 1024;
     const rssWith = probe(true);
     const rssBase = probe(false);
     const extra = rssWith - rssBase;
     const mb = (n) => `${fmt(n / 1e6, 1)} MB`;
-    say(`| ${label} | ${mb(bytes.length)} | ${fmt(median(tv), 0)} ms | ${fmt(median(ti), 0)} ms | ${fmt(median(ti) / median(tv), 1)}x | ${mb(outBytes)} | +${fmt((outBytes / bytes.length - 1) * 100, 1)}% | ${mb(rssWith)} (+${mb(extra)} over reading it) | ${fmt(extra / bytes.length, 2)}x |`);
+    say(`| ${label} | ${mb(bytes.length)} | ${fmt(median(tv), 0)} ms | ${fmt(median(ti), 0)} ms | ${fmt(median(ti) / median(tv), 1)}x | ${mb(outBytes)} | +${fmt((outBytes / bytes.length - 1) * 100, 1)}% | +${fmt((loopBytes / bytes.length - 1) * 100, 1)}% | ${mb(rssWith)} | +${mb(extra)} = ${fmt(extra / bytes.length, 2)}x |`);
   }
   say();
 }

@@ -1,12 +1,34 @@
 // A growable output buffer with the LEB128 encodings the instrumenter emits. The rewriter writes
 // one output module front to back into one sink (sized up front from the input, so a large module
 // is copied at most once more when the estimate is short).
+interface ResizableBuffer extends ArrayBuffer {
+  resize(byteLength: number): void;
+  readonly maxByteLength: number;
+}
+
 export class ByteSink {
   buf: Uint8Array;
   len = 0;
+  /** Set when the sink grows a resizable ArrayBuffer in place (no copy on growth or at the end). */
+  private readonly resizable: ResizableBuffer | undefined;
 
-  constructor(capacity = 1024) {
-    this.buf = new Uint8Array(Math.max(16, capacity));
+  /**
+   * `maxCapacity` (for the one big output buffer) reserves address space for a resizable buffer,
+   * so growing never copies and the result needs no final copy: peak memory stays near the output
+   * size instead of twice it.
+   */
+  constructor(capacity = 1024, maxCapacity?: number) {
+    const initial = Math.max(16, capacity);
+    if (maxCapacity !== undefined && maxCapacity > initial) {
+      const Ctor = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ResizableBuffer;
+      const ab = new Ctor(initial, { maxByteLength: maxCapacity });
+      if (typeof ab.resize === 'function' && ab.maxByteLength === maxCapacity) {
+        this.resizable = ab;
+        this.buf = new Uint8Array(ab);
+        return;
+      }
+    }
+    this.buf = new Uint8Array(initial);
   }
 
   private ensure(extra: number): void {
@@ -14,6 +36,12 @@ export class ByteSink {
     if (need <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < need) cap *= 2;
+    const rb = this.resizable;
+    if (rb) {
+      if (need > rb.maxByteLength) throw new RangeError(`output larger than the ${rb.maxByteLength} bytes reserved`);
+      rb.resize(Math.min(cap, rb.maxByteLength));
+      return; // a length-tracking view: this.buf already covers the new length
+    }
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
@@ -30,11 +58,17 @@ export class ByteSink {
     this.len += src.length;
   }
 
-  /** Copies src[start, end) without creating a subarray view per call site. */
+  /** Copies src[start, end); short runs byte by byte, since a subarray view per copy costs more. */
   copy(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.ensure(n);
-    this.buf.set(src.subarray(start, end), this.len);
+    if (n <= 64) {
+      const buf = this.buf;
+      let o = this.len;
+      for (let i = start; i < end; i++) buf[o++] = src[i]!;
+    } else {
+      this.buf.set(src.subarray(start, end), this.len);
+    }
     this.len += n;
   }
 
@@ -119,6 +153,10 @@ export class ByteSink {
 
   /** The bytes written, as an array of exactly that length (callers often use `.buffer`). */
   result(): Uint8Array {
+    if (this.resizable) {
+      this.resizable.resize(this.len);
+      return this.buf;
+    }
     return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
   }
 }

@@ -49,7 +49,7 @@ import {
   readValType,
   sections,
   codeSection,
-  readLocals,
+  skipLocals,
   type Import,
   type MemoryType,
   type SectionHeader,
@@ -169,8 +169,10 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   if ((options.validate ?? true) && !engineValidate(input)) {
     return { ok: false, diagnostics: [diag('instrument/invalid-module', 'the input is not a valid WebAssembly module (WebAssembly.validate refused it)', file, 0, 'run `wasm-validate` or `wsbc check` on it to see where')] };
   }
+  // A plain Uint8Array view: subarrays of a Node Buffer are slower to make and to copy from.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   try {
-    return new Rewriter(input, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local', checkLoopsOnly: options.checks === 'loop' }).run();
+    return new Rewriter(bytes, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local', checkLoopsOnly: options.checks === 'loop' }).run();
   } catch (e) {
     if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
     throw e;
@@ -244,7 +246,10 @@ class Rewriter {
     this.survey();
     if (this.diagnostics.length > 0) return { ok: false, diagnostics: this.diagnostics };
     this.plan();
-    const out = new ByteSink(Math.ceil(this.bytes.length * 1.25) + 1024);
+    // INVARIANT: the output is at most 4x the input plus a fixed part: each rewritten instruction
+    // gains at most a bounded amount of code (charges go per block, helper calls per instruction).
+    // The reservation is address space only; memory is committed as the sink grows.
+    const out = new ByteSink(Math.ceil(this.bytes.length * 1.25) + 1024, this.bytes.length * 8 + (1 << 20));
     out.copy(this.bytes, 0, 8);
     const present = new Set(this.byId.keys());
     const needed = [SectionId.type, SectionId.import, SectionId.function, SectionId.global, SectionId.export, SectionId.code].filter(
@@ -750,10 +755,11 @@ class Rewriter {
     const scratch = new ByteSink(4096);
     if (s) {
       for (const body of codeSection(b, s, this.importedFuncs)) {
-        const { locals, total, codeStart } = readLocals(b, body);
+        const { total, codeStart } = skipLocals(b, body);
+        const localGroups = new BinaryReader(b, body.bodyStart, codeStart).u32();
         scratch.len = 0;
         const params = this.paramCounts[this.funcTypes[body.functionIndex - this.importedFuncs]!] ?? 0;
-        const stats = rewriteBody(scratch, ctx, body.bodyStart, params + total, locals.length, codeStart, body.end);
+        const stats = rewriteBody(scratch, ctx, body.bodyStart, params + total, localGroups, codeStart, body.end);
         this.charges += stats.charges;
         out.u32(scratch.len);
         out.copy(scratch.buf, 0, scratch.len);

@@ -3,16 +3,15 @@
 // messages, same exhaustion, same link and instantiation failures), and every invalid or malformed
 // module must still be refused. A last pass runs the rewriter on every invalid or malformed binary
 // with validation off: it must return a result (refusal or bytes), never throw.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { runSpecScript, type SpecReport, type SpecScript, type TransformResult } from '@wsbc/testkit';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { convertSpecCorpus, runSpecScript, specCorpusStatus, type SpecReport, type TransformResult } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
 import { HOOK_MODULE, OUT_OF_FUEL_HOOK } from '../src/abi.js';
 import { instrument, type InstrumentOptions } from '../src/instrument.js';
 
-const corpus = resolve(import.meta.dirname, '../../../../shared/corpora/spec-testsuite');
+const status = specCorpusStatus();
+if (!status.ok) console.log(status.reason);
 const AMPLE = 1n << 62n;
 
 function transformWith(options: InstrumentOptions) {
@@ -30,30 +29,17 @@ const configs: Array<[string, InstrumentOptions]> = [
   ['fuel with a global counter, checks at loop headers', { fuel: true, counter: 'global', checks: 'loop' }],
 ];
 
-describe.skipIf(!existsSync(corpus))('spec corpus semantics (../shared/corpora/spec-testsuite)', () => {
-  const files = existsSync(corpus) ? readdirSync(corpus).filter((f) => f.endsWith('.wast')).sort() : [];
-  const dir = mkdtempSync(join(tmpdir(), 'wsbc-instr-spec-'));
-  const scripts = new Map<string, SpecScript>();
-  const load = (file: string): SpecScript => {
-    const name = basename(file, '.wast');
-    let script = scripts.get(name);
-    if (!script) {
-      const out = join(dir, name);
-      execFileSync('wast2json', [join(corpus, file), '-o', `${out}.json`], { stdio: 'pipe' });
-      script = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as SpecScript;
-      scripts.set(name, script);
-    }
-    return script;
-  };
-  const read = (f: string): Uint8Array => readFileSync(join(dir, f));
+describe.skipIf(!status.ok)('spec corpus semantics (../shared/corpora/spec-testsuite)', () => {
+  const corpus = status.ok ? convertSpecCorpus() : { wastFiles: 0, scripts: [], failed: [], modules: [] };
 
   for (const [label, options] of configs) {
     it(`instrumented with ${label}, all 146 files behave as the originals`, async () => {
-      expect(files.length).toBe(146);
+      expect(corpus.wastFiles).toBe(146);
+      expect(corpus.failed).toEqual([]);
       const totals: Record<string, { same: number; differ: number }> = {};
       const differences: string[] = [];
-      for (const file of files) {
-        const script = load(file);
+      for (const { wast: file, dir, script } of corpus.scripts) {
+        const read = (f: string): Uint8Array => readFileSync(join(dir, f));
         const original: SpecReport = await runSpecScript(script, read);
         const instrumented: SpecReport = await runSpecScript(script, read, { transform: transformWith(options) });
         original.outcomes.forEach((o, i) => {
@@ -68,7 +54,7 @@ describe.skipIf(!existsSync(corpus))('spec corpus semantics (../shared/corpora/s
           }
         });
       }
-      console.log(`spec corpus [${label}]: ${files.length} files; per command type (same/differ): ${Object.entries(totals).map(([k, v]) => `${k} ${v.same}/${v.differ}`).join(', ')}`);
+      console.log(`spec corpus [${label}]: ${corpus.scripts.length} files; per command type (same/differ): ${Object.entries(totals).map(([k, v]) => `${k} ${v.same}/${v.differ}`).join(', ')}`);
       expect(differences.slice(0, 20)).toEqual([]);
     }, 900_000);
   }
@@ -76,15 +62,13 @@ describe.skipIf(!existsSync(corpus))('spec corpus semantics (../shared/corpora/s
   it('never throws on invalid or malformed binaries, even with validation off', () => {
     let refusedByRewriter = 0;
     let rewritten = 0;
-    for (const file of files) {
-      for (const cmd of load(file).commands) {
-        if ((cmd.type !== 'assert_invalid' && cmd.type !== 'assert_malformed') || cmd.module_type !== 'binary') continue;
-        const r = instrument(read(cmd.filename!), { fuel: true, validate: false });
-        if (r.ok) rewritten++;
-        else {
-          refusedByRewriter++;
-          expect(r.diagnostics[0]!.code).toBe('instrument/invalid-module');
-        }
+    for (const m of corpus.modules) {
+      if ((m.command !== 'assert_invalid' && m.command !== 'assert_malformed') || m.moduleType !== 'binary') continue;
+      const r = instrument(readFileSync(m.path), { fuel: true, validate: false });
+      if (r.ok) rewritten++;
+      else {
+        refusedByRewriter++;
+        expect(r.diagnostics[0]!.code).toBe('instrument/invalid-module');
       }
     }
     console.log(`invalid/malformed binaries with validation off: ${refusedByRewriter} refused by the rewriter's own checks, ${rewritten} rewritten (left to validation)`);
