@@ -6,6 +6,8 @@
 import { Errno, WasiError } from './errno.js';
 import { IOVEC_SIZE } from './abi.js';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export class GuestMemory {
   private memory: WebAssembly.Memory | undefined;
   private view = new DataView(new ArrayBuffer(0));
@@ -68,7 +70,7 @@ export class GuestMemory {
   string(ptr: number, len: number): string {
     const raw = this.slice(ptr, len);
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      return utf8.decode(raw);
     } catch {
       throw new WasiError(Errno.ILSEQ, 'string is not valid UTF-8');
     }

@@ -258,12 +258,11 @@ export class WasiPreview1 {
           const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
           let stat: fs.Stats | null = null;
           try {
-            stat = fs.lstatSync(`${parentPath}/${resolved.name}`);
+            // No exception for a missing entry: creating files is common and exceptions are slow.
+            stat = fs.lstatSync(`${parentPath}/${resolved.name}`, { throwIfNoEntry: false }) ?? null;
           } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-              if (parentFd !== -1) safeClose(parentFd);
-              throw error;
-            }
+            if (parentFd !== -1) safeClose(parentFd);
+            throw error;
           }
           if (stat?.isSymbolicLink()) {
             if (parentFd !== -1) safeClose(parentFd);
