@@ -36,6 +36,8 @@ export async function collectCodes() {
     .map(([name]) => name)
     .sort();
   for (const name of workspace) await import(name);
+  // Subpath entry points that register codes but are not loaded by their package's main entry.
+  await import('@wsbc/policy-dsl/lint');
   const { allCodes } = await import('@wsbc/diagnostics');
   return allCodes();
 }

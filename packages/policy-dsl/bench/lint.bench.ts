@@ -1,7 +1,8 @@
 // Linting a generated 10,000-line policy, against compiling it (measured in the same run, since
 // the machine is shared and absolute times drift): the rules should cost a fraction of the
 // compile they need. Run: `npx vitest bench --run bench/lint.bench.ts` from packages/policy-dsl.
-import { compilePolicySource, lintParsedPolicy, lintPolicySource } from '@wsbc/policy-dsl';
+import { compilePolicySource } from '@wsbc/policy-dsl';
+import { lintParsedPolicy, lintPolicySource } from '@wsbc/policy-dsl/lint';
 import { bench, describe } from 'vitest';
 import { largePolicy } from '../test/generate.js';
 

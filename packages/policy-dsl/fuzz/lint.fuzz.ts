@@ -5,7 +5,7 @@
 // for the compiler's run.
 import fc from 'fast-check';
 import { describeCode, type TextSpan } from '@wsbc/diagnostics';
-import { lintPolicySource } from '@wsbc/policy-dsl';
+import { lintPolicySource } from '@wsbc/policy-dsl/lint';
 import { it } from 'vitest';
 import { arbFuzzText } from '../test/fuzz-core.js';
 import { arbPolicy } from '../test/generate.js';

@@ -12,4 +12,5 @@ export type { LimitSettingSpec, QuantitySetting, ChoiceSetting } from './schema.
 export { closestMatch, didYouMean, editDistance } from './suggest.js';
 export { parseCst } from './parser.js';
 export type * from './cst.js';
-export * from './lint/index.js';
+// The linter is the `@wsbc/policy-dsl/lint` subpath: its ~30 modules are not loaded by commands
+// that only compile policies (CLI start-up time is a benchmark target).

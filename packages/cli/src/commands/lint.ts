@@ -16,7 +16,7 @@ import {
   type LintConfig,
   type LintLevel,
   type SuppressedFinding,
-} from '@wsbc/policy-dsl';
+} from '@wsbc/policy-dsl/lint';
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
