@@ -60,7 +60,9 @@ export interface ResolvedPath {
   /** The same components as a normalised guest-relative path, for audit records. */
   display: string;
   /** lstat of the final component when the walk looked at it (saves the caller a syscall). */
-  finalStat?: fs.Stats | null;
+  finalStat?: fs.Stats | fs.BigIntStats | null;
+  /** Set when finalStat was taken through the pinned parent (so it may be returned to the guest). */
+  finalStatPinned?: boolean;
 }
 
 /**

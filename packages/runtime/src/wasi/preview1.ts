@@ -256,10 +256,10 @@ export class WasiPreview1 {
         parentFd = pinParent(basePath, resolved, root);
         if ((follow || resolved.mustBeDirectory) && resolved.name !== '.') {
           const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
-          let stat: fs.Stats | null = null;
+          let stat: fs.BigIntStats | null = null;
           try {
             // No exception for a missing entry: creating files is common and exceptions are slow.
-            stat = fs.lstatSync(`${parentPath}/${resolved.name}`, { throwIfNoEntry: false }) ?? null;
+            stat = fs.lstatSync(`${parentPath}/${resolved.name}`, { bigint: true, throwIfNoEntry: false }) ?? null;
           } catch (error) {
             if (parentFd !== -1) safeClose(parentFd);
             throw error;
@@ -267,7 +267,10 @@ export class WasiPreview1 {
           if (stat?.isSymbolicLink()) {
             if (parentFd !== -1) safeClose(parentFd);
             resolved = null;
-          } else resolved.finalStat = stat;
+          } else {
+            resolved.finalStat = stat;
+            resolved.finalStatPinned = true;
+          }
         }
       }
       if (!resolved) {
@@ -545,7 +548,10 @@ export class WasiPreview1 {
         const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
         const st = this.withPath('path_filestat_get', dir, path, follow, ({ host, resolved }) => {
           this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, resolved.display) });
-          const stat = fs.lstatSync(host, { bigint: true });
+          // The fast path already stat-ed the entry through the pinned parent.
+          const pinned = resolved.finalStatPinned && typeof resolved.finalStat?.size === 'bigint' ? (resolved.finalStat as fs.BigIntStats) : null;
+          if (resolved.finalStatPinned && resolved.finalStat === null) throw new WasiError(Errno.NOENT);
+          const stat = pinned ?? fs.lstatSync(host, { bigint: true });
           if (resolved.mustBeDirectory && !stat.isDirectory()) throw new WasiError(Errno.NOTDIR);
           return stat;
         });
@@ -929,7 +935,7 @@ export class WasiPreview1 {
     const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
     return this.withPath(op, dir, path, follow, ({ host, resolved }) => {
       const display = joinGuest(dir.guestPath, resolved.display);
-      let existing: fs.Stats | null | undefined = resolved.finalStat;
+      let existing: fs.Stats | fs.BigIntStats | null | undefined = resolved.finalStat;
       if (existing === undefined) {
         try {
           existing = fs.lstatSync(host);
