@@ -145,8 +145,18 @@ export function lex(text: string, file: string): LexResult {
       i = lexNumber(text, i, spanOnLine, tokens, diagnostics);
     } else if (isIdentStartCode(code)) {
       i++;
-      while (i < n && isIdentPartCode(text.charCodeAt(i))) i++;
+      // A `.` between word characters stays in the word, so that an unquoted host name
+      // (`api.example.com`) is one token the parser can suggest quoting, not three.
+      while (i < n && (isIdentPartCode(text.charCodeAt(i)) || (text.charCodeAt(i) === 46 && isIdentPartCode(text.charCodeAt(i + 1))))) i++;
       push('ident', start, i);
+    } else if (c === '/' || c === '~' || (c === '.' && text[i + 1] === '/')) {
+      // An unquoted path: one diagnostic for the whole path, with the quoted form as help.
+      while (i < n && !/[\s"{}[\],=#]/.test(text[i]!)) i++;
+      const path = text.slice(start, i);
+      diagnostics.push(parseDiagnostic('parse/unexpected-character', `unexpected \`${path}\``, spanOnLine(start, i), { help: `paths are strings: write "${path}"` }));
+      // Kept as an invalid word so that the statement has no hole where the path was, and later
+      // stages stay quiet about it instead of reporting a missing path.
+      tokens.push({ kind: 'ident', text: path, span: spanOnLine(start, i), invalid: true });
     } else if (c === '.' && text[i + 1] === '.') {
       i += 2;
       push('dotdot', start, i);
@@ -163,7 +173,14 @@ export function lex(text: string, file: string): LexResult {
       const shown = text.slice(start, i);
       diagnostics.push(
         parseDiagnostic('parse/unexpected-character', `unexpected character${shown.length > 1 ? 's' : ''} \`${shown}\``, lines.span(start, i), {
-          help: c === "'" ? 'strings use double quotes: "..."' : c === ';' ? 'statements end at the end of the line; remove the `;`' : undefined,
+          help:
+            c === "'"
+              ? 'strings use double quotes: "..."'
+              : c === ';'
+                ? 'statements end at the end of the line; remove the `;`'
+                : c === ':'
+                  ? 'no `:` is needed: write a setting as `name value`, e.g. `memory max 64MiB`'
+                  : undefined,
         }),
       );
     }
@@ -260,7 +277,9 @@ function lexNumber(text: string, start: number, span: (start: number, end: numbe
   if (bad) {
     diagnostics.push(
       parseDiagnostic('parse/invalid-number', `invalid number \`${text.slice(start, i)}\``, span(start, i), {
-        help: 'write a number with an optional unit, e.g. `10MiB`, `250ms`, `1MiB/s`, `50%`',
+        help: /^-\d/.test(text.slice(numberEnd, i))
+          ? `a range is written with \`..\`: \`${numberText}..${text.slice(numberEnd + 1, i)}\``
+          : 'write a number with an optional unit, e.g. `10MiB`, `250ms`, `1MiB/s`, `50%`',
       }),
     );
   }

@@ -95,7 +95,8 @@ class TermReader {
       this.failed = true;
       return null;
     }
-    return this.fail(parseDiagnostic('parse/unexpected-token', `expected ${what}, found ${describeTerm(term)}`, term.span, { help }));
+    const equalsHelp = term.kind === 'atom' && term.token.kind === 'equals' ? 'no `=` here: write the value right after the setting name' : undefined;
+    return this.fail(parseDiagnostic('parse/unexpected-token', `expected ${what}, found ${describeTerm(term)}`, term.span, { help: help ?? equalsHelp }));
   }
 
   private take(): CstTerm | undefined {
@@ -114,7 +115,7 @@ class TermReader {
     if (this.failed) return null;
     const t = this.stmt.terms[this.i];
     if (!t) return this.missing(what, `expected one of: ${allowed.map((a) => `\`${a}\``).join(', ')}`);
-    if (t.kind !== 'atom' || t.token.kind !== 'ident') return this.unexpected(t, what, `expected one of: ${allowed.map((a) => `\`${a}\``).join(', ')}`);
+    if (t.kind !== 'atom' || t.token.kind !== 'ident' || t.token.invalid) return this.unexpected(t, what, `expected one of: ${allowed.map((a) => `\`${a}\``).join(', ')}`);
     const word = t.token.text;
     if (!(allowed as readonly string[]).includes(word)) {
       return this.fail(policyDiagnostic(code, `unknown ${what} \`${word}\``, t.span, { help: didYouMean(word, allowed) }));
@@ -196,7 +197,8 @@ class TermReader {
     const t = this.stmt.terms[this.i];
     if (!t) return this.missing(what, 'write a list like `["A", "B"]`');
     if (t.kind !== 'list') {
-      return this.unexpected(t, what, t.kind === 'atom' && t.token.kind === 'string' ? `write a list: [${t.token.text}]` : 'write a list like `["A", "B"]`');
+      const example = t.kind === 'atom' && t.token.kind === 'string' ? `[${t.token.text}]` : t.kind === 'atom' && t.token.kind === 'ident' ? `["${t.token.text}"]` : undefined;
+      return this.unexpected(t, what, example ? `write a list: ${example}` : 'write a list like `["A", "B"]`');
     }
     const items: A.StringLit[] = [];
     for (const item of t.items) {
@@ -320,7 +322,8 @@ export function lowerFile(cst: CstFile, file: string): { ast: A.PolicyFile; diag
   let sawPolicy = false;
   for (const stmt of cst.statements) {
     const first = stmt.terms[0];
-    if (!first) continue; // every term of the line was a reported error
+    // Every term of the line was a reported error, or the line starts with one.
+    if (!first || (first.kind === 'atom' && first.token.invalid)) continue;
     const word = first.kind === 'atom' && first.token.kind === 'ident' ? first.token.text : undefined;
     if (word === 'policy') {
       if (sawPolicy) {
@@ -354,7 +357,7 @@ function lowerPolicy(stmt: CstStatement, diagnostics: Diagnostic[]): A.PolicyDec
     const ek = r.keyword(['extends'] as const, 'word');
     const target = r.term('a preset name (`minimal`, `development`) or a file path in quotes');
     if (ek && target) {
-      if (target.kind === 'atom' && target.token.kind === 'ident') {
+      if (target.kind === 'atom' && target.token.kind === 'ident' && !target.token.invalid) {
         ext = { kind: 'Extends', keyword: ek, target: { kind: 'PresetRef', name: target.token.text, span: target.span }, span: joinSpans(ek.span, target.span) };
       } else if (target.kind === 'atom' && target.token.kind === 'string') {
         ext = { kind: 'Extends', keyword: ek, target: { kind: 'FileRef', path: stringLit(target), span: target.span }, span: joinSpans(ek.span, target.span) };
@@ -386,6 +389,7 @@ function lowerBlock(stmt: CstStatement, diagnostics: Diagnostic[]): A.Block | nu
     return null;
   }
   const word = first.token.text;
+  if (first.token.invalid) return null;
   if (!(BLOCK_NAMES as readonly string[]).includes(word)) {
     diagnostics.push(policyDiagnostic('policy/unknown-block', `unknown block \`${word}\``, first.span, { help: didYouMean(word, BLOCK_NAMES) }));
     return null;

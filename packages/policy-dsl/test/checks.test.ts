@@ -136,7 +136,9 @@ describe('checks', () => {
     ['write "./a"\n    allow create\n    allow create', ['policy/duplicate-entry']],
     ['write "./a" max-file-size 1 pages', ['policy/wrong-unit']],
     ['execute "./a"', ['policy/unknown-keyword']],
-    ['read ./a', ['parse/unexpected-character', 'parse/unexpected-token']],
+    ['read ./a', ['parse/unexpected-character']],
+    ['read "./a" as /a', ['parse/unexpected-character']],
+    ['./a', ['parse/unexpected-character']],
   ])('filesystem: %s', (body, expected) => {
     expect(codes(`  filesystem {\n    ${body}\n  }`)).toEqual(expected);
   });

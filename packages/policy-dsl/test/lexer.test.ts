@@ -67,6 +67,20 @@ describe('lexer', () => {
     expect(lex('"\\u{202E}"', 'x').tokens[0]!.value).toBe('\u202E');
   });
 
+  it('keeps an unquoted host name in one word and an unquoted path in one diagnostic', () => {
+    expect(kinds('api.example.com a..b')).toEqual(['ident:api.example.com', 'ident:a', 'dotdot', 'ident:b', 'eof']);
+    const { diagnostics } = lex('read ./data as /data ~/x', 'x');
+    expect(diagnostics.map((d) => [d.message, d.help])).toEqual([
+      ['unexpected `./data`', 'paths are strings: write "./data"'],
+      ['unexpected `/data`', 'paths are strings: write "/data"'],
+      ['unexpected `~/x`', 'paths are strings: write "~/x"'],
+    ]);
+  });
+
+  it('suggests `..` for a dashed range', () => {
+    expect(lex('80-90', 'x').diagnostics[0]!.help).toBe('a range is written with `..`: `80..90`');
+  });
+
   it('marks a number with glued characters as invalid', () => {
     const { tokens, diagnostics } = lex('10MiB2 5s_x', 'x');
     expect(diagnostics.map((d) => d.message)).toEqual(['invalid number `10MiB2`', 'invalid number `5s_x`']);

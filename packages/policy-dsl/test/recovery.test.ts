@@ -76,6 +76,14 @@ describe('recovery', () => {
     expect(r.ast.policy?.name?.value).toBe('a');
   });
 
+  it('an unquoted path is reported once, with the quoted form as help', () => {
+    const r = parsePolicy('policy "p" extends ./base.wsp {\n  filesystem {\n    read ./data as "/data"\n  }\n}\n', 'p.wsp');
+    expect(r.diagnostics.map((d) => [d.code, d.help])).toEqual([
+      ['parse/unexpected-character', 'paths are strings: write "./base.wsp"'],
+      ['parse/unexpected-character', 'paths are strings: write "./data"'],
+    ]);
+  });
+
   it('a `{` on the next line is reported with a hint', () => {
     const r = parsePolicy('policy "p"\n{\n}\n', 'p.wsp');
     expect(r.diagnostics).toMatchObject([{ code: 'parse/missing-token', help: expect.stringContaining('same line') }]);
