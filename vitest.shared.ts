@@ -11,7 +11,7 @@ export function packageTestConfig(root: string) {
     ssr: { resolve: { conditions, externalConditions: ['@wsbc/source'] } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: 60_000,
+      testTimeout: 300_000,
       hookTimeout: 120_000,
       pool: 'forks',
     },

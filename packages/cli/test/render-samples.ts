@@ -70,7 +70,8 @@ export const samples: Diagnostic[] = [
     data: { path: '/limits/memory/maxPages', file: '/elsewhere/manifest.json' },
   },
   {
-    code: 'input/unreadable',
+    // A code no registry table knows (for example from a third-party tool's diagnostics).
+    code: 'plugin/unregistered-code',
     severity: 'error',
     message: 'cannot read missing.wsp: no such file',
   },

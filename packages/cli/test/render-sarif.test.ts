@@ -79,9 +79,9 @@ describe('sarif renderer', () => {
   test('codes unknown to the registry still get a rule', () => {
     const rule = sarif([samples[6]!]).runs[0].tool.driver.rules[0];
     expect(rule).toEqual({
-      id: 'input/unreadable',
-      shortDescription: { text: 'input/unreadable' },
-      helpUri: 'https://github.com/wsbc/wsbc/blob/main/docs/diagnostics.md#input-unreadable',
+      id: 'plugin/unregistered-code',
+      shortDescription: { text: 'plugin/unregistered-code' },
+      helpUri: 'https://github.com/wsbc/wsbc/blob/main/docs/diagnostics.md#plugin-unregistered-code',
       defaultConfiguration: { level: 'error' },
     });
   });

@@ -57,7 +57,7 @@ describe('real programs behave the same instrumented', () => {
     expect(plain.length).toBeGreaterThan(10_000);
     expect(sha(metered)).toBe(sha(plain));
     expect(host.state.granted).toBeGreaterThan(10_000_000n);
-  }, 120_000);
+  }, 600_000);
 
   it.skipIf(!existsSync(sqlDir))('sql.js answers a query mix identically', async () => {
     const initSqlJs = require(join(sqlDir, 'sql-wasm.js')) as (o: { wasmBinary: Uint8Array }) => Promise<{ Database: new () => { exec(sql: string): unknown; close(): void } }>;
@@ -90,7 +90,7 @@ describe('real programs behave the same instrumented', () => {
     }
     expect(plain).toContain('"values"');
     expect(host.state.granted).toBeGreaterThan(0n);
-  }, 120_000);
+  }, 600_000);
 
   it.skipIf(!existsSync(yosysBundle))('yosys synthesizes the same netlist', async () => {
     const design = `module counter(input clk, input rst, output reg [7:0] q);

@@ -45,5 +45,5 @@ describe.skipIf(!status.ok)('spec runner on V8', () => {
     expect(byLine.get(trap.line)!.status).toBe('fail');
     // assert_invalid modules refused by the transform count as refused (pass).
     expect(report.counts['assert_invalid']!.fail).toBe(0);
-  }, 120_000);
+  }, 600_000);
 });
