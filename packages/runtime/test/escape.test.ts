@@ -117,6 +117,27 @@ describe('escape suite', () => {
     expect(fs.readFileSync(path.join(outside, 'secret'), 'utf8')).toBe('OUTSIDE');
   });
 
+  it('refuses to open FIFOs and other special files that could block the guest or reach devices', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { data, policy } = sandboxLayout();
+    execFileSync('mkfifo', [path.join(data, 'pipe')]);
+    fs.symlinkSync('/dev/zero', path.join(data, 'zero'));
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "pipe")
+      (data (i32.const 200) "zero")
+      (func (export "_start")
+        (call $exit (i32.add
+          (i32.mul (call $open (i32.const 3) (i32.const 1) (i32.const 100) (i32.const 4) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 300)) (i32.const 100))
+          (call $open (i32.const 3) (i32.const 1) (i32.const 200) (i32.const 4) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 300))))))`);
+    const { result, audit } = await runCaptured(bytes, policy);
+    // FIFO: EACCES (2); absolute symlink to a device: ENOTCAPABLE (76); the guest's raw exit code is 2 * 100 + 76.
+    expect(result.exitCode).toBe(2 * 100 + 76);
+    expect(denials(audit).map((d) => `${d.op}:${d.errno}`)).toEqual(['path_open:acces', 'path_open:notcapable']);
+  });
+
   it('returns EFAULT for out-of-bounds pointers and iovecs, never a host exception', async () => {
     const bytes = await wat(`(module
       (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))

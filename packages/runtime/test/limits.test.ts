@@ -93,6 +93,14 @@ describe('limits', () => {
     expect(limitHits(audit)).toMatchObject([{ limit: 'write-bytes', action: 'terminated', max: 65536 }]);
   });
 
+  it('ends a guest that reads past its read quota, stdin included', async () => {
+    const policy = manifest({ limits: { io: { maxReadBytes: 1000, readBytesPerSecond: null } } });
+    const { result, stdout, audit } = await runCaptured(wasm('stdin'), policy, { stdin: 'x'.repeat(5000) });
+    expect(result.status).toBe(RunStatus.IoQuota);
+    expect(stdout.length).toBeLessThanOrEqual(1000);
+    expect(limitHits(audit)).toMatchObject([{ limit: 'read-bytes', action: 'terminated', max: 1000 }]);
+  });
+
   it('refuses writes that would make a file larger than max file size', async () => {
     const dir = tempDir();
     const policy = manifest({
