@@ -310,7 +310,10 @@ describe('summary table', () => {
 });
 
 // The pool proper runs the compiled worker (dist/), which the cli package's test task builds first.
+// Its imports must resolve to compiled packages too, not to the `@wsbc/source` condition this test
+// process runs under, hence no inherited Node options.
 const workerUrl = new URL('../dist/check/worker.js', import.meta.url);
+const execArgv: string[] = [];
 
 describe('worker pool', () => {
   it('gives the same outcomes, in job order, with 1, 2 and 4 threads', async () => {
@@ -318,21 +321,45 @@ describe('worker pool', () => {
     const jobs = expectedOrder.map((file) => ({ file, path: join(dir, file) }));
     jobs.push({ file: 'gone.wasm', path: join(dir, 'gone.wasm') });
     const strip = (outcomes: Awaited<ReturnType<typeof checkModulesInPool>>) => outcomes.map(({ ms: _ms, ...rest }) => rest);
-    const sequential = await checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: true, threads: 1, workerUrl });
+    const sequential = await checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: true, threads: 1, workerUrl, execArgv });
     const completion: number[] = [];
-    const parallel = await checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: true, threads: 4, workerUrl, onOutcome: (i) => completion.push(i) });
-    const two = await checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: true, threads: 2, workerUrl });
+    const parallel = await checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: true, threads: 4, workerUrl, execArgv, startWorkersAfterMs: 0, onOutcome: (i) => completion.push(i) });
+    const two = await checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: true, threads: 2, workerUrl, execArgv, startWorkersAfterMs: 0 });
     expect(strip(parallel)).toEqual(strip(sequential));
     expect(strip(two)).toEqual(strip(sequential));
     expect(completion.slice().sort((a, b) => a - b)).toEqual(jobs.map((_, i) => i));
     expect(sequential.at(-1)!.problems[0]!.message).toBe('cannot read gone.wasm: no such file');
   });
 
-  it('reports a worker that cannot start as an error, not a hang', async () => {
-    const brokenWorker = join(dir, 'broken-worker.mjs');
-    writeFileSync(brokenWorker, 'throw new Error("boom");\n');
+  it('hands jobs to workers and files their outcomes under the right index', async () => {
+    // A stand-in worker that answers at once, so the main thread (busy walking a large module)
+    // cannot take every job itself.
+    const echoWorker = join(dir, 'echo-worker.mjs');
+    writeFileSync(
+      echoWorker,
+      'import { parentPort } from "node:worker_threads";\nparentPort.on("message", ({ id, job }) => parentPort.postMessage({ id, outcome: { file: `worker:${job.file}`, result: undefined, problems: [], bytes: 0, ms: 0 } }));\n',
+    );
+    const esbuild = new URL('../../../node_modules/esbuild-wasm/esbuild.wasm', import.meta.url).pathname;
+    const jobs = Array.from({ length: 6 }, (_, i) => ({ file: `esbuild-${i}.wasm`, path: esbuild }));
+    const outcomes = await checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: true, threads: 2, startWorkersAfterMs: 0, workerUrl: new URL(`file://${echoWorker}`) });
+    expect(outcomes.map((o) => o.file.replace('worker:', ''))).toEqual(jobs.map((j) => j.file));
+    expect(outcomes[0]!.file).toBe('esbuild-0.wasm');
+    expect(outcomes.filter((o) => o.file.startsWith('worker:')).length).toBeGreaterThan(0);
+  });
+
+  it('checks a batch of small modules on the main thread alone by default', async () => {
+    const neverStarts = new URL(`file://${join(dir, 'no-such-worker.mjs')}`);
     const jobs = expectedOrder.map((file) => ({ file, path: join(dir, file) }));
-    await expect(checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: false, threads: 3, workerUrl: new URL(`file://${brokenWorker}`) })).rejects.toThrow(/check worker failed: boom/);
+    const outcomes = await checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: false, threads: 4, workerUrl: neverStarts });
+    expect(outcomes.map((o) => o.file)).toEqual(expectedOrder);
+  });
+
+  it('reports a worker that fails as an error, not a hang', async () => {
+    const brokenWorker = join(dir, 'broken-worker.mjs');
+    writeFileSync(brokenWorker, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => { throw new Error("boom"); });\n');
+    const esbuild = new URL('../../../node_modules/esbuild-wasm/esbuild.wasm', import.meta.url).pathname;
+    const jobs = Array.from({ length: 6 }, (_, i) => ({ file: `esbuild-${i}.wasm`, path: esbuild }));
+    await expect(checkModulesInPool(jobs, DEFAULT_MANIFEST, { walkCode: true, threads: 3, startWorkersAfterMs: 0, workerUrl: new URL(`file://${brokenWorker}`) })).rejects.toThrow(/check worker failed: boom/);
   });
 });
 
