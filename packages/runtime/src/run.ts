@@ -321,11 +321,28 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
   const hostFunctions = r.options.hostFunctions === undefined ? null
     : r.options.hostFunctions instanceof URL ? r.options.hostFunctions.href
       : /^[a-z]+:/i.test(r.options.hostFunctions) ? r.options.hostFunctions : new URL(`file://${path.resolve(r.options.hostFunctions)}`).href;
+  // Backpressure: the worker counts bytes it sent; they are subtracted once the destination
+  // took them (a Node stream's write callback, or at once for other sinks).
+  const outputPending = new SharedArrayBuffer(4);
+  const pending = new Int32Array(outputPending);
+  const drained = (n: number) => {
+    Atomics.sub(pending, 0, n);
+    Atomics.notify(pending, 0);
+  };
+  const writeOut = (sink: OutputSink, data: Uint8Array): void => {
+    if (typeof (sink as unknown as NodeJS.WritableStream).once === 'function' && 'writableLength' in sink) {
+      (sink as unknown as NodeJS.WritableStream).write(data, () => drained(data.byteLength));
+    } else {
+      sink.write(data);
+      drained(data.byteLength);
+    }
+  };
   const config: WorkerConfig = {
     module: r.compiled, shape: r.shape, manifest: r.manifest, args: r.args, env: r.env, entry: r.options.entry ?? '_start',
     audit: r.auditOn, meter: meterBuffer, stdin: stdinChannel, abi: FUEL_ABI, fuelSlice: r.options.fuelSlice ?? 1_000_000,
     hostFunctions, randomSeed: r.randomSeed,
     sockets: r.sockets ? { channel: r.sockets.channel, listeners: r.sockets.listeners } : null,
+    outputPending,
   };
   const worker = await acquireWorker();
   worker.postMessage(config);
@@ -409,7 +426,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       if (settled) return;
       switch (message.t) {
         case 'out':
-          for (const chunk of message.chunks) (chunk.fd === 1 ? stdout : stderr).write(chunk.data);
+          for (const chunk of message.chunks) writeOut(chunk.fd === 1 ? stdout : stderr, chunk.data);
           break;
         case 'audit':
           r.emit(message.draft, message.at);

@@ -28,6 +28,8 @@ export interface WorkerConfig {
   /** URL of an ES module whose default export is an array of HostFunction. */
   hostFunctions: string | null;
   randomSeed: number;
+  /** Int32 counter of output bytes the host has not written out yet (backpressure). */
+  outputPending: SharedArrayBuffer;
   /** Preopened listening sockets: the request channel and one label per listener. */
   sockets: { channel: SocketChannel; listeners: Array<{ id: number; address: string }> } | null;
 }
@@ -41,6 +43,8 @@ export type WorkerMessage =
 
 const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
+/** Output bytes the host may hold before the guest has to wait for its stdout to drain. */
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 const nextConfig = () => new Promise<WorkerConfig>((resolve) => port.once('message', resolve));
 
 /**
@@ -53,6 +57,13 @@ class OutputBuffer {
   private chunks: Array<{ fd: 1 | 2; data: Uint8Array }> = [];
   private bytes = 0;
   private since = 0;
+
+  /**
+   * `pending` (shared with the host) counts bytes sent but not yet taken by the host's output
+   * streams; above OUTPUT_HIGH_WATER the guest waits (as idle time) so a guest cannot fill the
+   * host's memory faster than its stdout drains.
+   */
+  constructor(private readonly pending: Int32Array, private readonly waitIdle: (wait: (ms: number) => boolean) => void) {}
 
   write(fd: 1 | 2, data: Uint8Array): void {
     // Copied: the view points into guest memory, which the guest may change right after.
@@ -69,9 +80,23 @@ class OutputBuffer {
 
   flush(): void {
     if (this.chunks.length === 0) return;
-    post({ t: 'out', chunks: this.chunks });
+    const chunks = this.chunks;
+    const bytes = this.bytes;
     this.chunks = [];
     this.bytes = 0;
+    if (Atomics.load(this.pending, 0) > OUTPUT_HIGH_WATER) {
+      this.waitIdle((ms) => {
+        const until = wallNow() + ms;
+        for (let seen = Atomics.load(this.pending, 0); seen > OUTPUT_HIGH_WATER; seen = Atomics.load(this.pending, 0)) {
+          const left = until - wallNow();
+          if (left <= 0) return false;
+          Atomics.wait(this.pending, 0, seen, left);
+        }
+        return true;
+      });
+    }
+    Atomics.add(this.pending, 0, bytes);
+    post({ t: 'out', chunks });
   }
 }
 
@@ -84,9 +109,21 @@ async function serve(config: WorkerConfig): Promise<void> {
     const loaded = (await import(config.hostFunctions)) as { default?: unknown };
     hostFunctions = Array.isArray(loaded.default) ? (loaded.default as HostFunction[]) : [];
   }
-  const output = new OutputBuffer();
   const meter = new RunMeter(config.manifest.limits, (draft) => audit?.(draft), new Float64Array(config.meter));
-  meter.onBlock = () => output.flush();
+  const output = new OutputBuffer(new Int32Array(config.outputPending), (wait) => {
+    meter.idle('fd_write', Number.POSITIVE_INFINITY, wait);
+  });
+  // Flushing may itself wait for the host; it must not recurse into another flush.
+  let flushing = false;
+  meter.onBlock = () => {
+    if (flushing) return;
+    flushing = true;
+    try {
+      output.flush();
+    } finally {
+      flushing = false;
+    }
+  };
   meter.onTick = () => output.flushIfStale();
   const outcome = runGuest({
     module: config.module,

@@ -81,6 +81,47 @@ describe('C conformance programs', () => {
     expect(seen).toBe('ready\nanswer');
   });
 
+  it('makes a guest wait when the host stdout does not keep up (backpressure)', async () => {
+    const { Writable } = await import('node:stream');
+    const { wat } = await import('./helpers.js');
+    // 12 MiB in 64 KiB writes.
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 2)
+      (func (export "_start") (local $i i32)
+        (i32.store (i32.const 0) (i32.const 65536)) (i32.store (i32.const 4) (i32.const 65536))
+        (loop $l
+          (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 192))))))`);
+    let received = 0;
+    let maxBuffered = 0;
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        setTimeout(callback, 2);
+      },
+    });
+    const original = slow.write.bind(slow);
+    slow.write = ((chunk: Buffer, cb?: () => void) => {
+      const ok = original(chunk, cb);
+      maxBuffered = Math.max(maxBuffered, slow.writableLength);
+      return ok;
+    }) as typeof slow.write;
+    const { run } = await import('@wsbc/runtime');
+    const result = await run(bytes, {
+      policy: manifest({ limits: { io: { maxWriteBytes: null, writeBytesPerSecond: null }, time: { maxIdleMs: 60_000 } } }),
+      env: {}, stdout: slow, audit: 'off',
+    });
+    await new Promise<void>((resolve) => (slow.writableLength === 0 ? resolve() : slow.once('drain', () => resolve())));
+    expect(result.status).toBe(0);
+    expect(received).toBe(12 * 1024 * 1024);
+    // The host never held much more than the worker's high-water mark (4 MiB) plus one batch.
+    expect(maxBuffered).toBeLessThan(5 * 1024 * 1024);
+    expect(result.stats.idleMs).toBeGreaterThan(0);
+  });
+
   it('gives a guest without stdin an immediate end of file', async () => {
     const { stdout } = await runCaptured(wasm('stdin'), manifest());
     expect(stdout).toBe('\nbytes=0\n');
