@@ -21,8 +21,10 @@
 // whose charge ran before the block's first instruction, and a charge that leaves the counter
 // negative calls the host before the block runs; the host must refill or the module traps with
 // STATUS_FUEL_EXHAUSTED. So with a budget B, fuel spent on original instructions never exceeds B:
-// the only work done past the budget is the injected check itself (9 instructions) and the
-// out-of-fuel slow path (9 instructions): a constant overrun. Operand-sized work is charged before
+// the only work done past the budget is the injected test and the out-of-fuel slow path (under 25
+// instructions together): a constant overrun. With `checks: 'loop'` only function entries and
+// loop headers test the counter; the overrun is then bounded by one loop-free, call-free path
+// through one function. Operand-sized work is charged before
 // it starts, with its full length, so a 4 GiB memory.fill with too little fuel never begins.
 // Charges are exact: a block is charged only when its first instruction runs, and all of it runs
 // unless a trap or an exception thrown by a callee stops it mid-way (then the rest of that block
