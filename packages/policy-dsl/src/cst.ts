@@ -14,13 +14,6 @@ export interface CstComment {
   blankBefore: boolean;
 }
 
-export interface CstAtom {
-  kind: 'atom';
-  /** An ident, string, number or `=` token. */
-  token: Token;
-  span: TextSpan;
-}
-
 /** `a..b`; `to` is null when the right side is missing (a hole). */
 export interface CstRange {
   kind: 'range';
@@ -45,7 +38,12 @@ export interface CstList {
   span: TextSpan;
 }
 
-export type CstTerm = CstAtom | CstRange | CstList;
+/** A term: a single token (an ident, string, number or `=`), a range, or a list. */
+export type CstTerm = Token | CstRange | CstList;
+
+export function isTokenTerm(term: CstTerm): term is Token {
+  return term.kind !== 'range' && term.kind !== 'list';
+}
 
 export interface CstBlock {
   /** Comment on the same line as `{`. */

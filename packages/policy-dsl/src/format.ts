@@ -99,11 +99,11 @@ function hasComments(list: CstList): boolean {
 
 function flatTerm(term: CstTerm): string {
   switch (term.kind) {
-    case 'atom':
-      return term.token.text;
     case 'range':
       return `${term.from.text}..${term.to ? term.to.text : ''}`;
     case 'list':
       return `[${term.items.map((i) => flatTerm(i.term)).join(', ')}]`;
+    default:
+      return term.text;
   }
 }

@@ -5,7 +5,8 @@
 // the checker never sees half-built nodes and never repeats the lowering's complaint.
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
 import type * as A from './ast.js';
-import type { CstAtom, CstFile, CstRange, CstStatement, CstTerm } from './cst.js';
+import { isTokenTerm, type CstFile, type CstRange, type CstStatement, type CstTerm } from './cst.js';
+import type { Token } from './lexer.js';
 import { parseDiagnostic, policyDiagnostic } from './diagnostics.js';
 import { describeToken } from './parser.js';
 import {
@@ -34,7 +35,7 @@ export function joinSpans(a: TextSpan, b: TextSpan): TextSpan {
 }
 
 function describeTerm(term: CstTerm): string {
-  if (term.kind === 'atom') return describeToken(term.token);
+  if (isTokenTerm(term)) return describeToken(term);
   if (term.kind === 'range') return 'a range';
   return 'a list';
 }
@@ -71,7 +72,7 @@ class TermReader {
   /** The next term's word, if it is a bare word. */
   peekWord(): string | undefined {
     const t = this.stmt.terms[this.i];
-    return t && t.kind === 'atom' && t.token.kind === 'ident' ? t.token.text : undefined;
+    return t && t.kind === 'ident' ? t.text : undefined;
   }
 
   private lastSpan(): TextSpan {
@@ -91,11 +92,11 @@ class TermReader {
 
   unexpected(term: CstTerm, what: string, help?: string): null {
     // A term the lexer or parser already reported (a bad number, a hole) is not reported again.
-    if (term.kind === 'atom' && term.token.invalid) {
+    if (isTokenTerm(term) && term.invalid) {
       this.failed = true;
       return null;
     }
-    const equalsHelp = term.kind === 'atom' && term.token.kind === 'equals' ? 'no `=` here: write the value right after the setting name' : undefined;
+    const equalsHelp = term.kind === 'equals' ? 'no `=` here: write the value right after the setting name' : undefined;
     return this.fail(parseDiagnostic('parse/unexpected-token', `expected ${what}, found ${describeTerm(term)}`, term.span, { help: help ?? equalsHelp }));
   }
 
@@ -115,8 +116,8 @@ class TermReader {
     if (this.failed) return null;
     const t = this.stmt.terms[this.i];
     if (!t) return this.missing(what, `expected one of: ${allowed.map((a) => `\`${a}\``).join(', ')}`);
-    if (t.kind !== 'atom' || t.token.kind !== 'ident' || t.token.invalid) return this.unexpected(t, what, `expected one of: ${allowed.map((a) => `\`${a}\``).join(', ')}`);
-    const word = t.token.text;
+    if (t.kind !== 'ident' || t.invalid) return this.unexpected(t, what, `expected one of: ${allowed.map((a) => `\`${a}\``).join(', ')}`);
+    const word = t.text;
     if (!(allowed as readonly string[]).includes(word)) {
       return this.fail(policyDiagnostic(code, `unknown ${what} \`${word}\``, t.span, { help: didYouMean(word, allowed) }));
     }
@@ -139,8 +140,8 @@ class TermReader {
     if (this.failed) return null;
     const t = this.stmt.terms[this.i];
     if (!t) return this.missing(what);
-    if (t.kind !== 'atom' || t.token.kind !== 'string') {
-      return this.unexpected(t, what, t.kind === 'atom' && t.token.kind === 'ident' ? `quote it: "${t.token.text}"` : undefined);
+    if (t.kind !== 'string') {
+      return this.unexpected(t, what, t.kind === 'ident' ? `quote it: "${t.text}"` : undefined);
     }
     this.i++;
     return stringLit(t);
@@ -151,10 +152,10 @@ class TermReader {
     if (this.failed) return null;
     const t = this.stmt.terms[this.i];
     if (!t) return this.missing(what);
-    if (t.kind !== 'atom' || t.token.kind !== 'number') return this.unexpected(t, what);
-    if (t.token.invalid) return this.unexpected(t, what);
-    if (t.token.unit !== undefined) {
-      return this.fail(policyDiagnostic('policy/wrong-unit', `${what} is a plain number, without a unit`, t.span, { help: `write \`${t.token.numberText}\`` }));
+    if (t.kind !== 'number') return this.unexpected(t, what);
+    if (t.invalid) return this.unexpected(t, what);
+    if (t.unit !== undefined) {
+      return this.fail(policyDiagnostic('policy/wrong-unit', `${what} is a plain number, without a unit`, t.span, { help: `write \`${t.numberText}\`` }));
     }
     this.i++;
     return numberLit(t);
@@ -165,9 +166,9 @@ class TermReader {
     if (this.failed) return null;
     const t = this.stmt.terms[this.i];
     if (!t) return this.missing(what);
-    if (t.kind !== 'atom' || t.token.kind !== 'number' || t.token.invalid) return this.unexpected(t, what);
+    if (t.kind !== 'number' || t.invalid) return this.unexpected(t, what);
     this.i++;
-    const token = t.token;
+    const token = t;
     const numberText = token.numberText ?? token.text;
     const amount = Number(numberText.replace(/_/g, ''));
     if (token.unit !== undefined) {
@@ -176,15 +177,15 @@ class TermReader {
       return { kind: 'Quantity', amount, unit: token.unit, unitSpan, dimension, raw: token.text, span: token.span };
     }
     const next = this.stmt.terms[this.i];
-    if (next && next.kind === 'atom' && next.token.kind === 'ident' && isUnit(next.token.text)) {
+    if (next && next.kind === 'ident' && isUnit(next.text)) {
       this.i++;
       return {
         kind: 'Quantity',
         amount,
-        unit: next.token.text,
+        unit: next.text,
         unitSpan: next.span,
         dimension,
-        raw: `${numberText} ${next.token.text}`,
+        raw: `${numberText} ${next.text}`,
         span: joinSpans(token.span, next.span),
       };
     }
@@ -197,13 +198,13 @@ class TermReader {
     const t = this.stmt.terms[this.i];
     if (!t) return this.missing(what, 'write a list like `["A", "B"]`');
     if (t.kind !== 'list') {
-      const example = t.kind === 'atom' && t.token.kind === 'string' ? `[${t.token.text}]` : t.kind === 'atom' && t.token.kind === 'ident' ? `["${t.token.text}"]` : undefined;
+      const example = t.kind === 'string' ? `[${t.text}]` : t.kind === 'ident' ? `["${t.text}"]` : undefined;
       return this.unexpected(t, what, example ? `write a list: ${example}` : 'write a list like `["A", "B"]`');
     }
     const items: A.StringLit[] = [];
     for (const item of t.items) {
       const term = item.term;
-      if (term.kind !== 'atom' || term.token.kind !== 'string') return this.unexpected(term, 'a string in the list');
+      if (term.kind !== 'string') return this.unexpected(term, 'a string in the list');
       items.push(stringLit(term));
     }
     this.i++;
@@ -217,7 +218,7 @@ class TermReader {
     if (!t) return this.missing('a port, a port range or a list of them', 'e.g. `443`, `8000..8080` or `[80, 443]`');
     const out: A.PortRange[] = [];
     const one = (term: CstTerm): boolean => {
-      if (term.kind === 'atom' && term.token.kind === 'number' && !term.token.invalid && term.token.unit === undefined) {
+      if (term.kind === 'number' && !term.invalid && term.unit === undefined) {
         const n = numberLit(term);
         out.push({ kind: 'PortRange', from: n, to: n, span: n.span });
         return true;
@@ -236,8 +237,8 @@ class TermReader {
         this.unexpected(term, 'a port range of two numbers, like `8000..8080`');
         return false;
       }
-      if (term.kind === 'atom' && term.token.kind === 'number' && term.token.unit !== undefined && !term.token.invalid) {
-        this.fail(policyDiagnostic('policy/wrong-unit', 'a port is a plain number, without a unit', term.span, { help: `write \`${term.token.numberText}\`` }));
+      if (term.kind === 'number' && term.unit !== undefined && !term.invalid) {
+        this.fail(policyDiagnostic('policy/wrong-unit', 'a port is a plain number, without a unit', term.span, { help: `write \`${term.numberText}\`` }));
         return false;
       }
       this.unexpected(term, 'a port or a port range', 'e.g. `443` or `8000..8080`');
@@ -297,18 +298,18 @@ class TermReader {
   }
 }
 
-function stringLit(t: CstAtom): A.StringLit {
-  return { kind: 'String', value: t.token.value ?? '', span: t.span };
+function stringLit(t: Token): A.StringLit {
+  return { kind: 'String', value: t.value ?? '', span: t.span };
 }
 
-function numberLit(t: CstAtom): A.NumberLit {
-  const raw = t.token.numberText ?? t.token.text;
+function numberLit(t: Token): A.NumberLit {
+  const raw = t.numberText ?? t.text;
   return { kind: 'Number', value: Number(raw.replace(/_/g, '')), raw, span: t.span };
 }
 
 function rangeEnd(token: CstRange['from']): A.NumberLit | null {
   if (token.kind !== 'number' || token.invalid || token.unit !== undefined) return null;
-  return numberLit({ kind: 'atom', token, span: token.span });
+  return numberLit(token);
 }
 
 const kw = <T extends string>(value: T, span: TextSpan): A.Keyword<T> => ({ kind: 'Keyword', value, span });
@@ -323,8 +324,8 @@ export function lowerFile(cst: CstFile, file: string): { ast: A.PolicyFile; diag
   for (const stmt of cst.statements) {
     const first = stmt.terms[0];
     // Every term of the line was a reported error, or the line starts with one.
-    if (!first || (first.kind === 'atom' && first.token.invalid)) continue;
-    const word = first.kind === 'atom' && first.token.kind === 'ident' ? first.token.text : undefined;
+    if (!first || (isTokenTerm(first) && first.invalid)) continue;
+    const word = first.kind === 'ident' ? first.text : undefined;
     if (word === 'policy') {
       if (sawPolicy) {
         diagnostics.push(parseDiagnostic('parse/unexpected-token', 'a file holds one policy; this is a second `policy` declaration', first.span, { help: 'move it to its own file and use `extends` to share settings' }));
@@ -352,14 +353,14 @@ function lowerPolicy(stmt: CstStatement, diagnostics: Diagnostic[]): A.PolicyDec
   let name: A.StringLit | null = null;
   let ext: A.ExtendsClause | null = null;
   const next = stmt.terms[1];
-  if (next && next.kind === 'atom' && next.token.kind === 'string') name = r.string('a policy name');
+  if (next && next.kind === 'string') name = r.string('a policy name');
   if (!r.atEnd()) {
     const ek = r.keyword(['extends'] as const, 'word');
     const target = r.term('a preset name (`minimal`, `development`) or a file path in quotes');
     if (ek && target) {
-      if (target.kind === 'atom' && target.token.kind === 'ident' && !target.token.invalid) {
-        ext = { kind: 'Extends', keyword: ek, target: { kind: 'PresetRef', name: target.token.text, span: target.span }, span: joinSpans(ek.span, target.span) };
-      } else if (target.kind === 'atom' && target.token.kind === 'string') {
+      if (target.kind === 'ident' && !target.invalid) {
+        ext = { kind: 'Extends', keyword: ek, target: { kind: 'PresetRef', name: target.text, span: target.span }, span: joinSpans(ek.span, target.span) };
+      } else if (target.kind === 'string') {
         ext = { kind: 'Extends', keyword: ek, target: { kind: 'FileRef', path: stringLit(target), span: target.span }, span: joinSpans(ek.span, target.span) };
       } else {
         r.unexpected(target, 'a preset name or a file path in quotes', 'e.g. `extends minimal` or `extends "./base.wsp"`');
@@ -382,14 +383,14 @@ function lowerPolicy(stmt: CstStatement, diagnostics: Diagnostic[]): A.PolicyDec
 function lowerBlock(stmt: CstStatement, diagnostics: Diagnostic[]): A.Block | null {
   const first = stmt.terms[0];
   if (!first) return null;
-  if (first.kind !== 'atom' || first.token.kind !== 'ident') {
-    if (!(first.kind === 'atom' && first.token.invalid)) {
+  if (first.kind !== 'ident') {
+    if (!(isTokenTerm(first) && first.invalid)) {
       diagnostics.push(parseDiagnostic('parse/unexpected-token', `expected a block name, found ${describeTerm(first)}`, first.span, { help: `blocks: ${BLOCK_NAMES.join(', ')}` }));
     }
     return null;
   }
-  const word = first.token.text;
-  if (first.token.invalid) return null;
+  const word = first.text;
+  if (first.invalid) return null;
   if (!(BLOCK_NAMES as readonly string[]).includes(word)) {
     diagnostics.push(policyDiagnostic('policy/unknown-block', `unknown block \`${word}\``, first.span, { help: didYouMean(word, BLOCK_NAMES) }));
     return null;
@@ -552,8 +553,8 @@ function lowerTime(stmt: CstStatement, r: TermReader, keyword: A.Keyword<'time'>
         if (clause.step) clause.span = joinSpans(dk.span, clause.step.span);
       } else {
         const t = r.term('a start time: an RFC 3339 timestamp in quotes or milliseconds since the Unix epoch');
-        if (t && t.kind === 'atom' && t.token.kind === 'string') clause.start = stringLit(t);
-        else if (t && t.kind === 'atom' && t.token.kind === 'number' && !t.token.invalid && t.token.unit === undefined) clause.start = numberLit(t);
+        if (t && t.kind === 'string') clause.start = stringLit(t);
+        else if (t && t.kind === 'number' && !t.invalid && t.unit === undefined) clause.start = numberLit(t);
         else if (t) r.unexpected(t, 'a start time', 'e.g. `start "2024-01-01T00:00:00Z"`');
         if (clause.start) clause.span = joinSpans(dk.span, clause.start.span);
       }
@@ -584,20 +585,20 @@ function lowerImports(stmt: CstStatement, r: TermReader, keyword: A.Keyword<'imp
 function lowerCustom(stmt: CstStatement, r: TermReader, keyword: A.Keyword<'custom'>): A.CustomDecl | null {
   const name = r.string('the custom value name in quotes');
   const eq = name ? r.term('`=`') : null;
-  if (eq && !(eq.kind === 'atom' && eq.token.kind === 'equals')) r.unexpected(eq, '`=`', 'write `custom "name" = value`');
+  if (eq && !(eq.kind === 'equals')) r.unexpected(eq, '`=`', 'write `custom "name" = value`');
   const t = r.failed ? null : r.term('a value: true, false, a number, a string or a list of strings');
   let value: A.CustomDecl['value'] | null = null;
   if (t) {
-    if (t.kind === 'atom' && t.token.kind === 'ident' && (t.token.text === 'true' || t.token.text === 'false')) {
-      value = { kind: 'Bool', value: t.token.text === 'true', span: t.span };
-    } else if (t.kind === 'atom' && t.token.kind === 'string') {
+    if (t.kind === 'ident' && (t.text === 'true' || t.text === 'false')) {
+      value = { kind: 'Bool', value: t.text === 'true', span: t.span };
+    } else if (t.kind === 'string') {
       value = stringLit(t);
-    } else if (t.kind === 'atom' && t.token.kind === 'number' && !t.token.invalid && t.token.unit === undefined) {
+    } else if (t.kind === 'number' && !t.invalid && t.unit === undefined) {
       value = numberLit(t);
     } else if (t.kind === 'list') {
       const items: A.StringLit[] = [];
       for (const item of t.items) {
-        if (item.term.kind !== 'atom' || item.term.token.kind !== 'string') {
+        if (item.term.kind !== 'string') {
           r.unexpected(item.term, 'a string in the list', 'custom lists hold strings');
           break;
         }

@@ -203,7 +203,7 @@ class Parser {
     return { openComment, statements, closingComments: closing, closed: false, span: joinSpans(open.span, lastSpan) };
   }
 
-  /** An atom, a range or a list; null when the current token cannot start a term (reported). */
+  /** A token, a range or a list; null when the current token cannot start a term (reported). */
   private parseTerm(): CstTerm | null {
     const t = this.peek();
     if (t.kind === 'lbracket') {
@@ -226,7 +226,7 @@ class Parser {
         this.error('parse/missing-token', 'expected the end of the range after `..`', dots.span, 'write a range as `from..to`, e.g. `8000..8080`');
         return { kind: 'range', from: t, to: null, span: joinSpans(t.span, dots.span) };
       }
-      return { kind: 'atom', token: t, span: t.span };
+      return t;
     }
     this.next();
     this.error('parse/unexpected-token', `unexpected ${describeToken(t)}`, t.span);
