@@ -52,10 +52,6 @@ class TermReader {
     private context: string,
   ) {}
 
-  get statementSpan(): TextSpan {
-    return this.stmt.span;
-  }
-
   atEnd(): boolean {
     return this.failed || this.i >= this.stmt.terms.length;
   }
