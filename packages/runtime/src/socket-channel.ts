@@ -26,7 +26,8 @@ export type SocketRequest =
   | { op: 'recv'; conn: number; max: number; peek: boolean; block: boolean }
   | { op: 'send'; conn: number; length: number }
   | { op: 'shutdown'; conn: number; how: number }
-  | { op: 'close'; conn: number };
+  | { op: 'close'; conn: number }
+  | { op: 'probe'; kind: 'conn' | 'listener'; id: number };
 
 /** What the worker side offers WASI. */
 export interface SocketBridge {
@@ -39,6 +40,8 @@ export interface SocketBridge {
   send(conn: number, data: Uint8Array): number;
   shutdown(conn: number, how: number): void;
   close(conn: number): void;
+  /** Without blocking: a connection has data or reached its end, or a listener has a connection waiting. */
+  ready(kind: 'conn' | 'listener', id: number): boolean;
 }
 
 /** Worker side: one blocking request at a time. */
@@ -95,6 +98,11 @@ export class SocketClient implements SocketBridge {
 
   close(conn: number): void {
     this.request({ op: 'close', conn }, Number.POSITIVE_INFINITY);
+  }
+
+  ready(kind: 'conn' | 'listener', id: number): boolean {
+    const answer = this.request({ op: 'probe', kind, id }, Number.POSITIVE_INFINITY);
+    return answer !== null && answer.status === SocketStatus.OK && answer.length === 1;
   }
 }
 
@@ -207,6 +215,12 @@ export class SocketHost {
           if (conn && request.how & 2) conn.socket.end();
           if (conn && request.how & 1) conn.ended = true;
           return this.answer(conn ? SocketStatus.OK : SocketStatus.CLOSED, 0), true;
+        }
+        case 'probe': {
+          const ready = request.kind === 'listener'
+            ? (this.servers[request.id]?.queue.length ?? 0) > 0
+            : ((c) => c !== undefined && (c.chunks.length > 0 || c.ended))(this.conns.get(request.id));
+          return this.answer(SocketStatus.OK, ready ? 1 : 0), true;
         }
         case 'close': {
           const conn = this.conns.get(request.conn);

@@ -14,6 +14,7 @@ const IMPORTS = `
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_fdstat_set_flags" (func $set_flags (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (memory (export "memory") 1)`;
 
@@ -57,6 +58,34 @@ describe('preopened sockets', () => {
     expect(reply).toBe('ping over wsbc');
     expect(audit.some((r) => r.type === 'decision' && r.op === 'sock_accept' && r.outcome === 'allowed')).toBe(true);
     expect(audit.some((r) => r.type === 'decision' && r.op === 'listen' && r.outcome === 'allowed')).toBe(true);
+  });
+
+  it('waits in poll_oneoff until a connection arrives on a listener, or until the clock fires', async () => {
+    // Subscriptions: [0] clock, userdata 1, relative timeout from the first argument;
+    // [1] fd_read on the listener (fd 3), userdata 2. Exit code: 10 * events + userdata of the first event.
+    const guest = (timeoutNs: bigint) => wat(`(module ${IMPORTS}
+      (func (export "_start")
+        (i64.store (i32.const 1000) (i64.const 1))
+        (i32.store8 (i32.const 1008) (i32.const 0))
+        (i32.store (i32.const 1016) (i32.const 1))
+        (i64.store (i32.const 1024) (i64.const ${timeoutNs}))
+        (i64.store (i32.const 1048) (i64.const 2))
+        (i32.store8 (i32.const 1056) (i32.const 1))
+        (i32.store (i32.const 1064) (i32.const 3))
+        (drop (call $poll (i32.const 1000) (i32.const 2000) (i32.const 2) (i32.const 300)))
+        (call $exit (i32.add (i32.mul (i32.load (i32.const 300)) (i32.const 10)) (i32.load (i32.const 2000))))))`);
+    const policy = manifest({ network: { mode: 'restricted', loopback: true }, limits: { time: { maxIdleMs: 20_000 } } });
+    let socket: net.Socket | undefined;
+    const connected = await runCaptured(await guest(20_000_000_000n), policy, {
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      onListen: ([bound]) => {
+        setTimeout(() => (socket = net.connect(bound!.port, bound!.host)), 100);
+      },
+    });
+    socket?.destroy();
+    expect(connected.result.status).toBe(12);
+    const timedOut = await runCaptured(await guest(50_000_000n), policy, { listen: [{ host: '127.0.0.1', port: 0 }] });
+    expect(timedOut.result.status).toBe(11);
   });
 
   it('refuses to listen where the policy does not allow it', async () => {

@@ -24,7 +24,7 @@ import {
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
-import type { GuestClock, RandomSource, RunMeter, StdioBridge } from './services.js';
+import { blockFor, wallNow, type GuestClock, type RandomSource, type RunMeter, type StdioBridge } from './services.js';
 import type { SocketBridge } from '../socket-channel.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND } = fs.constants;
@@ -1003,6 +1003,7 @@ export class WasiPreview1 {
     interface Ready { userdata: bigint; error: number; type: number; nbytes: bigint; flags: number }
     const ready: Ready[] = [];
     let stdinWaiters: bigint[] = [];
+    const socketWaiters: Array<{ userdata: bigint; probe: () => boolean }> = [];
     let soonestNs: bigint | null = null;
     let soonestUserdata = 0n;
     for (let i = 0; i < count; i++) {
@@ -1035,8 +1036,11 @@ export class WasiPreview1 {
           ready.push({ userdata, error: Errno.NOTCAPABLE, type: tag, nbytes: 0n, flags: 0 });
         } else if (d.kind === 'stdio' && d.stdio === 0 && tag === EventType.FD_READ) {
           stdinWaiters.push(userdata);
-        } else if (d.kind === 'conn' || d.kind === 'listener') {
-          // Readiness of sockets is not tracked: report them ready; a read or accept then blocks (or says EAGAIN).
+        } else if ((d.kind === 'conn' || d.kind === 'listener') && tag === EventType.FD_READ) {
+          const kind = d.kind;
+          const id = d.sock!;
+          socketWaiters.push({ userdata, probe: () => this.opts.sockets!.ready(kind, id) });
+        } else if (d.kind === 'conn') {
           ready.push({ userdata, error: 0, type: tag, nbytes: 0n, flags: 0 });
         } else if (d.kind === 'file' && tag === EventType.FD_READ) {
           const size = fs.fstatSync(d.hostFd, { bigint: true }).size;
@@ -1050,7 +1054,40 @@ export class WasiPreview1 {
         return Errno.INVAL;
       }
     }
-    if (ready.length === 0 || stdinWaiters.length > 0) {
+    if (socketWaiters.length > 0) {
+      // Sockets (with or without stdin): probe all, and while nothing is ready wait in short steps
+      // until the soonest clock, as idle time.
+      const probe = (): boolean => {
+        let any = false;
+        for (const w of socketWaiters) {
+          if (w.probe()) {
+            ready.push({ userdata: w.userdata, error: 0, type: EventType.FD_READ, nbytes: 1n, flags: 0 });
+            any = true;
+          }
+        }
+        if (stdinWaiters.length > 0 && this.opts.stdio.waitStdin(0)) {
+          for (const userdata of stdinWaiters) ready.push({ userdata, error: 0, type: EventType.FD_READ, nbytes: 1n, flags: 0 });
+          any = true;
+        }
+        return any;
+      };
+      if (!probe() && ready.length === 0) {
+        const waitMs = soonestNs === null ? Number.POSITIVE_INFINITY : Number((soonestNs + 999_999n) / 1_000_000n);
+        if (waitMs > 0) {
+          this.opts.meter.idle('poll_oneoff', waitMs, (ms) => {
+            const until = wallNow() + ms;
+            for (let left = ms; left > 0; left = until - wallNow()) {
+              blockFor(Math.min(5, left));
+              if (probe()) return true;
+            }
+            return false;
+          });
+        }
+      }
+      if (ready.length === 0 && soonestNs !== null) {
+        ready.push({ userdata: soonestUserdata, error: 0, type: EventType.CLOCK, nbytes: 0n, flags: 0 });
+      }
+    } else if (ready.length === 0 || stdinWaiters.length > 0) {
       // Block until stdin is readable or the soonest clock fires; with ready events, only peek.
       const waitNs = ready.length > 0 ? 0n : soonestNs;
       if (stdinWaiters.length > 0) {
