@@ -254,7 +254,13 @@ class ChainCompiler {
         );
         base = undefined;
       } else {
-        const baseText = this.readFile(absolute);
+        let baseText: string | undefined;
+        try {
+          baseText = this.readFile(absolute);
+        } catch {
+          // A caller's reader that throws is treated like a missing file, never as a crash.
+          baseText = undefined;
+        }
         if (baseText === undefined) {
           this.diagnostics.push(policyDiagnostic('policy/extends-not-found', `cannot read "${ref}" (looked for ${absolute})`, target.path.span, { help: 'paths in `extends` are relative to the directory of the file that names them' }));
           base = undefined;

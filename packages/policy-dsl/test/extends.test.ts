@@ -116,6 +116,13 @@ describe('extends', () => {
     expect(broken.sources.get('/v/b.wsp')).toContain('netwrok');
   });
 
+  it('a reader that throws, or a directory, is a missing file, not a crash', () => {
+    const thrown = compilePolicySource('policy "a" extends "./b.wsp" {}\n', { file: '/v/a.wsp', readFile: () => { throw new Error('EACCES'); } });
+    expect(thrown.diagnostics.map((d) => d.code)).toEqual(['policy/extends-not-found']);
+    const dir = compilePolicySource('policy "a" extends "." {}\n', { file: `${import.meta.dirname}/a.wsp` });
+    expect(dir.diagnostics.map((d) => d.code)).toEqual(['policy/extends-not-found']);
+  });
+
   it('a relative top file name gives relative names to the files it extends', () => {
     const files: Record<string, string> = { '/v/b.wsp': 'policy "b" {\n  nope\n}\n' };
     const r = compilePolicySource('policy "a" extends "../b.wsp" {\n}\n', { file: 'dir/a.wsp', baseDir: '/v/dir', readFile: (p) => files[p] });
