@@ -114,6 +114,17 @@ describe('level 3: host functions with capabilities, custom audit sinks', () => 
     expect(err.text()).toMatch(/custom capability "scoring"/);
   });
 
+  it('ends the guest as a trap, not the host, when a host function faults on a bad guest pointer', async () => {
+    const bytes = await wat(`(module
+      (import "env" "peek" (func $peek (param i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (drop (call $peek (i32.const 65530) (i32.const 100)))))`);
+    const policy = sandbox().allowImport('env', 'peek').build();
+    const result = await run(bytes, { policy, hostFunctions, env: {}, stderr: capture().sink });
+    expect(result.status).toBe(RunStatus.Trap);
+    expect(result.reason).toMatch(/host function failed: pointer 65530\+100 outside memory/);
+  });
+
   it('refuses imports the policy does not list', async () => {
     const result = await run(await wat(guest), { policy: manifest(), hostFunctions, stderr: capture().sink });
     expect(result.diagnostics[0]).toMatchObject({ code: 'run/import-not-allowed' });
