@@ -7,7 +7,8 @@ import fs from 'node:fs';
 export const AUDIT_SCHEMA_VERSION = 1 as const;
 
 export type Capability =
-  | 'filesystem' | 'environment' | 'random' | 'time' | 'network' | 'process' | 'args' | 'stdio' | 'threads' | 'import';
+  | 'filesystem' | 'environment' | 'random' | 'time' | 'network' | 'process' | 'args' | 'stdio' | 'threads' | 'import'
+  | 'memory';
 
 export type LimitName =
   | 'fuel' | 'total-time' | 'idle-time' | 'cpu-time' | 'cpu-usage' | 'memory' | 'open-files'
@@ -143,7 +144,7 @@ export const AUDIT_RECORD_SCHEMA = {
         ...base,
         type: { const: 'decision' },
         capability: {
-          enum: ['filesystem', 'environment', 'random', 'time', 'network', 'process', 'args', 'stdio', 'threads', 'import'],
+          enum: ['filesystem', 'environment', 'random', 'time', 'network', 'process', 'args', 'stdio', 'threads', 'import', 'memory'],
         },
         op: { type: 'string', minLength: 1 },
         outcome: { enum: ['allowed', 'denied'] },

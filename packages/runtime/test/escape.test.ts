@@ -182,10 +182,15 @@ describe('escape suite', () => {
         (i32.store (i32.const 4) (i32.const 8))
         (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))
         (call $proc_exit (i32.load (i32.const 16)))))`);
-    const { result, stdoutBytes } = await runCaptured(bytes, manifest(), { stdin: 'abcdefghijkl' });
+    const { result, stdoutBytes, audit } = await runCaptured(bytes, manifest(), { stdin: 'abcdefghijkl' });
     const errnos = [...stdoutBytes];
     // EFAULT = 21; EINVAL = 28 for the wrapping count (more than IOV_MAX iovecs); 0 for the overlapping read.
     expect(errnos).toEqual([21, 21, 21, 21, 28, 21, 21, 0]);
+    // Every EFAULT is in the audit log as a denied `memory` decision.
+    expect(denials(audit).map((d) => `${d.capability}:${d.op}:${d.errno}`)).toEqual([
+      'memory:fd_write:fault', 'memory:fd_write:fault', 'memory:fd_write:fault', 'memory:fd_write:fault',
+      'memory:args_sizes_get:fault', 'memory:random_get:fault',
+    ]);
     expect(result.termination).toBe('exit');
     // The last fd_write reported 8 bytes written.
     expect(result.status).toBe(8);

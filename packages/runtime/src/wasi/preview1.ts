@@ -196,6 +196,10 @@ export class WasiPreview1 {
         this.ended = error;
         throw error;
       }
+      // A pointer outside guest memory is never benign: it is audited like a denied capability.
+      if (error instanceof WasiError && error.errno === Errno.FAULT && this.opts.audit && this.opts.manifest.audit.decisions !== 'none') {
+        this.record({ type: 'decision', capability: 'memory', op, outcome: 'denied', errno: 'fault', reason: error.message });
+      }
       return errnoFromHostError(error);
     }
   }
