@@ -136,6 +136,13 @@ describe('limits', () => {
     expect(limitHits(audit)).toMatchObject([{ limit: 'idle-time', action: 'terminated', max: 100 }]);
   });
 
+  it('ends a guest blocked in a long sleep at the total time limit (the blocked worker is terminated)', async () => {
+    const policy = manifest({ limits: { time: { maxIdleMs: 60_000, maxTotalMs: 300 } } });
+    const { result } = await runCaptured(wasm('sleeper'), policy, { args: ['30000'] });
+    expect(result.status).toBe(RunStatus.TotalTimeout);
+    expect(result.reason).toBe('total time limit of 300 ms exceeded');
+  });
+
   it('ends a guest that waits on stdin past its idle limit', async () => {
     const { PassThrough } = await import('node:stream');
     const stdin = new PassThrough();
