@@ -138,6 +138,33 @@ describe('escape suite', () => {
     expect(denials(audit).map((d) => `${d.op}:${d.errno}`)).toEqual(['path_open:acces', 'path_open:notcapable']);
   });
 
+  it('does not create files through dangling symlinks that point outside', async () => {
+    const { data, outside, policy } = sandboxLayout();
+    fs.symlinkSync('../outside/created', path.join(data, 'dangling'));
+    fs.symlinkSync(path.join(outside, 'created-abs'), path.join(data, 'dangling-abs'));
+    // path_open(3, dirflags, "<name>", O_CREAT, fd_write) with and without symlink_follow.
+    const open = (name: number, len: number, follow: number) =>
+      `(call $open (i32.const 3) (i32.const ${follow}) (i32.const ${name}) (i32.const ${len}) (i32.const 1) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 900))`;
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "dangling")
+      (data (i32.const 200) "dangling-abs")
+      (func (export "_start")
+        (i32.store8 (i32.const 500) ${open(100, 8, 1)})
+        (i32.store8 (i32.const 501) ${open(100, 8, 0)})
+        (i32.store8 (i32.const 502) ${open(200, 12, 1)})
+        (i32.store8 (i32.const 503) ${open(200, 12, 0)})
+        (i32.store (i32.const 0) (i32.const 500))
+        (i32.store (i32.const 4) (i32.const 4))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
+    const { stdoutBytes } = await runCaptured(bytes, policy);
+    // follow: ENOTCAPABLE (76); no follow: the final symlink is not followed, ELOOP (32).
+    expect([...stdoutBytes]).toEqual([76, 32, 76, 32]);
+    expect(fs.readdirSync(outside)).toEqual(['secret']);
+  });
+
   it('returns EFAULT for out-of-bounds pointers and iovecs, never a host exception', async () => {
     const bytes = await wat(`(module
       (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
