@@ -165,6 +165,38 @@ describe('escape suite', () => {
     expect(fs.readdirSync(outside)).toEqual(['secret']);
   });
 
+  it('refuses to create, rename, link or delete through a symlinked directory that points outside', async () => {
+    const { data, outside, policy } = sandboxLayout();
+    fs.writeFileSync(path.join(data, 'victim'), 'v');
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_rename" (func $rename (param i32 i32 i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_link" (func $link (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_symlink" (func $symlink (param i32 i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_unlink_file" (func $unlink (param i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "rel/d")
+      (data (i32.const 200) "victim")
+      (data (i32.const 300) "rel/moved")
+      (data (i32.const 400) "hostlink/secret")
+      (data (i32.const 600) "x")
+      (func (export "_start")
+        (i32.store8 (i32.const 500) (call $mkdir (i32.const 3) (i32.const 100) (i32.const 5)))
+        (i32.store8 (i32.const 501) (call $rename (i32.const 3) (i32.const 200) (i32.const 6) (i32.const 3) (i32.const 300) (i32.const 9)))
+        (i32.store8 (i32.const 502) (call $link (i32.const 3) (i32.const 0) (i32.const 200) (i32.const 6) (i32.const 3) (i32.const 300) (i32.const 9)))
+        (i32.store8 (i32.const 503) (call $symlink (i32.const 600) (i32.const 1) (i32.const 3) (i32.const 300) (i32.const 9)))
+        (i32.store8 (i32.const 504) (call $unlink (i32.const 3) (i32.const 400) (i32.const 15)))
+        (i32.store (i32.const 0) (i32.const 500))
+        (i32.store (i32.const 4) (i32.const 5))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
+    const { stdoutBytes, audit } = await runCaptured(bytes, policy);
+    expect([...stdoutBytes]).toEqual([76, 76, 76, 76, 76]);
+    expect(fs.readdirSync(outside)).toEqual(['secret']);
+    expect(fs.readFileSync(path.join(data, 'victim'), 'utf8')).toBe('v');
+    expect(denials(audit).map((d) => d.op)).toEqual(['path_create_directory', 'path_rename', 'path_link', 'path_symlink', 'path_unlink_file']);
+  });
+
   it('returns EFAULT for out-of-bounds pointers and iovecs, never a host exception', async () => {
     const bytes = await wat(`(module
       (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
