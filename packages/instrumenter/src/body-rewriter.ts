@@ -158,6 +158,8 @@ interface Plan {
   charges: number;
   restores: number[];
   hasHandlers: boolean;
+  hasLoops: boolean;
+  calls: number;
 }
 
 /** Pass 1: finds the metered blocks of one body and their costs. */
@@ -172,6 +174,8 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
   let charges = 0;
   restoreAt = [];
   let hasHandlers = false;
+  let hasLoops = false;
+  let calls = 0;
 
   let segStart = codeStart;
   let segCost = 0;
@@ -231,6 +235,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
       case Flow.Plain:
         break;
       case Flow.Call:
+        calls++;
         if (ctx.stackGuard) segCost += ctx.checkCost;
         break;
       case Flow.Block:
@@ -242,6 +247,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         push(KIND_BLOCK);
         break;
       case Flow.Loop:
+        hasLoops = true;
         push(KIND_LOOP);
         startSegment(r.pos, live);
         segIsHeader = true;
@@ -295,7 +301,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     }
   }
   restoreAt.sort((a, b) => a - b);
-  return { charges, restores: restoreAt, hasHandlers };
+  return { charges, restores: restoreAt, hasHandlers, hasLoops, calls };
 }
 
 /** Emits the charge of `cost` fuel and the out-of-fuel check on the global counter. */
@@ -374,9 +380,13 @@ export interface BodyStats {
  */
 export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: number, localCount: number, localGroups: number, codeStart: number, end: number): BodyStats {
   const bytes = ctx.bytes;
-  const p = ctx.fuel || ctx.stackGuard ? plan(ctx, codeStart, end) : { charges: 0, restores: [] as number[], hasHandlers: false };
+  const p = ctx.fuel || ctx.stackGuard ? plan(ctx, codeStart, end) : { charges: 0, restores: [] as number[], hasHandlers: false, hasLoops: false, calls: 0 };
   const saveDepth = ctx.stackGuard && p.hasHandlers;
-  const cached = ctx.fuel && ctx.cachedCounter;
+  // Caching pays off where the counter is hit repeatedly, in loops; in a loop-free function it
+  // would only add a load at entry and a store at every exit. Each call site costs a store and a
+  // load when cached, each charge a load and a store when not: cache when charges outnumber
+  // call sites two to one.
+  const cached = ctx.fuel && ctx.cachedCounter && p.hasLoops && p.calls * 2 < p.charges;
   let next = localCount;
   const savedLocal = saveDepth ? next++ : -1;
   const fuelLocal = cached ? next++ : -1;
