@@ -66,6 +66,8 @@ export interface GuestConfig {
   randomSeed: number;
   /** Listening sockets the host preopened for the guest. */
   sockets?: SocketBridge | null;
+  /** Told as soon as the guest exits or is terminated from inside (see WasiOptions.onEnd). */
+  onEnd?: (outcome: Pick<GuestOutcome, 'kind' | 'exitCode' | 'reason'>) => void;
 }
 
 export interface GuestOutcome {
@@ -94,7 +96,12 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   const totals = () => meter.totals;
   let wasi: WasiPreview1;
   try {
-    wasi = new WasiPreview1({ manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit, sockets: config.sockets ?? null });
+    wasi = new WasiPreview1({
+      manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit, sockets: config.sockets ?? null,
+      onEnd: (end) => config.onEnd?.(end instanceof GuestExit
+        ? { kind: 'exit', exitCode: end.code, reason: null }
+        : { kind: end.kind, exitCode: null, reason: end.reason }),
+    });
   } catch (error) {
     // A preopened directory that does not exist (or is not a directory) cannot be granted.
     const e = error as NodeJS.ErrnoException;
@@ -125,7 +132,14 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       ns[imp.name] = fn;
     } else if (imp.kind === 'func' && imp.module === config.abi.hookModule && imp.name === config.abi.outOfFuel) {
       fuel = new FuelMeter(manifest.limits.fuel, config.fuelSlice, meter, audit);
-      ns[imp.name] = (counter: bigint) => fuel!.outOfFuel(BigInt.asIntN(64, counter));
+      ns[imp.name] = (counter: bigint) => {
+        try {
+          return fuel!.outOfFuel(BigInt.asIntN(64, counter));
+        } catch (error) {
+          if (error instanceof SandboxTermination) wasi.end(error);
+          throw error;
+        }
+      };
     } else if (imp.kind === 'func' && imp.module === 'wasi' && imp.name === 'thread-spawn') {
       // Guests run single-threaded here: spawning always fails, as wasi-threads allows (negative result).
       ns[imp.name] = () => {

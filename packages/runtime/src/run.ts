@@ -399,6 +399,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       resolve({ ...outcome, stats: s });
     };
     let killed = false;
+    let ending: { outcome: Pick<GuestOutcome, 'kind' | 'exitCode' | 'reason'>; at: number } | undefined;
     const kill = (kind: Exclude<TerminationKind, 'exit' | 'refused'>, limit: 'total-time' | 'idle-time' | 'cpu-time', max: number, value: number, reason: string): void => {
       if (settled) return;
       killed = true;
@@ -407,6 +408,11 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     };
     // Limits the guest cannot be trusted to check are watched from here.
     const watch = setInterval(() => {
+      if (ending && wallNow() - ending.at > ENDING_GRACE_MS && !settled) {
+        killed = true;
+        settle({ ...ending.outcome, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
+        return;
+      }
       const total = wallNow() - r.startedAt;
       if (total > limits.time.maxTotalMs) {
         kill('total-timeout', 'total-time', limits.time.maxTotalMs, total, `total time limit of ${limits.time.maxTotalMs} ms exceeded`);
@@ -438,6 +444,11 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
         case 'sock':
           r.sockets?.host.handle(message.request);
           break;
+        case 'ending':
+          // The guest has exited (or was terminated from inside); it normally unwinds at once and
+          // `done` follows. A guest that catches the unwinding and keeps running is cut off.
+          ending ??= { outcome: message.outcome, at: wallNow() };
+          break;
         case 'done':
           settle(message.outcome);
           break;
@@ -461,6 +472,9 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     });
   });
 }
+
+/** How long a guest that has exited may take to unwind before it is cut off. */
+const ENDING_GRACE_MS = 100;
 
 // ---------------------------------------------------------------- worker pool
 

@@ -39,6 +39,7 @@ export type WorkerMessage =
   | { t: 'audit'; draft: AuditDraft; at: number }
   | { t: 'stdin' }
   | { t: 'sock'; request: SocketRequest }
+  | { t: 'ending'; outcome: Pick<import('./guest.js').GuestOutcome, 'kind' | 'exitCode' | 'reason'> }
   | { t: 'done'; outcome: import('./guest.js').GuestOutcome };
 
 const port = parentPort!;
@@ -144,6 +145,10 @@ async function serve(config: WorkerConfig): Promise<void> {
     hostFunctions,
     randomSeed: config.randomSeed,
     sockets: config.sockets ? new SocketClient(config.sockets.channel, config.sockets.listeners, (request) => post({ t: 'sock', request })) : null,
+    onEnd: (outcome) => {
+      output.flush();
+      post({ t: 'ending', outcome });
+    },
   });
   meter.shared[4] = 1;
   output.flush();

@@ -326,6 +326,18 @@ describe('WASI functions (wat)', () => {
     expect(stdout).toBe('');
   });
 
+  it('ends the run with the exit code even when the guest catches the exit and spins', async () => {
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")
+        (try (do (call $exit (i32.const 5))) (catch_all))
+        (loop $forever (br $forever))))`);
+    const { result, stderr } = await runCaptured(bytes, manifest({ limits: { time: { maxTotalMs: 20_000 }, cpu: { maxExecutionMs: 20_000 } } }));
+    expect(result).toMatchObject({ status: 5, termination: 'exit', exitCode: 5 });
+    expect(stderr).toBe('');
+  });
+
   it('does not offer sock_accept under wasi_unstable', async () => {
     const bytes = await wat(`(module
       (import "wasi_unstable" "sock_accept" (func (param i32 i32 i32) (result i32)))

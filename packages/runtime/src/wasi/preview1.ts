@@ -44,6 +44,11 @@ export interface WasiOptions {
   audit: ((draft: AuditDraft) => void) | null;
   /** Listening sockets the host preopened (checked against the policy by the host), if any. */
   sockets?: SocketBridge | null;
+  /**
+   * Told once, as soon as the guest exits or is terminated from inside, before the exception
+   * unwinds it: the outcome stands even if the guest catches the exception and runs on.
+   */
+  onEnd?: (end: GuestExit | SandboxTermination) => void;
 }
 
 interface PreopenState {
@@ -193,8 +198,7 @@ export class WasiPreview1 {
       return body() ?? Errno.SUCCESS;
     } catch (error) {
       if (error instanceof GuestExit || error instanceof SandboxTermination) {
-        this.ended = error;
-        throw error;
+        this.end(error);
       }
       // A pointer outside guest memory is never benign: it is audited like a denied capability.
       if (error instanceof WasiError && error.errno === Errno.FAULT && this.opts.audit && this.opts.manifest.audit.decisions !== 'none') {
@@ -202,6 +206,15 @@ export class WasiPreview1 {
       }
       return errnoFromHostError(error);
     }
+  }
+
+  /** Records how the guest ended (first time only), tells the host, and unwinds the guest. */
+  end(reason: GuestExit | SandboxTermination): never {
+    if (!this.ended) {
+      this.ended = reason;
+      this.opts.onEnd?.(reason);
+    }
+    throw this.ended;
   }
 
   private record(draft: AuditDraft): void {
@@ -665,8 +678,7 @@ export class WasiPreview1 {
         this.call('poll_oneoff', () => this.pollOneoff(flavor, input, output, u(count), out)),
       proc_exit: (code: number) => {
         if (this.ended) throw this.ended;
-        this.ended = new GuestExit(u(code));
-        throw this.ended;
+        this.end(new GuestExit(u(code)));
       },
       proc_raise: (sig: number) => this.call('proc_raise', () => {
         if (u(sig) > SIGNAL_MAX) return Errno.INVAL;
