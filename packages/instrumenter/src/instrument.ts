@@ -98,8 +98,9 @@ export interface InstrumentOptions {
   memory?: MemoryGuard | null;
   /**
    * Where functions keep the fuel counter while they run: 'local' (default) caches it in a local
-   * and syncs the global at calls, exits and hook calls; 'global' updates the global at every
-   * charge. Both charge the same amounts; 'local' is faster because charges stay in registers.
+   * in functions with loops whose charges outnumber their call sites two to one, syncing the
+   * global at calls, exits and hook calls (other functions update the global); 'global' updates
+   * the global at every charge everywhere. Both charge the same amounts.
    */
   counter?: 'local' | 'global';
   /**

@@ -34,8 +34,8 @@ Options:
       --cost-table <file>   instruction prices as JSON: {"default","check","perUnit","perPage","ops"}
       --stack-depth <N>     trap when calls nest deeper than N (1..${MAX_STACK_DEPTH}); 0 turns the
                             guard off even if the policy sets one
-      --counter <where>     keep the fuel counter in a local per function (local, default) or
-                            update the global at every charge (global)
+      --counter <where>     cache the fuel counter in a local in loop-heavy functions (local,
+                            default) or update the global at every charge (global)
       --format <fmt>        how to report diagnostics: pretty (default), json, sarif
   -h, --help                show this help
 
