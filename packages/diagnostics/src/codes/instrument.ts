@@ -7,6 +7,5 @@ export const instrumentCodes: CodeTable = {
   'instrument/invalid-options': { severity: 'error', summary: 'An instrumentation option is out of range (for example a stack depth of 0).' },
   'instrument/memory-exceeds-limit': { severity: 'error', summary: 'A memory starts with more pages than the policy allows, so no guard can keep it within the limit.' },
   'instrument/reserved-name': { severity: 'error', summary: 'The module already imports from the reserved module "wsbc" or exports a reserved "__wsbc_" name.' },
-  'instrument/too-many-tables': { severity: 'error', summary: 'The module defines or imports more tables than the policy allows.' },
   'instrument/unsupported-feature': { severity: 'error', summary: 'The module uses a feature the instrumenter cannot meter safely.' },
 };
