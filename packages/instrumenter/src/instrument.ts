@@ -519,7 +519,7 @@ class Rewriter {
       out.u8(0x20);
       out.u8(0);
       out.u8(is64 ? 0x7c : 0x6a); // iN.add
-      constant(out, is64, guard.maxPages);
+      constant(out, is64, pageLimit(guard, is64));
       out.u8(is64 ? 0x56 : 0x4b);
       refuse();
     }
@@ -700,7 +700,8 @@ class Rewriter {
 
   private writeMemoryType(out: ByteSink, m: MemoryType): void {
     const guard = this.settings.guard!;
-    const max = m.limits.max === undefined ? guard.maxPages : Math.min(m.limits.max, guard.maxPages);
+    const limit = pageLimit(guard, m.memory64);
+    const max = m.limits.max === undefined ? limit : Math.min(m.limits.max, limit);
     out.u8(m.limits.flags | 0x01);
     if (m.memory64) {
       out.u64(m.limits.min);
@@ -850,6 +851,11 @@ class Rewriter {
   }
 }
 
+
+/** A 32-bit memory cannot declare more than 65536 pages (4 GiB), whatever the policy allows. */
+function pageLimit(guard: MemoryGuard, is64: boolean): number {
+  return is64 ? guard.maxPages : Math.min(guard.maxPages, 65536);
+}
 
 /** Pushes an iN constant. */
 function constant(out: ByteSink, is64: boolean, value: number): void {

@@ -171,6 +171,13 @@ describe('memory growth guard', () => {
     expect(r.diagnostics[0]!.code).toBe('instrument/memory-exceeds-limit');
   });
 
+  it('keeps a 32-bit memory valid when the policy allows more than 4 GiB', async () => {
+    const out = mustInstrument(await wat(GROWER), { memory: { maxPages: 1_000_000, maxGrowthPages: 1_000_000, trapOnGrowFailure: false } });
+    expect(WebAssembly.validate(out)).toBe(true);
+    const noMax = mustInstrument(await wat(`(module (memory 1))`), { memory: { maxPages: 1_000_000, maxGrowthPages: 10, trapOnGrowFailure: false } });
+    expect(WebAssembly.validate(noMax)).toBe(true);
+  });
+
   it('guards every memory of a multi-memory module', async () => {
     // Node 20's V8 has no multi-memory: check the output with wabt's validator and its text.
     const src = watAll(`(module (memory 1) (memory $b 1 100)
