@@ -10,11 +10,11 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkBytes, runCheckJob, type CheckJob, type ModuleOutcome } from '../check/job.js';
-import { createProgressBar } from '../check/progress.js';
-import { renderSummaryTable, type Verdict } from '../check/table.js';
+import type { Verdict } from '../check/table.js';
 import { loadPolicy, readInput } from '../input.js';
 import { expandModuleArguments } from '../module-args.js';
-import { renderDiagnostics, type RenderFormat } from '../render/index.js';
+import type { RenderFormat, RenderOptions } from '../render/index.js';
+import { loadRenderer } from '../render/load.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
 
@@ -78,17 +78,20 @@ malformed module, bad policy, or usage error.
     const format = values.format as RenderFormat;
     const failLevel = values['fail-level'] as Severity;
 
+    // Only the renderer this run needs is loaded (start-up time).
+    const renderer = await loadRenderer(format);
+    const renderDiagnostics = (diagnostics: readonly Diagnostic[], options: RenderOptions) => renderer.render(diagnostics, options);
     const policy = await loadPolicy(values.policy, ctx);
     const policyErrors = policy.diagnostics.filter((d) => d.severity === 'error');
     if (!policy.manifest || policyErrors.length > 0) {
       const out = format === 'pretty' ? ctx.stderr : ctx.stdout;
-      out.write(renderDiagnostics(format, policy.diagnostics, { sources: policy.sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      out.write(renderDiagnostics(policy.diagnostics, { sources: policy.sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
       return ExitCode.BadInput;
     }
     // Policy warnings (for example a manifest that is valid but not normalized) do not stop the
     // check; people at a terminal still see them.
     if (policy.diagnostics.length > 0 && format === 'pretty') {
-      ctx.stderr.write(renderDiagnostics('pretty', policy.diagnostics, { sources: policy.sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      ctx.stderr.write(renderDiagnostics(policy.diagnostics, { sources: policy.sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     }
 
     const expanded = expandModuleArguments(positionals, ctx.cwd);
@@ -97,13 +100,16 @@ malformed module, bad policy, or usage error.
     const color = useColor(ctx.stdout, ctx.env);
     const renderOptions = { sources: policy.sources, color, toolVersion: WSBC_VERSION, cwd: ctx.cwd };
     const failingProblems = (problems: readonly Diagnostic[]) => problems.some((d) => rank[d.severity] >= rank[failLevel]);
-    const progress = createProgressBar(ctx.stderr, {
-      total: targets.length,
-      columns: (ctx.stderr as { columns?: number }).columns,
-      now: () => performance.now(),
-    });
-    const showProgress = targets.length > 1 && values['no-progress'] !== true;
-    const bar = showProgress ? progress : { tick: () => undefined, clear: () => undefined };
+    // The progress bar and the summary table are loaded only for several modules (start-up time).
+    const several = targets.length > 1;
+    const bar =
+      several && values['no-progress'] !== true
+        ? (await import('../check/progress.js')).createProgressBar(ctx.stderr, {
+            total: targets.length,
+            columns: (ctx.stderr as { columns?: number }).columns,
+            now: () => performance.now(),
+          })
+        : { tick: () => undefined, clear: () => undefined };
 
     // Pretty output streams in argument order: a module's block is written as soon as it and every
     // module before it are done, whichever thread finished first.
@@ -113,7 +119,7 @@ malformed module, bad policy, or usage error.
       while (written < targets.length && outcomes[written]) {
         const outcome = outcomes[written]!;
         bar.clear();
-        if (outcome.problems.length > 0) ctx.stdout.write(renderDiagnostics('pretty', outcome.problems, renderOptions));
+        if (outcome.problems.length > 0) ctx.stdout.write(renderDiagnostics(outcome.problems, renderOptions));
         ctx.stdout.write(`${verdictLine(outcome, failingProblems(outcome.problems), color)}\n`);
         written++;
       }
@@ -124,7 +130,7 @@ malformed module, bad policy, or usage error.
       if (format === 'pretty') flushPretty();
     };
 
-    if (format === 'pretty' && expanded.problems.length > 0) ctx.stdout.write(renderDiagnostics('pretty', expanded.problems, renderOptions));
+    if (format === 'pretty' && expanded.problems.length > 0) ctx.stdout.write(renderDiagnostics(expanded.problems, renderOptions));
     const startedAt = performance.now();
     // Stdin can only be read here, on the main thread; files go to the pool when there are several.
     const fileJobs: CheckJob[] = [];
@@ -160,7 +166,7 @@ malformed module, bad policy, or usage error.
     if (format === 'json') {
       // The shared JSON report (version, tool, diagnostics, summary) plus a `check` object with the
       // per-module verdicts, so generic consumers and check-aware ones read the same document.
-      const shared = JSON.parse(renderDiagnostics('json', all, { ...renderOptions, color: false })) as Record<string, unknown>;
+      const shared = JSON.parse(renderDiagnostics(all, { ...renderOptions, color: false })) as Record<string, unknown>;
       const report = {
         ...shared,
         check: {
@@ -179,8 +185,9 @@ malformed module, bad policy, or usage error.
       };
       ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else if (format === 'sarif') {
-      ctx.stdout.write(renderDiagnostics('sarif', all, { ...renderOptions, color: false }));
-    } else if (reports.length > 1) {
+      ctx.stdout.write(renderDiagnostics(all, { ...renderOptions, color: false }));
+    } else if (several) {
+      const { renderSummaryTable } = await import('../check/table.js');
       ctx.stdout.write(renderSummaryTable(reports.map((r) => ({ outcome: r, verdict: verdictOf(r, failing(r)) })), { color, wallMs }));
     }
 
