@@ -7,7 +7,8 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy } from '../input.js';
-import { renderDiagnostics, type RenderFormat } from '../render/index.js';
+import type { RenderFormat } from '../render/index.js';
+import { loadRenderer } from '../render/load.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
 
@@ -47,8 +48,10 @@ Exit codes: 0 compiled (warnings allowed), 1 policy has errors, 2 unreadable inp
     const hasErrors = policy.diagnostics.some((d) => d.severity === 'error');
     if (policy.diagnostics.length > 0 || format !== 'pretty') {
       const out = format === 'pretty' ? ctx.stderr : ctx.stdout;
+      // Loaded only when there is something to render: a clean compile loads no renderer (start-up time).
+      const renderer = await loadRenderer(format);
       out.write(
-        renderDiagnostics(format, policy.diagnostics, {
+        renderer.render(policy.diagnostics, {
           sources: policy.sources,
           color: useColor(out, ctx.env),
           toolVersion: WSBC_VERSION,
