@@ -23,6 +23,13 @@ const packages: Pkg[] = readdirSync(packagesDir)
     return { dir: d, name: pj.name, deps: ws(pj.dependencies), devDeps: ws(pj.devDependencies) };
   });
 const byName = new Map(packages.map((p) => [p.name, p]));
+/** The subpaths each package publishes in its `exports` map (only those may be imported). */
+const exportedSubpaths = new Map(
+  packages.map((p) => {
+    const pj = JSON.parse(readFileSync(join(packagesDir, p.dir, 'package.json'), 'utf8'));
+    return [p.name, new Set(Object.keys(pj.exports ?? {}))] as const;
+  }),
+);
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -73,7 +80,7 @@ describe('package graph', () => {
     }
   });
 
-  it('declares every workspace package a source file imports, and never imports another package by path', () => {
+  it('declares every workspace package a source file imports, and imports only what it exports', () => {
     const problems: string[] = [];
     for (const p of packages) {
       const pkgRoot = join(packagesDir, p.dir);
@@ -83,7 +90,10 @@ describe('package graph', () => {
         for (const spec of importsOf(file)) {
           if (spec.startsWith('@wsbc/')) {
             const target = spec.split('/').slice(0, 2).join('/');
-            if (spec !== target) problems.push(`${relative(root, file)} imports a subpath: ${spec}`);
+            const subpath = `.${spec.slice(target.length)}`;
+            if (subpath !== '.' && !exportedSubpaths.get(target)?.has(subpath)) {
+              problems.push(`${relative(root, file)} imports ${spec}, which ${target} does not export`);
+            }
             if (!declared.has(target)) problems.push(`${relative(root, file)} imports undeclared ${target}`);
             if (!isTest && !byName.get(p.name)?.deps.includes(target) && target !== p.name) {
               problems.push(`${relative(root, file)} imports ${target}, which is only a devDependency`);
