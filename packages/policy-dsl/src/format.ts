@@ -10,6 +10,7 @@
 import type { Result } from '@wsbc/diagnostics';
 import type { CstBlock, CstComment, CstList, CstStatement, CstTerm } from './cst.js';
 import { hasErrors } from './diagnostics.js';
+import type { Token } from './lexer.js';
 import { parseCst } from './parser.js';
 
 const INDENT = '  ';
@@ -103,7 +104,18 @@ function flatTerm(term: CstTerm): string {
       return `${term.from.text}..${term.to ? term.to.text : ''}`;
     case 'list':
       return `[${term.items.map((i) => flatTerm(i.term)).join(', ')}]`;
+    case 'number':
+      return canonicalNumber(term);
     default:
       return term.text;
   }
+}
+
+/**
+ * Units are attached (`64MiB`, `250ms`, `1MiB/s`), except pages, which read as a word
+ * (`16 pages`): one spelling per quantity, so that a diff never shows `64 MiB` -> `64MiB`.
+ */
+function canonicalNumber(token: Token): string {
+  if (token.invalid || token.unit === undefined || token.numberText === undefined) return token.text;
+  return token.unit === 'page' || token.unit === 'pages' ? `${token.numberText} ${token.unit}` : `${token.numberText}${token.unit}`;
 }

@@ -4,6 +4,7 @@
 // the formatter must keep every comment.
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
 import { parseDiagnostic } from './diagnostics.js';
+import { isUnit } from './units.js';
 
 export type TokenKind =
   | 'ident' // keyword or bare word: letters, digits, `_` and `-`, starting with a letter or `_`
@@ -27,7 +28,10 @@ export interface Token {
   span: TextSpan;
   /** For `string`: the decoded value. For `comment`: the text after `#`. */
   value?: string;
-  /** For `number`: the numeric part as written (without unit) and the attached unit, if any. */
+  /**
+   * For `number`: the numeric part as written and its unit, if any. The unit is the token's last
+   * characters, attached (`64MiB`) or after spaces (`16 pages`); `text` covers both.
+   */
   numberText?: string;
   unit?: string;
   /** Set when the lexer already reported this token as malformed; later stages treat it as a hole. */
@@ -283,9 +287,27 @@ function lexNumber(text: string, start: number, span: (start: number, end: numbe
       }),
     );
   }
+  let unit = bad ? '' : text.slice(numberEnd, i);
+  if (!bad && unit === '') {
+    // A unit after spaces (`16 pages`, `64 MiB`) belongs to the number just like an attached one:
+    // no keyword is spelled like a unit, so a number followed by a unit word is always a quantity.
+    let j = i;
+    while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+    let k = j;
+    while (k < n && isLetterCode(text.charCodeAt(k))) k++;
+    if (k > j && text.charCodeAt(k) === 47 && isLetterCode(text.charCodeAt(k + 1))) {
+      k++;
+      while (k < n && isLetterCode(text.charCodeAt(k))) k++;
+    }
+    const endsWord = k >= n || !(isIdentPartCode(text.charCodeAt(k)) || text.charCodeAt(k) === 46 || text.charCodeAt(k) === 47);
+    if (k > j && endsWord && isUnit(text.slice(j, k))) {
+      unit = text.slice(j, k);
+      i = k;
+    }
+  }
   const token: Token = { kind: 'number', text: text.slice(start, i), span: span(start, i), numberText };
   if (bad) token.invalid = true;
-  else if (i > numberEnd) token.unit = text.slice(numberEnd, i);
+  else if (unit !== '') token.unit = unit;
   tokens.push(token);
   return i;
 }

@@ -28,7 +28,7 @@ import {
   TIME_MODES,
 } from './schema.js';
 import { didYouMean } from './suggest.js';
-import { describeDimension, isUnit } from './units.js';
+import { describeDimension } from './units.js';
 
 export function joinSpans(a: TextSpan, b: TextSpan): TextSpan {
   return { file: a.file, line: a.line, column: a.column, endLine: b.endLine, endColumn: b.endColumn, startOffset: a.startOffset, endOffset: b.endOffset };
@@ -157,7 +157,7 @@ class TermReader {
     return numberLit(t);
   }
 
-  /** A quantity; the unit may be attached (`64MiB`) or the next word (`16 pages`). */
+  /** A quantity; the lexer has joined its unit, attached (`64MiB`) or spaced (`16 pages`). */
   quantity(dimension: A.Dimension, what: string): A.Quantity | null {
     if (this.failed) return null;
     const t = this.stmt.terms[this.i];
@@ -168,22 +168,10 @@ class TermReader {
     const numberText = token.numberText ?? token.text;
     const amount = Number(numberText.replace(/_/g, ''));
     if (token.unit !== undefined) {
-      const unitStart = token.span.startOffset + numberText.length;
-      const unitSpan: TextSpan = { ...token.span, column: token.span.column + numberText.length, startOffset: unitStart };
+      // INVARIANT: the unit is the last characters of the token, which lies on one line.
+      const unitStart = token.span.endOffset - token.unit.length;
+      const unitSpan: TextSpan = { ...token.span, column: token.span.endColumn - token.unit.length, startOffset: unitStart };
       return { kind: 'Quantity', amount, unit: token.unit, unitSpan, dimension, raw: token.text, span: token.span };
-    }
-    const next = this.stmt.terms[this.i];
-    if (next && next.kind === 'ident' && isUnit(next.text)) {
-      this.i++;
-      return {
-        kind: 'Quantity',
-        amount,
-        unit: next.text,
-        unitSpan: next.span,
-        dimension,
-        raw: `${numberText} ${next.text}`,
-        span: joinSpans(token.span, next.span),
-      };
     }
     return { kind: 'Quantity', amount, unit: null, unitSpan: null, dimension, raw: numberText, span: token.span };
   }

@@ -37,6 +37,12 @@ describe('formatPolicy', () => {
     expect(out).toContain('    "VARIABLE_11",\n  ]\n');
   });
 
+  it('attaches units to their numbers, except pages, which take a space', () => {
+    expect(fmt('policy {\n  limits {\n    memory max 64 MiB growth 16pages reserved 1 page\n    io read 1\tMiB/s\n    fuel 10 M\n  }\n}')).toBe(
+      'policy {\n  limits {\n    memory max 64MiB growth 16 pages reserved 1 page\n    io read 1MiB/s\n    fuel 10M\n  }\n}\n',
+    );
+  });
+
   it('normalizes CRLF to LF and keeps ranges tight', () => {
     expect(fmt('policy {\r\n  network {\r\n    allow ports [ 1 .. 2 ]\r\n  }\r\n}\r\n')).toBe('policy {\n  network {\n    allow ports [1..2]\n  }\n}\n');
   });

@@ -11,8 +11,7 @@ describe('lexer', () => {
       'number:10|MiB',
       'number:1|MiB/s',
       'number:50|%',
-      'number:16',
-      'ident:pages',
+      'number:16|pages',
       'number:1.5|s',
       'number:1',
       'dotdot',
@@ -22,6 +21,26 @@ describe('lexer', () => {
       'number:10|M',
       'eof',
     ]);
+  });
+
+  it('joins a unit written after spaces to its number, but not a word that only starts like a unit', () => {
+    expect(kinds('64 MiB 2\tKiB/s 3 s\n4 seconds 5 Mx 6 pagesize 7\nms')).toEqual([
+      'number:64|MiB',
+      'number:2|KiB/s',
+      'number:3|s',
+      'newline',
+      'number:4',
+      'ident:seconds',
+      'number:5',
+      'ident:Mx',
+      'number:6',
+      'ident:pagesize',
+      'number:7',
+      'newline',
+      'ident:ms',
+      'eof',
+    ]);
+    expect(lex('64 MiB', 'x').tokens[0]!.text).toBe('64 MiB');
   });
 
   it('reads words with dashes, punctuation, comments and newlines', () => {
