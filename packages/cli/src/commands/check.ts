@@ -4,7 +4,7 @@
 // chosen fail level. Many modules (globs, directories) are checked by a worker pool
 // (../check/pool.ts) with a progress bar on a terminal and a summary table in pretty mode.
 import type { Diagnostic, Severity } from '@wsbc/diagnostics';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
@@ -48,7 +48,7 @@ Options:
       --walk-code          also decode every instruction, so a malformed function body is
                            reported too (costs about as much as validation)
   -j, --jobs <n>           threads to check with, the main one included (default: the
-                           number of cores; 1 checks in sequence)
+                           cores not already busy by the load average; 1 checks in sequence)
       --no-progress        no progress bar (shown on stderr only when it is a terminal)
   -h, --help               show this help
 
@@ -70,7 +70,7 @@ malformed module, bad policy, or usage error.
     if (choiceError) return usageError(ctx, 'check', choiceError);
     if (values.policy === undefined) return usageError(ctx, 'check', 'missing --policy <policy.wsp | manifest.json>');
     if (positionals.length === 0) return usageError(ctx, 'check', 'expected at least one module');
-    let threads = availableParallelism();
+    let threads = idleCores();
     if (values.jobs !== undefined) {
       if (!/^[1-9][0-9]{0,3}$/.test(values.jobs)) return usageError(ctx, 'check', `--jobs must be a whole number from 1 to 9999 (got "${values.jobs}")`);
       threads = Number(values.jobs);
@@ -195,6 +195,17 @@ malformed module, bad policy, or usage error.
     return reports.some(failing) ? ExitCode.Findings : ExitCode.Ok;
   },
 };
+
+/**
+ * The default thread count: the cores not already busy, as `make -l` does. On a CI runner or a
+ * shared machine that is already saturated, workers only add their start-up cost (each loads the
+ * analyzer and warms its own JIT), so an over-loaded machine checks on the main thread alone.
+ * The load average counts this process, hence the + 1. (loadavg() is [0, 0, 0] on Windows.)
+ */
+function idleCores(): number {
+  const cores = availableParallelism();
+  return Math.max(1, Math.min(cores, cores - Math.floor(loadavg()[0]!) + 1));
+}
 
 function verdictOf(outcome: ModuleOutcome, failed: boolean): Verdict {
   if (!outcome.result) return 'unreadable';
