@@ -23,5 +23,5 @@ export {
 export type { StdioBridge, GuestClock, RandomSource } from './wasi/services.js';
 export { GuestMemory } from './wasi/memory.js';
 export { readModuleShape, tightenMemoryMaxima, ModuleFormatError } from './module-shape.js';
-export { listenAllowed } from './socket-channel.js';
+export { listenAllowed } from './socket-host.js';
 export type { SocketBridge } from './socket-channel.js';

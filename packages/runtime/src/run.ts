@@ -19,7 +19,8 @@ import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type Au
 import type { FuelAbi, GuestOutcome } from './guest.js';
 import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';
 import { createStdinChannel, StdinWriter } from './stdio-channel.js';
-import { SocketHost, createSocketChannel, listenAllowed, type SocketChannel } from './socket-channel.js';
+import { createSocketChannel, type SocketChannel } from './socket-channel.js';
+import { SocketHost, listenAllowed } from './socket-host.js';
 import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
 import { METER_LENGTH, METER_SLOTS, wallNow } from './wasi/services.js';
 import type { WorkerConfig, WorkerMessage } from './worker.js';
@@ -394,7 +395,11 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       // that was terminated, failed or loaded embedder host functions is never handed another run.
       const clean = (outcome.kind === 'exit' || outcome.kind === 'refused') && hostFunctions === null && !killed;
       if (clean) release(worker);
-      else void worker.terminate();
+      else {
+        void worker.terminate();
+        // This worker cannot serve again: have a replacement booting before the next run asks.
+        spare ??= startWorker();
+      }
       if (source && typeof source === 'object' && 'pause' in source && streamStarted) (source as NodeJS.ReadableStream).pause();
       resolve({ ...outcome, stats: s });
     };
@@ -480,7 +485,10 @@ const ENDING_GRACE_MS = 100;
 
 // Starting a worker thread costs tens of milliseconds (a new V8 isolate plus loading the worker's
 // modules), and a fresh isolate runs the WASI code unoptimised, which dominates short runs. So:
-//   - one worker is kept started ahead of time; a run takes it and a replacement starts;
+//   - a run takes the worker started ahead of time (prewarm()) or an idle one, else starts one;
+//     a replacement is started only when a run ends without giving its worker back, never while
+//     a run waits for its own worker: two isolates booting at once on a busy machine made the
+//     first run of a process wait for both;
 //   - a worker whose guest ended by itself (exit or refusal, no embedder host functions loaded)
 //     goes back to an idle list and serves a later run. Every run gets a new WASI instance, new
 //     descriptors, a new guest instance and memory; nothing of a guest survives its run. A worker
@@ -518,7 +526,7 @@ async function acquireWorker(): Promise<Worker> {
     return reused;
   }
   const next = spare ?? startWorker();
-  spare = startWorker();
+  spare = undefined;
   const worker = await next;
   worker.ref();
   return worker;

@@ -2,7 +2,6 @@
 // implementation runs in a worker (the normal case) or in the embedder's thread (level 3):
 // clocks (host or deterministic), random sources (none, seeded PRNG, secure), the stdio bridge,
 // and the run meter that accounts I/O, idle and compute time against the manifest's limits.
-import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DeterministicClock, Limits } from '@wsbc/manifest';
 import { SandboxTermination } from '../termination.js';
@@ -89,14 +88,21 @@ export interface RandomSource {
 export class SecureRandom implements RandomSource {
   readonly kind = 'secure';
   fill(target: Uint8Array): void {
-    // randomFillSync rejects views over SharedArrayBuffer-backed shared memories; copy through.
-    if (target.buffer instanceof SharedArrayBuffer) {
-      const tmp = new Uint8Array(target.byteLength);
-      randomFillSync(tmp);
-      target.set(tmp);
-    } else randomFillSync(target);
+    // The global Web Crypto object (the same CSPRNG as node:crypto's randomFillSync) is loaded
+    // on first use; importing node:crypto here would cost every worker's start-up. It fills at
+    // most 65,536 bytes per call and rejects views over SharedArrayBuffer-backed shared memories,
+    // so it fills a private buffer in chunks that is then copied in.
+    const shared = target.buffer instanceof SharedArrayBuffer;
+    for (let at = 0; at < target.byteLength; at += RANDOM_CHUNK) {
+      const n = Math.min(RANDOM_CHUNK, target.byteLength - at);
+      if (shared) target.set(globalThis.crypto.getRandomValues(new Uint8Array(n)), at);
+      else globalThis.crypto.getRandomValues(target.subarray(at, at + n));
+    }
   }
 }
+
+/** Most bytes one getRandomValues() call may fill. */
+const RANDOM_CHUNK = 65_536;
 
 /** xoshiro128** seeded through splitmix32: fast, small state, identical output for a seed everywhere. */
 export class SeededRandom implements RandomSource {
