@@ -151,6 +151,11 @@ export function splitGuestPath(path: string): ResolvedPath | null {
  */
 export function pinParent(basePath: string, resolved: ResolvedPath, root: string): number {
   if (resolved.parent.length === 0) return -1;
+  return pinVerified(basePath, resolved, root).fd;
+}
+
+/** pinParent for a non-empty parent, with the real location it verified. */
+function pinVerified(basePath: string, resolved: ResolvedPath, root: string): { fd: number; real: string } {
   const parentPath = [basePath, ...resolved.parent].join('/');
   const fd = fs.openSync(parentPath, O_PATH | fs.constants.O_DIRECTORY);
   let real: string;
@@ -164,7 +169,78 @@ export function pinParent(basePath: string, resolved: ResolvedPath, root: string
     fs.closeSync(fd);
     throw new WasiError(Errno.NOTCAPABLE, 'path leaves the preopen');
   }
-  return fd;
+  return { fd, real };
+}
+
+/**
+ * Verified parent directories of one preopen, kept open between calls (a directory walk stats
+ * every entry of a directory through the same parent: pinning it afresh each time cost an open,
+ * a readlink and a close per call).
+ *
+ * INVARIANT: an entry is used only after its descriptor's real location has been read back
+ * again (one readlink per call, as a fresh pin does) and found equal to the location it had when
+ * it was verified, which is `<root>/<parent components>` literally: no symlink on the way and
+ * not a deleted directory. The kernel reports a directory's current place in the tree, so a
+ * directory renamed, removed, or moved away (by the guest or by anyone else) no longer matches
+ * and is pinned afresh; and as long as it matches, the dentry at `<root>/<parent>` is that very
+ * directory, so resolving the guest's components now reaches it too. An entry never vouches for
+ * anything the fresh pin would not have verified at the same moment.
+ */
+export class PinnedParentCache {
+  private readonly entries = new Map<string, { fd: number; real: string }>();
+
+  constructor(private readonly root: string, private readonly capacity = 32) {}
+
+  /**
+   * The pinned parent of `resolved` below the preopen's own directory (`basePath`), from the
+   * cache or freshly pinned. Returns -1 for the base itself; `owned` says the caller must close
+   * the descriptor (it was not kept).
+   */
+  pin(basePath: string, resolved: ResolvedPath): { fd: number; owned: boolean } {
+    if (resolved.parent.length === 0) return { fd: -1, owned: false };
+    const key = resolved.parent.join('/');
+    const hit = this.entries.get(key);
+    if (hit) {
+      let real: string | null = null;
+      try {
+        real = realPathOfFd(hit.fd);
+      } catch {
+        // Unreadable: treated as moved.
+      }
+      if (real === hit.real) return { fd: hit.fd, owned: false };
+      this.entries.delete(key);
+      safeCloseFd(hit.fd);
+    }
+    const { fd, real } = pinVerified(basePath, resolved, this.root);
+    const literal = this.root === '/' ? `/${key}` : `${this.root}/${key}`;
+    if (real !== literal || real.endsWith(' (deleted)')) return { fd, owned: true };
+    if (this.entries.size >= this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      safeCloseFd(this.entries.get(oldest)!.fd);
+      this.entries.delete(oldest);
+    }
+    this.entries.set(key, { fd, real });
+    return { fd, owned: false };
+  }
+
+  /** Closes every kept descriptor. */
+  clear(): void {
+    for (const entry of this.entries.values()) safeCloseFd(entry.fd);
+    this.entries.clear();
+  }
+
+  /** Number of kept descriptors (for tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+function safeCloseFd(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed: nothing to release.
+  }
 }
 
 /** Host path of the final component, relative to a pinned parent descriptor. */

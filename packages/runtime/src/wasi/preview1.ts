@@ -20,7 +20,7 @@ import {
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
-  O_PATH, assertProcFdSupport, pinParent, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
+  O_PATH, PinnedParentCache, assertProcFdSupport, pinParent, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
@@ -75,6 +75,8 @@ interface Descriptor {
   preopenName: string | null;
   /** Guest-visible path, for audit records. */
   guestPath: string;
+  /** On preopened directories: verified parent directories kept open between calls. */
+  pinned?: PinnedParentCache;
   /** Directory listing cached for fd_readdir cookies. */
   listing?: Array<{ name: string; type: number; ino: bigint }>;
 }
@@ -166,7 +168,7 @@ export class WasiPreview1 {
       this.fds.set(next++, {
         kind: 'dir', hostFd, stdio: -1, filetype: Filetype.DIRECTORY, rightsBase: rights.base,
         rightsInheriting: rights.inheriting, fdflags: 0, position: 0n, preopen: state, preopenName: grant.guestPath,
-        guestPath: grant.guestPath,
+        guestPath: grant.guestPath, pinned: new PinnedParentCache(state.realRoot),
       });
     }
     for (const listener of options.sockets?.listeners ?? []) {
@@ -179,7 +181,10 @@ export class WasiPreview1 {
 
   /** Host descriptors still open (preopens included); closed by close(). */
   close(): void {
-    for (const d of this.fds.values()) if (d.hostFd >= 0) safeClose(d.hostFd);
+    for (const d of this.fds.values()) {
+      if (d.hostFd >= 0) safeClose(d.hostFd);
+      d.pinned?.clear();
+    }
     this.fds.clear();
   }
 
@@ -262,15 +267,19 @@ export class WasiPreview1 {
   ): T {
     const basePath = procFdPath(dir.hostFd);
     const root = dir.preopen!.realRoot;
+    const cache = dir.pinned;
+    // Pins the parent: through the preopen's cache of verified parents when the base is a preopen.
+    const pin = (r: ResolvedPath) => (cache ? cache.pin(basePath, r) : { fd: pinParent(basePath, r, root), owned: true });
     let resolved: ResolvedPath | null;
     let parentFd: number;
+    let owned = false;
     try {
       // Fast path (no `..`): pin the parent directly; the component walk is needed only when the
       // path has `..` or its last component is a symlink that must be followed.
       resolved = splitGuestPath(path);
       parentFd = -1;
       if (resolved) {
-        parentFd = pinParent(basePath, resolved, root);
+        ({ fd: parentFd, owned } = pin(resolved));
         if ((follow || resolved.mustBeDirectory) && resolved.name !== '.') {
           const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
           let stat: fs.BigIntStats | null = null;
@@ -278,11 +287,12 @@ export class WasiPreview1 {
             // No exception for a missing entry: creating files is common and exceptions are slow.
             stat = fs.lstatSync(`${parentPath}/${resolved.name}`, { bigint: true, throwIfNoEntry: false }) ?? null;
           } catch (error) {
-            if (parentFd !== -1) safeClose(parentFd);
+            if (owned) safeClose(parentFd);
             throw error;
           }
           if (stat?.isSymbolicLink()) {
-            if (parentFd !== -1) safeClose(parentFd);
+            if (owned) safeClose(parentFd);
+            owned = false;
             resolved = null;
           } else {
             resolved.finalStat = stat;
@@ -292,7 +302,7 @@ export class WasiPreview1 {
       }
       if (!resolved) {
         resolved = resolveGuestPath(basePath, path, follow);
-        parentFd = pinParent(basePath, resolved, root);
+        ({ fd: parentFd, owned } = pin(resolved));
       }
     } catch (error) {
       if (error instanceof WasiError && error.errno === Errno.NOTCAPABLE) {
@@ -304,7 +314,7 @@ export class WasiPreview1 {
     try {
       return body({ parentFd, host: resolved.name === '.' ? parentPath : `${parentPath}/${resolved.name}`, resolved });
     } finally {
-      if (parentFd !== -1) safeClose(parentFd);
+      if (owned) safeClose(parentFd);
     }
   }
 
@@ -373,6 +383,7 @@ export class WasiPreview1 {
         const d = this.fds.get(u(fd));
         if (!d) return Errno.BADF;
         this.fds.delete(u(fd));
+        d.pinned?.clear();
         if (d.hostFd >= 0) fs.closeSync(d.hostFd);
         if (d.kind === 'conn') this.opts.sockets?.close(d.sock!);
         if (d.kind !== 'stdio' && d.kind !== 'listener' && d.preopenName === null) this.guestOpened--;
@@ -520,6 +531,7 @@ export class WasiPreview1 {
         if (!d || !target) return Errno.BADF;
         if (u(from) === u(to)) return Errno.SUCCESS;
         if (target.hostFd >= 0) safeClose(target.hostFd);
+        target.pinned?.clear();
         if (target.kind !== 'stdio' && target.preopenName === null) this.guestOpened--;
         this.fds.set(u(to), d);
         this.fds.delete(u(from));
