@@ -244,6 +244,13 @@ describe('progress bar', () => {
     }
   });
 
+  it('is not drawn on a dumb terminal', async () => {
+    const stdout = ttyStream(true);
+    const stderr = ttyStream(true);
+    await main({ argv: ['check', 'dist', '--policy', 'policy.wsp'], cwd: dir, env: { NO_COLOR: '1', TERM: 'dumb' }, stdin: Readable.from([]), stdout, stderr });
+    expect(stderr.text).toBe('');
+  });
+
   it('is not drawn for a single module', async () => {
     const r = await runWithStreams(['check', 'other/hello.wasm', '--policy', 'policy.wsp'], true, true);
     expect(r.stderr).toBe('');
@@ -270,6 +277,23 @@ describe('progress bar', () => {
     const piped = ttyStream(false);
     createProgressBar(piped, { total: 2 }).tick('a');
     expect(piped.text).toBe('');
+  });
+});
+
+describe('file names from the file system', () => {
+  it('cannot write escape sequences to the terminal through the bar, verdicts or table', async () => {
+    mkdirSync(join(dir, 'hostile'), { recursive: true });
+    const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    writeFileSync(join(dir, 'hostile', 'clear\u001b[2J\u001b]0;pwned\u0007.wasm'), empty);
+    writeFileSync(join(dir, 'hostile', 'cr\rfake-allowed.wasm'), empty);
+    writeFileSync(join(dir, 'hostile', 'plain.wasm'), empty);
+    const r = await runWithStreams(['check', 'hostile/*.wasm', '--policy', 'policy.wsp'], true, true);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(r.stdout).toContain('allowed hostile/clear?[2J?]0;pwned?.wasm');
+    expect(r.stdout).toContain('allowed hostile/cr?fake-allowed.wasm');
+    // The bar's own control sequences are the only ones on stderr.
+    expect(r.stderr.replaceAll('\r\u001b[K', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 });
 

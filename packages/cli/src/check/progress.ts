@@ -2,6 +2,7 @@
 // pipe or a CI log it would be noise, and it never touches stdout, where reports go. Anything else
 // written to the terminal goes through `clear()` first, so the bar never garbles output.
 import type { OutputStream } from '../command.js';
+import { printableName } from './printable.js';
 
 /** Redraw at most this often (ms); the final state is always drawn. */
 const REDRAW_INTERVAL = 50;
@@ -32,7 +33,8 @@ export function createProgressBar(stream: OutputStream, options: ProgressOptions
   let drawn = false;
   let lastDraw = -Infinity;
   return {
-    tick(label) {
+    tick(rawLabel) {
+      const label = printableName(rawLabel);
       done++;
       const t = now();
       if (done < options.total && t - lastDraw < REDRAW_INTERVAL) return;

@@ -1,6 +1,7 @@
 // The summary table `wsbc check` prints after several modules in pretty mode: one row per module
 // (in output order) and a totals line, so a CI log shows at a glance which modules failed.
 import type { ModuleOutcome } from './job.js';
+import { printableName } from './printable.js';
 
 export type Verdict = 'allowed' | 'refused' | 'malformed' | 'unreadable';
 
@@ -33,7 +34,7 @@ const paints: Record<Verdict, string> = { allowed: '32', refused: '31', malforme
 export function renderSummaryTable(rows: readonly SummaryRow[], options: { color: boolean; wallMs: number }): string {
   const header = ['module', 'verdict', 'errors', 'warnings', 'size', 'time'];
   const cells = rows.map(({ outcome, verdict }) => [
-    outcome.file,
+    printableName(outcome.file),
     verdict,
     String(outcome.problems.filter((d) => d.severity === 'error').length),
     String(outcome.problems.filter((d) => d.severity === 'warning').length),

@@ -10,6 +10,7 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkBytes, runCheckJob, type CheckJob, type ModuleOutcome } from '../check/job.js';
+import { printableName } from '../check/printable.js';
 import type { Verdict } from '../check/table.js';
 import { loadPolicy, readInput } from '../input.js';
 import { expandModuleArguments } from '../module-args.js';
@@ -103,7 +104,7 @@ malformed module, bad policy, or usage error.
     // The progress bar and the summary table are loaded only for several modules (start-up time).
     const several = targets.length > 1;
     const bar =
-      several && values['no-progress'] !== true
+      several && values['no-progress'] !== true && ctx.env.TERM !== 'dumb'
         ? (await import('../check/progress.js')).createProgressBar(ctx.stderr, {
             total: targets.length,
             columns: (ctx.stderr as { columns?: number }).columns,
@@ -214,7 +215,8 @@ function verdictOf(outcome: ModuleOutcome, failed: boolean): Verdict {
 }
 
 function verdictLine(outcome: ModuleOutcome, failed: boolean, color: boolean): string {
-  const { file, result, problems } = outcome;
+  const { result, problems } = outcome;
+  const file = printableName(outcome.file);
   const count = (severity: Severity, noun: string) => {
     const n = problems.filter((d) => d.severity === severity).length;
     return n === 0 ? undefined : `${n} ${noun}${n === 1 ? '' : 's'}`;
