@@ -72,6 +72,8 @@ export class LineMap {
 // Character classes by code unit: the lexer is the hot loop of compiling a large policy.
 const isIdentStartCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isIdentPartCode = (c: number): boolean => isIdentStartCode(c) || (c >= 48 && c <= 57) || c === 45;
+/** Whitespace within a line: space, tab, a carriage return (CRLF or stray), a byte-order mark. */
+const isInlineSpaceCode = (c: number): boolean => c === 32 || c === 9 || c === 13 || c === 0xfeff;
 const isLetterCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 /** Characters that, glued to a number, make it malformed: letters, digits, `_ % / . -`. */
 const isGluedCode = (c: number): boolean => isIdentPartCode(c) || c === 37 || c === 47 || c === 46;
@@ -129,7 +131,7 @@ export function lex(text: string, file: string): LexResult {
     const code = text.charCodeAt(i);
     const c = text[i]!;
     const start = i;
-    if (code === 32 || code === 9 || code === 13 || code === 0xfeff) {
+    if (isInlineSpaceCode(code)) {
       i++;
     } else if (code === 10) {
       i++;
@@ -292,7 +294,9 @@ function lexNumber(text: string, start: number, span: (start: number, end: numbe
     // A unit after spaces (`16 pages`, `64 MiB`) belongs to the number just like an attached one:
     // no keyword is spelled like a unit, so a number followed by a unit word is always a quantity.
     let j = i;
-    while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+    // The same whitespace the main loop skips (a lone `\r` included), or `1\rGiB` would lex
+    // differently from its formatted `1 GiB`.
+    while (isInlineSpaceCode(text.charCodeAt(j))) j++;
     let k = j;
     while (k < n && isLetterCode(text.charCodeAt(k))) k++;
     if (k > j && text.charCodeAt(k) === 47 && isLetterCode(text.charCodeAt(k + 1))) {

@@ -43,6 +43,12 @@ describe('formatPolicy', () => {
     );
   });
 
+  it('is idempotent on a unit after a stray carriage return (a fuzz finding)', () => {
+    const once = fmt('policy {\n  limits {\n    memory growth 1\rGiB\n  }\n}\n');
+    expect(once).toBe('policy {\n  limits {\n    memory growth 1GiB\n  }\n}\n');
+    expect(fmt(once)).toBe(once);
+  });
+
   it('normalizes CRLF to LF and keeps ranges tight', () => {
     expect(fmt('policy {\r\n  network {\r\n    allow ports [ 1 .. 2 ]\r\n  }\r\n}\r\n')).toBe('policy {\n  network {\n    allow ports [1..2]\n  }\n}\n');
   });

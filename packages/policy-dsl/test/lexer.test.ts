@@ -41,6 +41,8 @@ describe('lexer', () => {
       'eof',
     ]);
     expect(lex('64 MiB', 'x').tokens[0]!.text).toBe('64 MiB');
+    // Found by the fuzz run: a stray carriage return is whitespace here too.
+    expect(kinds('1\rGiB')).toEqual(['number:1|GiB', 'eof']);
   });
 
   it('reads words with dashes, punctuation, comments and newlines', () => {
