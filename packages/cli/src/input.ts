@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { loadManifest, type Manifest } from '@wsbc/manifest';
-import { compilePolicyFile, compilePolicySource } from '@wsbc/policy-dsl';
 import type { CommandContext } from './command.js';
 
 export type ReadResult<T> = { ok: true; value: T } | { ok: false; diagnostic: Diagnostic };
@@ -29,6 +28,11 @@ export async function readInput(path: string, ctx: CommandContext): Promise<Read
   }
 }
 
+/** The policy compiler is loaded only for `.wsp` policies: a compiled manifest does not need its modules (start-up time). */
+function loadPolicyCompiler(): Promise<typeof import('@wsbc/policy-dsl')> {
+  return import('@wsbc/policy-dsl');
+}
+
 export interface LoadedPolicy {
   manifest?: Manifest;
   diagnostics: Diagnostic[];
@@ -43,6 +47,7 @@ export interface LoadedPolicy {
 export async function loadPolicy(path: string, ctx: CommandContext): Promise<LoadedPolicy> {
   if (path === '-') {
     const text = (await readStdin(ctx.stdin)).toString('utf8');
+    const { compilePolicySource } = await loadPolicyCompiler();
     const result = compilePolicySource(text, { file: '<stdin>', baseDir: ctx.cwd });
     return { manifest: result.ok ? result.manifest : undefined, diagnostics: result.diagnostics, sources: result.sources };
   }
@@ -58,6 +63,7 @@ export async function loadPolicy(path: string, ctx: CommandContext): Promise<Loa
       sources: new Map([[path, text]]),
     };
   }
+  const { compilePolicyFile } = await loadPolicyCompiler();
   const result = compilePolicyFile(absolute);
   return { manifest: result.ok ? result.manifest : undefined, diagnostics: result.diagnostics, sources: result.sources };
 }
