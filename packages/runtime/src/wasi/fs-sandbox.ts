@@ -57,12 +57,18 @@ export interface ResolvedPath {
   name: string;
   /** The guest wrote a trailing slash: the target must be a directory. */
   mustBeDirectory: boolean;
-  /** The same components as a normalised guest-relative path, for audit records. */
-  display: string;
   /** lstat of the final component when the walk looked at it (saves the caller a syscall). */
   finalStat?: fs.Stats | fs.BigIntStats | null;
   /** Set when finalStat was taken through the pinned parent (so it may be returned to the guest). */
   finalStatPinned?: boolean;
+}
+
+/**
+ * The components of a resolved path as a normalised guest-relative path, for audit records and
+ * descriptor names (built only when needed: most calls never use it).
+ */
+export function displayOf(resolved: ResolvedPath): string {
+  return resolved.parent.length === 0 ? resolved.name : `${resolved.parent.join('/')}/${resolved.name}`;
 }
 
 /**
@@ -117,7 +123,7 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
     stack.push(component);
   }
   const name = stack.pop() ?? '.';
-  const resolved: ResolvedPath = { parent: stack, name, mustBeDirectory, display: [...stack, name].join('/') };
+  const resolved: ResolvedPath = { parent: stack, name, mustBeDirectory };
   if (finalStat !== undefined && name !== '.') resolved.finalStat = finalStat;
   return resolved;
 }
@@ -140,7 +146,7 @@ export function splitGuestPath(path: string): ResolvedPath | null {
     components.push(component);
   }
   const name = components.pop() ?? '.';
-  return { parent: components, name, mustBeDirectory: path.endsWith('/'), display: [...components, name].join('/') };
+  return { parent: components, name, mustBeDirectory: path.endsWith('/') };
 }
 
 /**

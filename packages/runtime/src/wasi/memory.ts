@@ -84,10 +84,16 @@ export class GuestMemory {
     const n = count >>> 0;
     if (n > 1024) throw new WasiError(Errno.INVAL, 'more than IOV_MAX (1024) iovecs');
     this.check(iovs, n * IOVEC_SIZE);
-    const out: Uint8Array[] = [];
+    // The array was checked as a whole, so its entries are read without further checks; each
+    // buffer is checked before any view of it is made.
+    const out = new Array<Uint8Array>(n);
+    const view = this.view;
     for (let i = 0; i < n; i++) {
       const base = (iovs >>> 0) + i * IOVEC_SIZE;
-      out.push(this.slice(this.u32(base), this.u32(base + 4)));
+      const ptr = view.getUint32(base, true);
+      const len = view.getUint32(base + 4, true);
+      this.check(ptr, len);
+      out[i] = this.bytes.subarray(ptr, ptr + len);
     }
     return out;
   }

@@ -20,7 +20,7 @@ import {
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
-  O_PATH, PinnedParentCache, assertProcFdSupport, pinParent, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
+  O_PATH, PinnedParentCache, assertProcFdSupport, displayOf, pinParent, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
@@ -329,11 +329,12 @@ export class WasiPreview1 {
     return fd;
   }
 
-  private countOpen(op: string, path: string): void {
+  /** `base` and `path` are joined (the guest path in the records) only when the open is refused. */
+  private countOpen(op: string, base: string, path = ''): void {
     const max = this.opts.manifest.limits.io.maxOpenFiles;
     if (this.guestOpened >= max) {
       this.record({ type: 'limit', limit: 'open-files', action: 'refused', max, value: this.guestOpened + 1, op });
-      this.deny('filesystem', op, Errno.MFILE, `open-file limit of ${max} reached`, { path });
+      this.deny('filesystem', op, Errno.MFILE, `open-file limit of ${max} reached`, { path: joinGuest(base, path) });
     }
   }
 
@@ -566,7 +567,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         this.withPath('path_create_directory', dir, path, false, ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(Errno.EXIST);
-          this.allow('filesystem', 'path_create_directory', { path: joinGuest(dir.guestPath, resolved.display) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_create_directory', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
           fs.mkdirSync(host, 0o777);
         });
       }),
@@ -576,7 +577,7 @@ export class WasiPreview1 {
         m.check(out, flavor.filestatSize);
         const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
         const st = this.withPath('path_filestat_get', dir, path, follow, ({ host, resolved }) => {
-          this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, resolved.display) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
           // The fast path already stat-ed the entry through the pinned parent.
           const pinned = resolved.finalStatPinned && typeof resolved.finalStat?.size === 'bigint' ? (resolved.finalStat as fs.BigIntStats) : null;
           if (resolved.finalStatPinned && resolved.finalStat === null) throw new WasiError(Errno.NOENT);
@@ -592,7 +593,7 @@ export class WasiPreview1 {
           const path = this.str(p, len);
           const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
           this.withPath('path_filestat_set_times', dir, path, follow, ({ host, resolved }) => {
-            this.allow('filesystem', 'path_filestat_set_times', { path: joinGuest(dir.guestPath, resolved.display) });
+            if (this.auditAllowed) this.allow('filesystem', 'path_filestat_set_times', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
             const times = this.timesFor(fs.lstatSync(host, { bigint: true }), u64(atim), u64(mtim), u(fst));
             fs.lutimesSync(host, times.atime, times.mtime);
           });
@@ -610,7 +611,7 @@ export class WasiPreview1 {
           const follow = (u(oldFlags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
           this.withPath('path_link', from, oldPath, follow, (src) =>
             this.withPath('path_link', to, newPath, false, (dst) => {
-              this.allow('filesystem', 'path_link', { path: joinGuest(from.guestPath, src.resolved.display), target: joinGuest(to.guestPath, dst.resolved.display) });
+              if (this.auditAllowed) this.allow('filesystem', 'path_link', { path: joinGuest(from.guestPath, displayOf(src.resolved)), target: joinGuest(to.guestPath, displayOf(dst.resolved)) });
               if (dst.resolved.mustBeDirectory) throw new WasiError(Errno.NOENT);
               fs.linkSync(src.host, dst.host);
             }));
@@ -624,7 +625,7 @@ export class WasiPreview1 {
         m.check(buf, bufLen);
         m.check(out, 4);
         const target = this.withPath('path_readlink', dir, path, false, ({ host, resolved }) => {
-          this.allow('filesystem', 'path_readlink', { path: joinGuest(dir.guestPath, resolved.display) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_readlink', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
           return fs.readlinkSync(host, { encoding: 'buffer' });
         });
         const n = Math.min(target.byteLength, u(bufLen));
@@ -636,7 +637,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         this.withPath('path_remove_directory', dir, path, false, ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(Errno.INVAL);
-          this.allow('filesystem', 'path_remove_directory', { path: joinGuest(dir.guestPath, resolved.display) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_remove_directory', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
           fs.rmdirSync(host);
         });
       }),
@@ -652,7 +653,7 @@ export class WasiPreview1 {
         this.withPath('path_rename', from, oldPath, false, (src) =>
           this.withPath('path_rename', to, newPath, false, (dst) => {
             if (src.resolved.name === '.' || dst.resolved.name === '.') throw new WasiError(Errno.BUSY);
-            this.allow('filesystem', 'path_rename', { path: joinGuest(from.guestPath, src.resolved.display), target: joinGuest(to.guestPath, dst.resolved.display) });
+            if (this.auditAllowed) this.allow('filesystem', 'path_rename', { path: joinGuest(from.guestPath, displayOf(src.resolved)), target: joinGuest(to.guestPath, displayOf(dst.resolved)) });
             if (src.resolved.mustBeDirectory || dst.resolved.mustBeDirectory) {
               if (!fs.lstatSync(src.host).isDirectory()) throw new WasiError(Errno.NOTDIR);
             }
@@ -666,10 +667,10 @@ export class WasiPreview1 {
         this.withPath('path_symlink', dir, path, false, ({ host, resolved }) => {
           if (!symlinkTargetStaysInside(resolved.parent, target)) {
             this.deny('filesystem', 'path_symlink', Errno.NOTCAPABLE, 'symlink target leaves the directory',
-              { path: joinGuest(dir.guestPath, resolved.display), target });
+              { path: joinGuest(dir.guestPath, displayOf(resolved)), target });
           }
           if (resolved.name === '.' ) throw new WasiError(Errno.EXIST);
-          this.allow('filesystem', 'path_symlink', { path: joinGuest(dir.guestPath, resolved.display), target });
+          if (this.auditAllowed) this.allow('filesystem', 'path_symlink', { path: joinGuest(dir.guestPath, displayOf(resolved)), target });
           fs.symlinkSync(target, host);
         });
       }),
@@ -678,7 +679,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         this.withPath('path_unlink_file', dir, path, false, ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(Errno.ISDIR);
-          this.allow('filesystem', 'path_unlink_file', { path: joinGuest(dir.guestPath, resolved.display) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_unlink_file', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
           const st = fs.lstatSync(host);
           if (st.isDirectory()) throw new WasiError(Errno.ISDIR);
           if (resolved.mustBeDirectory) throw new WasiError(Errno.NOTDIR);
@@ -697,7 +698,7 @@ export class WasiPreview1 {
         if (this.opts.manifest.process.mode === 'none') {
           this.deny('process', 'proc_raise', Errno.NOTCAPABLE, 'process capability not granted', { signal: u(sig) });
         }
-        this.allow('process', 'proc_raise', { signal: u(sig) });
+        if (this.auditAllowed) this.allow('process', 'proc_raise', { signal: u(sig) });
         if (u(sig) === 0) return Errno.SUCCESS;
         throw new SandboxTermination('trap', `guest raised signal ${u(sig)}`);
       }),
@@ -706,7 +707,7 @@ export class WasiPreview1 {
         const target = m.slice(buf, len);
         const random = this.opts.random;
         if (!random) this.deny('random', 'random_get', Errno.NOTCAPABLE, 'random capability is none', { bytes: u(len) });
-        this.allow('random', 'random_get', { bytes: u(len), source: random.kind });
+        if (this.auditAllowed) this.allow('random', 'random_get', { bytes: u(len), source: random.kind });
         random.fill(target);
       }),
 
@@ -723,7 +724,7 @@ export class WasiPreview1 {
         });
         const got = accepted as ReturnType<SocketBridge['accept']>;
         if (got === null || got === 'again') return Errno.AGAIN;
-        this.allow('network', 'sock_accept', { address: d.guestPath, peer: got.peer });
+        if (this.auditAllowed) this.allow('network', 'sock_accept', { address: d.guestPath, peer: got.peer });
         const conn: Descriptor = {
           kind: 'conn', sock: got.conn, hostFd: -1, stdio: -1, filetype: Filetype.SOCKET_STREAM, rightsBase: d.rightsInheriting,
           rightsInheriting: 0n, fdflags: u(flags), position: 0n, preopen: null, preopenName: null, guestPath: `tcp://${got.peer}`,
@@ -782,7 +783,7 @@ export class WasiPreview1 {
 
   private clockCheck(id: number, op: string): void {
     if (id > ClockId.THREAD_CPUTIME_ID) throw new WasiError(Errno.INVAL);
-    this.allow('time', op, { clock: id });
+    if (this.auditAllowed) this.allow('time', op, { clock: id });
   }
 
   private readClock(id: number, op: string): bigint {
@@ -854,29 +855,34 @@ export class WasiPreview1 {
   }
 
   private writeFile(d: Descriptor, bufs: Uint8Array[], at: bigint, op: string): number {
-    let total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
+    // Offsets as numbers: a write must end below the max file size (a safe integer) or at an
+    // offset the host accepts (below 2^53 in Node's fs), and BigInt arithmetic per call showed
+    // up in profiles of many small writes.
+    const start = Number(at);
+    let total = 0;
+    for (let i = 0; i < bufs.length; i++) total += bufs[i]!.byteLength;
     const max = d.preopen ? this.maxFileSize.get(d.preopen) ?? null : null;
     let room = total;
-    if (max !== null && at + BigInt(total) > BigInt(max)) {
+    if (max !== null && start + total > max) {
       // Write what fits, as POSIX does at RLIMIT_FSIZE; EFBIG only when nothing fits.
-      room = Math.max(0, Number(BigInt(max) - at));
+      room = Math.max(0, max - start);
       if (room === 0) {
-        this.record({ type: 'limit', limit: 'file-size', action: 'refused', max, value: Number(at) + total, op });
+        this.record({ type: 'limit', limit: 'file-size', action: 'refused', max, value: start + total, op });
         throw new WasiError(Errno.FBIG);
       }
     }
     this.opts.meter.chargeWrite(Math.min(room, total), op);
     total = 0;
-    let position = at;
-    for (const b of bufs) {
-      if (room === 0) break;
-      const chunk = b.byteLength > room ? b.subarray(0, room) : b;
-      if (chunk.byteLength === 0) continue;
-      const n = fs.writeSync(d.hostFd, chunk, 0, chunk.byteLength, Number(position));
+    let position = start;
+    for (let i = 0; i < bufs.length && room > 0; i++) {
+      const b = bufs[i]!;
+      const length = b.byteLength > room ? room : b.byteLength;
+      if (length === 0) continue;
+      const n = fs.writeSync(d.hostFd, b, 0, length, position);
       total += n;
       room -= n;
-      position += BigInt(n);
-      if (n < chunk.byteLength) break;
+      position += n;
+      if (n < length) break;
     }
     return total;
   }
@@ -946,23 +952,22 @@ export class WasiPreview1 {
     const dir = this.dirFd(fd, op, Rights.PATH_OPEN);
     this.memory.check(out, 4);
     if (oflags & ~0xf || fdflags & ~0x1f) return Errno.INVAL;
-    const guest = joinGuest(dir.guestPath, path);
     const wantsRead = (base & (Rights.FD_READ | Rights.FD_READDIR)) !== 0n;
     const wantsWrite = (base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) !== 0n ||
       (fdflags & (FdFlags.APPEND | FdFlags.DSYNC | FdFlags.SYNC)) !== 0 || (oflags & OFlags.TRUNC) !== 0;
     if ((base & Rights.FD_READ) && !(dir.rightsInheriting & Rights.FD_READ)) {
-      this.deny('filesystem', op, Errno.NOTCAPABLE, 'read access not granted', { path: guest });
+      this.deny('filesystem', op, Errno.NOTCAPABLE, 'read access not granted', { path: joinGuest(dir.guestPath, path) });
     }
     if (wantsWrite && !(dir.rightsInheriting & Rights.FD_WRITE)) {
-      this.deny('filesystem', op, Errno.NOTCAPABLE, 'write access not granted', { path: guest });
+      this.deny('filesystem', op, Errno.NOTCAPABLE, 'write access not granted', { path: joinGuest(dir.guestPath, path) });
     }
     if ((oflags & OFlags.TRUNC) && !(dir.rightsBase & Rights.PATH_FILESTAT_SET_SIZE)) {
-      this.deny('filesystem', op, Errno.NOTCAPABLE, 'truncate not granted', { path: guest });
+      this.deny('filesystem', op, Errno.NOTCAPABLE, 'truncate not granted', { path: joinGuest(dir.guestPath, path) });
     }
-    this.countOpen(op, guest);
+    this.countOpen(op, dir.guestPath, path);
     const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
     return this.withPath(op, dir, path, follow, ({ host, resolved }) => {
-      const display = joinGuest(dir.guestPath, resolved.display);
+      const display = joinGuest(dir.guestPath, displayOf(resolved));
       let existing: fs.Stats | fs.BigIntStats | null | undefined = resolved.finalStat;
       if (existing === undefined) {
         try {
@@ -1002,7 +1007,7 @@ export class WasiPreview1 {
       else if (canRead) flags |= O_RDONLY;
       else flags |= O_PATH;
       if (fdflags & FdFlags.APPEND && canWrite) flags |= O_APPEND;
-      this.allow('filesystem', op, { path: display, read: wantsRead, write: wantsWrite, create: !exists && (oflags & OFlags.CREAT) !== 0 });
+      if (this.auditAllowed) this.allow('filesystem', op, { path: display, read: wantsRead, write: wantsWrite, create: !exists && (oflags & OFlags.CREAT) !== 0 });
       // INVARIANT: `host` names `name` inside a pinned (verified) parent, and O_NOFOLLOW keeps the
       // last component from being a symlink, so the opened file is inside the preopen.
       const hostFd = fs.openSync(host, flags, 0o666);
