@@ -513,8 +513,10 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
       const sized = sizedKind(op, r, ctx);
       if (sized === Sized.Grow) {
         if (ctx.guardGrow) {
+          const guard = ctx.growFuncs[r.a];
+          if (guard === undefined) throw new WasmError('wasm/index-out-of-range', `memory index ${r.a} is out of bounds`, at);
           if (cached) sync();
-          emitCall(out, ctx.growFuncs[r.a]!);
+          emitCall(out, guard);
           if (cached) reload();
           copyFrom = r.pos;
         }
