@@ -101,7 +101,7 @@ function hasComments(list: CstList): boolean {
 function flatTerm(term: CstTerm): string {
   switch (term.kind) {
     case 'range':
-      return `${term.from.text}..${term.to ? term.to.text : ''}`;
+      return `${flatTerm(term.from)}..${term.to ? flatTerm(term.to) : ''}`;
     case 'list':
       return `[${term.items.map((i) => flatTerm(i.term)).join(', ')}]`;
     case 'number':

@@ -303,7 +303,9 @@ function lexNumber(text: string, start: number, span: (start: number, end: numbe
       k++;
       while (k < n && isLetterCode(text.charCodeAt(k))) k++;
     }
-    const endsWord = k >= n || !(isIdentPartCode(text.charCodeAt(k)) || text.charCodeAt(k) === 46 || text.charCodeAt(k) === 47);
+    // The word must end there: `5 Mx`, `5 M.x` and `5 MiB/x` are not units; `5 MiB..` is (a range).
+    const next = text.charCodeAt(k);
+    const endsWord = k >= n || !(isIdentPartCode(next) || next === 47 || (next === 46 && text.charCodeAt(k + 1) !== 46));
     if (k > j && endsWord && isUnit(text.slice(j, k))) {
       unit = text.slice(j, k);
       i = k;

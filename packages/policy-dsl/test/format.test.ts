@@ -49,6 +49,12 @@ describe('formatPolicy', () => {
     expect(fmt(once)).toBe(once);
   });
 
+  it('is idempotent on a spaced unit before `..` (a fuzz finding)', () => {
+    const once = fmt('policy {\n  limits {\n    memory max 27 \t pages ..\t growth\n  }\n}\n');
+    expect(once).toBe('policy {\n  limits {\n    memory max 27 pages..growth\n  }\n}\n');
+    expect(fmt(once)).toBe(once);
+  });
+
   it('normalizes CRLF to LF and keeps ranges tight', () => {
     expect(fmt('policy {\r\n  network {\r\n    allow ports [ 1 .. 2 ]\r\n  }\r\n}\r\n')).toBe('policy {\n  network {\n    allow ports [1..2]\n  }\n}\n');
   });
