@@ -106,6 +106,9 @@ const FUEL_ABI: FuelAbi = {
 /** Level 1: runs a module (path or bytes) under a manifest. Never throws for guest or input problems. */
 export async function run(module: string | Uint8Array, options: RunOptions): Promise<RunResult> {
   const startedAt = wallNow();
+  // A worker thread boots while the manifest, the module and the prepare steps are dealt with,
+  // instead of after them. A run refused before it needs the worker leaves it for the next run.
+  startWorkerAhead();
   const label = options.label ?? (typeof module === 'string' ? module : 'module');
   const stderr = options.stderr ?? process.stderr;
   let sink: AuditSink | undefined;
@@ -485,10 +488,11 @@ const ENDING_GRACE_MS = 100;
 
 // Starting a worker thread costs tens of milliseconds (a new V8 isolate plus loading the worker's
 // modules), and a fresh isolate runs the WASI code unoptimised, which dominates short runs. So:
-//   - a run takes the worker started ahead of time (prewarm()) or an idle one, else starts one;
-//     a replacement is started only when a run ends without giving its worker back, never while
-//     a run waits for its own worker: two isolates booting at once on a busy machine made the
-//     first run of a process wait for both;
+//   - a run takes an idle worker, else the one started ahead of time (by prewarm(), or by run()
+//     itself as it begins, so that the worker boots while the module is read, checked, prepared
+//     and compiled). A replacement is started only when a run ends without giving its worker
+//     back, never while a run waits for its own: two isolates booting at once on a busy machine
+//     made the first run of a process wait for both;
 //   - a worker whose guest ended by itself (exit or refusal, no embedder host functions loaded)
 //     goes back to an idle list and serves a later run. Every run gets a new WASI instance, new
 //     descriptors, a new guest instance and memory; nothing of a guest survives its run. A worker
@@ -530,6 +534,11 @@ async function acquireWorker(): Promise<Worker> {
   const worker = await next;
   worker.ref();
   return worker;
+}
+
+/** Starts the spare unless an idle worker or a spare is already there for the next acquire. */
+function startWorkerAhead(): void {
+  if (idle.length === 0) spare ??= startWorker();
 }
 
 /**
