@@ -65,6 +65,15 @@ const FLOW_BY_NAME: Record<OpInfo['flow'], Flow> = {
 const FLOW_BY_ID = new Uint8Array(OPCODES.length);
 for (const op of OPCODES) FLOW_BY_ID[op.id] = FLOW_BY_NAME[op.flow];
 
+// Whether an opcode's only immediate is a function index (call, return_call, ref.func) or a global
+// index (global.get/set): both are checked against the original counts and the former renumbered.
+const FUNC_IMM_BY_ID = new Uint8Array(OPCODES.length);
+const GLOBAL_IMM_BY_ID = new Uint8Array(OPCODES.length);
+for (const op of OPCODES) {
+  if (op.imms.length === 1 && op.imms[0] === 'func') FUNC_IMM_BY_ID[op.id] = 1;
+  if (op.imms.length === 1 && op.imms[0] === 'global') GLOBAL_IMM_BY_ID[op.id] = 1;
+}
+
 export function flowOf(op: OpInfo): Flow {
   return FLOW_BY_ID[op.id] as Flow;
 }
@@ -125,6 +134,11 @@ let chargeCost = new Float64Array(1024);
 /** Whether each planned charge also tests the counter (always, unless ctx.checkLoopsOnly). */
 let chargeChecked = new Uint8Array(1024);
 let restoreAt: number[] = [];
+// Instructions pass 2 must decode again (calls, sized operands, function references and, for the
+// cached counter, exits from the function), so it copies everything else without decoding it.
+let specialAt = new Int32Array(1024);
+/** Whether each special instruction leaves the function (return, throw, branch to its label, final end). */
+let specialLeaves = new Uint8Array(1024);
 
 const KIND_FUNC = 0;
 const KIND_BLOCK = 1;
@@ -156,6 +170,7 @@ export function sizedKind(op: OpInfo, r: OperatorReader, ctx: RewriteContext): S
 
 interface Plan {
   charges: number;
+  specials: number;
   restores: number[];
   hasHandlers: boolean;
   hasLoops: boolean;
@@ -172,6 +187,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
   const liveAtEntry: boolean[] = [true];
   const bodyStart: number[] = [codeStart];
   let charges = 0;
+  let specials = 0;
   restoreAt = [];
   let hasHandlers = false;
   let hasLoops = false;
@@ -205,9 +221,28 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     live = nowLive;
     segIsHeader = false;
   };
+  const addSpecial = (at: number, leavesFunction: boolean): void => {
+    if (specials === specialAt.length) {
+      const a = new Int32Array(specials * 2);
+      a.set(specialAt);
+      specialAt = a;
+      const l = new Uint8Array(specials * 2);
+      l.set(specialLeaves);
+      specialLeaves = l;
+    }
+    specialAt[specials] = at;
+    specialLeaves[specials] = leavesFunction ? 1 : 0;
+    specials++;
+  };
+  // Set by mark() when a branch targets the function frame (it returns).
+  let branchLeaves = false;
   const mark = (depth: number, isCatch: boolean): void => {
     const i = kinds.length - 1 - depth;
-    if (i <= 0) return; // the function frame: a branch there is a return
+    if (i <= 0) {
+      // the function frame: a branch there is a return
+      branchLeaves = true;
+      return;
+    }
     if (kinds[i] === KIND_LOOP) {
       if (isCatch) restoreAt.push(bodyStart[i]!);
       return;
@@ -225,18 +260,31 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
 
   while (r.next()) {
     const op = r.op;
-    segCost += prices[op.id]!;
+    const id = op.id;
+    segCost += prices[id]!;
+    // INVARIANT: no original instruction may name an appended function or global. Validation
+    // refuses such input already; this keeps the guarantee when validation is turned off.
+    if (FUNC_IMM_BY_ID[id] === 1) {
+      if (r.a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${r.a} is out of bounds`, r.offset);
+      if (ctx.funcShift !== 0 && FLOW_BY_ID[id] !== Flow.Call && FLOW_BY_ID[id] !== Flow.Exit) addSpecial(r.offset, false);
+    } else if (GLOBAL_IMM_BY_ID[id] === 1 && r.a >= ctx.originalGlobals) {
+      throw new WasmError('wasm/index-out-of-range', `global index ${r.a} is out of bounds`, r.offset);
+    }
     if (op.sizedOperand) {
       const sized = sizedKind(op, r, ctx);
       if (sized === Sized.Static) segCost += ctx.perUnit * r.b;
-      else if (ctx.fuel) segCost += ctx.checkCost;
+      else {
+        if (ctx.fuel) segCost += ctx.checkCost;
+        if (sized === Sized.Grow ? ctx.guardGrow : ctx.fuel) addSpecial(r.offset, false);
+      }
     }
-    switch (flowOf(op)) {
+    switch (FLOW_BY_ID[id] as Flow) {
       case Flow.Plain:
         break;
       case Flow.Call:
         calls++;
         if (ctx.stackGuard) segCost += ctx.checkCost;
+        addSpecial(r.offset, true);
         break;
       case Flow.Block:
         push(KIND_BLOCK);
@@ -275,6 +323,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         const entryLive = liveAtEntry.pop()!;
         bodyStart.pop();
         if (kind === KIND_FUNC) {
+          addSpecial(r.offset, true);
           startSegment(r.pos, false);
           break;
         }
@@ -283,25 +332,33 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         break;
       }
       case Flow.Br:
+        branchLeaves = false;
         mark(r.a, false);
+        if (branchLeaves) addSpecial(r.offset, true);
         startSegment(r.pos, false);
         break;
       case Flow.BrIf:
+        branchLeaves = false;
         mark(op.layout === ImmLayout.BrOnCast ? r.b : r.a, false);
+        if (branchLeaves) addSpecial(r.offset, true);
         startSegment(r.pos, live);
         break;
       case Flow.BrTable:
+        branchLeaves = false;
         r.forEachBrTableTarget((l) => mark(l, false));
         mark(r.b, false);
+        if (branchLeaves) addSpecial(r.offset, true);
         startSegment(r.pos, false);
         break;
       case Flow.Exit:
+        // return_call* also names a function: pass 2 renumbers it while it is there.
+        addSpecial(r.offset, true);
         startSegment(r.pos, false);
         break;
     }
   }
   restoreAt.sort((a, b) => a - b);
-  return { charges, restores: restoreAt, hasHandlers, hasLoops, calls };
+  return { charges, specials, restores: restoreAt, hasHandlers, hasLoops, calls };
 }
 
 /** Emits the charge of `cost` fuel and the out-of-fuel check on the global counter. */
@@ -380,7 +437,7 @@ export interface BodyStats {
  */
 export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: number, localCount: number, localGroups: number, codeStart: number, end: number): BodyStats {
   const bytes = ctx.bytes;
-  const p = ctx.fuel || ctx.stackGuard ? plan(ctx, codeStart, end) : { charges: 0, restores: [] as number[], hasHandlers: false, hasLoops: false, calls: 0 };
+  const p = plan(ctx, codeStart, end);
   const saveDepth = ctx.stackGuard && p.hasHandlers;
   // Caching pays off where the counter is hit repeatedly, in loops; in a loop-free function it
   // would only add a load at entry and a store at every exit. Each call site costs a store and a
@@ -432,67 +489,23 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
   const r = new OperatorReader(bytes, codeStart, end);
   let nextCharge = 0;
   let nextRestore = 0;
+  let nextSpecial = 0;
   const restores = p.restores;
   const restoreState = saveDepth || cached;
+  const charges = ctx.fuel ? p.charges : 0;
+  const restoreCount = restoreState ? restores.length : 0;
   let copyFrom = codeStart;
-  // Open frames other than the function's: a branch to label `nesting` leaves the function.
-  let nesting = 0;
-  while (r.next()) {
-    const at = r.offset;
-    const op = r.op;
-    const flow = flowOf(op);
-    const imm0 = op.imms.length === 1 ? op.imms[0] : undefined;
-    // INVARIANT: no original instruction may name an appended function or global. Validation
-    // refuses such input already; this keeps the guarantee when validation is turned off.
-    if (imm0 === 'func' && r.a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${r.a} is out of bounds`, at);
-    if (imm0 === 'global' && r.a >= ctx.originalGlobals) throw new WasmError('wasm/index-out-of-range', `global index ${r.a} is out of bounds`, at);
-    const isRestore = restoreState && nextRestore < restores.length && restores[nextRestore] === at;
-    const isCharge = ctx.fuel && nextCharge < p.charges && chargeAt[nextCharge] === at;
-    let leaves = false;
-    if (cached) {
-      switch (flow) {
-        case Flow.Block:
-        case Flow.Loop:
-        case Flow.If:
-        case Flow.Try:
-        case Flow.TryTable:
-          nesting++;
-          break;
-        case Flow.End:
-        case Flow.Delegate:
-          // The function's own `end` returns: sync before it.
-          leaves = nesting === 0;
-          nesting--;
-          break;
-        case Flow.Br:
-          leaves = r.a === nesting;
-          break;
-        case Flow.BrIf:
-          leaves = (op.layout === ImmLayout.BrOnCast ? r.b : r.a) === nesting;
-          break;
-        case Flow.BrTable:
-          leaves = r.b === nesting;
-          r.forEachBrTableTarget((l) => {
-            if (l === nesting) leaves = true;
-          });
-          break;
-        case Flow.Exit:
-        case Flow.Call:
-          leaves = true;
-          break;
-      }
-    }
-    const special =
-      isRestore ||
-      isCharge ||
-      leaves ||
-      op.sizedOperand ||
-      (flow === Flow.Call && ctx.stackGuard) ||
-      (ctx.funcShift !== 0 && imm0 === 'func');
-    if (!special) continue;
+  // Visits, in offset order, only the points where something is injected; the bytes between them
+  // are copied as they are, without decoding them a second time.
+  for (;;) {
+    let at = end;
+    if (nextCharge < charges) at = chargeAt[nextCharge]!;
+    if (nextRestore < restoreCount && restores[nextRestore]! < at) at = restores[nextRestore]!;
+    if (nextSpecial < p.specials && specialAt[nextSpecial]! < at) at = specialAt[nextSpecial]!;
+    if (at >= end) break;
     out.copy(bytes, copyFrom, at);
     copyFrom = at;
-    while (restoreState && nextRestore < restores.length && restores[nextRestore] === at) {
+    while (nextRestore < restoreCount && restores[nextRestore] === at) {
       if (saveDepth) {
         out.u8(0x20); // local.get $saved
         out.u32(savedLocal);
@@ -502,12 +515,19 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
       if (cached) reload();
       nextRestore++;
     }
-    if (isCharge) {
+    if (nextCharge < charges && chargeAt[nextCharge] === at) {
       if (!chargeChecked[nextCharge]) emitDecrement(out, ctx, chargeCost[nextCharge]!, cached ? fuelLocal : -1);
       else if (cached) emitLocalCharge(out, ctx, chargeCost[nextCharge]!, fuelLocal);
       else emitGlobalCharge(out, ctx, chargeCost[nextCharge]!);
       nextCharge++;
     }
+    if (nextSpecial >= p.specials || specialAt[nextSpecial] !== at) continue;
+    const leaves = cached && specialLeaves[nextSpecial] === 1;
+    nextSpecial++;
+    r.pos = at;
+    r.next();
+    const op = r.op;
+    const flow = FLOW_BY_ID[op.id] as Flow;
     if (leaves) sync();
     if (op.sizedOperand) {
       const sized = sizedKind(op, r, ctx);
@@ -536,18 +556,18 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
       copyFrom = r.pos;
       continue;
     }
-    if (ctx.funcShift !== 0 && imm0 === 'func') {
+    if (ctx.funcShift !== 0 && FUNC_IMM_BY_ID[op.id] === 1) {
       writeRemapped(out, ctx, op, r);
       copyFrom = r.pos;
     }
   }
   out.copy(bytes, copyFrom, end);
-  return { charges: p.charges };
+  return { charges };
 }
 
 /** Writes the current instruction, renumbering its function index if it has one. */
 function writeRemapped(out: ByteSink, ctx: RewriteContext, op: OpInfo, r: OperatorReader): void {
-  if (op.imms.length === 1 && op.imms[0] === 'func') {
+  if (FUNC_IMM_BY_ID[op.id] === 1) {
     out.copy(ctx.bytes, r.offset, r.immStart);
     const f = r.a;
     out.u32(f < ctx.importedFuncs ? f : f + ctx.funcShift);
