@@ -10,7 +10,7 @@ import { describeCapability, isGranted, type Capability } from './capabilities.j
 import { classifyImport, RESERVED_IMPORT_MODULES } from './classify.js';
 import type { FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, TableFact } from './module-facts.js';
 import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
-import { walkModule } from '@wsbc/wasm';
+import { walkModule } from '@wsbc/wasm/reader';
 import { formatSignature, type WasiSignature } from './wasi-table.js';
 
 /** Prefix of the exports the instrumenter adds; an input module exporting one could spoof them. */

@@ -1,7 +1,8 @@
 // @wsbc/analyzer: reads a wasm module without running it and checks it against a capability
 // manifest (checkModule), describes it (inspectModule), and infers the least-privilege policy it
-// needs (inferPolicy). Libraries return data; the CLI renders.
-export { checkModule, checkFacts, hostImportVerdict, RESERVED_EXPORT_PREFIX, RESERVED_SECTION_PREFIX, type CheckOptions, type CheckResult, type CheckSummary } from './check.js';
+// needs (inferPolicy). Libraries return data; the CLI renders. The checker alone is also
+// published as `@wsbc/analyzer/check` (./check-entry.ts), for callers that only check.
+export * from './check-entry.js';
 export { inspectModule, formatFuncType, type InspectResult, type ModuleInspection, type InspectedImport, type InspectedExport } from './inspect.js';
 export { inferPolicy, inferFromFacts, type InferOptions, type InferResult } from './infer.js';
 export { classifyImport, RESERVED_IMPORT_MODULES, type ImportClass } from './classify.js';

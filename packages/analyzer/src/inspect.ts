@@ -5,7 +5,7 @@
 // body with the opcode table (no per-instruction allocation), plus what declarations reveal
 // (shared or 64-bit memories, several memories).
 import type { Diagnostic } from '@wsbc/diagnostics';
-import { FEATURES, walkModule, type Feature } from '@wsbc/wasm';
+import { FEATURES, walkModule, type Feature } from '@wsbc/wasm/reader';
 import type { Capability } from './capabilities.js';
 import { classifyImport } from './classify.js';
 import type { ExportFact, FuncTypeFact, GlobalFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact } from './module-facts.js';

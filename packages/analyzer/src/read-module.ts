@@ -13,7 +13,7 @@ import {
   sectionReader,
   valTypeName,
   type SubType,
-} from '@wsbc/wasm';
+} from '@wsbc/wasm/reader';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import type { ExportFact, FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, SectionFact, TableFact, GlobalFact } from './module-facts.js';
 

@@ -1,8 +1,17 @@
 // Canonical serialization and hash of a normalized manifest. The key order is fixed here (the
 // order of types.ts), whatever order the object's keys were created in, so a manifest read
 // back from JSON serializes to the same bytes it was read from.
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { CustomCapability, Manifest } from './types.js';
+
+// node:crypto is loaded on the first hash, not with the package: loading it costs about 2 ms, and
+// most commands that import the manifest never hash (CLI start-up is a benchmark target).
+// require() keeps manifestHash synchronous.
+let cryptoModule: typeof import('node:crypto') | undefined;
+function nodeCrypto(): typeof import('node:crypto') {
+  cryptoModule ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return cryptoModule;
+}
 
 /** Fixed key order, 2-space indent, trailing newline. Lists keep their (normalized) order. */
 export function canonicalManifestJson(m: Manifest): string {
@@ -11,7 +20,7 @@ export function canonicalManifestJson(m: Manifest): string {
 
 /** `sha256:<hex>` of the canonical JSON bytes (UTF-8). */
 export function manifestHash(m: Manifest): string {
-  return `sha256:${createHash('sha256').update(canonicalManifestJson(m), 'utf8').digest('hex')}`;
+  return `sha256:${nodeCrypto().createHash('sha256').update(canonicalManifestJson(m), 'utf8').digest('hex')}`;
 }
 
 /** A copy of `m` whose keys are in canonical order at every level. */

@@ -4,9 +4,9 @@
 // that contradict their lists, ...). A manifest that is valid but not in normalized form (for
 // example hand-edited with unsorted lists) gets a warning, since its hash would not match the
 // policy it came from.
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Result, Span } from '@wsbc/diagnostics';
-import { validate as schemaValidate } from './generated/manifest-validator.js';
 import { canonicalManifestJson, orderManifest } from './canonical.js';
 import { INPUT_SHAPE } from './input-shape.js';
 import { parseJsonSource } from './json-source.js';
@@ -23,6 +23,20 @@ interface SchemaError {
 }
 
 type SchemaValidator = ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
+
+let schemaValidator: SchemaValidator | undefined;
+
+/**
+ * The precompiled schema validator (generated/manifest-validator.cjs, ~110 KB of machine-written
+ * code) is loaded on the first validation, not when the package is imported: compiling a policy
+ * or checking a module against a `.wsp` policy never validates manifest JSON, and CLI start-up
+ * is a benchmark target. It is CommonJS so that require() can load it synchronously and the
+ * validation API stays synchronous; the path is the same from src/ and dist/.
+ */
+function loadSchemaValidator(): SchemaValidator {
+  schemaValidator ??= createRequire(import.meta.url)('../generated/manifest-validator.cjs') as SchemaValidator;
+  return schemaValidator;
+}
 
 /**
  * Validates a parsed manifest. `file` names where it came from (it is put in each diagnostic's
@@ -68,7 +82,7 @@ function check(value: unknown, problems: Problems): Manifest | undefined {
     return undefined;
   }
 
-  const validator = schemaValidate as SchemaValidator;
+  const validator = loadSchemaValidator();
   if (!validator(value)) {
     for (const error of relevantErrors(validator.errors ?? [])) reportSchemaError(error, problems);
     return undefined;

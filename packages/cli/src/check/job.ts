@@ -3,7 +3,7 @@
 // modules being checked right now, and returns only small, structured-clonable data.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { checkModule, type CheckResult } from '@wsbc/analyzer';
+import { checkModule, type CheckResult } from '@wsbc/analyzer/check';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import type { Manifest } from '@wsbc/manifest';
 

@@ -14,7 +14,7 @@ import { printableName } from '../check/printable.js';
 import type { Verdict } from '../check/table.js';
 import { loadPolicy, readInput } from '../input.js';
 import { expandModuleArguments } from '../module-args.js';
-import type { RenderFormat, RenderOptions } from '../render/index.js';
+import type { DiagnosticRenderer, RenderFormat, RenderOptions } from '../render/index.js';
 import { loadRenderer } from '../render/load.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -79,10 +79,20 @@ malformed module, bad policy, or usage error.
     const format = values.format as RenderFormat;
     const failLevel = values['fail-level'] as Severity;
 
-    // Only the renderer this run needs is loaded (start-up time).
-    const renderer = await loadRenderer(format);
-    const renderDiagnostics = (diagnostics: readonly Diagnostic[], options: RenderOptions) => renderer.render(diagnostics, options);
+    // Only the renderer this run needs is loaded, and in pretty mode only once there is something
+    // to render: a clean check prints verdict lines alone (start-up time). JSON and SARIF always
+    // render a report.
+    let renderer: DiagnosticRenderer | undefined = format === 'pretty' ? undefined : await loadRenderer(format);
+    const ensureRenderer = async () => {
+      renderer ??= await loadRenderer(format);
+    };
+    const renderDiagnostics = (diagnostics: readonly Diagnostic[], options: RenderOptions) => {
+      // INVARIANT: every path that can render awaits ensureRenderer() first.
+      if (!renderer) throw new Error('check: a diagnostic was rendered before its renderer was loaded');
+      return renderer.render(diagnostics, options);
+    };
     const policy = await loadPolicy(values.policy, ctx);
+    if (!policy.manifest || policy.diagnostics.length > 0) await ensureRenderer();
     const policyErrors = policy.diagnostics.filter((d) => d.severity === 'error');
     if (!policy.manifest || policyErrors.length > 0) {
       const out = format === 'pretty' ? ctx.stderr : ctx.stdout;
@@ -97,6 +107,7 @@ malformed module, bad policy, or usage error.
 
     const expanded = expandModuleArguments(positionals, ctx.cwd);
     const targets = expanded.targets;
+    if (expanded.problems.length > 0) await ensureRenderer();
     const jobOptions = { walkCode: values['walk-code'] === true };
     const color = useColor(ctx.stdout, ctx.env);
     const renderOptions = { sources: policy.sources, color, toolVersion: WSBC_VERSION, cwd: ctx.cwd };
@@ -130,6 +141,11 @@ malformed module, bad policy, or usage error.
       bar.tick(outcome.file);
       if (format === 'pretty') flushPretty();
     };
+    // For outcomes settled on this thread: load the renderer first when the module has findings.
+    const settle = async (index: number, outcome: ModuleOutcome) => {
+      if (outcome.problems.length > 0) await ensureRenderer();
+      onOutcome(index, outcome);
+    };
 
     if (format === 'pretty' && expanded.problems.length > 0) ctx.stdout.write(renderDiagnostics(expanded.problems, renderOptions));
     const startedAt = performance.now();
@@ -139,15 +155,17 @@ malformed module, bad policy, or usage error.
     for (const [index, target] of targets.entries()) {
       if (target.path === '-') {
         const read = await readInput('-', ctx);
-        onOutcome(index, read.ok ? checkBytes(target.file, read.value, policy.manifest, jobOptions) : { file: target.file, result: undefined, problems: [read.diagnostic], bytes: 0, ms: 0 });
+        await settle(index, read.ok ? checkBytes(target.file, read.value, policy.manifest, jobOptions) : { file: target.file, result: undefined, problems: [read.diagnostic], bytes: 0, ms: 0 });
       } else {
         fileJobs.push(target);
         fileIndexes.push(index);
       }
     }
     if (fileJobs.length === 1) {
-      onOutcome(fileIndexes[0]!, runCheckJob(fileJobs[0]!, policy.manifest, jobOptions));
+      await settle(fileIndexes[0]!, runCheckJob(fileJobs[0]!, policy.manifest, jobOptions));
     } else if (fileJobs.length > 1) {
+      // The pool reports outcomes synchronously, so several modules load the renderer up front.
+      await ensureRenderer();
       const { checkModulesInPool } = await import('../check/pool.js');
       try {
         await checkModulesInPool(fileJobs, policy.manifest, { ...jobOptions, threads, onOutcome: (i, outcome) => onOutcome(fileIndexes[i]!, outcome) });
