@@ -9,6 +9,7 @@ import {
   SECTION_NAMES,
   WasmError,
   catchWasmError,
+  frameCodeSection,
   readMemoryType,
   sectionReader,
   valTypeName,
@@ -125,12 +126,8 @@ function collect(bytes: Uint8Array): { facts: ModuleFacts } {
   const start = startIndex === undefined || !startSection ? null : { functionIndex: startIndex, offset: startSection.start };
 
   // Frame the code section: sizes in bounds and one body per defined function.
-  let bodies = 0;
-  for (const body of reader.functionBodies()) {
-    void body;
-    bodies++;
-  }
   const codeSection = reader.section(SectionId.code);
+  const bodies = codeSection ? frameCodeSection(bytes, codeSection) : 0;
   if (bodies !== defined.length) {
     throw new WasmError('wasm/count-mismatch', `the function section declares ${defined.length} functions but the code section has ${bodies} bodies`, codeSection?.start ?? bytes.length);
   }

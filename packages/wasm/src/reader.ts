@@ -47,6 +47,7 @@ export {
   readDataSection,
   codeSection,
   codeSectionCount,
+  frameCodeSection,
   readLocals,
   skipLocals,
   bodyOperators,
