@@ -87,4 +87,12 @@ export interface InstrumentationRecord {
   stackDepth: number | null;
   /** Fuel charged by the injected check of each metered block (part of that block's cost). */
   checkCost: number;
+  /** Where charges test the counter: every metered block, or only entries, loop headers and after calls. */
+  checks: 'block' | 'loop';
+  /**
+   * Most fuel a run can be charged past its budget before a test stops it, beyond the cost of the
+   * block whose test traps: 0 with checks 'block'; with 'loop', the largest sum of the untested
+   * charges of one function (a static bound on any loop-free, call-free path between two tests).
+   */
+  maxOverrun: number;
 }

@@ -171,6 +171,8 @@ export function sizedKind(op: OpInfo, r: OperatorReader, ctx: RewriteContext): S
 interface Plan {
   charges: number;
   specials: number;
+  /** Sum of the costs of the charges that do not test the counter (checkLoopsOnly). */
+  unchecked: number;
   restores: number[];
   hasHandlers: boolean;
   hasLoops: boolean;
@@ -181,45 +183,62 @@ interface Plan {
 function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
   const r = new OperatorReader(ctx.bytes, codeStart, end);
   const prices = ctx.prices;
+  // One entry per open frame; index 0 is the function's.
   const kinds: number[] = [KIND_FUNC];
   const targeted: boolean[] = [false];
   const catchTarget: boolean[] = [false];
   const liveAtEntry: boolean[] = [true];
   const bodyStart: number[] = [codeStart];
-  let charges = 0;
+  // The charge slot running when the frame was entered (folding resumes it after the frame).
+  const entrySlot: number[] = [0];
+  // The outermost frame index that a branch or exit inside the frame reaches: the frame's end
+  // always follows its entry (bar traps and exceptions) when this is not below its own index.
+  const minTarget: number[] = [0];
+  // Whether a path that made a call since its last charge enters the frame's else arm / reaches
+  // its end (checkLoopsOnly: the next charge on such a path tests the counter).
+  const pendingAtEntry: boolean[] = [false];
+  const pendingAtEnd: boolean[] = [false];
+  let slots = 0;
   let specials = 0;
   restoreAt = [];
   let hasHandlers = false;
   let hasLoops = false;
   let calls = 0;
 
-  let segStart = codeStart;
+  // The slot being charged (-1 in dead code) and the cost not yet added to it.
+  let cur = -1;
   let segCost = 0;
   let live = true;
-  // Function entries and loop headers: the places every unbounded execution passes through.
-  let segIsHeader = true;
-  const startSegment = (at: number, nowLive: boolean): void => {
-    if (live && segCost > 0) {
-      if (charges === chargeAt.length) {
-        const a = new Int32Array(charges * 2);
-        a.set(chargeAt);
-        chargeAt = a;
-        const c = new Float64Array(charges * 2);
-        c.set(chargeCost);
-        chargeCost = c;
-        const k = new Uint8Array(charges * 2);
-        k.set(chargeChecked);
-        chargeChecked = k;
-      }
-      chargeAt[charges] = segStart;
-      chargeCost[charges] = segCost + ctx.checkCost;
-      chargeChecked[charges] = !ctx.checkLoopsOnly || segIsHeader ? 1 : 0;
-      charges++;
-    }
-    segStart = at;
+  // A call ran since the last charge on the current path.
+  let pending = false;
+  const commit = (): void => {
+    if (cur >= 0) chargeCost[cur] = chargeCost[cur]! + segCost;
     segCost = 0;
+  };
+  const openSlot = (at: number, checked: boolean): void => {
+    if (slots === chargeAt.length) {
+      const a = new Int32Array(slots * 2);
+      a.set(chargeAt);
+      chargeAt = a;
+      const c = new Float64Array(slots * 2);
+      c.set(chargeCost);
+      chargeCost = c;
+      const k = new Uint8Array(slots * 2);
+      k.set(chargeChecked);
+      chargeChecked = k;
+    }
+    chargeAt[slots] = at;
+    chargeCost[slots] = 0;
+    chargeChecked[slots] = !ctx.checkLoopsOnly || checked || pending ? 1 : 0;
+    pending = false;
+    cur = slots++;
+  };
+  /** Ends the current metered block; a new one starts at `at` unless the code there is dead. */
+  const startSegment = (at: number, nowLive: boolean, checked = false): void => {
+    commit();
     live = nowLive;
-    segIsHeader = false;
+    if (nowLive) openSlot(at, checked);
+    else cur = -1;
   };
   const addSpecial = (at: number, leavesFunction: boolean): void => {
     if (specials === specialAt.length) {
@@ -234,10 +253,15 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     specialLeaves[specials] = leavesFunction ? 1 : 0;
     specials++;
   };
+  const escape = (i: number): void => {
+    const top = kinds.length - 1;
+    if (i < minTarget[top]!) minTarget[top] = i;
+  };
   // Set by mark() when a branch targets the function frame (it returns).
   let branchLeaves = false;
   const mark = (depth: number, isCatch: boolean): void => {
     const i = kinds.length - 1 - depth;
+    escape(i < 0 ? 0 : i);
     if (i <= 0) {
       // the function frame: a branch there is a return
       branchLeaves = true;
@@ -249,6 +273,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     }
     targeted[i] = true;
     if (isCatch) catchTarget[i] = true;
+    else if (pending && live) pendingAtEnd[i] = true;
   };
   const push = (kind: number): void => {
     kinds.push(kind);
@@ -256,7 +281,17 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     catchTarget.push(false);
     liveAtEntry.push(live);
     bodyStart.push(r.pos);
+    entrySlot.push(cur);
+    minTarget.push(kinds.length - 1);
+    pendingAtEntry.push(pending);
+    pendingAtEnd.push(false);
   };
+  /** The arm that ends here falls through to the frame's end. */
+  const fallThrough = (): void => {
+    if (pending && live) pendingAtEnd[pendingAtEnd.length - 1] = true;
+  };
+  // Function entry: always tests the counter.
+  openSlot(codeStart, true);
 
   while (r.next()) {
     const op = r.op;
@@ -285,6 +320,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         calls++;
         if (ctx.stackGuard) segCost += ctx.checkCost;
         addSpecial(r.offset, true);
+        if (live) pending = true;
         break;
       case Flow.Block:
         push(KIND_BLOCK);
@@ -297,8 +333,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
       case Flow.Loop:
         hasLoops = true;
         push(KIND_LOOP);
-        startSegment(r.pos, live);
-        segIsHeader = true;
+        startSegment(r.pos, live, true);
         break;
       case Flow.If:
         push(KIND_IF);
@@ -308,27 +343,51 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         hasHandlers = true;
         push(KIND_TRY);
         break;
-      case Flow.Else:
-        startSegment(r.pos, liveAtEntry[liveAtEntry.length - 1]!);
+      case Flow.Else: {
+        const top = kinds.length - 1;
+        fallThrough();
+        // The else arm consumes the path that skipped the then arm.
+        pending = pendingAtEntry[top]!;
+        pendingAtEntry[top] = false;
+        startSegment(r.pos, liveAtEntry[top]!);
         break;
+      }
       case Flow.Catch:
-        startSegment(r.pos, liveAtEntry[liveAtEntry.length - 1]!);
+        fallThrough();
+        // A handler can be reached from any depth of callees: it tests the counter.
+        startSegment(r.pos, liveAtEntry[liveAtEntry.length - 1]!, true);
         restoreAt.push(r.pos);
         break;
       case Flow.Delegate:
       case Flow.End: {
+        const j = kinds.length - 1;
         const kind = kinds.pop()!;
         const wasTargeted = targeted.pop()!;
         const wasCatchTarget = catchTarget.pop()!;
         const entryLive = liveAtEntry.pop()!;
         bodyStart.pop();
+        const resume = entrySlot.pop()!;
+        const reach = minTarget.pop()!;
+        const skipped = pendingAtEntry.pop()!;
+        const joined = pendingAtEnd.pop()!;
         if (kind === KIND_FUNC) {
           addSpecial(r.offset, true);
           startSegment(r.pos, false);
           break;
         }
+        if (reach < minTarget[j - 1]!) minTarget[j - 1] = reach;
+        pending = joined || (live && pending) || (kind === KIND_IF && skipped);
         if (wasCatchTarget) restoreAt.push(r.pos);
-        if (kind === KIND_IF || kind === KIND_TRY || wasTargeted) startSegment(r.pos, entryLive);
+        if (kind === KIND_IF || kind === KIND_TRY || wasTargeted) {
+          if (reach >= j) {
+            // Nothing inside leaves the frame: whenever it was entered, its end is reached. The
+            // code after it joins the metered block that was running at its entry, which pays
+            // for it up front (folding removes one charge per such join).
+            commit();
+            cur = resume;
+            live = entryLive;
+          } else startSegment(r.pos, entryLive);
+        }
         break;
       }
       case Flow.Br:
@@ -351,14 +410,27 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         startSegment(r.pos, false);
         break;
       case Flow.Exit:
+        escape(0);
         // return_call* also names a function: pass 2 renumbers it while it is there.
         addSpecial(r.offset, true);
         startSegment(r.pos, false);
         break;
     }
   }
+  commit();
+  // Drop empty slots (blocks of only `end`/`else`, or dead code) and add the test's price.
+  let charges = 0;
+  let unchecked = 0;
+  for (let i = 0; i < slots; i++) {
+    if (chargeCost[i] === 0) continue;
+    chargeAt[charges] = chargeAt[i]!;
+    chargeCost[charges] = chargeCost[i]! + ctx.checkCost;
+    chargeChecked[charges] = chargeChecked[i]!;
+    if (chargeChecked[i] === 0) unchecked += chargeCost[charges]!;
+    charges++;
+  }
   restoreAt.sort((a, b) => a - b);
-  return { charges, specials, restores: restoreAt, hasHandlers, hasLoops, calls };
+  return { charges, specials, unchecked, restores: restoreAt, hasHandlers, hasLoops, calls };
 }
 
 /** Emits the charge of `cost` fuel and the out-of-fuel check on the global counter. */
@@ -423,6 +495,8 @@ function emitCall(out: ByteSink, func: number): void {
 
 export interface BodyStats {
   charges: number;
+  /** Sum of the costs of the charges that do not test the counter. */
+  unchecked: number;
 }
 
 /**
@@ -562,7 +636,7 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
     }
   }
   out.copy(bytes, copyFrom, end);
-  return { charges };
+  return { charges, unchecked: ctx.fuel ? p.unchecked : 0 };
 }
 
 /** Writes the current instruction, renumbering its function index if it has one. */

@@ -233,6 +233,8 @@ class Rewriter {
   private depthLeaveFunc = -1;
   private readonly growFuncs: number[] = [];
   private charges = 0;
+  /** Largest sum of untested charges in one function (the overrun bound of checks: 'loop'). */
+  private maxOverrun = 0;
   private hookType = -1;
 
   constructor(
@@ -272,9 +274,9 @@ class Rewriter {
       this.section(out, s.id, s);
     }
     emitMissingBefore(Infinity);
-    this.writeRecord(out);
-    const result = out.result();
     const record = this.record();
+    this.writeRecord(out, record);
+    const result = out.result();
     return {
       ok: true,
       value: {
@@ -765,6 +767,7 @@ class Rewriter {
         const params = this.paramCounts[this.funcTypes[body.functionIndex - this.importedFuncs]!] ?? 0;
         const stats = rewriteBody(scratch, ctx, body.bodyStart, params + total, localGroups, codeStart, body.end);
         this.charges += stats.charges;
+        if (stats.unchecked > this.maxOverrun) this.maxOverrun = stats.unchecked;
         out.u32(scratch.len);
         out.copy(scratch.buf, 0, scratch.len);
       }
@@ -838,15 +841,17 @@ class Rewriter {
       memory: this.settings.guard ? { ...this.settings.guard } : null,
       stackDepth: this.settings.stackDepth,
       checkCost: this.settings.costTable.check,
+      checks: this.settings.checkLoopsOnly ? 'loop' : 'block',
+      maxOverrun: this.maxOverrun,
     };
   }
 
-  private writeRecord(out: ByteSink): void {
+  private writeRecord(out: ByteSink, record: InstrumentationRecord): void {
     out.u8(0);
     const at = out.reserveU32();
     const start = out.len;
     out.name(RECORD_SECTION);
-    out.bytes(new TextEncoder().encode(JSON.stringify(this.record())));
+    out.bytes(new TextEncoder().encode(JSON.stringify(record)));
     out.patchU32(at, out.len - start);
   }
 }

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { STATUS_FUEL_EXHAUSTED } from '../src/abi.js';
 import { parseCostTable } from '../src/cost-table.js';
 import type { InstrumentOptions } from '../src/instrument.js';
+import { instrument } from '../src/instrument.js';
 import { FuelHost, mustInstrument, wat } from './harness.js';
+
+function mustInstrumentResult(bytes: Uint8Array, options: InstrumentOptions) {
+  const r = instrument(bytes, options);
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+  return r.value;
+}
 
 type Fn = (...args: number[]) => number;
 
@@ -31,8 +38,10 @@ async function expectExactBudget(text: string, call: (e: Record<string, Fn>) => 
 
 const STRAIGHT = `(module (func (export "f") (result i32) (i32.add (i32.const 1) (i32.const 2))))`;
 
-// block, loop (2) + check = 3 at entry; per test of the condition 4 + 1 = 5 (n + 1 times); per
-// iteration body 5 + 1 = 6 (n times); after the loop local.get + check = 2. Total 10 + 11n.
+// Entry: block, loop and the local.get after the block (3) + check = 4: the block's end is reached
+// whenever the block is entered (only its own br_if targets it), so the entry's charge pays for the
+// code after it (folding). Per test of the condition 4 + 1 = 5 (n + 1 times); per iteration body
+// 5 + 1 = 6 (n times). Total 9 + 11n.
 const COUNT = `(module (func (export "count") (param $n i32) (result i32) (local $i i32)
   (block $done (loop $next
     (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
@@ -59,18 +68,49 @@ const FILL = `(module (memory 2) (func (export "fill") (param $n i32)
 // local.get memory.grow (2) + 1 (helper) + 1 (check) = 4, plus 1024 per page.
 const GROW = `(module (memory 1) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
 
+// Folding: the code after a frame whose inside never branches out of it is paid by the charge that
+// ran at the frame's entry. Entry: local.get if + const add after the if (4) + 1 = 5; each arm
+// const (1) + 1 = 2. Every path: 7.
+const IF_JOIN = `(module (func (export "j") (param i32) (result i32)
+  (local.get 0) (if (result i32) (then (i32.const 1)) (else (i32.const 2))) (i32.const 3) (i32.add)))`;
+
+// An arm that returns keeps the code after the if in its own block: entry local.get if (2) + 1 = 3;
+// arm const return (2) + 1 = 3; after the if const (1) + 1 = 2. Taken 6, not taken 5 (folding here
+// would charge the not-taken path's 1 on the taken path too).
+const IF_RETURN = `(module (func (export "e") (param i32) (result i32)
+  (if (local.get 0) (then (return (i32.const 5)))) (i32.const 7)))`;
+
+// A branch out of a nested if to an enclosing block: the if's end is not folded (the branch skips
+// it), the block's end is (its own label is the only target). Entry: block local.get if + const
+// after the block (4) + 1 = 5; arm br (1) + 1 = 2; after the if nop nop (2) + 1 = 3. Taken 7, not 8.
+const BR_OUT = `(module (func (export "b") (param i32) (result i32)
+  (block $out (local.get 0) (if (then (br $out))) (nop) (nop)) (i32.const 1)))`;
+
+// Recursion whose frames do work after their call returns, in a new metered block (the inner if's
+// arm: local.get + 10 x (const add) = 21, + 1 = 22). Per frame on the way down: entry local.get if
+// (2) + 1 = 3, outer arm local.get const sub call local.get if add (7) + 1 = 8; base case 3 + 2.
+const UNWIND = `(module (func $r (export "r") (param $d i32) (result i32)
+  (if (result i32) (local.get $d)
+    (then
+      (call $r (i32.sub (local.get $d) (i32.const 1)))
+      (if (result i32) (local.get $d)
+        (then (local.get $d) ${'(i32.const 1) (i32.add) '.repeat(10)})
+        (else (i32.const 0)))
+      (i32.add))
+    (else (i32.const 0)))))`;
+
 describe('exact accounting', () => {
   it('charges straight-line code once per instruction plus one check', async () => {
     await expectExactBudget(STRAIGHT, (e) => e.f!(), 4n);
   });
 
-  it('charges every loop iteration: 10 + 11n for a counting loop', async () => {
+  it('charges every loop iteration: 9 + 11n for a counting loop', async () => {
     for (const n of [0, 1, 2, 17, 1000]) {
       const r = await measure(COUNT, (e) => e.count!(n));
       expect(r.value).toBe(n);
-      expect(r.used).toBe(BigInt(10 + 11 * n));
+      expect(r.used).toBe(BigInt(9 + 11 * n));
     }
-    await expectExactBudget(COUNT, (e) => e.count!(5), 65n);
+    await expectExactBudget(COUNT, (e) => e.count!(5), 64n);
   });
 
   it('charges each br_table path for what it runs', async () => {
@@ -79,6 +119,18 @@ describe('exact accounting', () => {
       const r = await measure(SELECT, (e) => e.sel!(Number(arg)));
       expect(r.used).toBe(cost);
       await expectExactBudget(SELECT, (e) => e.sel!(Number(arg)), cost);
+    }
+  });
+
+  it('folds the code after a frame nothing branches out of into the charge at its entry', async () => {
+    for (const arg of [0, 1]) await expectExactBudget(IF_JOIN, (e) => e.j!(arg), 7n);
+    await expectExactBudget(IF_RETURN, (e) => e.e!(1), 6n);
+    await expectExactBudget(IF_RETURN, (e) => e.e!(0), 5n);
+    await expectExactBudget(BR_OUT, (e) => e.b!(1), 7n);
+    await expectExactBudget(BR_OUT, (e) => e.b!(0), 8n);
+    for (const options of [{ counter: 'global' }, { checks: 'loop' }] as InstrumentOptions[]) {
+      expect((await measure(BR_OUT, (e) => e.b!(0), 1n << 40n, options)).used).toBe(8n);
+      expect((await measure(IF_RETURN, (e) => e.e!(1), 1n << 40n, options)).used).toBe(6n);
     }
   });
 
@@ -124,7 +176,7 @@ describe('counter placement and check placement', () => {
       const local = await measure(COUNT, (e) => e.count!(n), 1n << 40n, { counter: 'local' });
       const global = await measure(COUNT, (e) => e.count!(n), 1n << 40n, { counter: 'global' });
       expect(global.used).toBe(local.used);
-      expect(local.used).toBe(BigInt(10 + 11 * n));
+      expect(local.used).toBe(BigInt(9 + 11 * n));
     }
     await expectExactBudget(CALLS, (e) => e.calls!(), 8n, { counter: 'global' });
     await expectExactBudget(SELECT, (e) => e.sel!(1), 11n, { counter: 'global' });
@@ -132,7 +184,7 @@ describe('counter placement and check placement', () => {
 
   it('with checks at loop headers only, charges the same totals and stops at the next iteration', async () => {
     const r = await measure(COUNT, (e) => e.count!(100), 1n << 40n, { checks: 'loop' });
-    expect(r.used).toBe(BigInt(10 + 11 * 100));
+    expect(r.used).toBe(BigInt(9 + 11 * 100));
     // A budget that runs out mid-iteration: the loop header's test stops it one block later at most.
     const bytes = mustInstrument(await wat(COUNT), { checks: 'loop' });
     const host = new FuelHost(500n);
@@ -141,6 +193,32 @@ describe('counter placement and check placement', () => {
     expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
     // Overrun: at most one iteration's body (6) past the budget before the next header test.
     expect(host.used).toBeLessThanOrEqual(500n + 6n + 5n);
+  });
+  it('with checks at loop headers only, stops frames that keep working after their calls return', async () => {
+    const depth = 1000;
+    const total = BigInt(depth * (3 + 8 + 22) + 5);
+    const budget = BigInt(depth * (3 + 8) + 5 + 22 * 500); // runs out half-way back up
+    for (const checks of ['block', 'loop'] as const) {
+      expect((await measure(UNWIND, (e) => e.r!(depth), 1n << 40n, { checks })).used).toBe(total);
+      const result = mustInstrumentResult(await wat(UNWIND), { checks });
+      const host = new FuelHost(budget);
+      const inst = host.instantiate(result.bytes);
+      // Without a test after calls, every returning frame would run its unchecked block and the
+      // call would finish 11,000 units over budget.
+      expect(() => (inst.exports.r as Fn)(depth)).toThrow(WebAssembly.RuntimeError);
+      expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
+      expect(result.record.checks).toBe(checks);
+      if (checks === 'block') expect(result.record.maxOverrun).toBe(0);
+      expect(host.used).toBeLessThanOrEqual(budget + BigInt(result.record.maxOverrun) + 22n);
+    }
+  });
+
+  it('records the overrun bound of checks at loop headers: the untested charges of one function', () => {
+    return wat(COUNT).then((bytes) => {
+      expect(mustInstrumentResult(bytes, {}).record.maxOverrun).toBe(0);
+      // The loop body's block (after the br_if) is the only untested charge: 5 + 1.
+      expect(mustInstrumentResult(bytes, { checks: 'loop' }).record.maxOverrun).toBe(6);
+    });
   });
 });
 
