@@ -91,8 +91,8 @@ export interface InstrumentationRecord {
   checks: 'block' | 'loop';
   /**
    * Most fuel a run can be charged past its budget before a test stops it, beyond the cost of the
-   * block whose test traps: 0 with checks 'block'; with 'loop', the largest sum of the untested
-   * charges of one function (a static bound on any loop-free, call-free path between two tests).
+   * block whose test traps: 0 with checks 'block'; with 'loop', the largest fuel charged without a
+   * test on any path between two tests (at most 1000, MAX_UNTESTED_FUEL).
    */
   maxOverrun: number;
 }

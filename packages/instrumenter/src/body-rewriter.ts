@@ -9,11 +9,20 @@
 //   - after `loop` (the header is a branch target: every iteration pays);
 //   - after `if`, `else`, `catch`, `catch_all` (each arm pays for itself);
 //   - after `end` of an `if` or legacy `try` (paths merge), or of a `block`/`try_table` that some
-//     branch targets (paths merge); an untargeted block's end continues the block it is in;
+//     branch targets (paths merge), unless nothing inside the frame branches or exits past its
+//     end: then the end is reached whenever the frame was entered (bar traps and exceptions), and
+//     the code after it is folded into the metered block that was running at the frame's entry,
+//     whose one charge pays for both parts; an untargeted block's end continues the block it is in;
 //   - after a conditional branch (`br_if`, `br_on_*`): the rest runs only if it is not taken;
 //   - after an unconditional exit (`br`, `br_table`, `return`, `return_call*`, `throw*`,
 //     `unreachable`): what follows is dead until the next `else`/`catch`/`end` and is not charged.
 // Calls do not end a block: the callee charges itself at its entry.
+// With checkLoopsOnly, a charge tests the counter at function entry, loop headers, handlers and
+// the first charge after a call on every path (so frames returning over budget cannot chain their
+// untested blocks); the others only subtract. Between two tests a run therefore executes
+// untested charges of one function along one forward path. The plan tracks, per path, the fuel
+// charged since the last test and makes a charge test where that would pass MAX_UNTESTED_FUEL;
+// Plan.unchecked is the largest such total (the overrun bound).
 // Operand-sized work (sizedOperand in the opcode table) is charged at run time by a helper called
 // just before the instruction, which receives the length operand (top of stack) and returns it.
 // memory.grow is replaced by a per-memory helper that applies the growth limits and charges pages.
@@ -198,6 +207,14 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
   // its end (checkLoopsOnly: the next charge on such a path tests the counter).
   const pendingAtEntry: boolean[] = [false];
   const pendingAtEnd: boolean[] = [false];
+  // checkLoopsOnly: the most fuel charged without a test on any path from the last test to a
+  // frame's entry and to its end (NONE: no path), and `base`, the same for the current slot's
+  // start (0 once the slot tests). See flowAcc().
+  const track = ctx.checkLoopsOnly && ctx.fuel;
+  const entryAcc: number[] = [NONE];
+  const endAcc: number[] = [NONE];
+  let base = 0;
+  let worst = 0;
   let slots = 0;
   let specials = 0;
   restoreAt = [];
@@ -215,7 +232,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     if (cur >= 0) chargeCost[cur] = chargeCost[cur]! + segCost;
     segCost = 0;
   };
-  const openSlot = (at: number, checked: boolean): void => {
+  const openSlot = (at: number, checked: boolean, inAcc: number): void => {
     if (slots === chargeAt.length) {
       const a = new Int32Array(slots * 2);
       a.set(chargeAt);
@@ -232,13 +249,35 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     chargeChecked[slots] = !ctx.checkLoopsOnly || checked || pending ? 1 : 0;
     pending = false;
     cur = slots++;
+    base = chargeChecked[cur] === 1 ? 0 : Math.max(0, inAcc);
   };
   /** Ends the current metered block; a new one starts at `at` unless the code there is dead. */
-  const startSegment = (at: number, nowLive: boolean, checked = false): void => {
+  const startSegment = (at: number, nowLive: boolean, checked = false, inAcc = 0): void => {
     commit();
     live = nowLive;
-    if (nowLive) openSlot(at, checked);
+    if (nowLive) openSlot(at, checked, inAcc);
     else cur = -1;
+  };
+  /**
+   * Called where the current slot ends (its cost is final: with checkLoopsOnly nothing folds into
+   * an untested slot): the most fuel charged without a test on a path leaving it. An untested slot
+   * that would take that past MAX_UNTESTED_FUEL tests instead; a tested slot left empty is dropped
+   * with its test, so the next charge on these paths tests in its place.
+   */
+  const flowAcc = (): number => {
+    if (!track || cur < 0 || !live) return NONE;
+    const cost = chargeCost[cur]! + segCost;
+    if (chargeChecked[cur] === 1) {
+      if (cost === 0) pending = true;
+      return base;
+    }
+    const total = base + cost + ctx.checkCost;
+    if (total > MAX_UNTESTED_FUEL) {
+      chargeChecked[cur] = 1;
+      return 0;
+    }
+    if (total > worst) worst = total;
+    return total;
   };
   const addSpecial = (at: number, leavesFunction: boolean): void => {
     if (specials === specialAt.length) {
@@ -259,7 +298,7 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
   };
   // Set by mark() when a branch targets the function frame (it returns).
   let branchLeaves = false;
-  const mark = (depth: number, isCatch: boolean): void => {
+  const mark = (depth: number, isCatch: boolean, acc: number): void => {
     const i = kinds.length - 1 - depth;
     escape(i < 0 ? 0 : i);
     if (i <= 0) {
@@ -272,10 +311,16 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
       return;
     }
     targeted[i] = true;
-    if (isCatch) catchTarget[i] = true;
-    else if (pending && live) pendingAtEnd[i] = true;
+    if (isCatch) {
+      catchTarget[i] = true;
+      // An exception landing here may come from callees that ran over: the next charge tests.
+      pendingAtEnd[i] = true;
+    } else if (live) {
+      if (pending) pendingAtEnd[i] = true;
+      if (acc > endAcc[i]!) endAcc[i] = acc;
+    }
   };
-  const push = (kind: number): void => {
+  const push = (kind: number, acc = NONE): void => {
     kinds.push(kind);
     targeted.push(false);
     catchTarget.push(false);
@@ -285,13 +330,18 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     minTarget.push(kinds.length - 1);
     pendingAtEntry.push(pending);
     pendingAtEnd.push(false);
+    entryAcc.push(acc);
+    endAcc.push(NONE);
   };
   /** The arm that ends here falls through to the frame's end. */
-  const fallThrough = (): void => {
-    if (pending && live) pendingAtEnd[pendingAtEnd.length - 1] = true;
+  const fallThrough = (acc: number): void => {
+    if (!live) return;
+    const top = endAcc.length - 1;
+    if (pending) pendingAtEnd[top] = true;
+    if (acc > endAcc[top]!) endAcc[top] = acc;
   };
   // Function entry: always tests the counter.
-  openSlot(codeStart, true);
+  openSlot(codeStart, true, 0);
 
   while (r.next()) {
     const op = r.op;
@@ -326,34 +376,39 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         push(KIND_BLOCK);
         break;
       case Flow.TryTable:
-        for (const c of r.catches()) mark(c.label, true);
+        for (const c of r.catches()) mark(c.label, true, NONE);
         hasHandlers = true;
         push(KIND_BLOCK);
         break;
       case Flow.Loop:
         hasLoops = true;
+        flowAcc();
         push(KIND_LOOP);
         startSegment(r.pos, live, true);
         break;
-      case Flow.If:
-        push(KIND_IF);
-        startSegment(r.pos, live);
+      case Flow.If: {
+        const acc = flowAcc();
+        push(KIND_IF, acc);
+        startSegment(r.pos, live, false, acc);
         break;
+      }
       case Flow.Try:
         hasHandlers = true;
         push(KIND_TRY);
         break;
       case Flow.Else: {
         const top = kinds.length - 1;
-        fallThrough();
+        fallThrough(flowAcc());
         // The else arm consumes the path that skipped the then arm.
         pending = pendingAtEntry[top]!;
         pendingAtEntry[top] = false;
-        startSegment(r.pos, liveAtEntry[top]!);
+        const acc = entryAcc[top]!;
+        entryAcc[top] = NONE;
+        startSegment(r.pos, liveAtEntry[top]!, false, acc);
         break;
       }
       case Flow.Catch:
-        fallThrough();
+        fallThrough(flowAcc());
         // A handler can be reached from any depth of callees: it tests the counter.
         startSegment(r.pos, liveAtEntry[liveAtEntry.length - 1]!, true);
         restoreAt.push(r.pos);
@@ -370,7 +425,10 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         const reach = minTarget.pop()!;
         const skipped = pendingAtEntry.pop()!;
         const joined = pendingAtEnd.pop()!;
+        const entered = entryAcc.pop()!;
+        const reached = endAcc.pop()!;
         if (kind === KIND_FUNC) {
+          flowAcc();
           addSpecial(r.offset, true);
           startSegment(r.pos, false);
           break;
@@ -379,37 +437,47 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
         pending = joined || (live && pending) || (kind === KIND_IF && skipped);
         if (wasCatchTarget) restoreAt.push(r.pos);
         if (kind === KIND_IF || kind === KIND_TRY || wasTargeted) {
-          if (reach >= j) {
+          const merged = Math.max(reached, flowAcc(), kind === KIND_IF ? entered : NONE);
+          // With checkLoopsOnly, only a tested slot takes folded code: an untested slot's cost
+          // must be final when it ends, for flowAcc.
+          if (reach >= j && (!track || resume < 0 || chargeChecked[resume] === 1)) {
             // Nothing inside leaves the frame: whenever it was entered, its end is reached. The
             // code after it joins the metered block that was running at its entry, which pays
             // for it up front (folding removes one charge per such join).
             commit();
             cur = resume;
             live = entryLive;
-          } else startSegment(r.pos, entryLive);
+            base = Math.max(0, merged);
+          } else startSegment(r.pos, entryLive, false, merged);
         }
         break;
       }
-      case Flow.Br:
+      case Flow.Br: {
         branchLeaves = false;
-        mark(r.a, false);
+        mark(r.a, false, flowAcc());
         if (branchLeaves) addSpecial(r.offset, true);
         startSegment(r.pos, false);
         break;
-      case Flow.BrIf:
+      }
+      case Flow.BrIf: {
         branchLeaves = false;
-        mark(op.layout === ImmLayout.BrOnCast ? r.b : r.a, false);
+        const acc = flowAcc();
+        mark(op.layout === ImmLayout.BrOnCast ? r.b : r.a, false, acc);
         if (branchLeaves) addSpecial(r.offset, true);
-        startSegment(r.pos, live);
+        startSegment(r.pos, live, false, acc);
         break;
-      case Flow.BrTable:
+      }
+      case Flow.BrTable: {
         branchLeaves = false;
-        r.forEachBrTableTarget((l) => mark(l, false));
-        mark(r.b, false);
+        const acc = flowAcc();
+        r.forEachBrTableTarget((l) => mark(l, false, acc));
+        mark(r.b, false, acc);
         if (branchLeaves) addSpecial(r.offset, true);
         startSegment(r.pos, false);
         break;
+      }
       case Flow.Exit:
+        flowAcc();
         escape(0);
         // return_call* also names a function: pass 2 renumbers it while it is there.
         addSpecial(r.offset, true);
@@ -418,20 +486,27 @@ function plan(ctx: RewriteContext, codeStart: number, end: number): Plan {
     }
   }
   commit();
+  const unchecked = worst;
   // Drop empty slots (blocks of only `end`/`else`, or dead code) and add the test's price.
   let charges = 0;
-  let unchecked = 0;
   for (let i = 0; i < slots; i++) {
     if (chargeCost[i] === 0) continue;
     chargeAt[charges] = chargeAt[i]!;
     chargeCost[charges] = chargeCost[i]! + ctx.checkCost;
     chargeChecked[charges] = chargeChecked[i]!;
-    if (chargeChecked[i] === 0) unchecked += chargeCost[charges]!;
     charges++;
   }
   restoreAt.sort((a, b) => a - b);
   return { charges, specials, unchecked, restores: restoreAt, hasHandlers, hasLoops, calls };
 }
+
+/**
+ * Most fuel that untested charges may take between two tests with checkLoopsOnly. Charges past
+ * it test the counter, so a run goes at most this far past its budget before it stops.
+ */
+export const MAX_UNTESTED_FUEL = 1000;
+/** No path reaches this point. */
+const NONE = -1;
 
 /** Emits the charge of `cost` fuel and the out-of-fuel check on the global counter. */
 function emitGlobalCharge(out: ByteSink, ctx: RewriteContext, cost: number): void {

@@ -22,13 +22,15 @@
 // negative calls the host before the block runs; the host must refill or the module traps with
 // STATUS_FUEL_EXHAUSTED. So with a budget B, fuel spent on original instructions never exceeds B:
 // the only work done past the budget is the injected test and the out-of-fuel slow path (under 25
-// instructions together): a constant overrun. With `checks: 'loop'` only function entries and
-// loop headers test the counter; the overrun is then bounded by one loop-free, call-free path
-// through one function. Operand-sized work is charged before
+// instructions together): a constant overrun. With `checks: 'loop'` only function entries, loop
+// headers, handlers, the first charge after a call and charges that would take the untested total
+// past MAX_UNTESTED_FUEL test the counter; the work run past the budget is then at most
+// MAX_UNTESTED_FUEL (1000) units, and the module's largest such sum is recorded as `maxOverrun`
+// (see body-rewriter.ts). Operand-sized work is charged before
 // it starts, with its full length, so a 4 GiB memory.fill with too little fuel never begins.
 // Charges are exact: a block is charged only when its first instruction runs, and all of it runs
-// unless a trap or an exception thrown by a callee stops it mid-way (then the rest of that block
-// was paid for but not run: the only over-charge). A memory.grow past max pages or by more than
+// unless a trap, an exception thrown by a callee or the fuel running out in a frame nested in it
+// stops it mid-way (then the rest of that block was paid for but not run: the only over-charge). A memory.grow past max pages or by more than
 // the growth rate returns -1 (or traps with STATUS_MEMORY_LIMIT) without growing. With a depth
 // limit D, a call made at depth D traps with STATUS_STACK_OVERFLOW before the callee runs.
 import type { Diagnostic, Result } from '@wsbc/diagnostics';
@@ -105,9 +107,11 @@ export interface InstrumentOptions {
   counter?: 'local' | 'global';
   /**
    * Where charges test the counter: 'block' (default) at every metered block, so no block starts
-   * without fuel; 'loop' only at function entries and loop headers, other blocks just subtract,
-   * so the run stops at the next loop iteration or call after the budget is spent. Charges are the
-   * same; 'loop' trades a bounded overrun (one loop-free path through one function) for speed.
+   * without fuel; 'loop' only at function entries, loop headers, exception handlers and the first
+   * charge after a call on each path, other blocks just subtract, so the run stops at the next
+   * loop iteration, call or return to a caller that goes on after the budget is spent. Charges
+   * are exact in both; 'loop' trades a bounded overrun (at most MAX_UNTESTED_FUEL = 1000 units of
+   * original work past the budget; the module's largest is recorded as `maxOverrun`) for speed.
    */
   checks?: 'block' | 'loop';
   /** Check the input with WebAssembly.validate first (default true). */

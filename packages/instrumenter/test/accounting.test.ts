@@ -196,10 +196,12 @@ describe('counter placement and check placement', () => {
   });
   it('with checks at loop headers only, stops frames that keep working after their calls return', async () => {
     const depth = 1000;
-    const total = BigInt(depth * (3 + 8 + 22) + 5);
     const budget = BigInt(depth * (3 + 8) + 5 + 22 * 500); // runs out half-way back up
     for (const checks of ['block', 'loop'] as const) {
-      expect((await measure(UNWIND, (e) => e.r!(depth), 1n << 40n, { checks })).used).toBe(total);
+      // With checks at loop headers, the outer arm's block does not test, so the code after the
+      // inner if is not folded into it: it pays its own charge, the outer arm costs 7, not 8.
+      const perFrame = checks === 'block' ? 3 + 8 + 22 : 3 + 7 + 22 + 2;
+      expect((await measure(UNWIND, (e) => e.r!(depth), 1n << 40n, { checks })).used).toBe(BigInt(depth * perFrame + 5));
       const result = mustInstrumentResult(await wat(UNWIND), { checks });
       const host = new FuelHost(budget);
       const inst = host.instantiate(result.bytes);
@@ -210,6 +212,25 @@ describe('counter placement and check placement', () => {
       expect(result.record.checks).toBe(checks);
       if (checks === 'block') expect(result.record.maxOverrun).toBe(0);
       expect(host.used).toBeLessThanOrEqual(budget + BigInt(result.record.maxOverrun) + 22n);
+    }
+  });
+
+  it('with checks at loop headers only, tests before untested charges add up past the bound', async () => {
+    // 300 blocks, each skippable by its br_if, each with 10 nops in its own untested block (11):
+    // the path through all of them would charge 3300 untested.
+    const body = '(block (br_if 0 (local.get 0)) (nop) (nop) (nop) (nop) (nop) (nop) (nop) (nop) (nop) (nop))'.repeat(300);
+    const text = `(module (func (export "chain") (param i32) ${body}))`;
+    const result = mustInstrumentResult(await wat(text), { checks: 'loop' });
+    expect(result.record.maxOverrun).toBeGreaterThan(900);
+    expect(result.record.maxOverrun).toBeLessThanOrEqual(1000);
+    const total = (await measure(text, (e) => e.chain!(0), 1n << 40n, { checks: 'loop' })).used;
+    for (const budget of [500n, 1500n, 2999n, total - 1n]) {
+      const host = new FuelHost(budget);
+      const inst = host.instantiate(result.bytes);
+      expect(() => (inst.exports.chain as Fn)(0)).toThrow(WebAssembly.RuntimeError);
+      expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
+      // Past the budget: at most the bound, plus the charge whose test stops the run.
+      expect(host.used - budget).toBeLessThanOrEqual(BigInt(result.record.maxOverrun) + 11n);
     }
   });
 
