@@ -1,6 +1,7 @@
 // Test helpers: run the CLI in process with captured streams (fast, for most tests), or spawn
 // the built binary (for the few tests about the real process: exit codes, TTY, start-up).
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { main } from '../src/cli.js';
@@ -25,7 +26,9 @@ export async function runCli(argv: string[], options: { cwd?: string; stdin?: st
   return { code, stdout, stderr };
 }
 
-export const binPath = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+/** What package.json's `bin` points at (the bundle), so the tests run exactly what users run. */
+const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: { wsbc: string } };
+export const binPath = fileURLToPath(new URL(`../${packageJson.bin.wsbc}`, import.meta.url));
 
 /** Spawns the built `wsbc` binary (the cli package's `test` task depends on its `build`). */
 export function spawnCli(argv: string[], options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {}): CliResult {
