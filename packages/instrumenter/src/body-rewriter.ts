@@ -27,7 +27,7 @@
 // just before the instruction, which receives the length operand (top of stack) and returns it.
 // memory.grow is replaced by a per-memory helper that applies the growth limits and charges pages.
 import { BinaryReader, ImmLayout, OPCODES, OperatorReader, WasmError, type OpInfo } from '@wsbc/wasm';
-import type { ByteSink } from './byte-sink.js';
+import { ByteSink } from './byte-sink.js';
 
 /** Numeric control-flow classes, precomputed per opcode id for the hot loop. */
 export const enum Flow {
@@ -508,6 +508,31 @@ export const MAX_UNTESTED_FUEL = 1000;
 /** No path reaches this point. */
 const NONE = -1;
 
+interface ChargeTemplate {
+  /** Bytes before the cost's LEB128 (the counter load and the i64.const opcode). */
+  pre: Uint8Array;
+  /** Bytes after it. */
+  post: Uint8Array;
+}
+
+const templateSink = new ByteSink(64);
+
+/**
+ * Emits a charge sequence once with cost 0 (one LEB byte) and splits it around that byte, so
+ * each charge is two short copies and one LEB write. Every sequence starts with a local.get or
+ * global.get of `counter` followed by i64.const.
+ */
+function template(emit: (out: ByteSink, cost: number) => void, counter: number): ChargeTemplate {
+  templateSink.len = 0;
+  templateSink.u8(0);
+  templateSink.u32(counter);
+  const costAt = templateSink.len + 1;
+  templateSink.len = 0;
+  emit(templateSink, 0);
+  const b = templateSink.buf;
+  return { pre: b.slice(0, costAt), post: b.slice(costAt + 1, templateSink.len) };
+}
+
 /** Emits the charge of `cost` fuel and the out-of-fuel check on the global counter. */
 function emitGlobalCharge(out: ByteSink, ctx: RewriteContext, cost: number): void {
   out.u8(0x23); // global.get $fuel
@@ -642,6 +667,9 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
   const restores = p.restores;
   const restoreState = saveDepth || cached;
   const charges = ctx.fuel ? p.charges : 0;
+  // The charge sequences of this body, split around their cost immediate.
+  const tested = charges > 0 ? template((o, c) => (cached ? emitLocalCharge(o, ctx, c, fuelLocal) : emitGlobalCharge(o, ctx, c)), cached ? fuelLocal : ctx.fuelGlobal) : null;
+  const untested = charges > 0 && ctx.checkLoopsOnly ? template((o, c) => emitDecrement(o, ctx, c, cached ? fuelLocal : -1), cached ? fuelLocal : ctx.fuelGlobal) : null;
   const restoreCount = restoreState ? restores.length : 0;
   let copyFrom = codeStart;
   // Visits, in offset order, only the points where something is injected; the bytes between them
@@ -665,9 +693,10 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
       nextRestore++;
     }
     if (nextCharge < charges && chargeAt[nextCharge] === at) {
-      if (!chargeChecked[nextCharge]) emitDecrement(out, ctx, chargeCost[nextCharge]!, cached ? fuelLocal : -1);
-      else if (cached) emitLocalCharge(out, ctx, chargeCost[nextCharge]!, fuelLocal);
-      else emitGlobalCharge(out, ctx, chargeCost[nextCharge]!);
+      const t = chargeChecked[nextCharge] ? tested! : untested!;
+      out.copy(t.pre, 0, t.pre.length);
+      out.s64(chargeCost[nextCharge]!);
+      out.copy(t.post, 0, t.post.length);
       nextCharge++;
     }
     if (nextSpecial >= p.specials || specialAt[nextSpecial] !== at) continue;
