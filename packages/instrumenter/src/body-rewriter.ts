@@ -613,11 +613,11 @@ export function rewriteBody(out: ByteSink, ctx: RewriteContext, localsStart: num
   const bytes = ctx.bytes;
   const p = plan(ctx, codeStart, end);
   const saveDepth = ctx.stackGuard && p.hasHandlers;
-  // Caching pays off where the counter is hit repeatedly, in loops; in a loop-free function it
-  // would only add a load at entry and a store at every exit. Each call site costs a store and a
-  // load when cached, each charge a load and a store when not: cache when charges outnumber
-  // call sites two to one.
-  const cached = ctx.fuel && ctx.cachedCounter && p.hasLoops && p.calls * 2 < p.charges;
+  // Each call site costs a store and a load when cached, each charge a load, a store and a load
+  // when not, and caching adds a load at entry and a store at each exit: cache when a body has
+  // at least three charges and they outnumber its call sites two to one (loops or not: measured
+  // side by side, caching loop-free functions too gave 1.65x -> 1.60x geomean).
+  const cached = ctx.fuel && ctx.cachedCounter && p.charges >= 3 && p.calls * 2 < p.charges;
   let next = localCount;
   const savedLocal = saveDepth ? next++ : -1;
   const fuelLocal = cached ? next++ : -1;

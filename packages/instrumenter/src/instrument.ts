@@ -100,7 +100,7 @@ export interface InstrumentOptions {
   memory?: MemoryGuard | null;
   /**
    * Where functions keep the fuel counter while they run: 'local' (default) caches it in a local
-   * in functions with loops whose charges outnumber their call sites two to one, syncing the
+   * in functions with at least three charges that outnumber their call sites two to one, syncing the
    * global at calls, exits and hook calls (other functions update the global); 'global' updates
    * the global at every charge everywhere. Both charge the same amounts.
    */
