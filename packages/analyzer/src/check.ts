@@ -6,7 +6,7 @@
 // error.
 import type { ByteSpan, Diagnostic, Severity } from '@wsbc/diagnostics';
 import type { CustomCapability, HostImportGrant, Manifest } from '@wsbc/manifest';
-import { describeCapability, isGranted, type Capability } from './capabilities.js';
+import { ALL_CAPABILITIES, describeCapability, isGranted, type Capability } from './capabilities.js';
 import { classifyImport, RESERVED_IMPORT_MODULES } from './classify.js';
 import type { FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, TableFact } from './module-facts.js';
 import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
@@ -441,23 +441,9 @@ function grantHint(capability: Capability): string {
   }
 }
 
-const CAPABILITY_ORDER: Capability[] = [
-  'filesystem.any',
-  'filesystem.read',
-  'filesystem.write',
-  'filesystem.create',
-  'filesystem.delete',
-  'environment',
-  'time.read',
-  'time.set',
-  'random',
-  'network',
-  'process',
-  'threads',
-];
-
 function compareCapabilities(a: Capability, b: Capability): number {
-  return CAPABILITY_ORDER.indexOf(a) - CAPABILITY_ORDER.indexOf(b);
+  // ALL_CAPABILITIES lists the capabilities in the order findings and summaries present them.
+  return ALL_CAPABILITIES.indexOf(a) - ALL_CAPABILITIES.indexOf(b);
 }
 
 function offsetOf(d: Diagnostic): number {
