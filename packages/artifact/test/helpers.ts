@@ -1,16 +1,9 @@
 // Shared fixtures for the artifact tests: a small real module (from WAT) and a manifest.
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { DEFAULT_MANIFEST, type Manifest } from '@wsbc/manifest';
 
-const wabt = await wabtInit();
-
 export function wat(source: string): Uint8Array {
-  const parsed = wabt.parseWat('test.wat', source);
-  try {
-    return new Uint8Array(parsed.toBinary({}).buffer);
-  } finally {
-    parsed.destroy();
-  }
+  return assembleWat(source);
 }
 
 export const sampleModule = wat(`(module

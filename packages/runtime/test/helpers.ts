@@ -3,20 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { normalize, type Manifest, type ManifestInput } from '@wsbc/manifest';
 import { run, type AuditRecord, type RunOptions, type RunResult } from '@wsbc/runtime';
 
-let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
-
 export async function wat(text: string): Promise<Uint8Array> {
-  wabt ??= await wabtInit();
-  const module = wabt.parseWat('test.wat', text, { bulk_memory: true, exceptions: true, mutable_globals: true, sat_float_to_int: true, sign_extension: true, multi_value: true });
-  try {
-    return new Uint8Array(module.toBinary({}).buffer);
-  } finally {
-    module.destroy();
-  }
+  return assembleWat(text);
 }
 
 export function manifest(input: ManifestInput = {}, baseDir = process.cwd()): Manifest {

@@ -1,3 +1,4 @@
 export * from './spec-runner.js';
 export * from './spec-corpus.js';
 export * from './real-modules.js';
+export * from './wat.js';
