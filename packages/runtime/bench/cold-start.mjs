@@ -1,0 +1,120 @@
+// Cold start-up of a small module: wsbc against Node's node:wasi, every sample a fresh process.
+// Four pairs, alternated sample by sample so that both sides of a pair see the same load:
+//   api:     a node script running hello.wasm with node:wasi  vs  the same with @wsbc/runtime's run()
+//   cli:     `node <script> hello.wasm` doing node:wasi       vs  `wsbc run hello.wasm --allow-unvetted`
+//   vetted:  the same node:wasi script                         vs  `wsbc run hello.vetted.wasm` (the
+//            artifact `wsbc build` makes: verified, instrumented, manifest embedded)
+// For the api pair the child also reports, from its own clock (performance.now() counts from
+// process start), when its imports were done and when the run was done; the parent measures
+// spawn to exit. node:wasi is the baseline only; wsbc never uses it (not a security boundary).
+//
+// Build first (`pnpm build`, or `npx tsc -b packages/runtime packages/cli && node packages/cli/scripts/bundle.mjs`),
+// then: node packages/runtime/bench/cold-start.mjs [samples per side, default 15]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const hello = path.join(here, '../test/conformance/wasm/hello.wasm');
+
+// ------------------------------------------------------------------ child modes
+// Each child runs hello once and, for the in-process modes, prints one JSON line on stderr.
+const [, , flag, mode, ...rest] = process.argv;
+if (flag === '--child') {
+  if (mode === 'node-wasi') {
+    const { WASI } = await import('node:wasi');
+    const imported = performance.now();
+    const wasi = new WASI({ version: 'preview1', args: ['hello.wasm'], env: {}, returnOnExit: true });
+    const compiled = await WebAssembly.compile(fs.readFileSync(hello));
+    const code = wasi.start(await WebAssembly.instantiate(compiled, wasi.getImportObject()));
+    process.stderr.write(`${JSON.stringify({ imported, done: performance.now(), code })}\n`);
+  } else if (mode === 'wsbc-run') {
+    const { run } = await import('@wsbc/runtime');
+    const imported = performance.now();
+    // The normalized `minimal` manifest, written by the parent: what `wsbc compile` produces.
+    const r = await run(hello, { policy: rest[0], env: {}, audit: 'off' });
+    process.stderr.write(`${JSON.stringify({ imported, done: performance.now(), code: r.status })}\n`);
+  } else if (mode === 'node-wasi-cli') {
+    // What a user's own node:wasi command line would do: the module from argv, stdio inherited.
+    const { WASI } = await import('node:wasi');
+    const wasi = new WASI({ version: 'preview1', args: [path.basename(rest[0])], env: {}, returnOnExit: true });
+    const compiled = await WebAssembly.compile(fs.readFileSync(rest[0]));
+    process.exitCode = wasi.start(await WebAssembly.instantiate(compiled, wasi.getImportObject()));
+  } else throw new Error(`unknown child mode ${mode}`);
+} else {
+  await parent(Number(flag ?? 15));
+}
+
+// ------------------------------------------------------------------ parent
+async function parent(samples) {
+  const cliPackage = path.join(here, '../../cli');
+  const bin = path.join(cliPackage, JSON.parse(fs.readFileSync(path.join(cliPackage, 'package.json'), 'utf8')).bin.wsbc);
+  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build the CLI first (pnpm build)`);
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-cold-'));
+  const wsp = path.join(work, 'minimal.wsp');
+  fs.writeFileSync(wsp, 'policy "hello" extends minimal {\n}\n');
+  const manifest = path.join(work, 'minimal.json');
+  const vetted = path.join(work, 'hello.vetted.wasm');
+  for (const argv of [['compile', wsp, '-o', manifest], ['build', hello, '--policy', wsp, '-o', vetted]]) {
+    const r = spawnSync(process.execPath, [bin, ...argv], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`wsbc ${argv.join(' ')} failed: ${r.stderr}`);
+  }
+
+  const self = fileURLToPath(import.meta.url);
+  const sides = {
+    'api/node:wasi': [self, '--child', 'node-wasi'],
+    'api/wsbc run()': [self, '--child', 'wsbc-run', manifest],
+    'cli/node:wasi': [self, '--child', 'node-wasi-cli', hello],
+    'cli/wsbc run --allow-unvetted': [bin, 'run', hello, '--policy', manifest, '--allow-unvetted'],
+    'cli/wsbc run vetted': [bin, 'run', vetted],
+  };
+  const pairs = [
+    ['api/node:wasi', 'api/wsbc run()'],
+    ['cli/node:wasi', 'cli/wsbc run --allow-unvetted'],
+    ['cli/node:wasi', 'cli/wsbc run vetted'],
+  ];
+  const wall = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
+  const inner = { 'api/node:wasi': { imported: [], done: [] }, 'api/wsbc run()': { imported: [], done: [] } };
+  const loads = [];
+  const once = (name) => {
+    const started = performance.now();
+    const r = spawnSync(process.execPath, sides[name], { encoding: 'utf8', cwd: work });
+    const elapsed = performance.now() - started;
+    // Every sample must really have run the guest: hello prints argc=1 and exits with 0.
+    if (r.status !== 0 || !r.stdout.includes('argc=1')) throw new Error(`${name}: status ${r.status}\n${r.stdout}\n${r.stderr}`);
+    wall[name].push(elapsed);
+    if (inner[name]) {
+      const line = JSON.parse(r.stderr.trim().split('\n').at(-1));
+      inner[name].imported.push(line.imported);
+      inner[name].done.push(line.done);
+    }
+  };
+  // One warm-up round (file cache, the esbuild-free paths of the bundle), not counted.
+  for (const name of Object.keys(sides)) spawnSync(process.execPath, sides[name], { cwd: work });
+  for (let i = 0; i < samples; i++) {
+    loads.push(os.loadavg()[0]);
+    for (const name of Object.keys(sides)) once(name);
+  }
+
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const ms = (x) => `${x.toFixed(1)} ms`;
+  console.log(`cold start-up of hello.wasm, ${samples} fresh processes per side, alternated; node ${process.version}, ${os.cpus().length} cores, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
+  console.log('\nspawn to exit (median, min-max):');
+  for (const [name, xs] of Object.entries(wall)) console.log(`  ${name.padEnd(32)} ${ms(median(xs))}  (${ms(Math.min(...xs))}-${ms(Math.max(...xs))})`);
+  console.log('\nratios of medians, spawn to exit:');
+  for (const [base, ours] of pairs) console.log(`  ${ours.padEnd(32)} / ${base.padEnd(16)} ${(median(wall[ours]) / median(wall[base])).toFixed(2)}x`);
+  console.log('\nin-process, from process start (median):');
+  for (const [name, t] of Object.entries(inner)) {
+    const run = t.done.map((d, i) => d - t.imported[i]);
+    console.log(`  ${name.padEnd(32)} imports done ${ms(median(t.imported))}, run done ${ms(median(t.done))}, run alone ${ms(median(run))}`);
+  }
+  const runAlone = (name) => median(inner[name].done.map((d, i) => d - inner[name].imported[i]));
+  console.log(`\nratios of medians, in-process: process start to run done ${(median(inner['api/wsbc run()'].done) / median(inner['api/node:wasi'].done)).toFixed(2)}x, run alone (imports excluded) ${(runAlone('api/wsbc run()') / runAlone('api/node:wasi')).toFixed(2)}x`);
+  fs.rmSync(work, { recursive: true, force: true });
+}
