@@ -49,6 +49,20 @@ describe('wsbc instrument', () => {
     expect(() => rec(51)).toThrow(WebAssembly.RuntimeError);
   });
 
+  it('tests the counter at loop headers by default and at every block with --checks block', async () => {
+    const record = (file: string) => {
+      const [section] = WebAssembly.Module.customSections(new WebAssembly.Module(readFileSync(join(dir, file))), 'wsbc.instrumented');
+      return JSON.parse(Buffer.from(section!).toString('utf8')) as { checks: string; maxOverrun: number };
+    };
+    expect((await runCli(['instrument', 'm.wasm', '-o', 'loop.wasm'], { cwd: dir })).code).toBe(0);
+    expect(record('loop.wasm').checks).toBe('loop');
+    expect((await runCli(['instrument', 'm.wasm', '-o', 'block.wasm', '--checks', 'block'], { cwd: dir })).code).toBe(0);
+    expect(record('block.wasm')).toMatchObject({ checks: 'block', maxOverrun: 0 });
+    const bad = await runCli(['instrument', 'm.wasm', '-o', 'x.wasm', '--checks', 'sometimes'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--checks');
+  });
+
   it('takes memory limits from a policy and tightens the declared maximum', async () => {
     const r = await runCli(['instrument', 'm.wasm', '-o', 'out3.wasm', '--policy', 'p.wsp'], { cwd: dir });
     expect(r.code).toBe(0);

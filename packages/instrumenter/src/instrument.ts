@@ -20,9 +20,9 @@
 // Guarantee. Every instruction the instrumented function executes belongs to a metered block
 // whose charge ran before the block's first instruction, and a charge that leaves the counter
 // negative calls the host before the block runs; the host must refill or the module traps with
-// STATUS_FUEL_EXHAUSTED. So with a budget B, fuel spent on original instructions never exceeds B:
-// the only work done past the budget is the injected test and the out-of-fuel slow path (under 25
-// instructions together): a constant overrun. With `checks: 'loop'` only function entries, loop
+// STATUS_FUEL_EXHAUSTED. So with a budget B and `checks: 'block'`, fuel spent on original
+// instructions never exceeds B: the only work done past the budget is the injected test and the
+// out-of-fuel slow path (under 25 instructions together). With `checks: 'loop'` (the default) only function entries, loop
 // headers, handlers, the first charge after a call and charges that would take the untested total
 // past MAX_UNTESTED_FUEL test the counter; the work run past the budget is then at most
 // MAX_UNTESTED_FUEL (1000) units, and the module's largest such sum is recorded as `maxOverrun`
@@ -106,12 +106,14 @@ export interface InstrumentOptions {
    */
   counter?: 'local' | 'global';
   /**
-   * Where charges test the counter: 'block' (default) at every metered block, so no block starts
-   * without fuel; 'loop' only at function entries, loop headers, exception handlers and the first
-   * charge after a call on each path, other blocks just subtract, so the run stops at the next
-   * loop iteration, call or return to a caller that goes on after the budget is spent. Charges
-   * are exact in both; 'loop' trades a bounded overrun (at most MAX_UNTESTED_FUEL = 1000 units of
-   * original work past the budget; the module's largest is recorded as `maxOverrun`) for speed.
+   * Where charges test the counter: 'loop' (default) only at function entries, loop headers,
+   * exception handlers, the first charge after a call on each path and where the untested total
+   * would pass MAX_UNTESTED_FUEL; other blocks just subtract, so the run stops at the next loop
+   * iteration, call or return to a caller that goes on after the budget is spent, at most
+   * MAX_UNTESTED_FUEL = 1000 units of original work past it (the module's largest is recorded as
+   * `maxOverrun`). A run may therefore return with the counter below zero: hosts read the fuel
+   * used after each call (the runtime does). 'block' tests at every metered block, so no block
+   * starts without fuel; it costs more time and size. Charges are exact in both.
    */
   checks?: 'block' | 'loop';
   /** Check the input with WebAssembly.validate first (default true). */
@@ -179,7 +181,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   // A plain Uint8Array view: subarrays of a Node Buffer are slower to make and to copy from.
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   try {
-    return new Rewriter(bytes, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local', checkLoopsOnly: options.checks === 'loop' }).run();
+    return new Rewriter(bytes, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local', checkLoopsOnly: options.checks !== 'block' }).run();
   } catch (e) {
     if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
     throw e;

@@ -25,15 +25,38 @@ async function measure(text: string, call: (e: Record<string, Fn>) => unknown, b
   return { used: host.used, value, host };
 }
 
-/** Runs with exactly `cost` fuel (must finish) and with cost - 1 (must stop with fuel exhausted). */
+/**
+ * Runs with exactly `cost` fuel (must finish) and with cost - 1 (must stop). With `checks: 'block'`
+ * the short run traps with STATUS_FUEL_EXHAUSTED before the block that would pass the budget; with
+ * the default `checks: 'loop'` a run whose last charges do not test may instead return with the
+ * counter below zero, which the host sees when it reads the fuel used after the call (what the
+ * runtime does). Without `options.checks` both placements are run.
+ */
 async function expectExactBudget(text: string, call: (e: Record<string, Fn>) => unknown, cost: bigint, options: InstrumentOptions = {}) {
-  const ok = await measure(text, call, cost, options);
-  expect(ok.used).toBe(cost);
-  const bytes = mustInstrument(await wat(text), options);
-  const host = new FuelHost(cost - 1n);
-  const inst = host.instantiate(bytes);
-  expect(() => call(inst.exports as unknown as Record<string, Fn>)).toThrow(WebAssembly.RuntimeError);
-  expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
+  const placements = options.checks ? [options.checks] : (['block', 'loop'] as const);
+  for (const checks of placements) {
+    const opts = { ...options, checks };
+    const ok = await measure(text, call, cost, opts);
+    expect(ok.used).toBe(cost);
+    const bytes = mustInstrument(await wat(text), opts);
+    const host = new FuelHost(cost - 1n);
+    const inst = host.instantiate(bytes);
+    let trapped = false;
+    try {
+      call(inst.exports as unknown as Record<string, Fn>);
+    } catch (error) {
+      expect(error).toBeInstanceOf(WebAssembly.RuntimeError);
+      trapped = true;
+    }
+    if (checks === 'block' || trapped) {
+      expect(trapped).toBe(true);
+      expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
+    } else {
+      // Returned over budget: exactly the program's cost was charged, one unit past the budget.
+      expect(host.used).toBe(cost);
+      expect(host.status).toBe(0);
+    }
+  }
 }
 
 const STRAIGHT = `(module (func (export "f") (result i32) (i32.add (i32.const 1) (i32.const 2))))`;
@@ -236,9 +259,12 @@ describe('counter placement and check placement', () => {
 
   it('records the overrun bound of checks at loop headers: the untested charges of one function', () => {
     return wat(COUNT).then((bytes) => {
-      expect(mustInstrumentResult(bytes, {}).record.maxOverrun).toBe(0);
+      expect(mustInstrumentResult(bytes, { checks: 'block' }).record.maxOverrun).toBe(0);
       // The loop body's block (after the br_if) is the only untested charge: 5 + 1.
       expect(mustInstrumentResult(bytes, { checks: 'loop' }).record.maxOverrun).toBe(6);
+      // 'loop' is the default.
+      expect(mustInstrumentResult(bytes, {}).record.checks).toBe('loop');
+      expect(mustInstrumentResult(bytes, {}).record.maxOverrun).toBe(6);
     });
   });
 });

@@ -99,7 +99,9 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     wasi = new WasiPreview1({
       manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit, sockets: config.sockets ?? null,
       onEnd: (end) => config.onEnd?.(end instanceof GuestExit
-        ? { kind: 'exit', exitCode: end.code, reason: null }
+        ? fuel?.overBudget() !== undefined
+          ? { kind: 'fuel', exitCode: null, reason: `fuel budget of ${manifest.limits.fuel} exhausted` }
+          : { kind: 'exit', exitCode: end.code, reason: null }
         : { kind: end.kind, exitCode: null, reason: end.reason }),
     });
   } catch (error) {
@@ -219,7 +221,18 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   function finish(error: unknown): GuestOutcome {
     wasi.close();
     const base = { fuelUsed: fuel?.used ?? null, ...totals(), refusals: [] };
-    if (error instanceof GuestExit) return { ...base, kind: 'exit', exitCode: error.code, reason: null };
+    if (error instanceof GuestExit) {
+      // With the instrumenter's default `checks: 'loop'`, the last charges of a run need not test
+      // the counter: a guest can return or exit up to its module's `maxOverrun` past the budget
+      // without reaching the hook. Reading the counter here makes that run a fuel exhaustion, the
+      // same outcome as when a test catches it.
+      const over = fuel?.overBudget();
+      if (over !== undefined) {
+        audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: manifest.limits.fuel, value: over });
+        return { ...base, kind: 'fuel', exitCode: null, reason: `fuel budget of ${manifest.limits.fuel} exhausted` };
+      }
+      return { ...base, kind: 'exit', exitCode: error.code, reason: null };
+    }
     if (error instanceof SandboxTermination) return { ...base, kind: error.kind, exitCode: null, reason: error.reason };
     const status = readStatus(instance, config.abi.statusExport);
     if (status === config.abi.statusFuelExhausted) {
@@ -305,6 +318,13 @@ class FuelMeter {
     if (this.exhausted !== undefined) return this.exhausted;
     const counter = this.global ? BigInt(this.global.value as bigint) : 0n;
     return Number(this.granted - counter);
+  }
+
+  /** The fuel used when it is past the budget (read after the run), else undefined. */
+  overBudget(): number | undefined {
+    if (this.budget === null || this.global === undefined) return undefined;
+    const used = this.used;
+    return used > this.budget ? used : undefined;
   }
 
   outOfFuel(counter: bigint): bigint {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunStatus, instrumentStep, type AuditRecord, type LimitRecord } from '@wsbc/runtime';
+import { instrument } from '@wsbc/instrumenter';
 import { manifest, runCaptured, tempDir, wat } from './helpers.js';
 
 const wasm = (name: string) => path.join(import.meta.dirname, 'conformance/wasm', `${name}.wasm`);
@@ -31,6 +32,34 @@ describe('limits', () => {
     expect(result.status).toBe(0);
     expect(result.fuelUsed).toBeGreaterThan(100);
     expect(result.fuelUsed).toBeLessThan(50_000_000);
+  });
+
+  it('reads the counter after the run: a guest whose last charges do not test cannot finish past its budget', async () => {
+    // With the default checks ('loop') the nops after the br_if are charged without a test, so a
+    // budget one unit short lets the function return (or call proc_exit) with the counter below
+    // zero; the runtime must still report fuel exhaustion. With checks 'block' the test traps.
+    const source = (exit: boolean) => `(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1) (global $g (mut i32) (i32.const 0))
+      (func (export "_start") (block (br_if 0 (global.get $g)) ${'(nop) '.repeat(50)} ${exit ? '(call $exit (i32.const 0))' : ''})))`;
+    for (const exit of [false, true]) {
+      for (const checks of ['loop', 'block'] as const) {
+        const out = instrument(await wat(source(exit)), { fuel: true, checks });
+        if (!out.ok) throw new Error(out.diagnostics[0]!.message);
+        const full = await runCaptured(out.value.bytes, manifest({ limits: { fuel: 10_000 } }));
+        expect(full.result.status).toBe(0);
+        const cost = full.result.fuelUsed!;
+        const exact = await runCaptured(out.value.bytes, manifest({ limits: { fuel: cost } }));
+        expect(exact.result.status).toBe(0);
+        expect(exact.result.fuelUsed).toBe(cost);
+        const short = await runCaptured(out.value.bytes, manifest({ limits: { fuel: cost - 1 } }));
+        expect(short.result.status).toBe(RunStatus.FuelExhausted);
+        expect(short.stderr).toBe(`wsbc: guest terminated: fuel budget of ${cost - 1} exhausted (status 135)\n`);
+        expect(limitHits(short.audit)).toMatchObject([{ limit: 'fuel', action: 'terminated', max: cost - 1 }]);
+        // 'loop' ran the untested block to its end (all of the cost); 'block' stopped before it.
+        if (checks === 'loop') expect(short.result.fuelUsed).toBe(cost);
+      }
+    }
   });
 
   it('stops an infinite loop by the total time limit without instrumentation, and the host survives', async () => {

@@ -20,6 +20,7 @@ const command: Command = {
   summary: 'Add fuel metering, memory-growth and stack-depth guards to a module',
   usage: `Usage: wsbc instrument <in.wasm> -o <out.wasm> [--policy <p.wsp | manifest.json>] [--no-fuel]
                        [--cost-table <costs.json>] [--stack-depth <N>] [--counter local|global]
+                       [--checks loop|block]
 
 Rewrites a module so it cannot run past its fuel budget, grow memory past its limits or recurse
 deeper than a limit. The budget itself is set at run time by the host (see docs/instrumenter.md);
@@ -36,6 +37,9 @@ Options:
                             guard off even if the policy sets one
       --counter <where>     cache the fuel counter in a local in loop-heavy functions (local,
                             default) or update the global at every charge (global)
+      --checks <where>      where charges test the counter: at function entries, loop headers
+                            and after calls (loop, default; a run stops at most 1,000 fuel units
+                            past its budget) or at every metered block (block; slower, no overrun)
       --format <fmt>        how to report diagnostics: pretty (default), json, sarif
   -h, --help                show this help
 
@@ -51,11 +55,12 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       'cost-table': { type: 'string' },
       'stack-depth': { type: 'string' },
       counter: { type: 'string', default: 'local' },
+      checks: { type: 'string', default: 'loop' },
       format: { type: 'string', default: 'pretty' },
     });
     if (!parsed.ok) return usageError(ctx, 'instrument', parsed.message);
     const { values, positionals } = parsed.args;
-    const formatError = checkChoice('format', values.format, formats) ?? checkChoice('counter', values.counter, ['local', 'global'] as const);
+    const formatError = checkChoice('format', values.format, formats) ?? checkChoice('counter', values.counter, ['local', 'global'] as const) ?? checkChoice('checks', values.checks, ['loop', 'block'] as const);
     if (formatError) return usageError(ctx, 'instrument', formatError);
     if (positionals.length !== 1) return usageError(ctx, 'instrument', 'expected exactly one module file (or - for stdin)');
     if (values.output === undefined) return usageError(ctx, 'instrument', 'missing -o <out.wasm>');
@@ -77,7 +82,7 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       out.write(renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     };
 
-    const options: InstrumentOptions = { file, counter: values.counter as 'local' | 'global' };
+    const options: InstrumentOptions = { file, counter: values.counter as 'local' | 'global', checks: values.checks as 'loop' | 'block' };
     if (values.policy !== undefined) {
       const policy = await loadPolicy(values.policy, ctx);
       for (const [k, v] of policy.sources) sources.set(k, v);
