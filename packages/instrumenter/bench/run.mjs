@@ -40,7 +40,7 @@ const say = (s = '') => {
 
 // ---- Run-time overhead
 if (!only || only === 'overhead') {
-  const workloads = { flite: ['original', 'instrumented', 'loop-checks', 'global-counter', 'wasm-metering'], sqljs: ['original', 'instrumented', 'loop-checks', 'global-counter'], yosys: ['original', 'instrumented', 'loop-checks', 'global-counter'] };
+  const workloads = { flite: ['original', 'instrumented', 'block-checks', 'global-counter', 'wasm-metering'], sqljs: ['original', 'instrumented', 'block-checks', 'global-counter'], yosys: ['original', 'instrumented', 'block-checks', 'global-counter'] };
   const ratios = {};
   const notes = [];
   for (const [name, variants] of Object.entries(workloads)) {
@@ -64,7 +64,7 @@ if (!only || only === 'overhead') {
       console.error(`round ${r + 1}/${rounds} ${name}: ${Object.entries(res).map(([v, x]) => `${v} ${fmt(x.t, 0)}ms`).join(', ')}`);
     }
   }
-  const variants = ['instrumented', 'loop-checks', 'global-counter', 'wasm-metering'];
+  const variants = ['instrumented', 'block-checks', 'global-counter', 'wasm-metering'];
   say('Run-time overhead (instrumented time / original time, median over rounds):');
   say();
   say(`| workload | ${variants.join(' | ')} |`);
@@ -81,7 +81,7 @@ if (!only || only === 'overhead') {
 if (!only || only === 'speed') {
   say('Instrumentation speed, code size and memory (default options, validation off; median of 5):');
   say();
-  say('| module | size | WebAssembly.validate | instrument | ratio | output size | growth | growth, checks=loop | peak RSS | RSS over reading the module / module size |');
+  say('| module | size | WebAssembly.validate | instrument | ratio | output size | growth | growth, checks=block | peak RSS | RSS over reading the module / module size |');
   say('|---|---|---|---|---|---|---|---|---|---|');
   for (const [label, rel] of Object.entries(MODULES)) {
     const bytes = readFileSync(join(root, rel));
@@ -98,8 +98,8 @@ if (!only || only === 'speed') {
       if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
       outBytes = r.value.bytes.length;
     }
-    const loopOut = instrument(bytes, { validate: false, checks: 'loop' });
-    const loopBytes = loopOut.ok ? loopOut.value.bytes.length : NaN;
+    const blockOut = instrument(bytes, { validate: false, checks: 'block' });
+    const blockBytes = blockOut.ok ? blockOut.value.bytes.length : NaN;
     // Peak RSS (VmHWM: getrusage's maxRSS keeps the parent's peak across exec) of a fresh process
     // that reads and instruments the module, and of one that only reads it and loads the library.
     const probe = (doInstrument) =>
@@ -113,7 +113,7 @@ if (!only || only === 'speed') {
     const rssBase = probe(false);
     const extra = rssWith - rssBase;
     const mb = (n) => `${fmt(n / 1e6, 1)} MB`;
-    say(`| ${label} | ${mb(bytes.length)} | ${fmt(median(tv), 0)} ms | ${fmt(median(ti), 0)} ms | ${fmt(median(ti) / median(tv), 1)}x | ${mb(outBytes)} | +${fmt((outBytes / bytes.length - 1) * 100, 1)}% | +${fmt((loopBytes / bytes.length - 1) * 100, 1)}% | ${mb(rssWith)} | +${mb(extra)} = ${fmt(extra / bytes.length, 2)}x |`);
+    say(`| ${label} | ${mb(bytes.length)} | ${fmt(median(tv), 0)} ms | ${fmt(median(ti), 0)} ms | ${fmt(median(ti) / median(tv), 1)}x | ${mb(outBytes)} | +${fmt((outBytes / bytes.length - 1) * 100, 1)}% | +${fmt((blockBytes / bytes.length - 1) * 100, 1)}% | ${mb(rssWith)} | +${mb(extra)} = ${fmt(extra / bytes.length, 2)}x |`);
   }
   say();
 }

@@ -19,7 +19,7 @@ const runs = Number(runsArg ?? 5);
 export const VARIANTS = {
   instrumented: {},
   'global-counter': { counter: 'global' },
-  'loop-checks': { checks: 'loop' },
+  'block-checks': { checks: 'block' },
   'instrumented+stack': { stackDepth: 50_000 },
 };
 
