@@ -6,11 +6,15 @@
 // - dist/bundle/bin.js is the executable; dist/bundle/worker.js is the check pool's worker, its own
 //   entry. Every shared chunk is written next to them, so pool.ts's `new URL('./worker.js',
 //   import.meta.url)` finds the worker from whichever chunk holds it, as it does in dist/check/.
+// - The runtime (`wsbc run`) is bundled in too. Its sandbox worker is one CommonJS file that the
+//   runtime's own build makes (packages/runtime/scripts/bundle-worker.cjs) and finds with
+//   `new URL('./sandbox-worker.cjs', import.meta.url)`: it is copied to dist/bundle/, next to
+//   whichever chunk holds the runtime, as it sits next to worker-script.js in the runtime's dist/.
 // - @wsbc/manifest loads its precompiled schema validator with
 //   `createRequire(import.meta.url)('../generated/manifest-validator.cjs')`; from a chunk in
 //   dist/bundle/ that is dist/generated/, so the file is copied there.
 // - Packages that find files relative to themselves at run time stay external and load from
-//   node_modules as usual: @wsbc/runtime (its worker script), @wsbc/typegen and typescript.
+//   node_modules as usual: @wsbc/typegen and typescript.
 //
 //   node scripts/bundle.mjs          (run by `pnpm build` after `tsc -b`)
 import { build } from 'esbuild';
@@ -23,7 +27,8 @@ const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(packageDir, 'dist');
 const outdir = join(dist, 'bundle');
 
-const external = ['@wsbc/runtime', '@wsbc/runtime/*', '@wsbc/typegen', '@wsbc/typegen/*', 'typescript'];
+const external = ['@wsbc/typegen', '@wsbc/typegen/*', 'typescript'];
+const SANDBOX_WORKER = 'sandbox-worker.cjs';
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -47,14 +52,31 @@ const validator = join(manifestDir, '..', 'generated', 'manifest-validator.cjs')
 mkdirSync(join(dist, 'generated'), { recursive: true });
 copyFileSync(validator, join(dist, 'generated', 'manifest-validator.cjs'));
 
+// The runtime's sandbox worker, from the runtime package's build (see the header).
+const runtimeDir = dirname(requireFromCli.resolve('@wsbc/runtime'));
+const sandboxWorker = join(runtimeDir, SANDBOX_WORKER);
+if (!existsSync(sandboxWorker)) throw new Error(`bundle: ${sandboxWorker} is missing: build @wsbc/runtime first (pnpm build)`);
+copyFileSync(sandboxWorker, join(outdir, SANDBOX_WORKER));
+
 // Fail the build, not a user's run, if the layout the header relies on did not come out.
 const entries = readdirSync(outdir, { withFileTypes: true });
 if (!entries.some((entry) => entry.name === 'worker.js')) throw new Error('bundle: dist/bundle/worker.js was not written');
 const nested = entries.filter((entry) => !entry.isFile());
 if (nested.length > 0) throw new Error(`bundle: chunks outside dist/bundle/: ${nested.map((entry) => entry.name).join(', ')}`);
-const chunks = entries.map((entry) => entry.name);
+const chunks = entries.map((entry) => entry.name).filter((name) => name.endsWith('.js'));
 const bundled = chunks.map((name) => readFileSync(join(outdir, name), 'utf8')).join('\n');
 if (!bundled.includes("new URL(\"./worker.js\", import.meta.url)")) {
   throw new Error('bundle: the check pool no longer looks for ./worker.js next to itself');
 }
+if (!bundled.includes(`new URL("./${SANDBOX_WORKER}", import.meta.url)`)) {
+  throw new Error(`bundle: the runtime no longer looks for ./${SANDBOX_WORKER} next to itself`);
+}
+// The runtime is inlined, not loaded from node_modules (which would bring its own copies of the
+// manifest and diagnostics packages, and its own worker lookup).
+const stillExternal = /(?:from|import\()\s*["']@wsbc\/runtime["']/.exec(bundled);
+if (stillExternal) throw new Error('bundle: @wsbc/runtime is still imported from node_modules');
+// The copied worker must be the one-file CommonJS build: only node: built-ins may be required.
+const workerText = readFileSync(join(outdir, SANDBOX_WORKER), 'utf8');
+const requires = [...workerText.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]).filter((name) => !name.startsWith('node:'));
+if (requires.length > 0) throw new Error(`bundle: ${SANDBOX_WORKER} requires ${requires.join(', ')}; it must be self-contained`);
 if (!existsSync(join(dist, 'generated', 'manifest-validator.cjs'))) throw new Error('bundle: validator not copied');

@@ -8,13 +8,16 @@
 // process start), when its imports were done and when the run was done; the parent measures
 // spawn to exit. node:wasi is the baseline only; wsbc never uses it (not a security boundary).
 //
-// Build first (`pnpm build`, or `npx tsc -b packages/runtime packages/cli && node packages/cli/scripts/bundle.mjs`),
-// then: node packages/runtime/bench/cold-start.mjs [samples per side, default 15]
+// With `--against DIR` (another checkout of the repository, built), its run() and `wsbc run` are
+// alternated with this checkout's too: before/after figures of a change, side by side.
+//
+// Build first (`pnpm build`), then:
+//   node packages/runtime/bench/cold-start.mjs [samples per side, default 15] [--against DIR]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const hello = path.join(here, '../test/conformance/wasm/hello.wasm');
@@ -31,7 +34,8 @@ if (flag === '--child') {
     const code = wasi.start(await WebAssembly.instantiate(compiled, wasi.getImportObject()));
     process.stderr.write(`${JSON.stringify({ imported, done: performance.now(), code })}\n`);
   } else if (mode === 'wsbc-run') {
-    const { run } = await import('@wsbc/runtime');
+    // rest[1]: the runtime of another checkout (--against); this checkout's by default.
+    const { run } = await import(rest[1] ? pathToFileURL(rest[1]).href : '@wsbc/runtime');
     const imported = performance.now();
     // The normalized `minimal` manifest, written by the parent: what `wsbc compile` produces.
     const r = await run(hello, { policy: rest[0], env: {}, audit: 'off' });
@@ -44,14 +48,21 @@ if (flag === '--child') {
     process.exitCode = wasi.start(await WebAssembly.instantiate(compiled, wasi.getImportObject()));
   } else throw new Error(`unknown child mode ${mode}`);
 } else {
-  await parent(Number(flag ?? 15));
+  const args = process.argv.slice(2);
+  const against = args.indexOf('--against');
+  const other = against === -1 ? null : path.resolve(args.splice(against, 2)[1]);
+  await parent(Number(args[0] ?? 15), other);
 }
 
 // ------------------------------------------------------------------ parent
-async function parent(samples) {
-  const cliPackage = path.join(here, '../../cli');
-  const bin = path.join(cliPackage, JSON.parse(fs.readFileSync(path.join(cliPackage, 'package.json'), 'utf8')).bin.wsbc);
-  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build the CLI first (pnpm build)`);
+async function parent(samples, other) {
+  const binOf = (root) => {
+    const cliPackage = path.join(root, 'packages/cli');
+    const bin = path.join(cliPackage, JSON.parse(fs.readFileSync(path.join(cliPackage, 'package.json'), 'utf8')).bin.wsbc);
+    if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: build the CLI first (pnpm build)`);
+    return bin;
+  };
+  const bin = binOf(path.join(here, '../../..'));
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-cold-'));
   const wsp = path.join(work, 'minimal.wsp');
@@ -76,8 +87,23 @@ async function parent(samples) {
     ['cli/node:wasi', 'cli/wsbc run --allow-unvetted'],
     ['cli/node:wasi', 'cli/wsbc run vetted'],
   ];
-  const wall = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
   const inner = { 'api/node:wasi': { imported: [], done: [] }, 'api/wsbc run()': { imported: [], done: [] } };
+  if (other) {
+    const otherBin = binOf(other);
+    sides['other: api/wsbc run()'] = [self, '--child', 'wsbc-run', manifest, path.join(other, 'packages/runtime/dist/index.js')];
+    sides['other: cli/wsbc run --allow-unvetted'] = [otherBin, 'run', hello, '--policy', manifest, '--allow-unvetted'];
+    sides['other: cli/wsbc run vetted'] = [otherBin, 'run', vetted];
+    pairs.push(
+      ['api/node:wasi', 'other: api/wsbc run()'],
+      ['cli/node:wasi', 'other: cli/wsbc run --allow-unvetted'],
+      ['cli/node:wasi', 'other: cli/wsbc run vetted'],
+      ['other: api/wsbc run()', 'api/wsbc run()'],
+      ['other: cli/wsbc run --allow-unvetted', 'cli/wsbc run --allow-unvetted'],
+      ['other: cli/wsbc run vetted', 'cli/wsbc run vetted'],
+    );
+    inner['other: api/wsbc run()'] = { imported: [], done: [] };
+  }
+  const wall = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
   const loads = [];
   const once = (name) => {
     const started = performance.now();
@@ -105,16 +131,20 @@ async function parent(samples) {
   };
   const ms = (x) => `${x.toFixed(1)} ms`;
   console.log(`cold start-up of hello.wasm, ${samples} fresh processes per side, alternated; node ${process.version}, ${os.cpus().length} cores, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
+  if (other) console.log(`"other:" rows are ${other}`);
   console.log('\nspawn to exit (median, min-max):');
-  for (const [name, xs] of Object.entries(wall)) console.log(`  ${name.padEnd(32)} ${ms(median(xs))}  (${ms(Math.min(...xs))}-${ms(Math.max(...xs))})`);
+  for (const [name, xs] of Object.entries(wall)) console.log(`  ${name.padEnd(40)} ${ms(median(xs))}  (${ms(Math.min(...xs))}-${ms(Math.max(...xs))})`);
   console.log('\nratios of medians, spawn to exit:');
-  for (const [base, ours] of pairs) console.log(`  ${ours.padEnd(32)} / ${base.padEnd(16)} ${(median(wall[ours]) / median(wall[base])).toFixed(2)}x`);
+  for (const [base, ours] of pairs) console.log(`  ${ours.padEnd(40)} / ${base.padEnd(40)} ${(median(wall[ours]) / median(wall[base])).toFixed(2)}x`);
   console.log('\nin-process, from process start (median):');
   for (const [name, t] of Object.entries(inner)) {
     const run = t.done.map((d, i) => d - t.imported[i]);
-    console.log(`  ${name.padEnd(32)} imports done ${ms(median(t.imported))}, run done ${ms(median(t.done))}, run alone ${ms(median(run))}`);
+    console.log(`  ${name.padEnd(40)} imports done ${ms(median(t.imported))}, run done ${ms(median(t.done))}, run alone ${ms(median(run))}`);
   }
   const runAlone = (name) => median(inner[name].done.map((d, i) => d - inner[name].imported[i]));
-  console.log(`\nratios of medians, in-process: process start to run done ${(median(inner['api/wsbc run()'].done) / median(inner['api/node:wasi'].done)).toFixed(2)}x, run alone (imports excluded) ${(runAlone('api/wsbc run()') / runAlone('api/node:wasi')).toFixed(2)}x`);
+  console.log('\nratios of medians, in-process, to api/node:wasi:');
+  for (const name of Object.keys(inner).filter((n) => n !== 'api/node:wasi')) {
+    console.log(`  ${name.padEnd(40)} process start to run done ${(median(inner[name].done) / median(inner['api/node:wasi'].done)).toFixed(2)}x, run alone (imports excluded) ${(runAlone(name) / runAlone('api/node:wasi')).toFixed(2)}x`);
+  }
   fs.rmSync(work, { recursive: true, force: true });
 }

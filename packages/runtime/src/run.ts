@@ -24,7 +24,7 @@ import { SocketHost, listenAllowed } from './socket-host.js';
 import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
 import { METER_LENGTH, METER_SLOTS, wallNow } from './wasi/services.js';
 import type { WorkerConfig, WorkerMessage } from './worker.js';
-import { workerScriptUrl } from './worker-script.js';
+import { workerScriptUrl, WorkerScriptError } from './worker-script.js';
 
 export interface OutputSink {
   write(chunk: Uint8Array): unknown;
@@ -208,6 +208,14 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   }
 
   // ---- run in a worker
+  let worker: Worker;
+  try {
+    worker = acquireWorker();
+  } catch (error) {
+    if (!(error instanceof WorkerScriptError)) throw error;
+    sockets?.host.close();
+    return refuse('refused', [diag('run/worker-failed', error.message)]);
+  }
   const randomSeed = manifest.random.mode === 'pseudo' ? manifest.random.seed ?? randomInt(0, 2 ** 32 - 1) : null;
   emit({
     type: 'lifecycle', event: 'start',
@@ -216,7 +224,7 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   const env = visibleEnvironment(manifest, options.env ?? process.env, options.envOverrides ?? {}, emit);
   const argv0 = options.argv0 ?? (typeof module === 'string' ? path.basename(module) : 'module');
   const outcome = await runInWorker({
-    compiled, shape, manifest, args: [argv0, ...(options.args ?? [])], env, options, emit,
+    worker, compiled, shape, manifest, args: [argv0, ...(options.args ?? [])], env, options, emit,
     auditOn: sink !== undefined, randomSeed: randomSeed ?? 0, startedAt, sockets,
   });
   sockets?.host.close();
@@ -300,6 +308,7 @@ export function visibleEnvironment(
 }
 
 interface WorkerRun {
+  worker: Worker;
   compiled: WebAssembly.Module;
   shape: ModuleShape;
   manifest: Manifest;
@@ -348,7 +357,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     sockets: r.sockets ? { channel: r.sockets.channel, listeners: r.sockets.listeners } : null,
     outputPending,
   };
-  const worker = await acquireWorker();
+  const worker = r.worker;
   worker.postMessage(config);
 
   // stdin: pumped only once the guest asks, so a guest that never reads leaves the host's stdin alone.
@@ -401,7 +410,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       else {
         void worker.terminate();
         // This worker cannot serve again: have a replacement booting before the next run asks.
-        spare ??= startWorker();
+        startWorkerAhead();
       }
       if (source && typeof source === 'object' && 'pause' in source && streamStarted) (source as NodeJS.ReadableStream).pause();
       resolve({ ...outcome, stats: s });
@@ -498,9 +507,11 @@ const ENDING_GRACE_MS = 100;
 //     descriptors, a new guest instance and memory; nothing of a guest survives its run. A worker
 //     that was terminated (timeouts), failed, or loaded host functions is never reused.
 // Waiting workers are unref'd so that they never keep the process alive.
-let spare: Promise<Worker> | undefined;
+let spare: Worker | undefined;
 const idle: Worker[] = [];
 const MAX_IDLE = 2;
+/** Settles once a worker runs JavaScript (or failed to start): what prewarm() waits for. */
+const online = new WeakMap<Worker, Promise<void>>();
 
 function release(worker: Worker): void {
   if (idle.length >= MAX_IDLE) {
@@ -511,43 +522,55 @@ function release(worker: Worker): void {
   idle.push(worker);
 }
 
-function startWorker(): Promise<Worker> {
-  return workerScriptUrl().then((url) => {
-    // No execArgv: the worker's code is plain JavaScript with relative imports, and flags of the
-    // host process (`--input-type`, loaders, `--eval`) must not leak into it.
-    const worker = new Worker(url, { workerData: null, stdout: false, stderr: false, execArgv: [] });
-    worker.unref();
-    // A spare that dies before use (it should not) is simply replaced on the next acquire.
-    worker.on('error', () => undefined);
-    return worker;
-  });
+/** Starts a worker thread. Synchronous; throws WorkerScriptError when the worker file is missing. */
+function startWorker(): Worker {
+  // No execArgv: flags of the host process (`--input-type`, loaders, `--eval`, `--cpu-prof`)
+  // must not leak into the worker.
+  const worker = new Worker(workerScriptUrl(), { workerData: null, stdout: false, stderr: false, execArgv: [] });
+  worker.unref();
+  // A spare that dies before use (it should not) is replaced on the next acquire; the run that
+  // takes it sees the failure through its own listeners.
+  worker.on('error', () => undefined);
+  online.set(worker, new Promise<void>((resolve, reject) => {
+    worker.once('online', resolve);
+    worker.once('error', reject);
+  }).catch(() => undefined));
+  return worker;
 }
 
-async function acquireWorker(): Promise<Worker> {
-  const reused = idle.pop();
-  if (reused) {
-    reused.ref();
-    return reused;
-  }
-  const next = spare ?? startWorker();
-  spare = undefined;
-  const worker = await next;
+/** The worker for a run: an idle one, else the spare, else a new one. Throws WorkerScriptError. */
+function acquireWorker(): Worker {
+  const worker = idle.pop() ?? spare ?? startWorker();
+  if (worker === spare) spare = undefined;
   worker.ref();
   return worker;
 }
 
-/** Starts the spare unless an idle worker or a spare is already there for the next acquire. */
+/**
+ * Starts the spare unless an idle worker or a spare is already there for the next acquire. A
+ * missing worker file is reported by the run that needs a worker, as a refusal.
+ */
 function startWorkerAhead(): void {
-  if (idle.length === 0) spare ??= startWorker();
+  if (idle.length > 0 || spare !== undefined) return;
+  try {
+    spare = startWorker();
+  } catch (error) {
+    if (!(error instanceof WorkerScriptError)) throw error;
+  }
 }
 
 /**
- * Starts the spare worker now, so that the first run() does not pay for it. Optional: embedders
- * that start many short runs call it once at start-up.
+ * Starts the spare worker now, so that the first run() does not pay for it, and resolves once
+ * that worker runs. Optional: embedders that start many short runs call it once at start-up.
+ * Rejects with WorkerScriptError when the runtime's worker file is missing (a broken build).
  */
 export function prewarm(): Promise<void> {
-  spare ??= startWorker();
-  return spare.then(() => undefined);
+  try {
+    const worker = idle.at(-1) ?? (spare ??= startWorker());
+    return online.get(worker) ?? Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 export type { AuditRecord };

@@ -1,62 +1,68 @@
-// Where the worker's code lives. From the built package it is ./worker.js next to this file.
-// When the runtime is loaded from its TypeScript sources (tests and the `@wsbc/source`
-// condition), Node 20 cannot start a worker from .ts, so the worker's module graph (relative
-// imports only, by design: it imports no other package at run time) is transpiled once into a
-// content-addressed directory under the OS temp dir.
+// Where the sandbox worker's code lives: one CommonJS file, `sandbox-worker.cjs`, made by
+// scripts/bundle-worker.cjs (one file boots faster than a graph of ES modules).
+// - Built code (this file is dist/worker-script.js, or a chunk of a bundle such as the CLI's):
+//   the file next to this one. The package build writes dist/sandbox-worker.cjs; a bundle that
+//   inlines the runtime must put the file next to its chunks (packages/cli/scripts/bundle.mjs
+//   does, and checks it). A missing file is an error naming the build step, never a fallback.
+// - TypeScript sources (tests, the `@wsbc/source` condition; Node 20 cannot start a worker from
+//   .ts): the current sources are bundled with the same recipe into a directory under the OS
+//   temp dir named for a hash of the sources, so they are bundled once per change.
+// Synchronous, so that run() can start its worker before doing anything else.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-let cached: Promise<URL> | undefined;
-
-export function workerScriptUrl(): Promise<URL> {
-  cached ??= locate();
-  return cached;
+/** The worker file cannot be found or made: a broken installation, not a problem of the run. */
+export class WorkerScriptError extends Error {
+  override name = 'WorkerScriptError';
 }
 
-async function locate(): Promise<URL> {
+const WORKER_FILE = 'sandbox-worker.cjs';
+let located: URL | undefined;
+
+/** The worker's URL. Throws WorkerScriptError when the built file is missing. */
+export function workerScriptUrl(): URL {
+  located ??= locate();
+  return located;
+}
+
+function locate(): URL {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./worker.js', import.meta.url);
-  return transpileWorker(path.dirname(here));
+  if (here.endsWith('.ts')) return bundleSources(path.dirname(here));
+  // A literal, so that bundlers keep it as written and packages/cli/scripts/bundle.mjs can check it.
+  const url = new URL('./sandbox-worker.cjs', import.meta.url);
+  if (!fs.existsSync(url)) {
+    throw new WorkerScriptError(`the sandbox worker ${fileURLToPath(url)} is missing; build @wsbc/runtime with \`pnpm build\` (tsc -b alone does not write it)`);
+  }
+  return url;
 }
 
-async function transpileWorker(srcDir: string): Promise<URL> {
-  const files = new Map<string, string>();
-  const pending = ['worker.ts'];
-  while (pending.length > 0) {
-    const rel = pending.pop()!;
-    if (files.has(rel)) continue;
-    const text = fs.readFileSync(path.join(srcDir, rel), 'utf8');
-    files.set(rel, text);
-    // Value imports only: `import type` disappears in the output.
-    for (const match of text.matchAll(/^(?:import|export)\s+(?!type\b)[^'"]*?from\s+'(\.{1,2}\/[^']+)\.js'/gm)) {
-      pending.push(path.normalize(path.join(path.dirname(rel), `${match[1]}.ts`)));
-    }
-  }
+function bundleSources(srcDir: string): URL {
+  // Every source file, not only the worker's imports: cheaper than tracing the graph, and a
+  // change anywhere in src/ only costs one more bundle.
   const hash = crypto.createHash('sha256');
-  for (const [rel, text] of [...files.entries()].sort()) hash.update(rel).update('\0').update(text).update('\0');
+  for (const rel of (fs.readdirSync(srcDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort()) {
+    hash.update(rel).update('\0').update(fs.readFileSync(path.join(srcDir, rel))).update('\0');
+  }
+  const script = path.join(srcDir, '..', 'scripts', 'bundle-worker.cjs');
+  hash.update(fs.readFileSync(script));
   const dir = path.join(os.tmpdir(), `wsbc-runtime-worker-${hash.digest('hex').slice(0, 16)}`);
-  const entry = path.join(dir, 'worker.js');
+  const entry = path.join(dir, WORKER_FILE);
   if (!fs.existsSync(entry)) {
-    const ts = (await import('typescript')).default;
-    const staging = `${dir}.${process.pid}.${Date.now()}`;
-    for (const [rel, text] of files) {
-      const out = ts.transpileModule(text, {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-        fileName: rel,
-      }).outputText;
-      const target = path.join(staging, rel.replace(/\.ts$/, '.js'));
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, out);
-    }
-    fs.writeFileSync(path.join(staging, 'package.json'), '{"type":"module"}\n');
+    // esbuild is a devDependency: sources only run in the workspace. Loaded through require so
+    // that bundles of the built runtime never see it.
+    const requireHere = createRequire(import.meta.url);
+    const { bundleWorker } = requireHere(script) as { bundleWorker: (entry: string, outfile: string) => unknown };
+    const staging = path.join(`${dir}.${process.pid}.${Date.now()}`, WORKER_FILE);
+    bundleWorker(path.join(srcDir, 'worker.ts'), staging);
     try {
-      fs.renameSync(staging, dir);
+      fs.renameSync(path.dirname(staging), dir);
     } catch {
       // Another process finished first; its copy is identical.
-      fs.rmSync(staging, { recursive: true, force: true });
+      fs.rmSync(path.dirname(staging), { recursive: true, force: true });
     }
   }
   return pathToFileURL(entry);

@@ -156,9 +156,13 @@ async function serve(config: WorkerConfig): Promise<void> {
 }
 
 // A pooled worker starts before its run is known and waits for its configuration; the host may
-// hand it further runs after one that ended cleanly (see run.ts, "worker pool").
-let config: WorkerConfig = (workerData as WorkerConfig | null) ?? (await nextConfig());
-for (;;) {
-  await serve(config);
-  config = await nextConfig();
+// hand it further runs after one that ended cleanly (see run.ts, "worker pool"). No top-level
+// await: the worker ships as one CommonJS file (scripts/bundle-worker.mjs).
+async function serveForever(): Promise<never> {
+  let config: WorkerConfig = (workerData as WorkerConfig | null) ?? (await nextConfig());
+  for (;;) {
+    await serve(config);
+    config = await nextConfig();
+  }
 }
+void serveForever();
