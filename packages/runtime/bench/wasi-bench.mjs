@@ -1,7 +1,11 @@
 // Runtime benchmarks: WASI-call-heavy programs and start-up under wsbc's run() vs Node's
-// node:wasi on the same module, in the same process, alternating, with tinybench.
-// Build first: `npx tsc -b packages/runtime` (the packages are imported from their dist);
-// run: `node packages/runtime/bench/wasi-bench.mjs [iterations]`.
+// node:wasi on the same module, in the same process, alternating, with tinybench; then the CPU
+// time of the WASI work alone: each program run in this thread with runGuest() (no worker) and
+// with node:wasi, alternating, `process.cpuUsage()` per run.
+// Build first: `pnpm --filter @wsbc/runtime build` (the packages are imported from their dist);
+// run: `node packages/runtime/bench/wasi-bench.mjs [iterations] [--baseline <dist/index.js>]`.
+// --baseline adds a third contender to every comparison: the @wsbc/runtime entry point of
+// another build (e.g. an older commit's sources compiled elsewhere), measured in the same runs.
 // node:wasi is the baseline only here; it is never used by the product (not a security boundary).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,12 +13,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { WASI } from 'node:wasi';
 import { Bench } from 'tinybench';
-import { run } from '@wsbc/runtime';
+import * as runtime from '@wsbc/runtime';
 import { normalize } from '@wsbc/manifest';
+import * as fuelAbi from '@wsbc/instrumenter';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const wasmDir = path.join(here, '../test/conformance/wasm');
-const iterations = Number(process.argv[2] ?? 10);
+const argv = process.argv.slice(2);
+const baselineAt = argv.indexOf('--baseline');
+const baselinePath = baselineAt >= 0 ? path.resolve(argv.splice(baselineAt, 2)[1]) : null;
+const baseline = baselinePath ? await import(baselinePath) : null;
+const iterations = Number(argv[0] ?? 10);
 const devNull = fs.openSync('/dev/null', 'w');
 const sink = { write: () => true };
 
@@ -32,8 +41,8 @@ function policyFor(dir) {
   return result.value;
 }
 
-async function viaWsbc(module, args, dir) {
-  const r = await run(module, { policy: policyFor(dir), args, env: {}, stdout: sink, stderr: sink, audit: 'off' });
+async function viaWsbc(impl, module, args, dir) {
+  const r = await impl.run(module, { policy: policyFor(dir), args, env: {}, stdout: sink, stderr: sink, audit: 'off' });
   if (r.status !== 0) throw new Error(`wsbc run failed: ${r.status} ${r.reason}`);
 }
 
@@ -60,12 +69,18 @@ for (const c of cases) {
   const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-'));
   const bench = new Bench({ iterations, time: 0, warmupIterations: 2 });
   bench.add('node:wasi', () => viaNodeWasi(module, c.args, dirB));
-  bench.add('wsbc', () => viaWsbc(module, c.args, dirA));
+  bench.add('wsbc', () => viaWsbc(runtime, module, c.args, dirA));
+  const dirC = baseline ? fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-')) : null;
+  if (baseline) bench.add('baseline', () => viaWsbc(baseline, module, c.args, dirC));
   await bench.run();
-  const [base, ours] = bench.tasks.map((t) => t.result);
+  for (const t of bench.tasks) if (t.result?.error) throw t.result.error;
+  const [base, ours, other] = bench.tasks.map((t) => t.result);
   const mean = (r) => (r.latency?.mean ?? r.mean);
   const ratio = mean(ours) / mean(base);
-  rows.push({ case: c.name, 'node:wasi mean ms': mean(base).toFixed(2), 'wsbc mean ms': mean(ours).toFixed(2), ratio: `${ratio.toFixed(2)}x` });
+  rows.push({
+    case: c.name, 'node:wasi mean ms': mean(base).toFixed(2), 'wsbc mean ms': mean(ours).toFixed(2), ratio: `${ratio.toFixed(2)}x`,
+    ...(other ? { 'baseline mean ms': mean(other).toFixed(2), 'baseline ratio': `${(mean(other) / mean(base)).toFixed(2)}x` } : {}),
+  });
   console.log(JSON.stringify(rows.at(-1)));
 }
 // Start-up, cold: the first run() in a fresh process (worker start included) vs node:wasi's first
@@ -94,4 +109,62 @@ for (let i = 0; i < Math.max(3, Math.floor(iterations / 2)); i++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 rows.push({ case: 'start-up, cold (first run in a fresh process, median)', 'node:wasi mean ms': median(cold['node:wasi']).toFixed(2), 'wsbc mean ms': median(cold.wsbc).toFixed(2), ratio: `${(median(cold.wsbc) / median(cold['node:wasi'])).toFixed(2)}x` });
 console.table(rows);
+
+// CPU time of the WASI work alone: the guest in this thread (runGuest, no worker, no
+// messaging), against node:wasi on the same compiled module, alternating, 3 warm-up rounds.
+const FUEL_ABI = {
+  hookModule: fuelAbi.HOOK_MODULE, outOfFuel: fuelAbi.OUT_OF_FUEL_HOOK, fuelExport: fuelAbi.FUEL_EXPORT,
+  statusExport: fuelAbi.STATUS_EXPORT, depthExport: fuelAbi.DEPTH_EXPORT, statusFuelExhausted: fuelAbi.STATUS_FUEL_EXHAUSTED,
+  statusMemoryLimit: fuelAbi.STATUS_MEMORY_LIMIT, statusStackOverflow: fuelAbi.STATUS_STACK_OVERFLOW,
+};
+const quietStdio = { readStdin: () => new Uint8Array(0), waitStdin: () => true, write() {} };
+function cpuMs(fn) {
+  const before = process.cpuUsage();
+  fn();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+function inThread(impl, compiled, shape, name, args, dir) {
+  const manifest = policyFor(dir);
+  return cpuMs(() => {
+    const out = impl.runGuest({
+      module: compiled, shape, manifest, args: [name, ...args], env: [], entry: '_start', stdio: quietStdio,
+      meter: new impl.RunMeter(manifest.limits, () => undefined), audit: null, abi: FUEL_ABI, fuelSlice: 1_000_000,
+      hostFunctions: [], randomSeed: 1,
+    });
+    if (out.exitCode !== 0) throw new Error(`runGuest failed: ${out.kind} ${out.reason}`);
+  });
+}
+function nodeWasiInThread(compiled, name, args, dir) {
+  return cpuMs(() => {
+    const wasi = new WASI({ version: 'preview1', args: [name, ...args], env: {}, preopens: { '/data': dir }, stdout: devNull, stderr: devNull, returnOnExit: true });
+    const code = wasi.start(new WebAssembly.Instance(compiled, wasi.getImportObject()));
+    if (code !== 0) throw new Error(`node:wasi run failed: ${code}`);
+  });
+}
+const cpuRows = [];
+const rounds = Math.max(6, iterations * 2);
+for (const c of cases.slice(0, 3)) {
+  const bytes = fs.readFileSync(path.join(wasmDir, `${c.module}.wasm`));
+  const compiled = new WebAssembly.Module(bytes);
+  const shape = runtime.readModuleShape(bytes);
+  const dirs = [0, 1, 2].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-')));
+  const times = { node: [], wsbc: [], baseline: [] };
+  for (let i = 0; i < rounds + 3; i++) {
+    const n = nodeWasiInThread(compiled, c.module, c.args, dirs[0]);
+    const w = inThread(runtime, compiled, shape, c.module, c.args, dirs[1]);
+    const b = baseline ? inThread(baseline, compiled, baseline.readModuleShape(bytes), c.module, c.args, dirs[2]) : 0;
+    if (i < 3) continue;
+    times.node.push(n);
+    times.wsbc.push(w);
+    times.baseline.push(b);
+  }
+  const m = { node: median(times.node), wsbc: median(times.wsbc), baseline: median(times.baseline) };
+  cpuRows.push({
+    case: c.name, 'node:wasi CPU ms': m.node.toFixed(1), 'wsbc CPU ms': m.wsbc.toFixed(1), ratio: `${(m.wsbc / m.node).toFixed(2)}x`,
+    ...(baseline ? { 'baseline CPU ms': m.baseline.toFixed(1), 'baseline ratio': `${(m.baseline / m.node).toFixed(2)}x` } : {}),
+  });
+}
+console.log(`CPU time in this thread (runGuest vs node:wasi), median of ${rounds}:`);
+console.table(cpuRows);
 console.log(`load average: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; node ${process.version}`);

@@ -27,7 +27,9 @@ import { GuestMemory } from './memory.js';
 import { blockFor, wallNow, type GuestClock, type RandomSource, type RunMeter, type StdioBridge } from './services.js';
 import type { SocketBridge } from '../socket-channel.js';
 
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND } = fs.constants;
+const {
+  O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND, O_NONBLOCK, O_NOCTTY,
+} = fs.constants;
 
 export interface WasiOptions {
   manifest: Manifest;
@@ -79,6 +81,19 @@ interface Descriptor {
   pinned?: PinnedParentCache;
   /** Directory listing cached for fd_readdir cookies. */
   listing?: Array<{ name: string; type: number; ino: bigint }>;
+}
+
+/** What path_open was asked for, after its capability checks. */
+interface OpenRequest {
+  dir: Descriptor;
+  path: string;
+  oflags: number;
+  base: bigint;
+  inheriting: bigint;
+  fdflags: number;
+  wantsRead: boolean;
+  /** Write access of any kind; pathOpen has checked that the preopen grants write. */
+  wantsWrite: boolean;
 }
 
 const READ_FILE_RIGHTS = Rights.FD_READ | Rights.FD_SEEK | Rights.FD_TELL | Rights.FD_ADVISE | Rights.FD_FILESTAT_GET |
@@ -258,6 +273,16 @@ export class WasiPreview1 {
   }
 
   /**
+   * Pins the parent of a resolved path below `dir`: through the preopen's cache of verified
+   * parents when `dir` is a preopen. `owned` says the caller must close the descriptor.
+   */
+  private pinFor(dir: Descriptor, resolved: ResolvedPath): { fd: number; owned: boolean } {
+    const basePath = procFdPath(dir.hostFd);
+    if (dir.pinned) return dir.pinned.pin(basePath, resolved);
+    return { fd: pinParent(basePath, resolved, dir.preopen!.realRoot), owned: true };
+  }
+
+  /**
    * Resolves a guest path against a directory descriptor and runs `body` on the pinned parent.
    * Confinement failures are audited as denials with the guest path.
    */
@@ -266,10 +291,7 @@ export class WasiPreview1 {
     body: (pinned: { parentFd: number; host: string; resolved: ResolvedPath }) => T,
   ): T {
     const basePath = procFdPath(dir.hostFd);
-    const root = dir.preopen!.realRoot;
-    const cache = dir.pinned;
-    // Pins the parent: through the preopen's cache of verified parents when the base is a preopen.
-    const pin = (r: ResolvedPath) => (cache ? cache.pin(basePath, r) : { fd: pinParent(basePath, r, root), owned: true });
+    const pin = (r: ResolvedPath) => this.pinFor(dir, r);
     let resolved: ResolvedPath | null;
     let parentFd: number;
     let owned = false;
@@ -965,18 +987,112 @@ export class WasiPreview1 {
       this.deny('filesystem', op, Errno.NOTCAPABLE, 'truncate not granted', { path: joinGuest(dir.guestPath, path) });
     }
     this.countOpen(op, dir.guestPath, path);
-    const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
-    return this.withPath(op, dir, path, follow, ({ host, resolved }) => {
+    const request: OpenRequest = { dir, path, oflags, base, inheriting, fdflags, wantsRead, wantsWrite };
+    const direct = this.openDirect(request);
+    const newFd = direct ?? this.openResolved(request, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0);
+    this.guestOpened++;
+    this.memory.setU32(out, newFd);
+    return Errno.SUCCESS;
+  }
+
+  /**
+   * path_open's common case with one `open` and one `fstat`: a path without `..` or a trailing
+   * slash, opened inside its pinned parent with O_NOFOLLOW|O_NONBLOCK|O_NOCTTY, and judged by an
+   * fstat of what was opened. Deciding from the opened object rather than from an lstat taken
+   * before the open leaves no window in which a FIFO or device swapped in could be opened for
+   * I/O: a special file is closed at once (O_NONBLOCK: opening a FIFO never blocks) and refused.
+   *
+   * Returns the new guest descriptor, throws the errno when the outcome is certain, or returns
+   * null to replay the call through openResolved(), which then gives the result the full
+   * resolution gives: a final symlink (ELOOP here), a directory reached with write access or
+   * O_CREAT, an existing entry under O_EXCL, a parent that cannot be pinned, any other error.
+   * Nothing is left behind for a replay: the only effects before a null are the creation of a
+   * new regular file (which the replay then finds) and O_TRUNC of a file (which the replay
+   * would apply too).
+   */
+  private openDirect(req: OpenRequest): number | null {
+    const { dir, oflags } = req;
+    const create = (oflags & OFlags.CREAT) !== 0;
+    // Creating without the create right needs to know whether the file exists (EEXIST vs
+    // ENOTCAPABLE): the full resolution decides it.
+    if (create && !(dir.rightsBase & Rights.PATH_CREATE_FILE)) return null;
+    let resolved: ResolvedPath | null;
+    try {
+      resolved = splitGuestPath(req.path);
+    } catch {
+      return null;
+    }
+    if (!resolved || resolved.mustBeDirectory || resolved.name === '.') return null;
+    let pinned: { fd: number; owned: boolean };
+    try {
+      pinned = this.pinFor(dir, resolved);
+    } catch {
+      return null;
+    }
+    try {
+      const host = `${pinned.fd === -1 ? procFdPath(dir.hostFd) : procFdPath(pinned.fd)}/${resolved.name}`;
+      const inheritRead = (dir.rightsInheriting & Rights.FD_READ) !== 0n;
+      // INVARIANT (as in openResolved): wantsWrite implies the write grant, checked by pathOpen.
+      const canWrite = req.wantsWrite;
+      let flags = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+      if (oflags & OFlags.TRUNC) flags |= O_TRUNC;
+      if (oflags & OFlags.DIRECTORY) flags |= O_DIRECTORY | (inheritRead ? O_RDONLY : O_PATH);
+      else if (canWrite && inheritRead) flags |= O_RDWR;
+      else if (canWrite) flags |= O_WRONLY;
+      else if (inheritRead) flags |= O_RDONLY;
+      else flags |= O_PATH;
+      if (req.fdflags & FdFlags.APPEND && canWrite) flags |= O_APPEND;
+      // An O_CREAT without O_EXCL is tried as a plain open first when the allowed decision is
+      // audited, so that whether the call created the file is known exactly (the record says so).
+      // When allowed decisions are not audited, nobody needs to know, and one open does.
+      let created = false;
+      const exclusive = (oflags & OFlags.EXCL) !== 0;
+      let hostFd = tryOpen(host, !create ? flags : exclusive ? flags | O_CREAT | O_EXCL : this.auditAllowed ? flags : flags | O_CREAT);
+      if (typeof hostFd === 'number' && create && exclusive) created = true;
+      if (hostFd === 'ENOENT') {
+        if (!create) {
+          if (this.auditAllowed) this.allowOpen(req, resolved, false);
+          throw new WasiError(Errno.NOENT);
+        }
+        hostFd = tryOpen(host, flags | O_CREAT | O_EXCL);
+        created = typeof hostFd === 'number';
+      }
+      if (typeof hostFd !== 'number') return null;
+      let st: fs.Stats;
+      try {
+        st = fs.fstatSync(hostFd);
+      } catch {
+        safeClose(hostFd);
+        return null;
+      }
+      const isDir = st.isDirectory();
+      if (!isDir && !st.isFile()) {
+        safeClose(hostFd);
+        // An O_PATH descriptor of a symlink: the full resolution follows it or says ELOOP.
+        if (st.isSymbolicLink()) return null;
+        // FIFOs, sockets and devices could block the guest's thread or reach host devices.
+        this.deny('filesystem', 'path_open', Errno.ACCES, 'not a regular file or directory',
+          { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+      }
+      if (isDir && create) {
+        safeClose(hostFd);
+        return null;
+      }
+      if (this.auditAllowed) this.allowOpen(req, resolved, created);
+      return this.newFd(this.openedDescriptor(req, hostFd, isDir, resolved));
+    } finally {
+      if (pinned.owned) safeClose(pinned.fd);
+    }
+  }
+
+  /** path_open through the full resolution: decides from an lstat, then opens and checks what it got. */
+  private openResolved(req: OpenRequest, follow: boolean): number {
+    const { dir, oflags, base, fdflags, wantsWrite } = req;
+    const op = 'path_open';
+    return this.withPath(op, dir, req.path, follow, ({ host, resolved }) => {
       const display = joinGuest(dir.guestPath, displayOf(resolved));
       let existing: fs.Stats | fs.BigIntStats | null | undefined = resolved.finalStat;
-      if (existing === undefined) {
-        try {
-          existing = fs.lstatSync(host);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-          existing = null;
-        }
-      }
+      if (existing === undefined) existing = fs.lstatSync(host, { throwIfNoEntry: false }) ?? null;
       const exists = existing !== null;
       if (!exists && (oflags & OFlags.CREAT)) {
         if (!(dir.rightsBase & Rights.PATH_CREATE_FILE)) {
@@ -993,8 +1109,13 @@ export class WasiPreview1 {
       if ((oflags & OFlags.DIRECTORY || resolved.mustBeDirectory) && exists && !isDir) throw new WasiError(Errno.NOTDIR);
       if (isDir && wantsWrite && (base & Rights.FD_WRITE)) throw new WasiError(Errno.ISDIR);
       if (isDir && (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL)) throw new WasiError(Errno.EXIST);
+      // POSIX: O_CREAT naming an existing directory is EISDIR (Linux 6.4+ would say EINVAL for
+      // the O_CREAT|O_DIRECTORY this would open with).
+      if (isDir && (oflags & OFlags.CREAT)) throw new WasiError(Errno.ISDIR);
 
-      let flags = O_NOFOLLOW;
+      // O_NONBLOCK|O_NOCTTY: should a special file be swapped in after the lstat, opening it
+      // neither blocks nor makes it a terminal; the fstat below then refuses it.
+      let flags = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
       if (oflags & OFlags.CREAT) flags |= O_CREAT;
       if (oflags & OFlags.EXCL) flags |= O_EXCL;
       if (oflags & OFlags.TRUNC) flags |= O_TRUNC;
@@ -1007,24 +1128,42 @@ export class WasiPreview1 {
       else if (canRead) flags |= O_RDONLY;
       else flags |= O_PATH;
       if (fdflags & FdFlags.APPEND && canWrite) flags |= O_APPEND;
-      if (this.auditAllowed) this.allow('filesystem', op, { path: display, read: wantsRead, write: wantsWrite, create: !exists && (oflags & OFlags.CREAT) !== 0 });
+      if (this.auditAllowed) this.allowOpen(req, resolved, !exists && (oflags & OFlags.CREAT) !== 0);
       // INVARIANT: `host` names `name` inside a pinned (verified) parent, and O_NOFOLLOW keeps the
       // last component from being a symlink, so the opened file is inside the preopen.
       const hostFd = fs.openSync(host, flags, 0o666);
-      const nowDir = isDir || (oflags & OFlags.DIRECTORY) !== 0;
-      const mask = nowDir ? DIR_RIGHTS | Rights.FD_READDIR : FILE_RIGHTS;
-      const descriptor: Descriptor = {
-        kind: nowDir ? 'dir' : 'file', hostFd, stdio: -1, filetype: nowDir ? Filetype.DIRECTORY : Filetype.REGULAR_FILE,
-        rightsBase: base & dir.rightsInheriting & mask, rightsInheriting: inheriting & dir.rightsInheriting,
-        fdflags, position: 0n, preopen: dir.preopen, preopenName: null,
-        guestPath: display,
-      };
-      if (nowDir) descriptor.rightsInheriting = inheriting & dir.rightsInheriting;
-      const newFd = this.newFd(descriptor);
-      this.guestOpened++;
-      this.memory.setU32(out, newFd);
-      return Errno.SUCCESS;
+      let st: fs.Stats;
+      try {
+        st = fs.fstatSync(hostFd);
+      } catch (error) {
+        safeClose(hostFd);
+        throw error;
+      }
+      const nowDir = st.isDirectory();
+      if (!nowDir && !st.isFile()) {
+        safeClose(hostFd);
+        this.deny('filesystem', op, Errno.ACCES, 'not a regular file or directory', { path: display });
+      }
+      return this.newFd(this.openedDescriptor(req, hostFd, nowDir || (oflags & OFlags.DIRECTORY) !== 0, resolved));
     });
+  }
+
+  private allowOpen(req: OpenRequest, resolved: ResolvedPath, created: boolean): void {
+    this.allow('filesystem', 'path_open', {
+      path: joinGuest(req.dir.guestPath, displayOf(resolved)), read: req.wantsRead, write: req.wantsWrite, create: created,
+    });
+  }
+
+  /** The guest's descriptor for a host descriptor path_open opened. */
+  private openedDescriptor(req: OpenRequest, hostFd: number, isDir: boolean, resolved: ResolvedPath): Descriptor {
+    const { dir } = req;
+    const mask = isDir ? DIR_RIGHTS | Rights.FD_READDIR : FILE_RIGHTS;
+    return {
+      kind: isDir ? 'dir' : 'file', hostFd, stdio: -1, filetype: isDir ? Filetype.DIRECTORY : Filetype.REGULAR_FILE,
+      rightsBase: req.base & dir.rightsInheriting & mask, rightsInheriting: req.inheriting & dir.rightsInheriting,
+      fdflags: req.fdflags, position: 0n, preopen: dir.preopen, preopenName: null,
+      guestPath: joinGuest(dir.guestPath, displayOf(resolved)),
+    };
   }
 
   private pollOneoff(flavor: WasiFlavor, input: number, output: number, count: number, out: number): number {
@@ -1204,6 +1343,15 @@ export class WasiPreview1 {
       }
     }
     return sent;
+  }
+}
+
+/** open(2) that reports failure as the error code instead of throwing it further. */
+function tryOpen(path: string, flags: number): number | string {
+  try {
+    return fs.openSync(path, flags, 0o666);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'EIO';
   }
 }
 
