@@ -13,8 +13,11 @@
 // - @wsbc/manifest loads its precompiled schema validator with
 //   `createRequire(import.meta.url)('../generated/manifest-validator.cjs')`; from a chunk in
 //   dist/bundle/ that is dist/generated/, so the file is copied there.
-// - Packages that find files relative to themselves at run time stay external and load from
-//   node_modules as usual: @wsbc/typegen and typescript.
+// - typescript stays external: @wsbc/typegen (inlined) loads it on first use with
+//   `createRequire(import.meta.url)('typescript')`, which from a chunk resolves from this package,
+//   so the CLI declares typescript as its own dependency and the build checks that it resolves.
+//   (typegen used to be external too, and `wsbc run` then loaded it and a second copy of
+//   @wsbc/wasm from node_modules through the shared chunk of the `wsbc` package's index.)
 //
 //   node scripts/bundle.mjs          (run by `pnpm build` after `tsc -b`)
 import { build } from 'esbuild';
@@ -27,7 +30,7 @@ const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(packageDir, 'dist');
 const outdir = join(dist, 'bundle');
 
-const external = ['@wsbc/typegen', '@wsbc/typegen/*', 'typescript'];
+const external = ['typescript'];
 const SANDBOX_WORKER = 'sandbox-worker.cjs';
 
 rmSync(outdir, { recursive: true, force: true });
@@ -71,10 +74,12 @@ if (!bundled.includes("new URL(\"./worker.js\", import.meta.url)")) {
 if (!bundled.includes(`new URL("./${SANDBOX_WORKER}", import.meta.url)`)) {
   throw new Error(`bundle: the runtime no longer looks for ./${SANDBOX_WORKER} next to itself`);
 }
-// The runtime is inlined, not loaded from node_modules (which would bring its own copies of the
-// manifest and diagnostics packages, and its own worker lookup).
-const stillExternal = /(?:from|import\()\s*["']@wsbc\/runtime["']/.exec(bundled);
-if (stillExternal) throw new Error('bundle: @wsbc/runtime is still imported from node_modules');
+// Every workspace package is inlined, not loaded from node_modules (which would bring second
+// copies of the packages they share, and for the runtime its own worker lookup).
+const stillExternal = /^(?:import|export)\b[^;]*?\bfrom\s*"(@wsbc\/[^"]+|wsbc)";|\bimport\("(@wsbc\/[^"]+|wsbc)"\)/m.exec(bundled);
+if (stillExternal) throw new Error(`bundle: ${stillExternal[1] ?? stillExternal[2]} is still imported from node_modules`);
+// typegen's lazy require of typescript, from a chunk (see the header).
+createRequire(join(outdir, 'bin.js')).resolve('typescript');
 // The copied worker must be the one-file CommonJS build: only node: built-ins may be required.
 const workerText = readFileSync(join(outdir, SANDBOX_WORKER), 'utf8');
 const requires = [...workerText.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]).filter((name) => !name.startsWith('node:'));

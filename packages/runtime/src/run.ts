@@ -565,12 +565,18 @@ function startWorkerAhead(): void {
  * Rejects with WorkerScriptError when the runtime's worker file is missing (a broken build).
  */
 export function prewarm(): Promise<void> {
+  let worker: Worker;
   try {
-    const worker = idle.at(-1) ?? (spare ??= startWorker());
-    return online.get(worker) ?? Promise.resolve();
+    worker = idle.at(-1) ?? (spare ??= startWorker());
   } catch (error) {
     return Promise.reject(error);
   }
+  // Waiting workers are unref'd; one that is still booting must keep the process alive for the
+  // caller who awaits it. Unref'd again unless a run has taken it meanwhile.
+  worker.ref();
+  return (online.get(worker) ?? Promise.resolve()).finally(() => {
+    if (worker === spare || idle.includes(worker)) worker.unref();
+  });
 }
 
 export type { AuditRecord };

@@ -3,7 +3,8 @@
 // - Built code (this file is dist/worker-script.js, or a chunk of a bundle such as the CLI's):
 //   the file next to this one. The package build writes dist/sandbox-worker.cjs; a bundle that
 //   inlines the runtime must put the file next to its chunks (packages/cli/scripts/bundle.mjs
-//   does, and checks it). A missing file is an error naming the build step, never a fallback.
+//   does, and checks it). A missing file, or one older than the tsc output beside it, is an
+//   error naming the build step, never a fallback.
 // - TypeScript sources (tests, the `@wsbc/source` condition; Node 20 cannot start a worker from
 //   .ts): the current sources are bundled with the same recipe into a directory under the OS
 //   temp dir named for a hash of the sources, so they are bundled once per change.
@@ -34,10 +35,25 @@ function locate(): URL {
   if (here.endsWith('.ts')) return bundleSources(path.dirname(here));
   // A literal, so that bundlers keep it as written and packages/cli/scripts/bundle.mjs can check it.
   const url = new URL('./sandbox-worker.cjs', import.meta.url);
-  if (!fs.existsSync(url)) {
-    throw new WorkerScriptError(`the sandbox worker ${fileURLToPath(url)} is missing; build @wsbc/runtime with \`pnpm build\` (tsc -b alone does not write it)`);
+  const built = statOrNull(url);
+  const rebuild = 'build @wsbc/runtime with `pnpm build` (or run `node scripts/bundle-worker.cjs` in packages/runtime): `tsc -b` alone does not write it';
+  if (built === null) throw new WorkerScriptError(`the sandbox worker ${fileURLToPath(url)} is missing; ${rebuild}`);
+  // In the package's own dist/, tsc -b rewrites .tsbuildinfo whenever it compiles changed sources:
+  // newer than the bundle means the run would pair old worker code with new host code. (Bundles
+  // of the runtime, such as the CLI's, have no .tsbuildinfo; a packed package has equal times.)
+  const compiled = statOrNull(new URL('./.tsbuildinfo', import.meta.url));
+  if (compiled !== null && compiled.mtimeMs > built.mtimeMs) {
+    throw new WorkerScriptError(`the sandbox worker ${fileURLToPath(url)} is older than the last tsc build of the runtime; ${rebuild}`);
   }
   return url;
+}
+
+function statOrNull(url: URL): fs.Stats | null {
+  try {
+    return fs.statSync(url);
+  } catch {
+    return null;
+  }
 }
 
 function bundleSources(srcDir: string): URL {

@@ -1,0 +1,127 @@
+// Where the sandbox worker comes from: one CommonJS file made by scripts/bundle-worker.cjs, found
+// next to the built runtime (dist/sandbox-worker.cjs) or bundled from the sources under test.
+// The built-package tests spawn Node on packages/runtime/dist (the package's `test` task depends
+// on its `build`), so they check what users run, including the refusals of a broken build.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workerScriptUrl } from '../src/worker-script.js';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const dist = path.join(packageDir, 'dist');
+const hello = path.join(packageDir, 'test/conformance/wasm/hello.wasm');
+const { bundleWorker } = createRequire(import.meta.url)('../scripts/bundle-worker.cjs') as {
+  bundleWorker: (entry: string, outfile: string) => unknown;
+};
+
+/** `require("x")` and static `import ... from "x"` specifiers of a script. */
+function loadedModules(text: string): string[] {
+  return [
+    ...[...text.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]!),
+    ...[...text.matchAll(/^\s*import\s[^'"]*from\s*["']([^"']+)["']/gm)].map((m) => m[1]!),
+  ];
+}
+
+describe('the sandbox worker from the sources', () => {
+  it('is one CommonJS file that loads only node: built-ins, in a directory named for the sources', () => {
+    const url = workerScriptUrl();
+    const file = fileURLToPath(url);
+    expect(path.basename(file)).toBe('sandbox-worker.cjs');
+    expect(path.basename(path.dirname(file))).toMatch(/^wsbc-runtime-worker-[0-9a-f]{16}$/);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.startsWith('"use strict";')).toBe(true);
+    const modules = loadedModules(text);
+    expect(modules.length).toBeGreaterThan(0);
+    expect(modules.filter((name) => !name.startsWith('node:'))).toEqual([]);
+    // Embedder host functions are ES modules: the bundle must keep a real dynamic import().
+    expect(text).toMatch(/await import\(config\.hostFunctions\)/);
+    expect(workerScriptUrl()).toBe(url);
+  });
+
+  it('refuses to bundle a worker that imports another package (its state would be duplicated)', () => {
+    const dir = fs.mkdtempSync(path.join(packageDir, '.cache', 'worker-import-'));
+    try {
+      const entry = path.join(dir, 'worker.ts');
+      fs.writeFileSync(entry, "import { normalize } from '@wsbc/manifest';\nconsole.log(normalize);\n");
+      expect(() => bundleWorker(entry, path.join(dir, 'out.cjs'))).toThrow(/must import only its own modules.*manifest/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// A copy of the built runtime's JavaScript inside the package (so that its bare imports of the
+// other workspace packages resolve), with or without the worker file.
+let copies: string;
+beforeAll(() => {
+  fs.mkdirSync(path.join(packageDir, '.cache'), { recursive: true });
+  copies = fs.mkdtempSync(path.join(packageDir, '.cache', 'dist-copy-'));
+});
+afterAll(() => fs.rmSync(copies, { recursive: true, force: true }));
+
+function copyDist(name: string, worker: 'missing' | 'older than the tsc build' | 'newer than the tsc build'): string {
+  const target = path.join(copies, name);
+  fs.cpSync(dist, target, {
+    recursive: true,
+    filter: (source) => !source.endsWith('.map') && !source.endsWith('.d.ts') && (worker !== 'missing' || path.basename(source) !== 'sandbox-worker.cjs'),
+  });
+  if (worker !== 'missing') {
+    // The copy gives every file a new time; set the order under test explicitly.
+    const workerTime = fs.statSync(path.join(target, 'sandbox-worker.cjs')).mtimeMs;
+    const tscTime = new Date(workerTime + (worker === 'older than the tsc build' ? 60_000 : -60_000));
+    fs.writeFileSync(path.join(target, '.tsbuildinfo'), '{}');
+    fs.utimesSync(path.join(target, '.tsbuildinfo'), tscTime, tscTime);
+  }
+  return target;
+}
+
+/** Runs hello with run() from a built runtime in a fresh process; also reports prewarm(). */
+function runBuilt(distDir: string) {
+  const script = `
+    import { run, prewarm } from ${JSON.stringify(pathToFileURL(path.join(distDir, 'index.js')).href)};
+    const warm = await prewarm().then(() => 'ready', (error) => error.name + ': ' + error.message);
+    const policy = (await import('@wsbc/manifest')).normalize({}, { baseDir: '/' }).value;
+    const r = await run(${JSON.stringify(hello)}, { policy, env: {}, audit: 'off' });
+    console.log(JSON.stringify({ warm, status: r.status, codes: r.diagnostics.map((d) => d.code) }));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8' });
+  const last = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (!last.startsWith('{')) throw new Error(`the child printed no result (exit ${child.status}):\n${child.stdout}\n${child.stderr}`);
+  return { ...(JSON.parse(last) as { warm: string; status: number; codes: string[] }), stdout: child.stdout, stderr: child.stderr, exit: child.status };
+}
+
+describe('the sandbox worker of the built runtime', () => {
+  it('runs a guest from dist/sandbox-worker.cjs', () => {
+    expect(fs.existsSync(path.join(dist, 'sandbox-worker.cjs')), 'packages/runtime/dist is not built: run `pnpm build`').toBe(true);
+    const r = runBuilt(dist);
+    expect(r.warm).toBe('ready');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^argc=1$/m);
+    expect(r.exit).toBe(0);
+  });
+
+  it('refuses the run, naming the build step, when the worker file is missing (no fallback)', () => {
+    const r = runBuilt(copyDist('missing', 'missing'));
+    expect(r.warm).toMatch(/^WorkerScriptError: the sandbox worker .*sandbox-worker\.cjs is missing; build @wsbc\/runtime with `pnpm build`/);
+    expect(r.status).toBe(125);
+    expect(r.codes).toEqual(['run/worker-failed']);
+    expect(r.stderr).toMatch(/wsbc: run refused: the sandbox worker .* is missing/);
+    expect(r.stdout).not.toMatch(/argc=/);
+  });
+
+  it('refuses a worker bundle older than the last tsc build of the runtime (old worker, new host)', () => {
+    const r = runBuilt(copyDist('stale', 'older than the tsc build'));
+    expect(r.warm).toMatch(/^WorkerScriptError: .* is older than the last tsc build of the runtime/);
+    expect(r.status).toBe(125);
+    expect(r.codes).toEqual(['run/worker-failed']);
+    expect(r.stdout).not.toMatch(/argc=/);
+  });
+
+  it('runs from a copy whose worker is as new as its build', () => {
+    const r = runBuilt(copyDist('fresh', 'newer than the tsc build'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^argc=1$/m);
+  });
+});
