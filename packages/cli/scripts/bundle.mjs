@@ -21,7 +21,7 @@
 //
 //   node scripts/bundle.mjs          (run by `pnpm build` after `tsc -b`)
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,12 @@ copyFileSync(validator, join(dist, 'generated', 'manifest-validator.cjs'));
 const runtimeDir = dirname(requireFromCli.resolve('@wsbc/runtime'));
 const sandboxWorker = join(runtimeDir, SANDBOX_WORKER);
 if (!existsSync(sandboxWorker)) throw new Error(`bundle: ${sandboxWorker} is missing: build @wsbc/runtime first (pnpm build)`);
+// The same staleness rule as the runtime's own lookup (src/worker-script.ts): a worker bundled
+// before the runtime's last tsc build would pair old worker code with the new host code inlined here.
+const runtimeBuildInfo = join(runtimeDir, '.tsbuildinfo');
+if (existsSync(runtimeBuildInfo) && statSync(runtimeBuildInfo).mtimeMs > statSync(sandboxWorker).mtimeMs) {
+  throw new Error(`bundle: ${sandboxWorker} is older than the runtime's last tsc build: build @wsbc/runtime (pnpm build)`);
+}
 copyFileSync(sandboxWorker, join(outdir, SANDBOX_WORKER));
 
 // Fail the build, not a user's run, if the layout the header relies on did not come out.
