@@ -3,7 +3,7 @@
 // time of the WASI work alone: each program run in this thread with runGuest() (no worker) and
 // with node:wasi, alternating, `process.cpuUsage()` per run.
 // Build first: `pnpm --filter @wsbc/runtime build` (the packages are imported from their dist);
-// run: `node packages/runtime/bench/wasi-bench.mjs [iterations] [--baseline <dist/index.js>]`.
+// run: `node packages/runtime/bench/wasi-bench.mjs [iterations] [--cpu-only] [--baseline <dist/index.js>]`.
 // --baseline adds a third contender to every comparison: the @wsbc/runtime entry point of
 // another build (e.g. an older commit's sources compiled elsewhere), measured in the same runs.
 // node:wasi is the baseline only here; it is never used by the product (not a security boundary).
@@ -23,6 +23,9 @@ const argv = process.argv.slice(2);
 const baselineAt = argv.indexOf('--baseline');
 const baselinePath = baselineAt >= 0 ? path.resolve(argv.splice(baselineAt, 2)[1]) : null;
 const baseline = baselinePath ? await import(baselinePath) : null;
+// --cpu-only: only the in-thread CPU comparison (quick, and free of worker scheduling noise).
+const cpuOnlyAt = argv.indexOf('--cpu-only');
+const cpuOnly = cpuOnlyAt >= 0 && argv.splice(cpuOnlyAt, 1).length === 1;
 const iterations = Number(argv[0] ?? 10);
 const devNull = fs.openSync('/dev/null', 'w');
 const sink = { write: () => true };
@@ -63,7 +66,7 @@ const cases = [
 ];
 
 const rows = [];
-for (const c of cases) {
+for (const c of cpuOnly ? [] : cases) {
   const module = path.join(wasmDir, `${c.module}.wasm`);
   const dirA = fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-'));
   const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-'));
@@ -100,15 +103,15 @@ const coldScript = (which) => `
        w.start(i);`}
   console.log(JSON.stringify({ run: performance.now() - t1 }));`;
 const cold = { wsbc: [], 'node:wasi': [] };
-for (let i = 0; i < Math.max(3, Math.floor(iterations / 2)); i++) {
+for (let i = 0; i < (cpuOnly ? 0 : Math.max(3, Math.floor(iterations / 2))); i++) {
   for (const which of ['node:wasi', 'wsbc']) {
     const out = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', coldScript(which)], { encoding: 'utf8', cwd: path.join(here, '..') });
     cold[which].push(JSON.parse(out.trim().split('\n').at(-1)).run);
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-rows.push({ case: 'start-up, cold (first run in a fresh process, median)', 'node:wasi mean ms': median(cold['node:wasi']).toFixed(2), 'wsbc mean ms': median(cold.wsbc).toFixed(2), ratio: `${(median(cold.wsbc) / median(cold['node:wasi'])).toFixed(2)}x` });
-console.table(rows);
+if (!cpuOnly) rows.push({ case: 'start-up, cold (first run in a fresh process, median)', 'node:wasi mean ms': median(cold['node:wasi']).toFixed(2), 'wsbc mean ms': median(cold.wsbc).toFixed(2), ratio: `${(median(cold.wsbc) / median(cold['node:wasi'])).toFixed(2)}x` });
+if (!cpuOnly) console.table(rows);
 
 // CPU time of the WASI work alone: the guest in this thread (runGuest, no worker, no
 // messaging), against node:wasi on the same compiled module, alternating, 3 warm-up rounds.

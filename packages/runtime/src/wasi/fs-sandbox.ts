@@ -166,7 +166,8 @@ export function splitGuestPath(path: string): ResolvedPath | null {
   for (const component of path.split('/')) {
     if (component === '' || component === '.') continue;
     if (component === '..') return null;
-    if (Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only long components need their length measured.
+    if (component.length > 85 && Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
     components.push(component);
   }
   const name = components.pop() ?? '.';

@@ -7,14 +7,19 @@ import { Errno, WasiError } from './errno.js';
 import { IOVEC_SIZE } from './abi.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Most iovecs one call may pass (POSIX IOV_MAX on Linux). */
+const IOV_MAX = 1024;
 
 export class GuestMemory {
   private memory: WebAssembly.Memory | undefined;
   private view = new DataView(new ArrayBuffer(0));
   private bytes = new Uint8Array(0);
+  private shared = false;
 
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
+    this.shared = memory.buffer instanceof SharedArrayBuffer;
+    this.bytes = new Uint8Array(0);
     this.refresh();
   }
 
@@ -24,6 +29,11 @@ export class GuestMemory {
    */
   refresh(): void {
     if (!this.memory) return;
+    // A memory that is not shared detaches its old buffer whenever it grows (an ArrayBuffer's
+    // length is fixed), which leaves our views empty: a non-empty view is still current, and
+    // the buffer getter (a native call) is skipped. A shared memory keeps old buffers at their
+    // old length, so it is always compared.
+    if (!this.shared && this.bytes.byteLength !== 0) return;
     const buffer = this.memory.buffer;
     if (this.view.buffer !== buffer) {
       this.view = new DataView(buffer);
@@ -69,6 +79,18 @@ export class GuestMemory {
   /** Reads a UTF-8 string; invalid UTF-8 is EILSEQ (paths must be valid strings on the host). */
   string(ptr: number, len: number): string {
     const raw = this.slice(ptr, len);
+    // Paths are short and mostly ASCII: decoding those in JavaScript skips the decoder's native
+    // call, which cost more than the loop.
+    if (raw.length <= 64) {
+      let ascii = true;
+      for (let i = 0; i < raw.length; i++) {
+        if (raw[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, raw as unknown as number[]);
+    }
     try {
       return utf8.decode(raw);
     } catch {
@@ -77,12 +99,55 @@ export class GuestMemory {
   }
 
   /**
+   * Pointer and length of each buffer found by the last iovecRanges() call, in pairs; valid
+   * until the next call (WASI calls do not nest).
+   */
+  readonly ranges = new Uint32Array(2 * IOV_MAX);
+
+  /**
+   * All of guest memory. INVARIANT: only for ranges already checked (check(), iovecRanges()) in
+   * the same host call, since memory cannot grow during one.
+   */
+  get all(): Uint8Array {
+    return this.bytes;
+  }
+
+  /** A view of all of guest memory, under the same INVARIANT as `all`. */
+  get dataView(): DataView {
+    return this.view;
+  }
+
+  /**
+   * Checks an iovec array and every buffer in it, as iovecs() does, and leaves their pointers
+   * and lengths in `ranges` instead of making a view of each (file reads and writes pass the
+   * whole memory with an offset: a view per call was a measurable part of a small write).
+   * Returns the number of buffers.
+   */
+  iovecRanges(iovs: number, count: number): number {
+    const n = count >>> 0;
+    if (n > IOV_MAX) throw new WasiError(Errno.INVAL, 'more than IOV_MAX (1024) iovecs');
+    this.check(iovs, n * IOVEC_SIZE);
+    const view = this.view;
+    const size = this.bytes.byteLength;
+    const ranges = this.ranges;
+    for (let i = 0; i < n; i++) {
+      const base = (iovs >>> 0) + i * IOVEC_SIZE;
+      const ptr = view.getUint32(base, true);
+      const len = view.getUint32(base + 4, true);
+      if (ptr + len > size) throw new WasiError(Errno.FAULT, `pointer ${ptr}+${len} outside memory`);
+      ranges[2 * i] = ptr;
+      ranges[2 * i + 1] = len;
+    }
+    return n;
+  }
+
+  /**
    * Resolves an iovec array into views of guest memory. The array itself and every buffer are
    * bounds-checked up front, so a later fault cannot leave a half-done read or write.
    */
   iovecs(iovs: number, count: number): Uint8Array[] {
     const n = count >>> 0;
-    if (n > 1024) throw new WasiError(Errno.INVAL, 'more than IOV_MAX (1024) iovecs');
+    if (n > IOV_MAX) throw new WasiError(Errno.INVAL, 'more than IOV_MAX (1024) iovecs');
     this.check(iovs, n * IOVEC_SIZE);
     // The array was checked as a whole, so its entries are read without further checks; each
     // buffer is checked before any view of it is made.
