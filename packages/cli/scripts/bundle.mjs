@@ -59,10 +59,10 @@ copyFileSync(validator, join(dist, 'generated', 'manifest-validator.cjs'));
 const runtimeDir = dirname(requireFromCli.resolve('@wsbc/runtime'));
 const sandboxWorker = join(runtimeDir, SANDBOX_WORKER);
 if (!existsSync(sandboxWorker)) throw new Error(`bundle: ${sandboxWorker} is missing: build @wsbc/runtime first (pnpm build)`);
-// The same staleness rule as the runtime's own lookup (src/worker-script.ts): a worker bundled
+// The same staleness rule (and 2 s slack) as the runtime's own lookup (src/worker-script.ts): a worker bundled
 // before the runtime's last tsc build would pair old worker code with the new host code inlined here.
 const runtimeBuildInfo = join(runtimeDir, '.tsbuildinfo');
-if (existsSync(runtimeBuildInfo) && statSync(runtimeBuildInfo).mtimeMs > statSync(sandboxWorker).mtimeMs) {
+if (existsSync(runtimeBuildInfo) && statSync(runtimeBuildInfo).mtimeMs > statSync(sandboxWorker).mtimeMs + 2000) {
   throw new Error(`bundle: ${sandboxWorker} is older than the runtime's last tsc build: build @wsbc/runtime (pnpm build)`);
 }
 copyFileSync(sandboxWorker, join(outdir, SANDBOX_WORKER));

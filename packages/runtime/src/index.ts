@@ -1,7 +1,8 @@
 // Public API of @wsbc/runtime: run() (level 1), the sandbox() builder (level 2), and for full
 // control (level 3) the WASI implementation, host-function and audit-sink types, steps and
 // statuses. See docs/runtime.md.
-export { run, prewarm, visibleEnvironment } from './run.js';
+export { run, visibleEnvironment } from './run.js';
+export { prewarm } from './worker-pool.js';
 export type { RunOptions, RunResult, OutputSink, PrepareStep, PrepareResult } from './run.js';
 export { sandbox, SandboxBuilder, SandboxBuildError } from './builder.js';
 export { instrumentStep } from './steps.js';

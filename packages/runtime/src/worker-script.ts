@@ -22,6 +22,7 @@ export class WorkerScriptError extends Error {
 }
 
 const WORKER_FILE = 'sandbox-worker.cjs';
+const STALE_SLACK_MS = 2000;
 let located: URL | undefined;
 
 /** The worker's URL. Throws WorkerScriptError when the built file is missing. */
@@ -41,8 +42,9 @@ function locate(): URL {
   // In the package's own dist/, tsc -b rewrites .tsbuildinfo whenever it compiles changed sources:
   // newer than the bundle means the run would pair old worker code with new host code. (Bundles
   // of the runtime, such as the CLI's, have no .tsbuildinfo; a packed package has equal times.)
+  // The slack covers tools that restore both files in either order (turbo's cache).
   const compiled = statOrNull(new URL('./.tsbuildinfo', import.meta.url));
-  if (compiled !== null && compiled.mtimeMs > built.mtimeMs) {
+  if (compiled !== null && compiled.mtimeMs > built.mtimeMs + STALE_SLACK_MS) {
     throw new WorkerScriptError(`the sandbox worker ${fileURLToPath(url)} is older than the last tsc build of the runtime; ${rebuild}`);
   }
   return url;

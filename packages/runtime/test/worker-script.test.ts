@@ -119,6 +119,15 @@ describe('the sandbox worker of the built runtime', () => {
     expect(r.stdout).not.toMatch(/argc=/);
   });
 
+  it('exports prewarm() from @wsbc/runtime/prewarm as the same function, so both start the one pool run() takes from', () => {
+    const script = `
+      const sub = await import('@wsbc/runtime/prewarm');
+      const main = await import('@wsbc/runtime');
+      console.log(JSON.stringify({ same: sub.prewarm === main.prewarm, keys: Object.keys(sub) }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8' });
+    expect(JSON.parse(child.stdout.trim())).toEqual({ same: true, keys: ['prewarm'] });
+  });
+
   it('runs from a copy whose worker is as new as its build', () => {
     const r = runBuilt(copyDist('fresh', 'newer than the tsc build'));
     expect(r.status).toBe(0);
