@@ -20,6 +20,8 @@ import fs from 'node:fs';
 import { Errno, WasiError } from './errno.js';
 
 export const O_PATH = 0o10000000;
+const SLASH = 0x2f;
+const DOT = 0x2e;
 const MAX_SYMLINKS = 40;
 
 /**
@@ -72,6 +74,8 @@ export interface ResolvedPath {
   name: string;
   /** The guest wrote a trailing slash: the target must be a directory. */
   mustBeDirectory: boolean;
+  /** `parent.join('/')`, when the scan already had it. */
+  parentKey?: string;
   /** lstat of the final component when the walk looked at it (saves the caller a syscall). */
   finalStat?: fs.Stats | fs.BigIntStats | null;
   /** Set when finalStat was taken through the pinned parent (so it may be returned to the guest). */
@@ -159,19 +163,37 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
  * component walk then gives `..` its meaning after symlinks). Validation errors match the walk's.
  */
 export function splitGuestPath(path: string): ResolvedPath | null {
-  if (path.length === 0) throw new WasiError(Errno.NOENT, 'empty path');
+  const length = path.length;
+  if (length === 0) throw new WasiError(Errno.NOENT, 'empty path');
   if (path.includes('\0')) throw new WasiError(Errno.INVAL, 'path contains NUL');
-  if (path.startsWith('/')) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
-  const components: string[] = [];
-  for (const component of path.split('/')) {
-    if (component === '' || component === '.') continue;
-    if (component === '..') return null;
-    // A UTF-16 unit is at most 3 UTF-8 bytes: only long components need their length measured.
-    if (component.length > 85 && Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
-    components.push(component);
+  if (path.charCodeAt(0) === SLASH) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
+  // One scan, no split: this runs for nearly every path call.
+  const parent: string[] = [];
+  let name = '';
+  let start = 0;
+  // The parent's components joined are a prefix of the path when no empty or `.` component
+  // precedes the name (kept as the cache key, saving a join).
+  let clean = true;
+  let nameStart = 0;
+  for (let i = 0; i <= length; i++) {
+    if (i < length && path.charCodeAt(i) !== SLASH) continue;
+    const size = i - start;
+    if (size === 0 || (size === 1 && path.charCodeAt(start) === DOT)) {
+      if (i < length) clean = false;
+    } else {
+      if (size === 2 && path.charCodeAt(start) === DOT && path.charCodeAt(start + 1) === DOT) return null;
+      const component = path.slice(start, i);
+      // A UTF-16 unit is at most 3 UTF-8 bytes: only long components need their length measured.
+      if (size > 85 && Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
+      if (name !== '') parent.push(name);
+      name = component;
+      nameStart = start;
+    }
+    start = i + 1;
   }
-  const name = components.pop() ?? '.';
-  return { parent: components, name, mustBeDirectory: path.endsWith('/') };
+  const resolved: ResolvedPath = { parent, name: name === '' ? '.' : name, mustBeDirectory: path.charCodeAt(length - 1) === SLASH };
+  if (clean && parent.length > 0) resolved.parentKey = path.slice(0, nameStart - 1);
+  return resolved;
 }
 
 /**
@@ -187,7 +209,7 @@ export function pinParent(basePath: string, resolved: ResolvedPath, root: string
 
 /** pinParent for a non-empty parent, with the real location it verified. */
 function pinVerified(basePath: string, resolved: ResolvedPath, root: string): { fd: number; real: string } {
-  const parentPath = [basePath, ...resolved.parent].join('/');
+  const parentPath = `${basePath}/${resolved.parentKey ?? resolved.parent.join('/')}`;
   const fd = fs.openSync(parentPath, O_PATH | fs.constants.O_DIRECTORY);
   let real: string;
   try {
@@ -229,7 +251,7 @@ export class PinnedParentCache {
    */
   pin(basePath: string, resolved: ResolvedPath): { fd: number; owned: boolean } {
     if (resolved.parent.length === 0) return { fd: -1, owned: false };
-    const key = resolved.parent.join('/');
+    const key = resolved.parentKey ?? resolved.parent.join('/');
     const hit = this.entries.get(key);
     if (hit) {
       let real: string | null = null;

@@ -84,8 +84,18 @@ interface Descriptor {
   /** On preopened directories: verified parent directories kept open between calls. */
   pinned?: PinnedParentCache;
   /** Directory listing cached for fd_readdir cookies. */
-  listing?: Array<{ name: string; type: number; ino: bigint }>;
+  listing?: DirectoryEntry[];
 }
+
+/** One entry of a directory listing, as fd_readdir writes it. */
+interface DirectoryEntry {
+  /** UTF-8 bytes of the name. */
+  name: Uint8Array;
+  type: number;
+  ino: bigint;
+}
+const DOT = Buffer.from('.');
+const DOT_DOT = Buffer.from('..');
 
 /** What path_open was asked for, after its capability checks. */
 interface OpenRequest {
@@ -961,42 +971,60 @@ export class WasiPreview1 {
     return offset;
   }
 
-  private listDirectory(d: Descriptor): Array<{ name: string; type: number; ino: bigint }> {
+  private listDirectory(d: Descriptor): DirectoryEntry[] {
     const base = procFdPath(d.hostFd);
     const self = fs.fstatSync(d.hostFd, { bigint: true });
-    const entries: Array<{ name: string; type: number; ino: bigint }> = [
-      { name: '.', type: Filetype.DIRECTORY, ino: self.ino },
-      { name: '..', type: Filetype.DIRECTORY, ino: 0n },
+    const entries: DirectoryEntry[] = [
+      { name: DOT, type: Filetype.DIRECTORY, ino: self.ino },
+      { name: DOT_DOT, type: Filetype.DIRECTORY, ino: 0n },
     ];
     for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
-      let ino = 0n;
-      try {
-        ino = fs.lstatSync(`${base}/${entry.name}`, { bigint: true }).ino;
-      } catch {
-        // Removed since the listing was read: report it without an inode number.
-      }
-      entries.push({ name: entry.name, type: direntType(entry), ino });
+      // d_ino needs a stat of each entry (Node's readdir does not return inode numbers). A
+      // number stat is cheaper than a BigInt one; an inode number too large for a number (some
+      // file systems use the high bits) is read again as a BigInt rather than reported wrong.
+      const path = `${base}/${entry.name}`;
+      const ino = fs.lstatSync(path, { throwIfNoEntry: false })?.ino;
+      entries.push({
+        name: Buffer.from(entry.name), type: direntType(entry),
+        // Removed since the listing was read: reported without an inode number.
+        ino: ino === undefined ? 0n : Number.isSafeInteger(ino) ? BigInt(ino) : fs.lstatSync(path, { bigint: true, throwIfNoEntry: false })?.ino ?? 0n,
+      });
     }
     return entries;
   }
 
-  private writeDirents(listing: Array<{ name: string; type: number; ino: bigint }>, cookie: bigint, buf: number, len: number): number {
-    let used = 0;
-    for (let i = Number(cookie); i < listing.length && used < len; i++) {
+  /**
+   * Writes dirents from index `cookie` on into [buf, buf + len), which the caller checked
+   * (INVARIANT), straight into guest memory; the last one is truncated to the buffer as the
+   * spec says.
+   */
+  private writeDirents(listing: DirectoryEntry[], cookie: bigint, buf: number, len: number): number {
+    const bytes = this.memory.all;
+    const view = this.memory.dataView;
+    const start = buf >>> 0;
+    const end = start + len;
+    let at = start;
+    for (let i = cookie < BigInt(listing.length) ? Number(cookie) : listing.length; i < listing.length && at < end; i++) {
       const entry = listing[i]!;
-      const name = Buffer.from(entry.name);
-      const record = new Uint8Array(DIRENT_HEADER_SIZE + name.byteLength);
-      const view = new DataView(record.buffer);
-      view.setBigUint64(0, BigInt(i + 1), true);
-      view.setBigUint64(8, entry.ino, true);
-      view.setUint32(16, name.byteLength, true);
-      view.setUint8(20, entry.type);
-      record.set(name, DIRENT_HEADER_SIZE);
-      const n = Math.min(record.byteLength, len - used);
-      this.memory.write(buf + used, record.subarray(0, n));
-      used += n;
+      const size = DIRENT_HEADER_SIZE + entry.name.byteLength;
+      // A record that does not fit is built whole and cut; the others are written in place.
+      const record = at + size <= end ? null : new Uint8Array(size);
+      const target = record ? new DataView(record.buffer) : view;
+      const offset = record ? 0 : at;
+      target.setBigUint64(offset, BigInt(i + 1), true);
+      target.setBigUint64(offset + 8, entry.ino, true);
+      target.setUint32(offset + 16, entry.name.byteLength, true);
+      target.setUint32(offset + 20, entry.type, true);
+      if (record) {
+        record.set(entry.name, DIRENT_HEADER_SIZE);
+        bytes.set(record.subarray(0, end - at), at);
+        at = end;
+      } else {
+        bytes.set(entry.name, at + DIRENT_HEADER_SIZE);
+        at += size;
+      }
     }
-    return used;
+    return at - start;
   }
 
   private pathOpen(fd: number, dirflags: number, path: string, oflags: number, base: bigint, inheriting: bigint,
@@ -1089,15 +1117,19 @@ export class WasiPreview1 {
         created = typeof hostFd === 'number';
       }
       if (typeof hostFd !== 'number') return null;
-      let st: fs.Stats;
-      try {
-        st = fs.fstatSync(hostFd);
-      } catch {
-        safeClose(hostFd);
-        return null;
+      // O_RDONLY|O_DIRECTORY|O_NOFOLLOW opens nothing but a directory (ENOTDIR, ELOOP): no fstat
+      // needed. Any other open is judged by one.
+      let st: fs.Stats | null = null;
+      if ((flags & (O_DIRECTORY | O_PATH | O_WRONLY | O_RDWR)) !== O_DIRECTORY) {
+        try {
+          st = fs.fstatSync(hostFd);
+        } catch {
+          safeClose(hostFd);
+          return null;
+        }
       }
-      const isDir = st.isDirectory();
-      if (!isDir && !st.isFile()) {
+      const isDir = st === null || st.isDirectory();
+      if (st !== null && !isDir && !st.isFile()) {
         safeClose(hostFd);
         // An O_PATH descriptor of a symlink: the full resolution follows it or says ELOOP.
         if (st.isSymbolicLink()) return null;
