@@ -1,6 +1,7 @@
 // Cold start-up of a small module: wsbc against Node's node:wasi, every sample a fresh process.
 // Four pairs, alternated sample by sample so that both sides of a pair see the same load:
-//   api:     a node script running hello.wasm with node:wasi  vs  the same with @wsbc/runtime's run()
+//   api:     a node script running hello.wasm with node:wasi  vs  the same with @wsbc/runtime's run(),
+//            and vs a script that calls prewarm() from @wsbc/runtime/prewarm before loading run()
 //   cli:     `node <script> hello.wasm` doing node:wasi       vs  `wsbc run hello.wasm --allow-unvetted`
 //   vetted:  the same node:wasi script                         vs  `wsbc run hello.vetted.wasm` (the
 //            artifact `wsbc build` makes: verified, instrumented, manifest embedded)
@@ -38,6 +39,15 @@ if (flag === '--child') {
     const { run } = await import(rest[1] ? pathToFileURL(rest[1]).href : '@wsbc/runtime');
     const imported = performance.now();
     // The normalized `minimal` manifest, written by the parent: what `wsbc compile` produces.
+    const r = await run(hello, { policy: rest[0], env: {}, audit: 'off' });
+    process.stderr.write(`${JSON.stringify({ imported, done: performance.now(), code: r.status })}\n`);
+  } else if (mode === 'wsbc-prewarm-first') {
+    // What an embedder can do: start the worker from @wsbc/runtime/prewarm (the worker pool
+    // alone), then load the rest of the runtime while it boots.
+    const { prewarm } = await import(rest[1] ? pathToFileURL(rest[1].replace(/index\.js$/, 'prewarm.js')).href : '@wsbc/runtime/prewarm');
+    void prewarm();
+    const { run } = await import(rest[1] ? pathToFileURL(rest[1]).href : '@wsbc/runtime');
+    const imported = performance.now();
     const r = await run(hello, { policy: rest[0], env: {}, audit: 'off' });
     process.stderr.write(`${JSON.stringify({ imported, done: performance.now(), code: r.status })}\n`);
   } else if (mode === 'node-wasi-cli') {
@@ -78,16 +88,18 @@ async function parent(samples, other) {
   const sides = {
     'api/node:wasi': [self, '--child', 'node-wasi'],
     'api/wsbc run()': [self, '--child', 'wsbc-run', manifest],
+    'api/wsbc prewarm first': [self, '--child', 'wsbc-prewarm-first', manifest],
     'cli/node:wasi': [self, '--child', 'node-wasi-cli', hello],
     'cli/wsbc run --allow-unvetted': [bin, 'run', hello, '--policy', manifest, '--allow-unvetted'],
     'cli/wsbc run vetted': [bin, 'run', vetted],
   };
   const pairs = [
     ['api/node:wasi', 'api/wsbc run()'],
+    ['api/node:wasi', 'api/wsbc prewarm first'],
     ['cli/node:wasi', 'cli/wsbc run --allow-unvetted'],
     ['cli/node:wasi', 'cli/wsbc run vetted'],
   ];
-  const inner = { 'api/node:wasi': { imported: [], done: [] }, 'api/wsbc run()': { imported: [], done: [] } };
+  const inner = { 'api/node:wasi': { imported: [], done: [] }, 'api/wsbc run()': { imported: [], done: [] }, 'api/wsbc prewarm first': { imported: [], done: [] } };
   if (other) {
     const otherBin = binOf(other);
     sides['other: api/wsbc run()'] = [self, '--child', 'wsbc-run', manifest, path.join(other, 'packages/runtime/dist/index.js')];
