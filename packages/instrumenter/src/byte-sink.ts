@@ -1,6 +1,7 @@
 // A growable output buffer with the LEB128 encodings the instrumenter emits. The rewriter writes
-// one output module front to back into one sink (sized up front from the input, so a large module
-// is copied at most once more when the estimate is short).
+// one output module front to back into one sink, backed by a resizable ArrayBuffer where the
+// engine has them: it grows in place (no copy) in steps of about 1/16 of its size, so the final
+// shrink to the exact length (which zeroes what it cuts off) touches little memory.
 interface ResizableBuffer extends ArrayBuffer {
   resize(byteLength: number): void;
   readonly maxByteLength: number;
@@ -31,17 +32,18 @@ export class ByteSink {
     this.buf = new Uint8Array(initial);
   }
 
-  private ensure(extra: number): void {
+  ensure(extra: number): void {
     const need = this.len + extra;
     if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < need) cap *= 2;
     const rb = this.resizable;
     if (rb) {
       if (need > rb.maxByteLength) throw new RangeError(`output larger than the ${rb.maxByteLength} bytes reserved`);
-      rb.resize(Math.min(cap, rb.maxByteLength));
+      // Growing in place is cheap; shrinking at the end zeroes the excess, so keep it small.
+      rb.resize(Math.min(need + Math.max(1 << 16, this.buf.length >> 4), rb.maxByteLength));
       return; // a length-tracking view: this.buf already covers the new length
     }
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
@@ -142,6 +144,35 @@ export class ByteSink {
     return at;
   }
 
+  /** Reserves `n` bytes at the end, to be filled later; returns where they start. */
+  reserve(n: number): number {
+    this.ensure(n);
+    const at = this.len;
+    this.len += n;
+    return at;
+  }
+
+  /**
+   * Fills `reserved` bytes at `at` with the shortest unsigned LEB128 of `value`, first moving
+   * everything written after them when that LEB is shorter or longer than the room reserved.
+   */
+  patchU32Exact(at: number, reserved: number, value: number): void {
+    const n = uleb32Length(value);
+    if (n !== reserved) {
+      if (n > reserved) this.ensure(n - reserved);
+      this.buf.copyWithin(at + n, at + reserved, this.len);
+      this.len += n - reserved;
+    }
+    const buf = this.buf;
+    let v = value >>> 0;
+    let p = at;
+    while (v >= 0x80) {
+      buf[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[p] = v;
+  }
+
   patchU32(at: number, value: number): void {
     let v = value >>> 0;
     for (let i = 0; i < 4; i++) {
@@ -159,4 +190,10 @@ export class ByteSink {
     }
     return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
   }
+}
+
+/** Length in bytes of the shortest unsigned LEB128 of a u32. */
+export function uleb32Length(value: number): number {
+  const v = value >>> 0;
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }

@@ -73,8 +73,8 @@ import {
   STATUS_STACK_OVERFLOW,
   type InstrumentationRecord,
 } from './abi.js';
-import { ByteSink } from './byte-sink.js';
-import { rewriteBody, type RewriteContext } from './body-rewriter.js';
+import { ByteSink, uleb32Length } from './byte-sink.js';
+import { BodyRewriter, type RewriteContext } from './body-rewriter.js';
 import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
 
 /** Growth limits the memory guard enforces. */
@@ -762,22 +762,27 @@ class Rewriter {
 
   private codeSection(out: ByteSink, s: SectionHeader | null): void {
     const b = this.bytes;
-    const ctx = this.context();
+    const rewriter = new BodyRewriter(this.context());
     out.u32(this.definedFuncs + this.helpers.length);
-    const scratch = new ByteSink(4096);
     if (s) {
+      const locals = new BinaryReader(b, 0, b.length);
       for (const body of codeSection(b, s, this.importedFuncs)) {
         const { total, codeStart } = skipLocals(b, body);
-        const localGroups = new BinaryReader(b, body.bodyStart, codeStart).u32();
-        scratch.len = 0;
+        locals.pos = body.bodyStart;
+        const localGroups = locals.u32();
         const params = this.paramCounts[this.funcTypes[body.functionIndex - this.importedFuncs]!] ?? 0;
-        const stats = rewriteBody(scratch, ctx, body.bodyStart, params + total, localGroups, codeStart, body.end);
+        // The body is written in place after room for its size, guessed from the input size (a
+        // body only grows); a wrong guess moves the body once when the size is patched in.
+        const inputSize = body.end - body.bodyStart;
+        const sizeAt = out.reserve(uleb32Length(inputSize + (inputSize >> 2) + 16));
+        const start = out.len;
+        const stats = rewriter.rewrite(out, body.bodyStart, params + total, localGroups, codeStart, body.end);
+        out.patchU32Exact(sizeAt, start - sizeAt, out.len - start);
         this.charges += stats.charges;
         if (stats.unchecked > this.maxOverrun) this.maxOverrun = stats.unchecked;
-        out.u32(scratch.len);
-        out.copy(scratch.buf, 0, scratch.len);
       }
     }
+    const scratch = new ByteSink(256);
     for (const h of this.helpers) {
       scratch.len = 0;
       scratch.u8(0); // no locals

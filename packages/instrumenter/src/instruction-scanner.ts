@@ -1,0 +1,315 @@
+// A fast instruction cursor for the planning pass. The planner needs, per instruction, only its
+// opcode (for the price and the control-flow class), where it ends, and the index immediates of a
+// few opcodes (labels, function and global indices). Most instructions are single-byte opcodes
+// with short immediates (local.get 3, i64.load with a small offset, i32.const 8), so next()
+// decodes those straight from the bytes with one table lookup per opcode byte and defers every
+// other case to the shared OperatorReader at the same offset: prefixed opcodes, unknown bytes,
+// immediates that do not fit the short forms (5-byte u32 LEBs, explicit memory indices, non-empty
+// block types, br_table, select with types, try_table, heap types) and anything that would read
+// past the end of the range. The general reader then produces the instruction, or the error with
+// its offset, exactly as it would have on its own.
+//
+// Guarantee (checked against OperatorReader by test/instruction-scanner.test.ts): for any bytes,
+// the scanner visits the same instruction offsets, reports the same opcode and end position, the
+// same `a` and `b` for the index layouts (U32, U32U32) and the same errors.
+//
+// skipRun() is the planner's inner loop: it skips a run of instructions that matter only for
+// their price, with nothing but local variables, and stops at the first one that matters for
+// more or that it cannot decode in a short form (the scanner then takes over there).
+import { ImmLayout, OPCODES, OperatorReader, SINGLE_BYTE_OPS, type OpInfo } from '@wsbc/wasm';
+
+/** How next() decodes the immediates of one opcode byte. */
+const enum Shape {
+  /** Defer to the general reader. */
+  General,
+  None,
+  /** One u32 LEB kept in `a` (fast up to 4 bytes: 28 bits cannot be malformed). */
+  U32,
+  /** Two u32 LEBs kept in `a` and `b`. */
+  U32U32,
+  /** An i32 constant, skipped (fast up to 4 bytes: 28 bits are always in range). */
+  SkipS32,
+  /** An i64 constant, skipped (fast up to 9 bytes: 63 bits are always in range). */
+  SkipS64,
+  /** Flags byte below 0x40 (no memory index), then a u64 offset skipped like SkipS64. */
+  MemArg,
+  Bytes4,
+  Bytes8,
+  /** The empty block type or a one-byte value type. */
+  BlockType,
+}
+
+const SHAPE = new Uint8Array(256);
+/** OpInfo.id of each single-byte opcode (0 where the byte is a prefix or unknown: never read then). */
+const ID_BY_BYTE = new Uint16Array(256);
+for (let byte = 0; byte < 256; byte++) {
+  const op = SINGLE_BYTE_OPS[byte];
+  if (op === undefined) continue;
+  ID_BY_BYTE[byte] = op.id;
+  SHAPE[byte] = shapeOf(op);
+}
+
+function shapeOf(op: OpInfo): Shape {
+  switch (op.layout) {
+    case ImmLayout.None:
+      return Shape.None;
+    case ImmLayout.U32:
+      return Shape.U32;
+    case ImmLayout.U32U32:
+      return Shape.U32U32;
+    case ImmLayout.I32:
+      return Shape.SkipS32;
+    case ImmLayout.I64:
+      return Shape.SkipS64;
+    case ImmLayout.MemArg:
+      return Shape.MemArg;
+    case ImmLayout.F32:
+      return Shape.Bytes4;
+    case ImmLayout.F64:
+      return Shape.Bytes8;
+    case ImmLayout.BlockType:
+      return Shape.BlockType;
+    default:
+      return Shape.General;
+  }
+}
+
+export class InstructionScanner {
+  /** Position of the next instruction; after next(), the end of the current one. */
+  pos: number;
+  /** Offset of the current instruction's opcode byte. */
+  offset = 0;
+  /** OpInfo.id of the current instruction (OPCODES[id]). */
+  id = 0;
+  /** First and second index immediate (U32 and U32U32 layouts; otherwise as the general reader sets them). */
+  a = 0;
+  b = 0;
+  /**
+   * Whether the current instruction was decoded by `general`, whose fields (op, a..e, offsets of
+   * br_table targets and catch clauses) then describe it in full.
+   */
+  decodedByGeneral = false;
+  readonly general: OperatorReader;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    start: number,
+    public end: number,
+  ) {
+    this.pos = start;
+    this.general = new OperatorReader(bytes, start, end);
+  }
+
+  reset(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
+
+  /** The current instruction's opcode entry. */
+  get op(): OpInfo {
+    return OPCODES[this.id]!;
+  }
+
+  /** Decodes the next instruction; false at the end of the range. Throws WasmError as OperatorReader does. */
+  next(): boolean {
+    const pos = this.pos;
+    const end = this.end;
+    if (pos >= end) return false;
+    const bytes = this.bytes;
+    const byte = bytes[pos]!;
+    this.offset = pos;
+    switch (SHAPE[byte] as Shape) {
+      case Shape.None:
+        this.id = ID_BY_BYTE[byte]!;
+        this.decodedByGeneral = false;
+        this.pos = pos + 1;
+        return true;
+      case Shape.U32: {
+        const p = pos + 1;
+        if (p < end) {
+          const b0 = bytes[p]!;
+          if (b0 < 0x80) {
+            this.a = b0;
+            this.id = ID_BY_BYTE[byte]!;
+            this.decodedByGeneral = false;
+            this.pos = p + 1;
+            return true;
+          }
+        }
+        break;
+      }
+      case Shape.SkipS32:
+      case Shape.SkipS64: {
+        const p = skipLeb(bytes, pos + 1, end, SHAPE[byte] === Shape.SkipS32 ? 4 : 9);
+        if (p > 0) {
+          this.id = ID_BY_BYTE[byte]!;
+          this.decodedByGeneral = false;
+          this.pos = p;
+          return true;
+        }
+        break;
+      }
+      case Shape.MemArg: {
+        if (pos + 1 < end && bytes[pos + 1]! < 0x40) {
+          const p = skipLeb(bytes, pos + 2, end, 9);
+          if (p > 0) {
+            this.id = ID_BY_BYTE[byte]!;
+            this.decodedByGeneral = false;
+            this.pos = p;
+            return true;
+          }
+        }
+        break;
+      }
+      default:
+        return this.uncommon(byte, pos);
+    }
+    return this.viaGeneral(pos);
+  }
+
+  /** Short shapes that are too rare to keep in next(), which V8 should inline into the planner. */
+  private uncommon(byte: number, pos: number): boolean {
+    const bytes = this.bytes;
+    const end = this.end;
+    let p = -1;
+    switch (SHAPE[byte] as Shape) {
+      case Shape.U32: {
+        p = readU32(bytes, pos + 1, end, this, 0);
+        break;
+      }
+      case Shape.U32U32: {
+        const q = readU32(bytes, pos + 1, end, this, 0);
+        if (q > 0) p = readU32(bytes, q, end, this, 1);
+        break;
+      }
+      case Shape.Bytes4:
+        if (pos + 5 <= end) p = pos + 5;
+        break;
+      case Shape.Bytes8:
+        if (pos + 9 <= end) p = pos + 9;
+        break;
+      case Shape.BlockType:
+        if (pos + 1 < end) {
+          const t = bytes[pos + 1]!;
+          if (t === 0x40 || (t >= 0x7b && t <= 0x7f)) {
+            // The general reader reports the block type in `a`: 0x40 for empty, else the value type.
+            this.a = t;
+            p = pos + 2;
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    if (p < 0) return this.viaGeneral(pos);
+    this.id = ID_BY_BYTE[byte]!;
+    this.decodedByGeneral = false;
+    this.pos = p;
+    return true;
+  }
+
+  private viaGeneral(pos: number): boolean {
+    const r = this.general;
+    r.pos = pos;
+    r.end = this.end;
+    r.next();
+    this.id = r.op.id;
+    this.a = r.a;
+    this.b = r.b;
+    this.decodedByGeneral = true;
+    this.pos = r.pos;
+    return true;
+  }
+}
+
+/**
+ * End of a LEB of at most `maxBytes` bytes starting at `p`, or -1 when it is longer or runs past
+ * `end` (the general reader then decides). Callers pick `maxBytes` so that no LEB of that length
+ * can be malformed for the immediate's type.
+ */
+function skipLeb(bytes: Uint8Array, p: number, end: number, maxBytes: number): number {
+  const limit = Math.min(end, p + maxBytes);
+  while (p < limit) {
+    if (bytes[p++]! < 0x80) return p;
+  }
+  return -1;
+}
+
+/** Reads a u32 LEB of at most 4 bytes into slot a (0) or b (1); -1 when longer or past `end`. */
+function readU32(bytes: Uint8Array, p: number, end: number, into: InstructionScanner, slot: 0 | 1): number {
+  let value = 0;
+  const limit = Math.min(end, p + 4);
+  for (let shift = 0; p < limit; shift += 7) {
+    const byte = bytes[p++]!;
+    value |= (byte & 0x7f) << shift;
+    if (byte < 0x80) {
+      if (slot === 0) into.a = value;
+      else into.b = value;
+      return p;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Skips instructions from `pos` while their opcode byte has a non-negative entry in `runPrice`
+ * (single-byte opcodes whose only effect is their price) and their immediates have a short form,
+ * adding their prices into `cost[0]`. Returns where it stopped: `end`, or the offset of an
+ * instruction it did not skip. Never throws and never reads at or past `end`.
+ */
+export function skipRun(bytes: Uint8Array, pos: number, end: number, runPrice: Float64Array, cost: Float64Array): number {
+  let sum = 0;
+  while (pos < end) {
+    const byte = bytes[pos]!;
+    const price = runPrice[byte]!;
+    if (price < 0) break;
+    let next = -1;
+    switch (SHAPE[byte] as Shape) {
+      case Shape.None:
+        next = pos + 1;
+        break;
+      case Shape.U32:
+      case Shape.SkipS32:
+        next = skipLeb(bytes, pos + 1, end, 4);
+        break;
+      case Shape.SkipS64:
+        next = skipLeb(bytes, pos + 1, end, 9);
+        break;
+      case Shape.MemArg:
+        if (pos + 1 < end && bytes[pos + 1]! < 0x40) next = skipLeb(bytes, pos + 2, end, 9);
+        break;
+      case Shape.U32U32: {
+        const q = skipLeb(bytes, pos + 1, end, 4);
+        if (q > 0) next = skipLeb(bytes, q, end, 4);
+        break;
+      }
+      case Shape.Bytes4:
+        if (pos + 5 <= end) next = pos + 5;
+        break;
+      case Shape.Bytes8:
+        if (pos + 9 <= end) next = pos + 9;
+        break;
+      default:
+        break;
+    }
+    if (next < 0) break;
+    sum += price;
+    pos = next;
+  }
+  cost[0] = sum;
+  return pos;
+}
+
+/**
+ * The run prices skipRun takes: the price of each single-byte opcode for which `plain(id)` holds,
+ * -1 for every other byte (other opcodes, prefixes, unknown bytes).
+ */
+export function runPrices(prices: Uint32Array, plain: (id: number) => boolean): Float64Array {
+  const run = new Float64Array(256).fill(-1);
+  for (let byte = 0; byte < 256; byte++) {
+    const op = SINGLE_BYTE_OPS[byte];
+    if (op !== undefined && plain(op.id)) run[byte] = prices[op.id]!;
+  }
+  return run;
+}

@@ -1,0 +1,658 @@
+// Pass 1 of the body rewrite: finds the metered blocks of one function body, their costs, and
+// the instructions pass 2 must touch (see body-rewriter.ts for the metering algorithm the plan
+// implements). Built for speed on 10 MB code sections: instructions come from InstructionScanner,
+// whose common forms are decoded inline from the bytes; the cost of the instructions that matter
+// to nothing but the price is summed in a local, and only control flow, calls, sized operands and
+// function/global references reach the (method-based) state machine. Frames live in typed-array
+// stacks and charges in typed arrays, all reused across bodies: nothing is allocated per
+// instruction, and per body only the returned Plan.
+import { ImmLayout, OPCODES, WasmError, type OpInfo } from '@wsbc/wasm';
+import { InstructionScanner, runPrices, skipRun } from './instruction-scanner.js';
+
+/** Numeric control-flow classes, precomputed per opcode id for the hot loop. */
+export const enum Flow {
+  Plain,
+  Block,
+  Loop,
+  If,
+  Else,
+  Try,
+  TryTable,
+  Catch,
+  Delegate,
+  End,
+  Br,
+  BrIf,
+  BrTable,
+  Exit,
+  Call,
+}
+
+const FLOW_BY_NAME: Record<OpInfo['flow'], Flow> = {
+  plain: Flow.Plain,
+  block: Flow.Block,
+  loop: Flow.Loop,
+  if: Flow.If,
+  else: Flow.Else,
+  try: Flow.Try,
+  try_table: Flow.TryTable,
+  catch: Flow.Catch,
+  catch_all: Flow.Catch,
+  delegate: Flow.Delegate,
+  end: Flow.End,
+  br: Flow.Br,
+  br_if: Flow.BrIf,
+  br_table: Flow.BrTable,
+  return: Flow.Exit,
+  call: Flow.Call,
+  return_call: Flow.Exit,
+  throw: Flow.Exit,
+  unreachable: Flow.Exit,
+};
+
+// Dense by OpInfo.id: the hot loops index an array instead of hashing a string per instruction.
+export const FLOW_BY_ID = new Uint8Array(OPCODES.length);
+for (const op of OPCODES) FLOW_BY_ID[op.id] = FLOW_BY_NAME[op.flow];
+
+// Whether an opcode's only immediate is a function index (call, return_call, ref.func) or a global
+// index (global.get/set): both are checked against the original counts and the former renumbered.
+export const FUNC_IMM_BY_ID = new Uint8Array(OPCODES.length);
+const GLOBAL_IMM_BY_ID = new Uint8Array(OPCODES.length);
+for (const op of OPCODES) {
+  if (op.imms.length === 1 && op.imms[0] === 'func') FUNC_IMM_BY_ID[op.id] = 1;
+  if (op.imms.length === 1 && op.imms[0] === 'global') GLOBAL_IMM_BY_ID[op.id] = 1;
+}
+
+// Whether the planner has anything to do for an opcode beyond adding its price.
+const NOTABLE_BY_ID = new Uint8Array(OPCODES.length);
+for (const op of OPCODES) {
+  if (FLOW_BY_ID[op.id] !== Flow.Plain || FUNC_IMM_BY_ID[op.id] === 1 || GLOBAL_IMM_BY_ID[op.id] === 1 || op.sizedOperand) NOTABLE_BY_ID[op.id] = 1;
+}
+
+/** How each sized instruction's length operand is typed and charged. */
+export const enum Sized {
+  None,
+  /** Length operand on top of the stack, i32. */
+  LenI32,
+  /** Length operand on top of the stack, i64 (memory64/table64 forms). */
+  LenI64,
+  /** memory.grow: replaced by the grow helper of its memory. */
+  Grow,
+  /** array.new_fixed: the count is an immediate, charged statically. */
+  Static,
+}
+
+/** What both passes need to know about the module. */
+export interface PlanContext {
+  /** Dense prices by OpInfo.id. */
+  prices: Uint32Array;
+  checkCost: number;
+  perUnit: number;
+  fuel: boolean;
+  stackGuard: boolean;
+  /** Added to every original defined-function index (1 when the fuel hook import is added). */
+  funcShift: number;
+  /** Test the counter only at function entries and loop headers (other blocks just subtract). */
+  checkLoopsOnly: boolean;
+  /** Function and global counts of the original module: references at or past them are refused. */
+  originalFuncs: number;
+  originalGlobals: number;
+  /** Whether each memory / table uses 64-bit indices. */
+  memory64: boolean[];
+  table64: boolean[];
+  /** Whether memory.grow goes through a helper at all (fuel or growth limits). */
+  guardGrow: boolean;
+}
+
+/**
+ * The sized kind of `op`. `a` and `b` are its first two immediates as OperatorReader decodes
+ * them: only prefixed opcodes read them, and the scanner always decodes those with the general
+ * reader.
+ */
+export function sizedKind(op: OpInfo, a: number, b: number, ctx: PlanContext): Sized {
+  if (!op.sizedOperand) return Sized.None;
+  switch (op.name) {
+    case 'memory.grow':
+      return Sized.Grow;
+    case 'memory.fill':
+      return ctx.memory64[a] ? Sized.LenI64 : Sized.LenI32;
+    case 'memory.copy':
+      return ctx.memory64[a] && ctx.memory64[b] ? Sized.LenI64 : Sized.LenI32;
+    case 'table.fill':
+    case 'table.grow':
+      return ctx.table64[a] ? Sized.LenI64 : Sized.LenI32;
+    case 'table.copy':
+      return ctx.table64[a] && ctx.table64[b] ? Sized.LenI64 : Sized.LenI32;
+    case 'array.new_fixed':
+      return Sized.Static;
+    default:
+      // memory.init, table.init and the GC array operations take an i32 count on top of the stack.
+      return Sized.LenI32;
+  }
+}
+
+/**
+ * The plan of one body. The typed arrays belong to the Planner and are overwritten by its next
+ * plan() call; `charges`, `specials` and `restores` say how much of each is this body's.
+ */
+export interface Plan {
+  /** Charges, in offset order: where (input offset), how much, and whether the charge tests the counter. */
+  charges: number;
+  chargeAt: Int32Array;
+  chargeCost: Float64Array;
+  chargeChecked: Uint8Array;
+  /**
+   * Instructions pass 2 must decode again (calls, sized operands, function references and, for
+   * the cached counter, exits from the function), in offset order, and whether each leaves the
+   * function (return, throw, branch to the function's label, final end).
+   */
+  specials: number;
+  specialAt: Int32Array;
+  specialLeaves: Uint8Array;
+  /** Offsets (sorted) where a handler or catch target starts: saved state is restored there. */
+  restores: number;
+  restoreAt: Int32Array;
+  /** Largest sum of untested charges between two tests (checkLoopsOnly), the overrun bound. */
+  unchecked: number;
+  hasHandlers: boolean;
+  hasLoops: boolean;
+  calls: number;
+}
+
+/**
+ * Most fuel that untested charges may take between two tests with checkLoopsOnly. Charges past
+ * it test the counter, so a run goes at most this far past its budget before it stops.
+ */
+export const MAX_UNTESTED_FUEL = 1000;
+/** No path reaches this point. */
+const NONE = -1;
+
+const KIND_FUNC = 0;
+const KIND_BLOCK = 1;
+const KIND_LOOP = 2;
+const KIND_IF = 3;
+const KIND_TRY = 4;
+
+// Per-frame flags.
+const TARGETED = 1;
+const CATCH_TARGET = 2;
+const LIVE_AT_ENTRY = 4;
+/** A path that made a call since its last charge enters the frame's else arm (checkLoopsOnly). */
+const PENDING_AT_ENTRY = 8;
+/** ... or reaches its end: the next charge on such a path tests the counter. */
+const PENDING_AT_END = 16;
+
+function grownInt32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function grownUint8(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function grownFloat64(a: Float64Array, min: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Plans bodies of one module, one after another; reuses its buffers across bodies. */
+export class Planner {
+  private readonly scanner: InstructionScanner;
+  /** Prices of the opcode bytes skipRun may skip (-1: the scanner decodes them). */
+  private readonly runPrice: Float64Array;
+  private readonly runCost = new Float64Array(1);
+
+  // Charges (slots until compacted at the end of plan()).
+  private chargeAt = new Int32Array(1024);
+  private chargeCost = new Float64Array(1024);
+  private chargeChecked = new Uint8Array(1024);
+  private specialAt = new Int32Array(1024);
+  private specialLeaves = new Uint8Array(1024);
+  private restoreAt = new Int32Array(64);
+
+  // The frame stack; index 0 is the function's frame, `top` the innermost (-1: none open).
+  private kinds = new Uint8Array(64);
+  private flags = new Uint8Array(64);
+  /** Where the frame's instructions start (a loop's branch target). */
+  private bodyStart = new Int32Array(64);
+  /** The charge slot running when the frame was entered (folding resumes it after the frame). */
+  private entrySlot = new Int32Array(64);
+  /**
+   * The outermost frame index that a branch or exit inside the frame reaches: the frame's end
+   * always follows its entry (bar traps and exceptions) when this is not below its own index.
+   */
+  private minTarget = new Int32Array(64);
+  /**
+   * checkLoopsOnly: the most fuel charged without a test on any path from the last test to the
+   * frame's entry (its else arm) and to its end (NONE: no path).
+   */
+  private entryAcc = new Float64Array(64);
+  private endAcc = new Float64Array(64);
+  private top = -1;
+
+  // The state of the walk (see plan()).
+  private slots = 0;
+  private specials = 0;
+  private restores = 0;
+  /** The slot being charged (-1 in dead code) and the cost not yet added to it. */
+  private cur = -1;
+  private segCost = 0;
+  private live = true;
+  /** A call ran since the last charge on the current path. */
+  private pending = false;
+  /** Untested fuel charged on paths to the current slot's start (0 once the slot tests). */
+  private base = 0;
+  private worst = 0;
+  private hasHandlers = false;
+  private hasLoops = false;
+  private calls = 0;
+  /** Set by mark() when a branch targets the function frame (it returns). */
+  private branchLeaves = false;
+  private track = false;
+  /** Where the function's final `end` ended (-1 before it). */
+  private endedAt = -1;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly ctx: PlanContext,
+  ) {
+    this.scanner = new InstructionScanner(bytes, 0, 0);
+    this.runPrice = runPrices(ctx.prices, (id) => NOTABLE_BY_ID[id] === 0);
+  }
+
+  /** Plans the instructions in [codeStart, end). Throws WasmError on malformed or unbalanced code. */
+  plan(codeStart: number, end: number): Plan {
+    const ctx = this.ctx;
+    const s = this.scanner.reset(codeStart, end);
+    const prices = ctx.prices;
+    this.slots = 0;
+    this.specials = 0;
+    this.restores = 0;
+    this.cur = -1;
+    this.segCost = 0;
+    this.live = true;
+    this.pending = false;
+    this.base = 0;
+    this.worst = 0;
+    this.hasHandlers = false;
+    this.hasLoops = false;
+    this.calls = 0;
+    this.track = ctx.checkLoopsOnly && ctx.fuel;
+    this.top = -1;
+    this.endedAt = -1;
+    this.push(KIND_FUNC, codeStart, NONE);
+    this.entrySlot[0] = 0;
+    // Function entry: always tests the counter.
+    this.openSlot(codeStart, true, 0);
+
+    const bytes = this.bytes;
+    const runPrice = this.runPrice;
+    const runCost = this.runCost;
+    let pos = codeStart;
+    for (;;) {
+      // Runs of instructions that matter only for their price (most of them) go through skipRun;
+      // the scanner decodes the rest, one at a time.
+      pos = skipRun(bytes, pos, end, runPrice, runCost);
+      this.segCost += runCost[0]!;
+      if (pos >= end) break;
+      s.pos = pos;
+      s.next();
+      const id = s.id;
+      this.segCost += prices[id]!;
+      if (NOTABLE_BY_ID[id] === 1) this.notable(s, id);
+      pos = s.pos;
+    }
+    // Unbalanced code is refused here rather than rewritten into a broken module (validation off).
+    if (this.top >= 0) throw new WasmError('wasm/unexpected-end', 'the function body ends before its final end', end);
+    if (this.endedAt !== end) throw new WasmError('wasm/bad-block-structure', 'instructions after the end of the function body', this.endedAt);
+    this.commit();
+    // Drop empty slots (blocks of only `end`/`else`, or dead code) and add the test's price.
+    const chargeAt = this.chargeAt;
+    const chargeCost = this.chargeCost;
+    const chargeChecked = this.chargeChecked;
+    let charges = 0;
+    for (let i = 0; i < this.slots; i++) {
+      if (chargeCost[i] === 0) continue;
+      chargeAt[charges] = chargeAt[i]!;
+      chargeCost[charges] = chargeCost[i]! + ctx.checkCost;
+      chargeChecked[charges] = chargeChecked[i]!;
+      charges++;
+    }
+    const restoreAt = this.restoreAt;
+    if (this.restores > 1) restoreAt.subarray(0, this.restores).sort();
+    return {
+      charges,
+      chargeAt,
+      chargeCost,
+      chargeChecked,
+      specials: this.specials,
+      specialAt: this.specialAt,
+      specialLeaves: this.specialLeaves,
+      restores: this.restores,
+      restoreAt,
+      unchecked: this.worst,
+      hasHandlers: this.hasHandlers,
+      hasLoops: this.hasLoops,
+      calls: this.calls,
+    };
+  }
+
+  /** Everything an instruction does to the plan beyond its price (already added to segCost). */
+  private notable(s: InstructionScanner, id: number): void {
+    const ctx = this.ctx;
+    const at = s.offset;
+    const after = s.pos;
+    const op = OPCODES[id]!;
+    // INVARIANT: no original instruction may name an appended function or global. Validation
+    // refuses such input already; this keeps the guarantee when validation is turned off.
+    if (FUNC_IMM_BY_ID[id] === 1) {
+      if (s.a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${s.a} is out of bounds`, at);
+      if (ctx.funcShift !== 0 && FLOW_BY_ID[id] !== Flow.Call && FLOW_BY_ID[id] !== Flow.Exit) this.addSpecial(at, false);
+    } else if (GLOBAL_IMM_BY_ID[id] === 1 && s.a >= ctx.originalGlobals) {
+      throw new WasmError('wasm/index-out-of-range', `global index ${s.a} is out of bounds`, at);
+    }
+    if (op.sizedOperand) {
+      const sized = sizedKind(op, s.a, s.b, ctx);
+      if (sized === Sized.Static) this.segCost += ctx.perUnit * s.b;
+      else {
+        if (ctx.fuel) this.segCost += ctx.checkCost;
+        if (sized === Sized.Grow ? ctx.guardGrow : ctx.fuel) this.addSpecial(at, false);
+      }
+    }
+    switch (FLOW_BY_ID[id] as Flow) {
+      case Flow.Plain:
+        break;
+      case Flow.Call:
+        this.calls++;
+        if (ctx.stackGuard) this.segCost += ctx.checkCost;
+        this.addSpecial(at, true);
+        if (this.live) this.pending = true;
+        break;
+      case Flow.Block:
+        this.push(KIND_BLOCK, after, NONE);
+        break;
+      case Flow.TryTable: {
+        // INVARIANT: the scanner decodes try_table with the general reader (its catch clauses).
+        const r = s.general;
+        let p = r.c;
+        for (let i = 0; i < r.b; i++) {
+          const kind = this.bytes[p++]!;
+          if (kind < 2) p = skipU32(this.bytes, p);
+          const label = readU32At(this.bytes, p);
+          p = skipU32(this.bytes, p);
+          this.mark(label, true, NONE);
+        }
+        this.hasHandlers = true;
+        this.push(KIND_BLOCK, after, NONE);
+        break;
+      }
+      case Flow.Loop:
+        this.hasLoops = true;
+        this.flowAcc();
+        this.push(KIND_LOOP, after, NONE);
+        this.startSegment(after, this.live, true, 0);
+        break;
+      case Flow.If: {
+        const acc = this.flowAcc();
+        this.push(KIND_IF, after, acc);
+        this.startSegment(after, this.live, false, acc);
+        break;
+      }
+      case Flow.Try:
+        this.hasHandlers = true;
+        this.push(KIND_TRY, after, NONE);
+        break;
+      case Flow.Else: {
+        const top = this.openFrame(at, op);
+        this.fallThrough(this.flowAcc());
+        // The else arm consumes the path that skipped the then arm.
+        this.pending = (this.flags[top]! & PENDING_AT_ENTRY) !== 0;
+        this.flags[top] = this.flags[top]! & ~PENDING_AT_ENTRY;
+        const acc = this.entryAcc[top]!;
+        this.entryAcc[top] = NONE;
+        this.startSegment(after, (this.flags[top]! & LIVE_AT_ENTRY) !== 0, false, acc);
+        break;
+      }
+      case Flow.Catch: {
+        const top = this.openFrame(at, op);
+        this.fallThrough(this.flowAcc());
+        // A handler can be reached from any depth of callees: it tests the counter.
+        this.startSegment(after, (this.flags[top]! & LIVE_AT_ENTRY) !== 0, true, 0);
+        this.addRestore(after);
+        break;
+      }
+      case Flow.Delegate:
+      case Flow.End:
+        this.end(at, after, op);
+        break;
+      case Flow.Br: {
+        this.branchLeaves = false;
+        this.mark(s.a, false, this.flowAcc());
+        if (this.branchLeaves) this.addSpecial(at, true);
+        this.startSegment(after, false, false, 0);
+        break;
+      }
+      case Flow.BrIf: {
+        this.branchLeaves = false;
+        const acc = this.flowAcc();
+        this.mark(op.layout === ImmLayout.BrOnCast ? s.b : s.a, false, acc);
+        if (this.branchLeaves) this.addSpecial(at, true);
+        this.startSegment(after, this.live, false, acc);
+        break;
+      }
+      case Flow.BrTable: {
+        // INVARIANT: the scanner decodes br_table with the general reader (a = count, b = default,
+        // c = offset of the first target).
+        const r = s.general;
+        this.branchLeaves = false;
+        const acc = this.flowAcc();
+        let p = r.c;
+        for (let i = 0; i < r.a; i++) {
+          this.mark(readU32At(this.bytes, p), false, acc);
+          p = skipU32(this.bytes, p);
+        }
+        this.mark(r.b, false, acc);
+        if (this.branchLeaves) this.addSpecial(at, true);
+        this.startSegment(after, false, false, 0);
+        break;
+      }
+      case Flow.Exit:
+        this.flowAcc();
+        this.escape(0);
+        // return_call* also names a function: pass 2 renumbers it while it is there.
+        this.addSpecial(at, true);
+        this.startSegment(after, false, false, 0);
+        break;
+    }
+  }
+
+  /** The innermost open frame, for `else`/`catch`; code past the function's end is refused. */
+  private openFrame(at: number, op: OpInfo): number {
+    if (this.top < 0) throw new WasmError('wasm/bad-block-structure', `${op.name} after the end of the function body`, at);
+    return this.top;
+  }
+
+  private end(at: number, after: number, op: OpInfo): void {
+    const j = this.openFrame(at, op);
+    const kind = this.kinds[j]!;
+    const flags = this.flags[j]!;
+    const resume = this.entrySlot[j]!;
+    const reach = this.minTarget[j]!;
+    const entered = this.entryAcc[j]!;
+    const reached = this.endAcc[j]!;
+    this.top = j - 1;
+    if (kind === KIND_FUNC) {
+      this.endedAt = after;
+      this.flowAcc();
+      this.addSpecial(at, true);
+      this.startSegment(after, false, false, 0);
+      return;
+    }
+    if (reach < this.minTarget[j - 1]!) this.minTarget[j - 1] = reach;
+    const entryLive = (flags & LIVE_AT_ENTRY) !== 0;
+    this.pending = (flags & PENDING_AT_END) !== 0 || (this.live && this.pending) || (kind === KIND_IF && (flags & PENDING_AT_ENTRY) !== 0);
+    if (flags & CATCH_TARGET) this.addRestore(after);
+    if (kind === KIND_IF || kind === KIND_TRY || (flags & TARGETED) !== 0) {
+      const merged = Math.max(reached, this.flowAcc(), kind === KIND_IF ? entered : NONE);
+      // With checkLoopsOnly, only a tested slot takes folded code: an untested slot's cost
+      // must be final when it ends, for flowAcc.
+      if (reach >= j && (!this.track || resume < 0 || this.chargeChecked[resume] === 1)) {
+        // Nothing inside leaves the frame: whenever it was entered, its end is reached. The
+        // code after it joins the metered block that was running at its entry, which pays
+        // for it up front (folding removes one charge per such join).
+        this.commit();
+        this.cur = resume;
+        this.live = entryLive;
+        this.base = Math.max(0, merged);
+      } else this.startSegment(after, entryLive, false, merged);
+    }
+  }
+
+  private commit(): void {
+    if (this.cur >= 0) this.chargeCost[this.cur] = this.chargeCost[this.cur]! + this.segCost;
+    this.segCost = 0;
+  }
+
+  private openSlot(at: number, checked: boolean, inAcc: number): void {
+    const i = this.slots;
+    if (i === this.chargeAt.length) {
+      this.chargeAt = grownInt32(this.chargeAt, i + 1);
+      this.chargeCost = grownFloat64(this.chargeCost, i + 1);
+      this.chargeChecked = grownUint8(this.chargeChecked, i + 1);
+    }
+    this.chargeAt[i] = at;
+    this.chargeCost[i] = 0;
+    const tests = !this.ctx.checkLoopsOnly || checked || this.pending;
+    this.chargeChecked[i] = tests ? 1 : 0;
+    this.pending = false;
+    this.cur = i;
+    this.slots = i + 1;
+    this.base = tests ? 0 : Math.max(0, inAcc);
+  }
+
+  /** Ends the current metered block; a new one starts at `at` unless the code there is dead. */
+  private startSegment(at: number, nowLive: boolean, checked: boolean, inAcc: number): void {
+    this.commit();
+    this.live = nowLive;
+    if (nowLive) this.openSlot(at, checked, inAcc);
+    else this.cur = -1;
+  }
+
+  /**
+   * Called where the current slot ends (its cost is final: with checkLoopsOnly nothing folds into
+   * an untested slot): the most fuel charged without a test on a path leaving it. An untested slot
+   * that would take that past MAX_UNTESTED_FUEL tests instead; a tested slot left empty is dropped
+   * with its test, so the next charge on these paths tests in its place.
+   */
+  private flowAcc(): number {
+    const cur = this.cur;
+    if (!this.track || cur < 0 || !this.live) return NONE;
+    const cost = this.chargeCost[cur]! + this.segCost;
+    if (this.chargeChecked[cur] === 1) {
+      if (cost === 0) this.pending = true;
+      return this.base;
+    }
+    const total = this.base + cost + this.ctx.checkCost;
+    if (total > MAX_UNTESTED_FUEL) {
+      this.chargeChecked[cur] = 1;
+      return 0;
+    }
+    if (total > this.worst) this.worst = total;
+    return total;
+  }
+
+  private addSpecial(at: number, leavesFunction: boolean): void {
+    const i = this.specials;
+    if (i === this.specialAt.length) {
+      this.specialAt = grownInt32(this.specialAt, i + 1);
+      this.specialLeaves = grownUint8(this.specialLeaves, i + 1);
+    }
+    this.specialAt[i] = at;
+    this.specialLeaves[i] = leavesFunction ? 1 : 0;
+    this.specials = i + 1;
+  }
+
+  private addRestore(at: number): void {
+    if (this.restores === this.restoreAt.length) this.restoreAt = grownInt32(this.restoreAt, this.restores + 1);
+    this.restoreAt[this.restores++] = at;
+  }
+
+  private escape(i: number): void {
+    const top = this.top;
+    if (i < this.minTarget[top]!) this.minTarget[top] = i;
+  }
+
+  private mark(depth: number, isCatch: boolean, acc: number): void {
+    const i = this.top - depth;
+    this.escape(i < 0 ? 0 : i);
+    if (i <= 0) {
+      // the function frame: a branch there is a return
+      this.branchLeaves = true;
+      return;
+    }
+    if (this.kinds[i] === KIND_LOOP) {
+      if (isCatch) this.addRestore(this.bodyStart[i]!);
+      return;
+    }
+    let flags = this.flags[i]! | TARGETED;
+    if (isCatch) {
+      // An exception landing here may come from callees that ran over: the next charge tests.
+      flags |= CATCH_TARGET | PENDING_AT_END;
+    } else if (this.live) {
+      if (this.pending) flags |= PENDING_AT_END;
+      if (acc > this.endAcc[i]!) this.endAcc[i] = acc;
+    }
+    this.flags[i] = flags;
+  }
+
+  private push(kind: number, bodyStart: number, acc: number): void {
+    const i = this.top + 1;
+    if (i === this.kinds.length) {
+      this.kinds = grownUint8(this.kinds, i + 1);
+      this.flags = grownUint8(this.flags, i + 1);
+      this.bodyStart = grownInt32(this.bodyStart, i + 1);
+      this.entrySlot = grownInt32(this.entrySlot, i + 1);
+      this.minTarget = grownInt32(this.minTarget, i + 1);
+      this.entryAcc = grownFloat64(this.entryAcc, i + 1);
+      this.endAcc = grownFloat64(this.endAcc, i + 1);
+    }
+    this.kinds[i] = kind;
+    this.flags[i] = (this.live ? LIVE_AT_ENTRY : 0) | (this.pending ? PENDING_AT_ENTRY : 0);
+    this.bodyStart[i] = bodyStart;
+    this.entrySlot[i] = this.cur;
+    this.minTarget[i] = i;
+    this.entryAcc[i] = acc;
+    this.endAcc[i] = NONE;
+    this.top = i;
+  }
+
+  /** The arm that ends here falls through to the frame's end. */
+  private fallThrough(acc: number): void {
+    if (!this.live) return;
+    const top = this.top;
+    if (this.pending) this.flags[top] = this.flags[top]! | PENDING_AT_END;
+    if (acc > this.endAcc[top]!) this.endAcc[top] = acc;
+  }
+}
+
+/** A u32 LEB the general reader has already validated (br_table targets, catch clauses). */
+function readU32At(bytes: Uint8Array, p: number): number {
+  let value = 0;
+  let mul = 1;
+  for (;;) {
+    const byte = bytes[p++]!;
+    value += (byte & 0x7f) * mul;
+    if (byte < 0x80) return value;
+    mul *= 128;
+  }
+}
+
+function skipU32(bytes: Uint8Array, p: number): number {
+  while (bytes[p++]! >= 0x80);
+  return p;
+}
