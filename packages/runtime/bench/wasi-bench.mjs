@@ -1,5 +1,5 @@
 // Runtime benchmarks: WASI-call-heavy programs and start-up under wsbc's run() vs Node's
-// node:wasi on the same module, in the same process, alternating, with tinybench; then the CPU
+// node:wasi on the same module, in the same process, in interleaved rounds; then the CPU
 // time of the WASI work alone: each program run in this thread with runGuest() (no worker) and
 // with node:wasi, alternating, `process.cpuUsage()` per run.
 // Build first: `pnpm --filter @wsbc/runtime build` (the packages are imported from their dist);
@@ -12,13 +12,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WASI } from 'node:wasi';
-import { Bench } from 'tinybench';
 import * as runtime from '@wsbc/runtime';
 import { normalize } from '@wsbc/manifest';
 import * as fuelAbi from '@wsbc/instrumenter';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const wasmDir = path.join(here, '../test/conformance/wasm');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const argv = process.argv.slice(2);
 const baselineAt = argv.indexOf('--baseline');
 const baselinePath = baselineAt >= 0 ? path.resolve(argv.splice(baselineAt, 2)[1]) : null;
@@ -65,24 +65,39 @@ const cases = [
   { name: 'start-up, warm (hello: compile, instantiate, run to exit; pooled worker)', module: 'hello', args: [] },
 ];
 
+// Interleaved rounds rather than tinybench's one task after the other: the machine's load
+// changes within seconds, and a contender measured during a busy spell would carry it whole.
+// Each round runs every contender once, in an order that rotates from round to round.
+async function interleaved(contenders, rounds, warmup = 2) {
+  const times = contenders.map(() => []);
+  for (let round = 0; round < rounds + warmup; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (round + k) % contenders.length;
+      const began = performance.now();
+      await contenders[i]();
+      if (round >= warmup) times[i].push(performance.now() - began);
+    }
+  }
+  return times;
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
 const rows = [];
 for (const c of cpuOnly ? [] : cases) {
   const module = path.join(wasmDir, `${c.module}.wasm`);
-  const dirA = fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-'));
-  const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-'));
-  const bench = new Bench({ iterations, time: 0, warmupIterations: 2 });
-  bench.add('node:wasi', () => viaNodeWasi(module, c.args, dirB));
-  bench.add('wsbc', () => viaWsbc(runtime, module, c.args, dirA));
-  const dirC = baseline ? fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-')) : null;
-  if (baseline) bench.add('baseline', () => viaWsbc(baseline, module, c.args, dirC));
-  await bench.run();
-  for (const t of bench.tasks) if (t.result?.error) throw t.result.error;
-  const [base, ours, other] = bench.tasks.map((t) => t.result);
-  const mean = (r) => (r.latency?.mean ?? r.mean);
-  const ratio = mean(ours) / mean(base);
+  const [dirA, dirB, dirC] = [0, 1, 2].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'wsbc-bench-')));
+  const contenders = [() => viaNodeWasi(module, c.args, dirB), () => viaWsbc(runtime, module, c.args, dirA)];
+  if (baseline) contenders.push(() => viaWsbc(baseline, module, c.args, dirC));
+  const [base, ours, other] = await interleaved(contenders, iterations);
   rows.push({
-    case: c.name, 'node:wasi mean ms': mean(base).toFixed(2), 'wsbc mean ms': mean(ours).toFixed(2), ratio: `${ratio.toFixed(2)}x`,
-    ...(other ? { 'baseline mean ms': mean(other).toFixed(2), 'baseline ratio': `${(mean(other) / mean(base)).toFixed(2)}x` } : {}),
+    case: c.name, 'node:wasi mean ms': mean(base).toFixed(2), 'wsbc mean ms': mean(ours).toFixed(2),
+    ratio: `${(mean(ours) / mean(base)).toFixed(2)}x`,
+    // Medians too: on a shared machine a few runs that waited for a core make the mean.
+    'median ratio': `${(median(ours) / median(base)).toFixed(2)}x`,
+    ...(other ? {
+      'baseline mean ms': mean(other).toFixed(2), 'baseline ratio': `${(mean(other) / mean(base)).toFixed(2)}x`,
+      'baseline median ratio': `${(median(other) / median(base)).toFixed(2)}x`,
+    } : {}),
   });
   console.log(JSON.stringify(rows.at(-1)));
 }
@@ -109,7 +124,6 @@ for (let i = 0; i < (cpuOnly ? 0 : Math.max(3, Math.floor(iterations / 2))); i++
     cold[which].push(JSON.parse(out.trim().split('\n').at(-1)).run);
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 if (!cpuOnly) rows.push({ case: 'start-up, cold (first run in a fresh process, median)', 'node:wasi mean ms': median(cold['node:wasi']).toFixed(2), 'wsbc mean ms': median(cold.wsbc).toFixed(2), ratio: `${(median(cold.wsbc) / median(cold['node:wasi'])).toFixed(2)}x` });
 if (!cpuOnly) console.table(rows);
 
