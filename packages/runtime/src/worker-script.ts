@@ -9,7 +9,6 @@
 //   .ts): the current sources are bundled with the same recipe into a directory under the OS
 //   temp dir named for a hash of the sources, so they are bundled once per change.
 // Synchronous, so that run() can start its worker before doing anything else.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -61,7 +60,9 @@ function statOrNull(url: URL): fs.Stats | null {
 function bundleSources(srcDir: string): URL {
   // Every source file, not only the worker's imports: cheaper than tracing the graph, and a
   // change anywhere in src/ only costs one more bundle.
-  const hash = crypto.createHash('sha256');
+  // node:crypto only here: the built runtime never needs it to find its worker.
+  const requireHere = createRequire(import.meta.url);
+  const hash = (requireHere('node:crypto') as typeof import('node:crypto')).createHash('sha256');
   for (const rel of (fs.readdirSync(srcDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort()) {
     hash.update(rel).update('\0').update(fs.readFileSync(path.join(srcDir, rel))).update('\0');
   }
@@ -72,7 +73,6 @@ function bundleSources(srcDir: string): URL {
   if (!fs.existsSync(entry)) {
     // esbuild is a devDependency: sources only run in the workspace. Loaded through require so
     // that bundles of the built runtime never see it.
-    const requireHere = createRequire(import.meta.url);
     const { bundleWorker } = requireHere(script) as { bundleWorker: (entry: string, outfile: string) => unknown };
     const staging = path.join(`${dir}.${process.pid}.${Date.now()}`, WORKER_FILE);
     bundleWorker(path.join(srcDir, 'worker.ts'), staging);
