@@ -9,9 +9,9 @@
 //     followed (ELOOP). So `..` and symlinks, including ones the guest planted, cannot name
 //     anything outside, even as an intermediate step.
 // Then the operation is *pinned*: the parent directory of the final component is opened
-// (O_PATH|O_DIRECTORY) and its real location read back from /proc/self/fd; it must lie inside the
+// (O_PATH|O_DIRECTORY) and its real location read back from /proc/<pid>/fd; it must lie inside the
 // preopen's real root, or the call fails with ENOTCAPABLE. The final operation is applied to
-// `/proc/self/fd/<parent>/<name>` (an openat() equivalent) with O_NOFOLLOW where a symlink must
+// `/proc/<pid>/fd/<parent>/<name>` (an openat() equivalent) with O_NOFOLLOW where a symlink must
 // not be followed. A directory swapped for a symlink between the walk and the operation (a race,
 // by the guest or anyone else) therefore cannot redirect the operation outside the preopen.
 //
