@@ -7,7 +7,9 @@
 //            artifact `wsbc build` makes: verified, instrumented, manifest embedded)
 // For the api pair the child also reports, from its own clock (performance.now() counts from
 // process start), when its imports were done and when the run was done; the parent measures
-// spawn to exit. node:wasi is the baseline only; wsbc never uses it (not a security boundary).
+// spawn to exit. Every child also reports the CPU time (user + system, all threads) it used up
+// to its exit event, through a preloaded script: on a shared machine that moves less with the
+// load than wall time does. node:wasi is the baseline only; wsbc never uses it (not a security boundary).
 //
 // With `--against DIR` (another checkout of the repository, built), its run() and `wsbc run` are
 // alternated with this checkout's too: before/after figures of a change, side by side.
@@ -85,6 +87,8 @@ async function parent(samples, other) {
   }
 
   const self = fileURLToPath(import.meta.url);
+  const cpuProbe = path.join(work, 'cpu-probe.cjs');
+  fs.writeFileSync(cpuProbe, "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write('\\ncold-start-cpu ' + (u.user + u.system) / 1000 + '\\n'); });\n");
   const sides = {
     'api/node:wasi': [self, '--child', 'node-wasi'],
     'api/wsbc run()': [self, '--child', 'wsbc-run', manifest],
@@ -116,16 +120,19 @@ async function parent(samples, other) {
     inner['other: api/wsbc run()'] = { imported: [], done: [] };
   }
   const wall = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
+  const cpu = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
   const loads = [];
   const once = (name) => {
     const started = performance.now();
-    const r = spawnSync(process.execPath, sides[name], { encoding: 'utf8', cwd: work });
+    const r = spawnSync(process.execPath, ['-r', cpuProbe, ...sides[name]], { encoding: 'utf8', cwd: work });
     const elapsed = performance.now() - started;
     // Every sample must really have run the guest: hello prints argc=1 and exits with 0.
     if (r.status !== 0 || !r.stdout.includes('argc=1')) throw new Error(`${name}: status ${r.status}\n${r.stdout}\n${r.stderr}`);
     wall[name].push(elapsed);
+    const lines = r.stderr.trim().split('\n');
+    cpu[name].push(Number(lines.at(-1).replace('cold-start-cpu ', '')));
     if (inner[name]) {
-      const line = JSON.parse(r.stderr.trim().split('\n').at(-1));
+      const line = JSON.parse(lines.filter((l) => l.startsWith('{')).at(-1));
       inner[name].imported.push(line.imported);
       inner[name].done.push(line.done);
     }
@@ -148,6 +155,10 @@ async function parent(samples, other) {
   for (const [name, xs] of Object.entries(wall)) console.log(`  ${name.padEnd(40)} ${ms(median(xs))}  (${ms(Math.min(...xs))}-${ms(Math.max(...xs))})`);
   console.log('\nratios of medians, spawn to exit:');
   for (const [base, ours] of pairs) console.log(`  ${ours.padEnd(40)} / ${base.padEnd(40)} ${(median(wall[ours]) / median(wall[base])).toFixed(2)}x`);
+  console.log('\nCPU time to exit, user + system, all threads (median, min-max):');
+  for (const [name, xs] of Object.entries(cpu)) console.log(`  ${name.padEnd(40)} ${ms(median(xs))}  (${ms(Math.min(...xs))}-${ms(Math.max(...xs))})`);
+  console.log('\nratios of medians, CPU time:');
+  for (const [base, ours] of pairs) console.log(`  ${ours.padEnd(40)} / ${base.padEnd(40)} ${(median(cpu[ours]) / median(cpu[base])).toFixed(2)}x`);
   console.log('\nin-process, from process start (median):');
   for (const [name, t] of Object.entries(inner)) {
     const run = t.done.map((d, i) => d - t.imported[i]);
