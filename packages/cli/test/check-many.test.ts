@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { DEFAULT_MANIFEST } from '@wsbc/manifest';
 import { main } from '../src/cli.js';
 import { checkModulesInPool } from '../src/check/pool.js';
@@ -28,13 +28,8 @@ const templates = {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wsbc-check-many-'));
-  const wabt = await wabtInit();
   const bytes: Record<string, Uint8Array> = {};
-  for (const [name, text] of Object.entries(templates)) {
-    const module = wabt.parseWat(`${name}.wat`, text, {});
-    bytes[name] = new Uint8Array(module.toBinary({}).buffer);
-    module.destroy();
-  }
+  for (const [name, text] of Object.entries(templates)) bytes[name] = assembleWat(text, { file: `${name}.wat` });
   const kinds = ['hello', 'empty', 'env', 'hello', 'files'] as const;
   const folders = ['dist', 'dist/plugins', 'dist/plugins/deep/er', 'dist/Zeta'];
   for (const folder of [...folders, 'dist/.cache', 'other']) mkdirSync(join(dir, folder), { recursive: true });

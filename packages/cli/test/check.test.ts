@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { canonicalManifestJson, DEFAULT_MANIFEST, normalize } from '@wsbc/manifest';
 import { checkModule } from '@wsbc/analyzer';
 import { compilePolicySource } from '@wsbc/policy-dsl';
@@ -13,10 +13,7 @@ import { runCli } from './run-cli.js';
 let dir: string;
 
 async function writeWat(name: string, text: string): Promise<void> {
-  const wabt = await wabtInit();
-  const module = wabt.parseWat(`${name}.wat`, text, { threads: true, multi_memory: true } as never);
-  writeFileSync(join(dir, name), module.toBinary({}).buffer);
-  module.destroy();
+  writeFileSync(join(dir, name), assembleWat(text, { file: `${name}.wat` }));
 }
 
 beforeAll(async () => {
@@ -118,10 +115,7 @@ describe('wsbc check', () => {
   });
 
   it('exits 2 for a malformed function body with --walk-code', async () => {
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('body.wat', '(module (func (nop)))', {});
-    const bytes = new Uint8Array(module.toBinary({}).buffer);
-    module.destroy();
+    const bytes = assembleWat('(module (func (nop)))');
     bytes[bytes.lastIndexOf(0x01)] = 0xff;
     writeFileSync(join(dir, 'bad-body.wasm'), bytes);
     expect((await check('bad-body.wasm', '--policy', 'minimal.wsp')).code).toBe(0);
@@ -144,7 +138,6 @@ describe('wsbc check', () => {
 
 describe('help text of check findings', () => {
   it('every policy snippet a finding suggests compiles', async () => {
-    const wabt = await wabtInit();
     const modules = [
       `(module
         (import "wasi_snapshot_preview1" "path_open" (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
@@ -170,9 +163,7 @@ describe('help text of check findings', () => {
     if (!policy.ok) throw new Error('policy');
     const snippets = new Set<string>();
     for (const text of modules) {
-      const module = wabt.parseWat('h.wat', text, { threads: true } as never);
-      const bytes = new Uint8Array(module.toBinary({}).buffer);
-      module.destroy();
+      const bytes = assembleWat(text);
       for (const f of checkModule(bytes, policy.value).findings) {
         // Policy code in help is quoted as (`...`), `add `...` to the policy` or `set `...` in`.
         for (const m of (f.help ?? '').matchAll(/\(`([^`]+)`\)|add `([^`]+)` to|set `([^`]+)` in/g)) snippets.add((m[1] ?? m[2] ?? m[3])!);

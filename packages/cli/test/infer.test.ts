@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { checkModule } from '@wsbc/analyzer';
 import { compilePolicySource } from '@wsbc/policy-dsl';
 import { runCli } from './run-cli.js';
@@ -35,10 +35,7 @@ const EVERYTHING = `(module
   (table 1 funcref))`;
 
 async function compileWat(name: string, text: string): Promise<void> {
-  const wabt = await wabtInit();
-  const module = wabt.parseWat(`${name}.wat`, text, { threads: true } as never);
-  writeFileSync(join(dir, name), module.toBinary({}).buffer);
-  module.destroy();
+  writeFileSync(join(dir, name), assembleWat(text, { file: `${name}.wat` }));
 }
 
 beforeAll(async () => {

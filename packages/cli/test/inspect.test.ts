@@ -3,17 +3,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { runCli } from './run-cli.js';
 
 let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wsbc-inspect-'));
-  const wabt = await wabtInit();
-  const module = wabt.parseWat(
-    'm.wat',
-    `(module
+  writeFileSync(
+    join(dir, 'm.wasm'),
+    assembleWat(
+      `(module
       (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
       (import "wasi_snapshot_preview1" "path_open" (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
       (import "env" "log" (func (param i32)))
@@ -22,10 +22,8 @@ beforeAll(async () => {
       (global (mut i32) (i32.const 0))
       (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
       (func (export "sat") (param f32) (result i32) (i32.trunc_sat_f32_s (local.get 0))))`,
-    {},
+    ),
   );
-  writeFileSync(join(dir, 'm.wasm'), module.toBinary({}).buffer);
-  module.destroy();
   writeFileSync(join(dir, 'bad.wasm'), new Uint8Array([1, 2, 3]));
 });
 

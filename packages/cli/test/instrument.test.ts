@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -10,16 +10,14 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wsbc-cli-instrument-'));
-  const wabt = await wabtInit();
-  const m = wabt.parseWat('m.wat', `(module (memory (export "memory") 1)
+  writeFileSync(
+    join(dir, 'm.wasm'),
+    assembleWat(`(module (memory (export "memory") 1)
     (func $r (export "r") (param i32) (result i32)
       (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
-        (else (i32.add (i32.const 1) (call $r (i32.sub (local.get 0) (i32.const 1))))))))`);
-  writeFileSync(join(dir, 'm.wasm'), m.toBinary({}).buffer);
-  m.destroy();
-  const big = wabt.parseWat('big.wat', '(module (memory 400))');
-  writeFileSync(join(dir, 'big.wasm'), big.toBinary({}).buffer);
-  big.destroy();
+        (else (i32.add (i32.const 1) (call $r (i32.sub (local.get 0) (i32.const 1))))))))`),
+  );
+  writeFileSync(join(dir, 'big.wasm'), assembleWat('(module (memory 400))'));
   writeFileSync(join(dir, 'p.wsp'), 'policy "p" extends minimal {\n  limits {\n    memory max 100 pages\n  }\n}\n');
   writeFileSync(join(dir, 'costs.json'), JSON.stringify({ ops: { 'i32.add': 3 } }));
   writeFileSync(join(dir, 'bad-costs.json'), JSON.stringify({ ops: { 'i32.plus': 3 } }));

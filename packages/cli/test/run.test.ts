@@ -3,16 +3,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
 let dir: string;
 
 async function wat(text: string): Promise<Uint8Array> {
-  const wabt = await wabtInit();
-  const module = wabt.parseWat('t.wat', text);
-  return new Uint8Array(module.toBinary({}).buffer);
+  return assembleWat(text);
 }
 
 // Prints argv[1] and the value of the first visible environment variable, then exits with argc.

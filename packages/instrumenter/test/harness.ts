@@ -1,9 +1,11 @@
-// Test harness: text → binary through the wabt npm package, and instantiation of instrumented
-// modules with a host that hands out fuel in slices and records what it did.
+// Test harness: text → binary through @wsbc/testkit's assembleWat, binary → text through the wabt
+// npm package, and instantiation of instrumented modules with a host that hands out fuel in
+// slices and records what it did.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assembleWat } from '@wsbc/testkit';
 import wabtInit from 'wabt';
 import { FUEL_EXPORT, HOOK_MODULE, OUT_OF_FUEL_HOOK, STATUS_EXPORT } from '../src/abi.js';
 import { instrument, type InstrumentOptions } from '../src/instrument.js';
@@ -11,12 +13,7 @@ import { instrument, type InstrumentOptions } from '../src/instrument.js';
 let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
 
 export async function wat(text: string): Promise<Uint8Array> {
-  wabt ??= await wabtInit();
-  const features = { simd: true, reference_types: true, bulk_memory: true, multi_value: true, tail_call: true, exceptions: true, memory64: true, multi_memory: true };
-  const m = wabt.parseWat('test.wat', text, features);
-  const { buffer } = m.toBinary({ write_debug_names: true });
-  m.destroy();
-  return buffer;
+  return assembleWat(text, { names: true });
 }
 
 export async function watToText(bytes: Uint8Array): Promise<string> {

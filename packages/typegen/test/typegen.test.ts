@@ -6,19 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import wabtInit from 'wabt';
+import { assembleWat } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
 import { generateTypes } from '../src/index.js';
 
-const wabt = await wabtInit();
 function wat(source: string): Uint8Array {
-  const parsed = wabt.parseWat('t.wat', source, { multi_value: true });
-  parsed.resolveNames();
-  try {
-    return new Uint8Array(parsed.toBinary({ write_debug_names: true }).buffer);
-  } finally {
-    parsed.destroy();
-  }
+  return assembleWat(source, { names: true });
 }
 
 const sample = wat(`(module
