@@ -41,10 +41,12 @@ function startWorker(): Worker {
   // A spare that dies before use (it should not) is replaced on the next acquire; the run that
   // takes it sees the failure through its own listeners.
   worker.on('error', () => undefined);
-  online.set(worker, new Promise<void>((resolve, reject) => {
+  online.set(worker, new Promise<void>((resolve) => {
+    // Whichever comes first: running, failing, or ending before it ran (the run reports why).
     worker.once('online', resolve);
-    worker.once('error', reject);
-  }).catch(() => undefined));
+    worker.once('error', () => resolve());
+    worker.once('exit', () => resolve());
+  }));
   return worker;
 }
 

@@ -32,7 +32,13 @@ export function workerScriptUrl(): URL {
 
 function locate(): URL {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return bundleSources(path.dirname(here));
+  if (here.endsWith('.ts')) {
+    try {
+      return bundleSources(path.dirname(here));
+    } catch (error) {
+      throw new WorkerScriptError(`cannot bundle the sandbox worker from the sources in ${path.dirname(here)}: ${(error as Error).message}`);
+    }
+  }
   // A literal, so that bundlers keep it as written and packages/cli/scripts/bundle.mjs can check it.
   const url = new URL('./sandbox-worker.cjs', import.meta.url);
   const built = statOrNull(url);
