@@ -132,11 +132,6 @@ function emitLocalCharge(out: ByteSink, ctx: RewriteContext, cost: number, local
   out.u8(0x0b); // end
 }
 
-function emitCall(out: ByteSink, func: number): void {
-  out.u8(0x10);
-  out.u32(func);
-}
-
 export interface BodyStats {
   charges: number;
   /** Sum of the costs of the charges that do not test the counter. */
@@ -232,9 +227,16 @@ export class BodyRewriter {
     const specials = p.specials;
     const charges = ctx.fuel ? p.charges : 0;
     // The charge sequences of this body, split around their cost immediate.
-    const tested = charges > 0 ? this.template(cached, true, fuelLocal) : null;
-    const untested = charges > 0 && ctx.checkLoopsOnly ? this.template(cached, false, fuelLocal) : null;
+    const tested = charges > 0 ? this.template(cached, true, fuelLocal) : EMPTY_TEMPLATE;
+    const untested = charges > 0 && ctx.checkLoopsOnly ? this.template(cached, false, fuelLocal) : EMPTY_TEMPLATE;
     const restoreCount = saveDepth || cached ? p.restores : 0;
+    const fuelGlobal = ctx.fuelGlobal;
+    // INVARIANT: the body's output fits in its input size plus MAX_INJECTED bytes per point (a
+    // charge is at most 48 bytes, a restore 24, the code around a special 52), so one ensure()
+    // covers it and the loop writes through a local index without bounds bookkeeping.
+    out.ensure(end - codeStart + MAX_INJECTED * (charges + specials + restoreCount));
+    const buf = out.buf;
+    let o = out.len;
     let copyFrom = codeStart;
     // Visits, in offset order, only the points where something is injected; the bytes between them
     // are copied as they are, without decoding them a second time.
@@ -244,23 +246,18 @@ export class BodyRewriter {
       if (nextRestore < restoreCount && restoreAt[nextRestore]! < at) at = restoreAt[nextRestore]!;
       if (nextSpecial < specials && specialAt[nextSpecial]! < at) at = specialAt[nextSpecial]!;
       if (at >= end) break;
-      out.copy(bytes, copyFrom, at);
+      o = putRange(buf, o, bytes, copyFrom, at);
       copyFrom = at;
       while (nextRestore < restoreCount && restoreAt[nextRestore] === at) {
-        if (saveDepth) {
-          out.u8(0x20); // local.get $saved
-          out.u32(savedLocal);
-          out.u8(0x24); // global.set $depth
-          out.u32(ctx.depthGlobal);
-        }
-        if (cached) reload(out, ctx, fuelLocal);
+        if (saveDepth) o = putPair(buf, o, 0x20, savedLocal, 0x24, ctx.depthGlobal); // local.get $saved; global.set $depth
+        if (cached) o = putPair(buf, o, 0x23, fuelGlobal, 0x21, fuelLocal); // reload
         nextRestore++;
       }
       if (nextCharge < charges && chargeAt[nextCharge] === at) {
-        const t = chargeChecked[nextCharge] ? tested! : untested!;
-        out.copy(t.pre, 0, t.pre.length);
-        out.s64(chargeCost[nextCharge]!);
-        out.copy(t.post, 0, t.post.length);
+        const t = chargeChecked[nextCharge] ? tested : untested;
+        o = putRange(buf, o, t.pre, 0, t.pre.length);
+        o = putCost(buf, o, chargeCost[nextCharge]!);
+        o = putRange(buf, o, t.post, 0, t.post.length);
         nextCharge++;
       }
       if (nextSpecial >= specials || specialAt[nextSpecial] !== at) continue;
@@ -270,50 +267,105 @@ export class BodyRewriter {
       r.next();
       const op = r.op;
       const flow = FLOW_BY_ID[op.id] as Flow;
-      if (leaves) sync(out, ctx, fuelLocal);
+      if (leaves) o = putPair(buf, o, 0x20, fuelLocal, 0x24, fuelGlobal); // sync
       if (op.sizedOperand) {
         const sized = sizedKind(op, r.a, r.b, ctx);
         if (sized === Sized.Grow) {
           if (ctx.guardGrow) {
             const guard = ctx.growFuncs[r.a];
             if (guard === undefined) throw new WasmError('wasm/index-out-of-range', `memory index ${r.a} is out of bounds`, at);
-            if (cached) sync(out, ctx, fuelLocal);
-            emitCall(out, guard);
-            if (cached) reload(out, ctx, fuelLocal);
+            if (cached) o = putPair(buf, o, 0x20, fuelLocal, 0x24, fuelGlobal);
+            o = putOp(buf, o, 0x10, guard);
+            if (cached) o = putPair(buf, o, 0x23, fuelGlobal, 0x21, fuelLocal);
             copyFrom = r.pos;
           }
           continue;
         }
         if (ctx.fuel && (sized === Sized.LenI32 || sized === Sized.LenI64)) {
-          if (cached) sync(out, ctx, fuelLocal);
-          emitCall(out, sized === Sized.LenI32 ? ctx.chargeI32Func : ctx.chargeI64Func);
-          if (cached) reload(out, ctx, fuelLocal);
+          if (cached) o = putPair(buf, o, 0x20, fuelLocal, 0x24, fuelGlobal);
+          o = putOp(buf, o, 0x10, sized === Sized.LenI32 ? ctx.chargeI32Func : ctx.chargeI64Func);
+          if (cached) o = putPair(buf, o, 0x23, fuelGlobal, 0x21, fuelLocal);
         }
       }
       if (flow === Flow.Call) {
-        if (ctx.stackGuard) emitCall(out, ctx.depthEnterFunc);
-        writeRemapped(out, ctx, op, r);
-        if (ctx.stackGuard) emitCall(out, ctx.depthLeaveFunc);
-        if (cached) reload(out, ctx, fuelLocal);
+        if (ctx.stackGuard) o = putOp(buf, o, 0x10, ctx.depthEnterFunc);
+        o = putRemapped(buf, o, ctx, op, r);
+        if (ctx.stackGuard) o = putOp(buf, o, 0x10, ctx.depthLeaveFunc);
+        if (cached) o = putPair(buf, o, 0x23, fuelGlobal, 0x21, fuelLocal);
         copyFrom = r.pos;
         continue;
       }
       if (ctx.funcShift !== 0 && FUNC_IMM_BY_ID[op.id] === 1) {
-        writeRemapped(out, ctx, op, r);
+        o = putRemapped(buf, o, ctx, op, r);
         copyFrom = r.pos;
       }
     }
-    out.copy(bytes, copyFrom, end);
+    out.len = putRange(buf, o, bytes, copyFrom, end);
     return { charges, unchecked: ctx.fuel ? p.unchecked : 0 };
   }
 }
 
-/** Writes the cached counter back to the global. */
-function sync(out: ByteSink, ctx: RewriteContext, fuelLocal: number): void {
-  out.u8(0x20); // local.get $lf
-  out.u32(fuelLocal);
-  out.u8(0x24); // global.set $fuel
-  out.u32(ctx.fuelGlobal);
+/** Most bytes pass 2 adds at one point (charge, restore or special); see the INVARIANT in rewrite(). */
+const MAX_INJECTED = 64;
+const EMPTY_TEMPLATE: ChargeTemplate = { pre: new Uint8Array(0), post: new Uint8Array(0) };
+
+/** Copies src[start, end) to buf at o; short runs byte by byte (a subarray view per copy costs more). */
+function putRange(buf: Uint8Array, o: number, src: Uint8Array, start: number, end: number): number {
+  if (end - start > 48) {
+    buf.set(src.subarray(start, end), o);
+    return o + (end - start);
+  }
+  for (let i = start; i < end; i++) buf[o++] = src[i]!;
+  return o;
+}
+
+function putU32(buf: Uint8Array, o: number, value: number): number {
+  let v = value >>> 0;
+  while (v >= 0x80) {
+    buf[o++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[o++] = v;
+  return o;
+}
+
+/** An opcode and its u32 immediate. */
+function putOp(buf: Uint8Array, o: number, opcode: number, imm: number): number {
+  buf[o++] = opcode;
+  return putU32(buf, o, imm);
+}
+
+/** Two instructions with one u32 immediate each (a counter or depth load and store). */
+function putPair(buf: Uint8Array, o: number, op1: number, imm1: number, op2: number, imm2: number): number {
+  return putOp(buf, putOp(buf, o, op1, imm1), op2, imm2);
+}
+
+/** A charge's cost as the signed LEB128 of an i64.const (costs are non-negative integers below 2^53). */
+function putCost(buf: Uint8Array, o: number, cost: number): number {
+  let v = cost;
+  if (v < 0x40000000) {
+    while (v >= 0x40) {
+      buf[o++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+  } else {
+    while (v >= 0x40) {
+      buf[o++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+  }
+  buf[o++] = v;
+  return o;
+}
+
+/** Writes the current instruction, renumbering its function index if it has one. */
+function putRemapped(buf: Uint8Array, o: number, ctx: RewriteContext, op: OpInfo, r: OperatorReader): number {
+  if (FUNC_IMM_BY_ID[op.id] === 1) {
+    o = putRange(buf, o, ctx.bytes, r.offset, r.immStart);
+    const f = r.a;
+    return putU32(buf, o, f < ctx.importedFuncs ? f : f + ctx.funcShift);
+  }
+  return putRange(buf, o, ctx.bytes, r.offset, r.pos);
 }
 
 /** Loads the global counter into the cached one. */
@@ -324,13 +376,3 @@ function reload(out: ByteSink, ctx: RewriteContext, fuelLocal: number): void {
   out.u32(fuelLocal);
 }
 
-/** Writes the current instruction, renumbering its function index if it has one. */
-function writeRemapped(out: ByteSink, ctx: RewriteContext, op: OpInfo, r: OperatorReader): void {
-  if (FUNC_IMM_BY_ID[op.id] === 1) {
-    out.copy(ctx.bytes, r.offset, r.immStart);
-    const f = r.a;
-    out.u32(f < ctx.importedFuncs ? f : f + ctx.funcShift);
-  } else {
-    out.copy(ctx.bytes, r.offset, r.pos);
-  }
-}

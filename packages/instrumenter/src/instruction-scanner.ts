@@ -252,46 +252,81 @@ function readU32(bytes: Uint8Array, p: number, end: number, into: InstructionSca
   return -1;
 }
 
+/** How skipRun skips the immediates of one opcode byte (if-chain order: most frequent first). */
+const enum Run {
+  Stop,
+  None,
+  /** A u32 or s32 LEB of at most 4 bytes. */
+  Leb4,
+  /** An s64 LEB of at most 9 bytes. */
+  Leb9,
+  /** Flags byte below 0x40, then a u64 offset LEB of at most 9 bytes. */
+  MemArg,
+  /** global.get / global.set: a u32 LEB of at most 4 bytes below the global limit. */
+  Global,
+  Leb4Leb4,
+  Bytes4,
+  Bytes8,
+}
+
+const RUN_KIND = new Uint8Array(256);
+for (let byte = 0; byte < 256; byte++) {
+  const op = SINGLE_BYTE_OPS[byte];
+  if (op === undefined) continue;
+  if (op.imms.length === 1 && op.imms[0] === 'global') {
+    RUN_KIND[byte] = Run.Global;
+    continue;
+  }
+  const shape = SHAPE[byte] as Shape;
+  RUN_KIND[byte] =
+    shape === Shape.None ? Run.None
+    : shape === Shape.U32 || shape === Shape.SkipS32 ? Run.Leb4
+    : shape === Shape.SkipS64 ? Run.Leb9
+    : shape === Shape.MemArg ? Run.MemArg
+    : shape === Shape.U32U32 ? Run.Leb4Leb4
+    : shape === Shape.Bytes4 ? Run.Bytes4
+    : shape === Shape.Bytes8 ? Run.Bytes8
+    : Run.Stop;
+}
+
 /**
  * Skips instructions from `pos` while their opcode byte has a non-negative entry in `runPrice`
  * (single-byte opcodes whose only effect is their price) and their immediates have a short form,
- * adding their prices into `cost[0]`. Returns where it stopped: `end`, or the offset of an
- * instruction it did not skip. Never throws and never reads at or past `end`.
+ * adding their prices into `cost[0]`. global.get/global.set (if priced in `runPrice`) are skipped
+ * only when their index is below `globalLimit`. Returns where it stopped: `end`, or the offset of
+ * an instruction it did not skip. Never throws and never reads at or past `end`.
  */
-export function skipRun(bytes: Uint8Array, pos: number, end: number, runPrice: Float64Array, cost: Float64Array): number {
+export function skipRun(bytes: Uint8Array, pos: number, end: number, runPrice: Float64Array, cost: Float64Array, globalLimit = 0): number {
   let sum = 0;
   while (pos < end) {
     const byte = bytes[pos]!;
     const price = runPrice[byte]!;
     if (price < 0) break;
+    const kind = RUN_KIND[byte] as Run;
     let next = -1;
-    switch (SHAPE[byte] as Shape) {
-      case Shape.None:
-        next = pos + 1;
-        break;
-      case Shape.U32:
-      case Shape.SkipS32:
-        next = skipLeb(bytes, pos + 1, end, 4);
-        break;
-      case Shape.SkipS64:
-        next = skipLeb(bytes, pos + 1, end, 9);
-        break;
-      case Shape.MemArg:
-        if (pos + 1 < end && bytes[pos + 1]! < 0x40) next = skipLeb(bytes, pos + 2, end, 9);
-        break;
-      case Shape.U32U32: {
-        const q = skipLeb(bytes, pos + 1, end, 4);
-        if (q > 0) next = skipLeb(bytes, q, end, 4);
-        break;
+    // One-byte immediates dominate: each LEB kind tests for one before calling skipLeb.
+    if (kind === Run.None) next = pos + 1;
+    else if (kind === Run.Leb4 || kind === Run.Leb9) {
+      const p = pos + 1;
+      next = p < end && bytes[p]! < 0x80 ? p + 1 : skipLeb(bytes, p, end, kind === Run.Leb4 ? 4 : 9);
+    } else if (kind === Run.MemArg) {
+      const p = pos + 2;
+      if (p < end && bytes[pos + 1]! < 0x40) next = bytes[p]! < 0x80 ? p + 1 : skipLeb(bytes, p, end, 9);
+    } else if (kind === Run.Global) {
+      const p = pos + 1;
+      if (p < end && bytes[p]! < 0x80) {
+        if (bytes[p]! < globalLimit) next = p + 1;
+      } else {
+        const q = skipLeb(bytes, p, end, 4);
+        if (q > 0 && readShortU32(bytes, p, q) < globalLimit) next = q;
       }
-      case Shape.Bytes4:
-        if (pos + 5 <= end) next = pos + 5;
-        break;
-      case Shape.Bytes8:
-        if (pos + 9 <= end) next = pos + 9;
-        break;
-      default:
-        break;
+    } else if (kind === Run.Leb4Leb4) {
+      const q = skipLeb(bytes, pos + 1, end, 4);
+      if (q > 0) next = skipLeb(bytes, q, end, 4);
+    } else if (kind === Run.Bytes4) {
+      if (pos + 5 <= end) next = pos + 5;
+    } else if (kind === Run.Bytes8) {
+      if (pos + 9 <= end) next = pos + 9;
     }
     if (next < 0) break;
     sum += price;
@@ -312,4 +347,11 @@ export function runPrices(prices: Uint32Array, plain: (id: number) => boolean): 
     if (op !== undefined && plain(op.id)) run[byte] = prices[op.id]!;
   }
   return run;
+}
+
+/** The value of a u32 LEB of at most 4 bytes in [p, end) (already bounded by skipLeb). */
+function readShortU32(bytes: Uint8Array, p: number, end: number): number {
+  let value = 0;
+  for (let shift = 0; p < end; shift += 7) value |= (bytes[p++]! & 0x7f) << shift;
+  return value;
 }

@@ -6,7 +6,7 @@
 // function/global references reach the (method-based) state machine. Frames live in typed-array
 // stacks and charges in typed arrays, all reused across bodies: nothing is allocated per
 // instruction, and per body only the returned Plan.
-import { ImmLayout, OPCODES, WasmError, type OpInfo } from '@wsbc/wasm';
+import { ImmLayout, OPCODES, WasmError, opByName, type OpInfo } from '@wsbc/wasm';
 import { InstructionScanner, runPrices, skipRun } from './instruction-scanner.js';
 
 /** Numeric control-flow classes, precomputed per opcode id for the hot loop. */
@@ -63,10 +63,15 @@ for (const op of OPCODES) {
   if (op.imms.length === 1 && op.imms[0] === 'global') GLOBAL_IMM_BY_ID[op.id] = 1;
 }
 
-// Whether the planner has anything to do for an opcode beyond adding its price.
+// Whether the planner has anything to do for an opcode beyond adding its price (and, for
+// global.get/set, checking the index: skipRun does that for the short forms).
 const NOTABLE_BY_ID = new Uint8Array(OPCODES.length);
 for (const op of OPCODES) {
   if (FLOW_BY_ID[op.id] !== Flow.Plain || FUNC_IMM_BY_ID[op.id] === 1 || GLOBAL_IMM_BY_ID[op.id] === 1 || op.sizedOperand) NOTABLE_BY_ID[op.id] = 1;
+}
+const RUNNABLE_BY_ID = new Uint8Array(OPCODES.length);
+for (const op of OPCODES) {
+  if (NOTABLE_BY_ID[op.id] === 0 || (op.prefix === 0 && (op.code === 0x23 || op.code === 0x24))) RUNNABLE_BY_ID[op.id] = 1;
 }
 
 /** How each sized instruction's length operand is typed and charged. */
@@ -167,6 +172,20 @@ export const MAX_UNTESTED_FUEL = 1000;
 /** No path reaches this point. */
 const NONE = -1;
 
+const END_OP = opByName('end')!;
+const BLOCK_OP = opByName('block')!;
+
+/**
+ * OpInfo.id of the control opcodes the plan loop decodes itself when their immediate is one byte
+ * (br, br_if, call, return_call, block, loop, if: a label, function index or block type), 0 for
+ * other bytes.
+ */
+const SHORT_CONTROL_ID = new Uint16Array(256);
+for (const name of ['br', 'br_if', 'call', 'return_call', 'block', 'loop', 'if']) {
+  const op = opByName(name)!;
+  SHORT_CONTROL_ID[op.code] = op.id;
+}
+
 const KIND_FUNC = 0;
 const KIND_BLOCK = 1;
 const KIND_LOOP = 2;
@@ -181,6 +200,27 @@ const LIVE_AT_ENTRY = 4;
 const PENDING_AT_ENTRY = 8;
 /** ... or reaches its end: the next charge on such a path tests the counter. */
 const PENDING_AT_END = 16;
+
+// Fields of a frame in Planner.frames.
+const FRAME = 8;
+const F_KIND = 0;
+const F_FLAGS = 1;
+/** Where the frame's instructions start (a loop's branch target). */
+const F_BODY_START = 2;
+/** The charge slot running when the frame was entered (folding resumes it after the frame). */
+const F_ENTRY_SLOT = 3;
+/**
+ * The outermost frame index that a branch or exit inside the frame reaches: the frame's end
+ * always follows its entry (bar traps and exceptions) when this is not below its own index.
+ */
+const F_MIN_TARGET = 4;
+/**
+ * checkLoopsOnly: the most fuel charged without a test on any path from the last test to the
+ * frame's entry (its else arm) and to its end (NONE: no path). At most MAX_UNTESTED_FUEL, so
+ * they fit the Int32Array.
+ */
+const F_ENTRY_ACC = 5;
+const F_END_ACC = 6;
 
 function grownInt32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(Math.max(min, a.length * 2));
@@ -215,24 +255,9 @@ export class Planner {
   private specialLeaves = new Uint8Array(1024);
   private restoreAt = new Int32Array(64);
 
-  // The frame stack; index 0 is the function's frame, `top` the innermost (-1: none open).
-  private kinds = new Uint8Array(64);
-  private flags = new Uint8Array(64);
-  /** Where the frame's instructions start (a loop's branch target). */
-  private bodyStart = new Int32Array(64);
-  /** The charge slot running when the frame was entered (folding resumes it after the frame). */
-  private entrySlot = new Int32Array(64);
-  /**
-   * The outermost frame index that a branch or exit inside the frame reaches: the frame's end
-   * always follows its entry (bar traps and exceptions) when this is not below its own index.
-   */
-  private minTarget = new Int32Array(64);
-  /**
-   * checkLoopsOnly: the most fuel charged without a test on any path from the last test to the
-   * frame's entry (its else arm) and to its end (NONE: no path).
-   */
-  private entryAcc = new Float64Array(64);
-  private endAcc = new Float64Array(64);
+  // The frame stack, FRAME slots per frame (field offsets F_*); frame 0 is the function's, `top`
+  // the innermost (-1: none open). One Int32Array: a frame's fields share one bounds check.
+  private frames = new Int32Array(64 * FRAME);
   private top = -1;
 
   // The state of the walk (see plan()).
@@ -262,7 +287,7 @@ export class Planner {
     private readonly ctx: PlanContext,
   ) {
     this.scanner = new InstructionScanner(bytes, 0, 0);
-    this.runPrice = runPrices(ctx.prices, (id) => NOTABLE_BY_ID[id] === 0);
+    this.runPrice = runPrices(ctx.prices, (id) => RUNNABLE_BY_ID[id] === 1);
   }
 
   /** Plans the instructions in [codeStart, end). Throws WasmError on malformed or unbalanced code. */
@@ -286,25 +311,56 @@ export class Planner {
     this.top = -1;
     this.endedAt = -1;
     this.push(KIND_FUNC, codeStart, NONE);
-    this.entrySlot[0] = 0;
+    this.frames[F_ENTRY_SLOT] = 0;
     // Function entry: always tests the counter.
     this.openSlot(codeStart, true, 0);
 
     const bytes = this.bytes;
     const runPrice = this.runPrice;
     const runCost = this.runCost;
+    const globalLimit = ctx.originalGlobals;
+    const endPrice = prices[END_OP.id]!;
+    const blockPrice = prices[BLOCK_OP.id]!;
     let pos = codeStart;
     for (;;) {
       // Runs of instructions that matter only for their price (most of them) go through skipRun;
       // the scanner decodes the rest, one at a time.
-      pos = skipRun(bytes, pos, end, runPrice, runCost);
+      pos = skipRun(bytes, pos, end, runPrice, runCost, globalLimit);
       this.segCost += runCost[0]!;
       if (pos >= end) break;
+      // The most frequent control instructions in their short forms skip the scanner and the
+      // generic prologue of notable().
+      const byte = bytes[pos]!;
+      if (byte === 0x0b) {
+        this.segCost += endPrice;
+        this.end(pos, pos + 1, END_OP);
+        pos++;
+        continue;
+      }
+      if (byte === 0x02 && pos + 1 < end) {
+        const t = bytes[pos + 1]!;
+        if (t === 0x40 || (t >= 0x7b && t <= 0x7f)) {
+          this.segCost += blockPrice;
+          this.push(KIND_BLOCK, pos + 2, NONE);
+          pos += 2;
+          continue;
+        }
+      }
+      if (pos + 1 < end && bytes[pos + 1]! < 0x80) {
+        // One-byte immediate: a label, function index or block type (0x40 or a value type).
+        const id = SHORT_CONTROL_ID[byte]!;
+        if (id !== 0 && (byte < 0x02 || byte > 0x04 || bytes[pos + 1]! === 0x40 || bytes[pos + 1]! >= 0x7b)) {
+          this.segCost += prices[id]!;
+          this.notable(s, id, pos, pos + 2, bytes[pos + 1]!, 0);
+          pos += 2;
+          continue;
+        }
+      }
       s.pos = pos;
       s.next();
       const id = s.id;
       this.segCost += prices[id]!;
-      if (NOTABLE_BY_ID[id] === 1) this.notable(s, id);
+      if (NOTABLE_BY_ID[id] === 1) this.notable(s, id, s.offset, s.pos, s.a, s.b);
       pos = s.pos;
     }
     // Unbalanced code is refused here rather than rewritten into a broken module (validation off).
@@ -342,23 +398,25 @@ export class Planner {
     };
   }
 
-  /** Everything an instruction does to the plan beyond its price (already added to segCost). */
-  private notable(s: InstructionScanner, id: number): void {
+  /**
+   * Everything an instruction does to the plan beyond its price (already added to segCost): it
+   * spans [at, after) and `a`, `b` are its first index immediates. `s` holds it when the scanner
+   * decoded it (always so for br_table, try_table and prefixed opcodes).
+   */
+  private notable(s: InstructionScanner, id: number, at: number, after: number, a: number, b: number): void {
     const ctx = this.ctx;
-    const at = s.offset;
-    const after = s.pos;
     const op = OPCODES[id]!;
     // INVARIANT: no original instruction may name an appended function or global. Validation
     // refuses such input already; this keeps the guarantee when validation is turned off.
     if (FUNC_IMM_BY_ID[id] === 1) {
-      if (s.a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${s.a} is out of bounds`, at);
+      if (a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${a} is out of bounds`, at);
       if (ctx.funcShift !== 0 && FLOW_BY_ID[id] !== Flow.Call && FLOW_BY_ID[id] !== Flow.Exit) this.addSpecial(at, false);
-    } else if (GLOBAL_IMM_BY_ID[id] === 1 && s.a >= ctx.originalGlobals) {
-      throw new WasmError('wasm/index-out-of-range', `global index ${s.a} is out of bounds`, at);
+    } else if (GLOBAL_IMM_BY_ID[id] === 1 && a >= ctx.originalGlobals) {
+      throw new WasmError('wasm/index-out-of-range', `global index ${a} is out of bounds`, at);
     }
     if (op.sizedOperand) {
-      const sized = sizedKind(op, s.a, s.b, ctx);
-      if (sized === Sized.Static) this.segCost += ctx.perUnit * s.b;
+      const sized = sizedKind(op, a, b, ctx);
+      if (sized === Sized.Static) this.segCost += ctx.perUnit * b;
       else {
         if (ctx.fuel) this.segCost += ctx.checkCost;
         if (sized === Sized.Grow ? ctx.guardGrow : ctx.fuel) this.addSpecial(at, false);
@@ -411,18 +469,21 @@ export class Planner {
         const top = this.openFrame(at, op);
         this.fallThrough(this.flowAcc());
         // The else arm consumes the path that skipped the then arm.
-        this.pending = (this.flags[top]! & PENDING_AT_ENTRY) !== 0;
-        this.flags[top] = this.flags[top]! & ~PENDING_AT_ENTRY;
-        const acc = this.entryAcc[top]!;
-        this.entryAcc[top] = NONE;
-        this.startSegment(after, (this.flags[top]! & LIVE_AT_ENTRY) !== 0, false, acc);
+        const f = this.frames;
+        const ft = top * FRAME;
+        const flags = f[ft + F_FLAGS]!;
+        this.pending = (flags & PENDING_AT_ENTRY) !== 0;
+        f[ft + F_FLAGS] = flags & ~PENDING_AT_ENTRY;
+        const acc = f[ft + F_ENTRY_ACC]!;
+        f[ft + F_ENTRY_ACC] = NONE;
+        this.startSegment(after, (flags & LIVE_AT_ENTRY) !== 0, false, acc);
         break;
       }
       case Flow.Catch: {
         const top = this.openFrame(at, op);
         this.fallThrough(this.flowAcc());
         // A handler can be reached from any depth of callees: it tests the counter.
-        this.startSegment(after, (this.flags[top]! & LIVE_AT_ENTRY) !== 0, true, 0);
+        this.startSegment(after, (this.frames[top * FRAME + F_FLAGS]! & LIVE_AT_ENTRY) !== 0, true, 0);
         this.addRestore(after);
         break;
       }
@@ -432,7 +493,7 @@ export class Planner {
         break;
       case Flow.Br: {
         this.branchLeaves = false;
-        this.mark(s.a, false, this.flowAcc());
+        this.mark(a, false, this.flowAcc());
         if (this.branchLeaves) this.addSpecial(at, true);
         this.startSegment(after, false, false, 0);
         break;
@@ -440,7 +501,7 @@ export class Planner {
       case Flow.BrIf: {
         this.branchLeaves = false;
         const acc = this.flowAcc();
-        this.mark(op.layout === ImmLayout.BrOnCast ? s.b : s.a, false, acc);
+        this.mark(op.layout === ImmLayout.BrOnCast ? b : a, false, acc);
         if (this.branchLeaves) this.addSpecial(at, true);
         this.startSegment(after, this.live, false, acc);
         break;
@@ -479,12 +540,14 @@ export class Planner {
 
   private end(at: number, after: number, op: OpInfo): void {
     const j = this.openFrame(at, op);
-    const kind = this.kinds[j]!;
-    const flags = this.flags[j]!;
-    const resume = this.entrySlot[j]!;
-    const reach = this.minTarget[j]!;
-    const entered = this.entryAcc[j]!;
-    const reached = this.endAcc[j]!;
+    const f = this.frames;
+    const fj = j * FRAME;
+    const kind = f[fj + F_KIND]!;
+    const flags = f[fj + F_FLAGS]!;
+    const resume = f[fj + F_ENTRY_SLOT]!;
+    const reach = f[fj + F_MIN_TARGET]!;
+    const entered = f[fj + F_ENTRY_ACC]!;
+    const reached = f[fj + F_END_ACC]!;
     this.top = j - 1;
     if (kind === KIND_FUNC) {
       this.endedAt = after;
@@ -493,7 +556,8 @@ export class Planner {
       this.startSegment(after, false, false, 0);
       return;
     }
-    if (reach < this.minTarget[j - 1]!) this.minTarget[j - 1] = reach;
+    const outerMin = fj - FRAME + F_MIN_TARGET;
+    if (reach < f[outerMin]!) f[outerMin] = reach;
     const entryLive = (flags & LIVE_AT_ENTRY) !== 0;
     this.pending = (flags & PENDING_AT_END) !== 0 || (this.live && this.pending) || (kind === KIND_IF && (flags & PENDING_AT_ENTRY) !== 0);
     if (flags & CATCH_TARGET) this.addRestore(after);
@@ -584,7 +648,8 @@ export class Planner {
 
   private escape(i: number): void {
     const top = this.top;
-    if (i < this.minTarget[top]!) this.minTarget[top] = i;
+    const at = top * FRAME + F_MIN_TARGET;
+    if (top >= 0 && i < this.frames[at]!) this.frames[at] = i;
   }
 
   private mark(depth: number, isCatch: boolean, acc: number): void {
@@ -595,39 +660,35 @@ export class Planner {
       this.branchLeaves = true;
       return;
     }
-    if (this.kinds[i] === KIND_LOOP) {
-      if (isCatch) this.addRestore(this.bodyStart[i]!);
+    const f = this.frames;
+    const fi = i * FRAME;
+    if (f[fi + F_KIND] === KIND_LOOP) {
+      if (isCatch) this.addRestore(f[fi + F_BODY_START]!);
       return;
     }
-    let flags = this.flags[i]! | TARGETED;
+    let flags = f[fi + F_FLAGS]! | TARGETED;
     if (isCatch) {
       // An exception landing here may come from callees that ran over: the next charge tests.
       flags |= CATCH_TARGET | PENDING_AT_END;
     } else if (this.live) {
       if (this.pending) flags |= PENDING_AT_END;
-      if (acc > this.endAcc[i]!) this.endAcc[i] = acc;
+      if (acc > f[fi + F_END_ACC]!) f[fi + F_END_ACC] = acc;
     }
-    this.flags[i] = flags;
+    f[fi + F_FLAGS] = flags;
   }
 
   private push(kind: number, bodyStart: number, acc: number): void {
     const i = this.top + 1;
-    if (i === this.kinds.length) {
-      this.kinds = grownUint8(this.kinds, i + 1);
-      this.flags = grownUint8(this.flags, i + 1);
-      this.bodyStart = grownInt32(this.bodyStart, i + 1);
-      this.entrySlot = grownInt32(this.entrySlot, i + 1);
-      this.minTarget = grownInt32(this.minTarget, i + 1);
-      this.entryAcc = grownFloat64(this.entryAcc, i + 1);
-      this.endAcc = grownFloat64(this.endAcc, i + 1);
-    }
-    this.kinds[i] = kind;
-    this.flags[i] = (this.live ? LIVE_AT_ENTRY : 0) | (this.pending ? PENDING_AT_ENTRY : 0);
-    this.bodyStart[i] = bodyStart;
-    this.entrySlot[i] = this.cur;
-    this.minTarget[i] = i;
-    this.entryAcc[i] = acc;
-    this.endAcc[i] = NONE;
+    const fi = i * FRAME;
+    if (fi === this.frames.length) this.frames = grownInt32(this.frames, fi + FRAME);
+    const f = this.frames;
+    f[fi + F_KIND] = kind;
+    f[fi + F_FLAGS] = (this.live ? LIVE_AT_ENTRY : 0) | (this.pending ? PENDING_AT_ENTRY : 0);
+    f[fi + F_BODY_START] = bodyStart;
+    f[fi + F_ENTRY_SLOT] = this.cur;
+    f[fi + F_MIN_TARGET] = i;
+    f[fi + F_ENTRY_ACC] = acc;
+    f[fi + F_END_ACC] = NONE;
     this.top = i;
   }
 
@@ -635,8 +696,10 @@ export class Planner {
   private fallThrough(acc: number): void {
     if (!this.live) return;
     const top = this.top;
-    if (this.pending) this.flags[top] = this.flags[top]! | PENDING_AT_END;
-    if (acc > this.endAcc[top]!) this.endAcc[top] = acc;
+    const f = this.frames;
+    const ft = top * FRAME;
+    if (this.pending) f[ft + F_FLAGS] = f[ft + F_FLAGS]! | PENDING_AT_END;
+    if (acc > f[ft + F_END_ACC]!) f[ft + F_END_ACC] = acc;
   }
 }
 
