@@ -235,15 +235,49 @@ export class WasiPreview1 {
       this.opts.meter.checkCpu(op);
       return body() ?? Errno.SUCCESS;
     } catch (error) {
-      if (error instanceof GuestExit || error instanceof SandboxTermination) {
-        this.end(error);
-      }
-      // A pointer outside guest memory is never benign: it is audited like a denied capability.
-      if (error instanceof WasiError && error.errno === Errno.FAULT && this.opts.audit && this.opts.manifest.audit.decisions !== 'none') {
-        this.record({ type: 'decision', capability: 'memory', op, outcome: 'denied', errno: 'fault', reason: error.message });
-      }
-      return errnoFromHostError(error);
+      return this.failed(op, error);
     }
+  }
+
+  /** The errno for an exception a WASI function raised (see call()). */
+  private failed(op: string, error: unknown): number {
+    if (error instanceof GuestExit || error instanceof SandboxTermination) {
+      this.end(error);
+    }
+    // A pointer outside guest memory is never benign: it is audited like a denied capability.
+    if (error instanceof WasiError && error.errno === Errno.FAULT && this.opts.audit && this.opts.manifest.audit.decisions !== 'none') {
+      this.record({ type: 'decision', capability: 'memory', op, outcome: 'denied', errno: 'fault', reason: error.message });
+    }
+    return errnoFromHostError(error);
+  }
+
+  private fdWrite(fd: number, iovs: number, count: number, out: number): number {
+    const m = this.memory;
+    const d = this.fd(fd, 'fd_write', Rights.FD_WRITE);
+    if (d.kind === 'dir') return Errno.ISDIR;
+    if (d.kind === 'file') {
+      const bufCount = m.iovecRanges(iovs, count);
+      m.check(out, 4);
+      const at = d.fdflags & FdFlags.APPEND ? fs.fstatSync(d.hostFd).size : d.position;
+      if (at > MAX_FILE_OFFSET) return Errno.FBIG;
+      const n = this.writeFile(d, bufCount, at, 'fd_write');
+      d.position = at + n;
+      m.setU32(out, n);
+      return Errno.SUCCESS;
+    }
+    const bufs = m.iovecs(iovs, count);
+    m.check(out, 4);
+    let n = 0;
+    if (d.kind === 'conn') n = this.socketSend(d, bufs, 'fd_write');
+    else if (d.kind === 'listener') return Errno.NOTCONN;
+    else {
+      const total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
+      this.opts.meter.chargeWrite(total, 'fd_write');
+      for (const b of bufs) if (b.byteLength > 0) this.opts.stdio.write(d.stdio as 1 | 2, b);
+      n = total;
+    }
+    m.setU32(out, n);
+    return Errno.SUCCESS;
   }
 
   /** Records how the guest ended (first time only), tells the host, and unwinds the guest. */
@@ -528,32 +562,17 @@ export class WasiPreview1 {
         else return Errno.NOTCONN;
         m.setU32(out, n);
       }),
-      fd_write: (fd: number, iovs: number, count: number, out: number) => this.call('fd_write', () => {
-        const d = this.fd(fd, 'fd_write', Rights.FD_WRITE);
-        if (d.kind === 'dir') return Errno.ISDIR;
-        if (d.kind === 'file') {
-          const bufCount = m.iovecRanges(iovs, count);
-          m.check(out, 4);
-          const at = d.fdflags & FdFlags.APPEND ? fs.fstatSync(d.hostFd).size : d.position;
-          if (at > MAX_FILE_OFFSET) return Errno.FBIG;
-          const n = this.writeFile(d, bufCount, at, 'fd_write');
-          d.position = at + n;
-          m.setU32(out, n);
-          return Errno.SUCCESS;
+      fd_write: (fd: number, iovs: number, count: number, out: number) => {
+        // The hottest call of output-heavy guests: its body is a method, not a closure made per call.
+        if (this.ended) throw this.ended;
+        this.memory.refresh();
+        try {
+          this.opts.meter.checkCpu('fd_write');
+          return this.fdWrite(fd, iovs, count, out);
+        } catch (error) {
+          return this.failed('fd_write', error);
         }
-        const bufs = m.iovecs(iovs, count);
-        m.check(out, 4);
-        let n = 0;
-        if (d.kind === 'conn') n = this.socketSend(d, bufs, 'fd_write');
-        else if (d.kind === 'listener') return Errno.NOTCONN;
-        else {
-          const total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
-          this.opts.meter.chargeWrite(total, 'fd_write');
-          for (const b of bufs) if (b.byteLength > 0) this.opts.stdio.write(d.stdio as 1 | 2, b);
-          n = total;
-        }
-        m.setU32(out, n);
-      }),
+      },
       fd_prestat_get: (fd: number, out: number) => this.call('fd_prestat_get', () => {
         const d = this.fds.get(u(fd));
         if (!d || d.preopenName === null) return Errno.BADF;
