@@ -29,6 +29,8 @@ interface OpenOptions {
 
 interface Guest {
   audit: AuditDraft[];
+  /** The filetype path_filestat_get reports, or minus the errno. */
+  stat(p: string, follow?: boolean): number;
   /** The new descriptor, or minus the errno. */
   open(p: string, options?: OpenOptions): number;
   filetype(fd: number): number;
@@ -64,6 +66,12 @@ function guest(dir: string, grant: { read: boolean; write: boolean; create: bool
   const fns = wasi.imports().wasi_snapshot_preview1;
   return {
     audit: records,
+    stat: (p, follow = true) => {
+      const name = new TextEncoder().encode(p);
+      bytes.set(name, 1024);
+      const errno = fns.path_filestat_get!(3, follow ? FOLLOW : 0, 1024, name.byteLength, 128);
+      return errno === Errno.SUCCESS ? bytes[128 + 16]! : -errno;
+    },
     open: (p, o = {}) => {
       const name = new TextEncoder().encode(p);
       bytes.set(name, 1024);
@@ -190,6 +198,34 @@ describe('path_open decides from what it opened', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('path_filestat_get', () => {
+  it('stats inside its pinned parent, follows inside symlinks and refuses the others', () => {
+    const { dir } = layout();
+    const g = guest(dir, RW, 'all');
+    expect(g.stat('f')).toBe(Filetype.REGULAR_FILE);
+    expect(g.stat('d/g')).toBe(Filetype.REGULAR_FILE);
+    expect(g.stat('d')).toBe(Filetype.DIRECTORY);
+    expect(g.stat('d/')).toBe(Filetype.DIRECTORY);
+    expect(g.stat('f/')).toBe(-Errno.NOTDIR);
+    expect(g.stat('d/../f')).toBe(Filetype.REGULAR_FILE);
+    expect(g.stat('link-in')).toBe(Filetype.REGULAR_FILE);
+    expect(g.stat('link-in', false)).toBe(Filetype.SYMBOLIC_LINK);
+    expect(g.stat('link-out')).toBe(-Errno.NOTCAPABLE);
+    expect(g.stat('link-out', false)).toBe(Filetype.SYMBOLIC_LINK);
+    expect(g.stat('link-abs')).toBe(-Errno.NOTCAPABLE);
+    expect(g.stat('missing')).toBe(-Errno.NOENT);
+    expect(g.stat('missing', false)).toBe(-Errno.NOENT);
+    expect(g.stat('d/missing/x')).toBe(-Errno.NOENT);
+    const decisions = g.audit.filter((r) => r.type === 'decision' && r.op === 'path_filestat_get')
+      .map((r) => (r.type === 'decision' ? `${r.outcome}:${r.detail?.path}` : ''));
+    expect(decisions).toEqual([
+      'allowed:/data/f', 'allowed:/data/d/g', 'allowed:/data/d', 'allowed:/data/d', 'allowed:/data/f', 'allowed:/data/f',
+      'allowed:/data/f', 'allowed:/data/link-in', 'denied:/data/link-out', 'allowed:/data/link-out', 'denied:/data/link-abs',
+      'allowed:/data/missing', 'allowed:/data/missing',
+    ]);
   });
 });
 

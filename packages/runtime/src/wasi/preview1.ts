@@ -648,7 +648,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         m.check(out, flavor.filestatSize);
         const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
-        const st = this.withPath('path_filestat_get', dir, path, follow, ({ host, resolved }) => {
+        const st = this.statDirect(dir, path, follow) ?? this.withPath('path_filestat_get', dir, path, follow, ({ host, resolved }) => {
           if (this.auditAllowed) this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
           // The fast path already stat-ed the entry through the pinned parent.
           const pinned = resolved.finalStatPinned && typeof resolved.finalStat?.size === 'bigint' ? (resolved.finalStat as fs.BigIntStats) : null;
@@ -1162,6 +1162,41 @@ export class WasiPreview1 {
       }
       if (this.auditAllowed) this.allowOpen(req, resolved, created);
       return this.newFd(this.openedDescriptor(req, hostFd, isDir, resolved));
+    } finally {
+      if (pinned.owned) safeClose(pinned.fd);
+    }
+  }
+
+  /**
+   * path_filestat_get's common case (the call of every directory walk): a path without `..` or
+   * a trailing slash, stat-ed inside its pinned parent, without the generic machinery of
+   * withPath(). Returns null to leave the call to withPath(), which gives the same result the
+   * long way: a final symlink to follow, a parent that cannot be pinned, a path it must walk.
+   * Allowed decisions are recorded at the same point as withPath's route records them.
+   */
+  private statDirect(dir: Descriptor, path: string, follow: boolean): fs.BigIntStats | null {
+    let resolved: ResolvedPath | null;
+    try {
+      resolved = splitGuestPath(path);
+    } catch {
+      return null;
+    }
+    if (!resolved || resolved.mustBeDirectory || resolved.name === '.') return null;
+    let pinned: { fd: number; owned: boolean };
+    try {
+      pinned = this.pinFor(dir, resolved);
+    } catch {
+      return null;
+    }
+    try {
+      const allow = () => this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+      if (!follow && this.auditAllowed) allow();
+      const host = `${pinned.fd === -1 ? procFdPath(dir.hostFd) : procFdPath(pinned.fd)}/${resolved.name}`;
+      const st = fs.lstatSync(host, { bigint: true, throwIfNoEntry: false });
+      if (follow && st?.isSymbolicLink()) return null;
+      if (follow && this.auditAllowed) allow();
+      if (st === undefined) throw new WasiError(Errno.NOENT);
+      return st;
     } finally {
       if (pinned.owned) safeClose(pinned.fd);
     }
