@@ -80,7 +80,10 @@ function guest(dir: string, grant: { read: boolean; write: boolean; create: bool
       return errno === Errno.SUCCESS ? view.getUint32(0, true) : -errno;
     },
     filetype: (fd) => {
+      // Stale bytes under the struct: its padding must come back zeroed.
+      bytes.fill(0xff, 64, 64 + 24);
       expect(fns.fd_fdstat_get!(fd, 64)).toBe(Errno.SUCCESS);
+      expect([bytes[65], ...bytes.subarray(68, 72)]).toEqual([0, 0, 0, 0, 0]);
       return bytes[64]!;
     },
     read: (fd) => {

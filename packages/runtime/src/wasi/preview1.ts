@@ -475,11 +475,14 @@ export class WasiPreview1 {
         const d = this.fds.get(u(fd));
         if (!d) return Errno.BADF;
         m.check(out, FDSTAT_SIZE);
-        m.write(out, new Uint8Array(FDSTAT_SIZE));
-        m.setU8(out, d.filetype);
-        m.setU16(out + 2, d.fdflags);
-        m.setU64(out + 8, d.rightsBase);
-        m.setU64(out + 16, d.rightsInheriting);
+        // Checked as a whole, written through one view (wasi-libc asks for this on every open).
+        const at = out >>> 0;
+        const view = m.dataView;
+        view.setUint32(at, d.filetype, true);
+        view.setUint16(at + 2, d.fdflags, true);
+        view.setUint32(at + 4, 0, true);
+        view.setBigUint64(at + 8, d.rightsBase, true);
+        view.setBigUint64(at + 16, d.rightsInheriting, true);
       }),
       fd_fdstat_set_flags: (fd: number, flags: number) => this.call('fd_fdstat_set_flags', () => {
         const d = this.fd(fd, 'fd_fdstat_set_flags', Rights.FD_FDSTAT_SET_FLAGS);
