@@ -5,7 +5,13 @@
 // Build first: `pnpm --filter @wsbc/runtime build` (the packages are imported from their dist);
 // run: `node packages/runtime/bench/wasi-bench.mjs [iterations] [--cpu-only] [--baseline <dist/index.js>]`.
 // --baseline adds a third contender to every comparison: the @wsbc/runtime entry point of
-// another build (e.g. an older commit's sources compiled elsewhere), measured in the same runs.
+// another build, measured in the same runs. An older commit's runtime, built inside the package
+// so that its imports resolve (.cache/ is ignored by git):
+//   B=.cache/base-<commit>; mkdir -p $B/scripts && git archive <commit> src | tar -x -C $B
+//   echo '{"type":"module"}' > $B/package.json; cp scripts/bundle-worker.cjs $B/scripts/
+//   echo '{"extends":"../../../../tsconfig.base.json","compilerOptions":{"rootDir":"src","outDir":"dist",
+//     "composite":false,"declaration":false,"declarationMap":false},"include":["src"]}' > $B/tsconfig.json
+//   npx tsc -p $B/tsconfig.json && (cd $B && node scripts/bundle-worker.cjs)   # then --baseline $B/dist/index.js
 // node:wasi is the baseline only here; it is never used by the product (not a security boundary).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
