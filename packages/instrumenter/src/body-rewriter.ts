@@ -28,7 +28,7 @@
 // just before the instruction, which receives the length operand (top of stack) and returns it.
 // memory.grow is replaced by a per-memory helper that applies the growth limits and charges pages.
 import { BinaryReader, OperatorReader, WasmError, type OpInfo } from '@wsbc/wasm';
-import { ByteSink } from './byte-sink.js';
+import { ByteSink, uleb32Length } from './byte-sink.js';
 import { FLOW_BY_ID, FUNC_IMM_BY_ID, Flow, Planner, Sized, sizedKind, type PlanContext } from './planner.js';
 
 export { MAX_UNTESTED_FUEL } from './planner.js';
@@ -376,3 +376,38 @@ function reload(out: ByteSink, ctx: RewriteContext, fuelLocal: number): void {
   out.u32(fuelLocal);
 }
 
+
+/** Stride of a body table: [bodyStart, localCount, localGroups, codeStart, end] per body. */
+export const BODY_FIELDS = 5;
+
+export interface BodiesStats {
+  charges: number;
+  /** Largest sum of untested charges in one function (the overrun bound of checks: 'loop'). */
+  maxOverrun: number;
+}
+
+/**
+ * Writes bodies `from` to `to - 1` of a body table, each as its size and its rewritten bytes, as
+ * they appear in the code section. The output of a body depends on nothing but the body and the
+ * context, so any split of the table into ranges, written by any threads and concatenated in
+ * order, gives the same bytes.
+ */
+export function rewriteBodies(out: ByteSink, rewriter: BodyRewriter, bodies: Int32Array, from: number, to: number): BodiesStats {
+  let charges = 0;
+  let maxOverrun = 0;
+  for (let i = from; i < to; i++) {
+    const k = i * BODY_FIELDS;
+    const bodyStart = bodies[k]!;
+    const end = bodies[k + 4]!;
+    // The body is written in place after room for its size, guessed from the input size (a body
+    // only grows); a wrong guess moves the body once when the size is patched in.
+    const inputSize = end - bodyStart;
+    const sizeAt = out.reserve(uleb32Length(inputSize + (inputSize >> 2) + 16));
+    const start = out.len;
+    const stats = rewriter.rewrite(out, bodyStart, bodies[k + 1]!, bodies[k + 2]!, bodies[k + 3]!, end);
+    out.patchU32Exact(sizeAt, start - sizeAt, out.len - start);
+    charges += stats.charges;
+    if (stats.unchecked > maxOverrun) maxOverrun = stats.unchecked;
+  }
+  return { charges, maxOverrun };
+}

@@ -2,4 +2,14 @@
 // instrument pass.
 export * from './abi.js';
 export { DEFAULT_COST_TABLE, MAX_PRICE, parseCostTable, type CostTable } from './cost-table.js';
-export { instrument, MAX_STACK_DEPTH, type InstrumentOptions, type InstrumentOutput, type InstrumentStats, type MemoryGuard } from './instrument.js';
+export {
+  instrument,
+  instrumentAsync,
+  MAX_STACK_DEPTH,
+  PARALLEL_MIN_CODE_BYTES,
+  type InstrumentAsyncOptions,
+  type InstrumentOptions,
+  type InstrumentOutput,
+  type InstrumentStats,
+  type MemoryGuard,
+} from './instrument.js';

@@ -58,6 +58,7 @@ import {
   type MemoryType,
   type SectionHeader,
   WasmError,
+  type WasmErrorCode,
 } from '@wsbc/wasm';
 import {
   ABI_VERSION,
@@ -73,8 +74,9 @@ import {
   STATUS_STACK_OVERFLOW,
   type InstrumentationRecord,
 } from './abi.js';
-import { ByteSink, uleb32Length } from './byte-sink.js';
-import { BodyRewriter, type RewriteContext } from './body-rewriter.js';
+import { ByteSink } from './byte-sink.js';
+import { BODY_FIELDS, BodyRewriter, rewriteBodies, type RewriteContext } from './body-rewriter.js';
+import type { RewriteJob, RewriteReply } from './rewrite-worker.js';
 import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
 
 /** Growth limits the memory guard enforces. */
@@ -162,6 +164,19 @@ function resolveMemoryGuard(options: InstrumentOptions): MemoryGuard | null {
  * say. Returns the new bytes, or diagnostics explaining why the input was refused.
  */
 export function instrument(input: Uint8Array, options: InstrumentOptions = {}): Result<InstrumentOutput> {
+  const prepared = prepareRewriter(input, options);
+  if (!prepared.ok) return prepared;
+  const { rewriter, file } = prepared.value;
+  try {
+    return rewriter.run();
+  } catch (e) {
+    if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
+    throw e;
+  }
+}
+
+/** Checks the options and the input, and builds the rewriter; shared by both entry points. */
+function prepareRewriter(input: Uint8Array, options: InstrumentOptions): Result<{ rewriter: Rewriter; file: string }> {
   const file = options.file ?? '<module>';
   const fuel = options.fuel ?? (options.manifest ? options.manifest.limits.fuel !== null : true);
   const costTable = options.costTable ?? DEFAULT_COST_TABLE;
@@ -180,8 +195,44 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   }
   // A plain Uint8Array view: subarrays of a Node Buffer are slower to make and to copy from.
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  const rewriter = new Rewriter(bytes, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local', checkLoopsOnly: options.checks !== 'block' });
+  return { ok: true, value: { rewriter, file }, diagnostics: [] };
+}
+
+/** Options of instrumentAsync: those of instrument(), and how many threads may rewrite bodies. */
+export interface InstrumentAsyncOptions extends InstrumentOptions {
+  /**
+   * Threads (the calling one included) that rewrite function bodies; default the machine's
+   * parallelism, at most 4. Modules whose code section is under PARALLEL_MIN_CODE_BYTES use one.
+   */
+  threads?: number;
+}
+
+/** Code sections smaller than this are rewritten on the calling thread (workers cost more). */
+export const PARALLEL_MIN_CODE_BYTES = 2 << 20;
+
+/**
+ * instrument() with the function bodies split across worker threads: the same checks and
+ * diagnostics, and byte-identical output for any number of threads (each body's rewrite depends
+ * only on the body and the module, and the parts are joined in order). Falls back to the calling
+ * thread alone where workers are unavailable (see rewrite-pool.ts) or fail.
+ */
+export async function instrumentAsync(input: Uint8Array, options: InstrumentAsyncOptions = {}): Promise<Result<InstrumentOutput>> {
+  const prepared = prepareRewriter(input, options);
+  if (!prepared.ok) return prepared;
+  const { rewriter, file } = prepared.value;
+  // Loaded on demand: instrument() callers (the CLI) never load worker_threads.
+  const pool = await import('./rewrite-pool.js');
+  const threads = options.threads ?? pool.defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) {
+    return { ok: false, diagnostics: [diag('instrument/invalid-options', `threads must be a positive integer, got ${threads}`, file)] };
+  }
   try {
-    return new Rewriter(bytes, file, { fuel, costTable, stackDepth, guard, cachedCounter: (options.counter ?? 'local') === 'local', checkLoopsOnly: options.checks !== 'block' }).run();
+    const refused = rewriter.prepare();
+    if (refused) return { ok: false, diagnostics: refused };
+    const codeBytes = rewriter.codeBytes();
+    if (threads === 1 || codeBytes < PARALLEL_MIN_CODE_BYTES || !pool.workersAvailable()) return rewriter.write(null);
+    return rewriter.write(await rewriter.rewriteCodeInParallel(threads, pool.runOnWorker));
   } catch (e) {
     if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
     throw e;
@@ -201,6 +252,13 @@ interface Settings {
   guard: MemoryGuard | null;
   cachedCounter: boolean;
   checkLoopsOnly: boolean;
+}
+
+/** A code section's rewritten bodies (sizes included), in parts to be joined in order. */
+interface RewrittenCode {
+  parts: Uint8Array[];
+  charges: number;
+  maxOverrun: number;
 }
 
 /** Section order for placing sections the input lacks (index = section id). */
@@ -242,6 +300,8 @@ class Rewriter {
   /** Largest sum of untested charges in one function (the overrun bound of checks: 'loop'). */
   private maxOverrun = 0;
   private hookType = -1;
+  /** The code section's bodies when rewritten before write() (instrumentAsync). */
+  private rewrittenCode: RewrittenCode | null = null;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -250,18 +310,37 @@ class Rewriter {
   ) {}
 
   run(): Result<InstrumentOutput> {
+    const refused = this.prepare();
+    if (refused) return { ok: false, diagnostics: refused };
+    return this.write(null);
+  }
+
+  /** Reads what the rewrite needs and decides every appended index; diagnostics if refused. */
+  prepare(): Diagnostic[] | null {
     for (const s of sections(this.bytes)) {
       this.headers.push(s);
       if (s.id !== SectionId.custom) this.byId.set(s.id, s);
     }
     this.survey();
-    if (this.diagnostics.length > 0) return { ok: false, diagnostics: this.diagnostics };
+    if (this.diagnostics.length > 0) return this.diagnostics;
     this.plan();
+    return null;
+  }
+
+  /** Size of the input's code section. */
+  codeBytes(): number {
+    const s = this.byId.get(SectionId.code);
+    return s ? s.end - s.payloadStart : 0;
+  }
+
+  /** Writes the output module; `code` holds the code section's bodies when already rewritten. */
+  write(code: RewrittenCode | null): Result<InstrumentOutput> {
     // INVARIANT: the output is at most 4x the input plus a fixed part: each rewritten instruction
     // gains at most a bounded amount of code (charges go per block, helper calls per instruction).
     // The reservation is address space only; memory is committed as the sink grows.
     const out = new ByteSink(Math.ceil(this.bytes.length * 1.25) + 1024, this.bytes.length * 8 + (1 << 20));
     out.copy(this.bytes, 0, 8);
+    this.rewrittenCode = code;
     const present = new Set(this.byId.keys());
     const needed = [SectionId.type, SectionId.import, SectionId.function, SectionId.global, SectionId.export, SectionId.code].filter(
       (id) => !present.has(id) && this.mustCreate(id),
@@ -292,6 +371,86 @@ class Rewriter {
       },
       diagnostics: [],
     };
+  }
+
+  /** The body table of the code section (BODY_FIELDS numbers per body). */
+  private bodyTable(): Int32Array {
+    const b = this.bytes;
+    const s = this.byId.get(SectionId.code);
+    let table = new Int32Array(Math.max(1, this.definedFuncs) * BODY_FIELDS);
+    if (!s) return table.subarray(0, 0);
+    const locals = new BinaryReader(b, 0, b.length);
+    let k = 0;
+    for (const body of codeSection(b, s, this.importedFuncs)) {
+      const { total, codeStart } = skipLocals(b, body);
+      locals.pos = body.bodyStart;
+      // With validation off the section may hold more bodies than the function section declares.
+      if (k === table.length) {
+        const grown = new Int32Array(table.length * 2);
+        grown.set(table);
+        table = grown;
+      }
+      const params = this.paramCounts[this.funcTypes[body.functionIndex - this.importedFuncs]!] ?? 0;
+      table[k] = body.bodyStart;
+      table[k + 1] = params + total;
+      table[k + 2] = locals.u32();
+      table[k + 3] = codeStart;
+      table[k + 4] = body.end;
+      k += BODY_FIELDS;
+    }
+    return table.subarray(0, k);
+  }
+
+  /**
+   * Rewrites the bodies in `threads` contiguous ranges of about equal input size: the first on
+   * this thread, the others on pooled workers (a range whose worker fails is redone here).
+   */
+  async rewriteCodeInParallel(threads: number, runOnWorker: (job: Omit<RewriteJob, 'id'>) => Promise<RewriteReply>): Promise<RewrittenCode> {
+    const ctx = this.context();
+    const bodies = this.bodyTable();
+    const count = bodies.length / BODY_FIELDS;
+    // The workers read the module from shared memory.
+    const shared = new Uint8Array(new SharedArrayBuffer(this.bytes.length));
+    shared.set(this.bytes);
+    const sharedCtx: RewriteContext = { ...ctx, bytes: shared };
+    const first = count > 0 ? bodies[0]! : 0;
+    const total = count > 0 ? bodies[(count - 1) * BODY_FIELDS + 4]! - first : 0;
+    const bounds = [0];
+    for (let t = 1, i = 0; t < threads; t++) {
+      const target = first + (total * t) / threads;
+      while (i < count && bodies[i * BODY_FIELDS]! < target) i++;
+      bounds.push(Math.max(i, bounds[bounds.length - 1]!));
+    }
+    bounds.push(count);
+    const inputOf = (from: number, to: number): number => (to > from ? bodies[(to - 1) * BODY_FIELDS + 4]! - bodies[from * BODY_FIELDS]! : 0);
+    const remote = bounds.slice(1, -1).map((from, k) => {
+      const to = bounds[k + 2]!;
+      return to > from ? runOnWorker({ ctx: sharedCtx, bodies, from, to, inputBytes: inputOf(from, to) }).catch(() => null) : Promise.resolve(null);
+    });
+    const local = new ByteSink(Math.ceil(inputOf(0, bounds[1]!) * 1.5) + 1024);
+    const localStats = rewriteBodies(local, new BodyRewriter(ctx), bodies, 0, bounds[1]!);
+    const parts: Uint8Array[] = [local.buf.subarray(0, local.len)];
+    let charges = localStats.charges;
+    let maxOverrun = localStats.maxOverrun;
+    const replies = await Promise.all(remote);
+    replies.forEach((reply, k) => {
+      const from = bounds[k + 1]!;
+      const to = bounds[k + 2]!;
+      if (reply && reply.ok) {
+        parts.push(new Uint8Array(reply.buffer, 0, reply.length));
+        charges += reply.charges;
+        maxOverrun = Math.max(maxOverrun, reply.maxOverrun);
+        return;
+      }
+      if (reply && reply.wasmError) throw new WasmError(reply.wasmError.code as WasmErrorCode, reply.wasmError.message, reply.wasmError.offset);
+      // No worker, or it failed: this range is rewritten here, so the result does not depend on it.
+      const sink = new ByteSink(Math.ceil(inputOf(from, to) * 1.5) + 1024);
+      const stats = rewriteBodies(sink, new BodyRewriter(ctx), bodies, from, to);
+      parts.push(sink.buf.subarray(0, sink.len));
+      charges += stats.charges;
+      maxOverrun = Math.max(maxOverrun, stats.maxOverrun);
+    });
+    return { parts, charges, maxOverrun };
   }
 
   private mustCreate(id: number): boolean {
@@ -761,26 +920,17 @@ class Rewriter {
   }
 
   private codeSection(out: ByteSink, s: SectionHeader | null): void {
-    const b = this.bytes;
-    const rewriter = new BodyRewriter(this.context());
     out.u32(this.definedFuncs + this.helpers.length);
-    if (s) {
-      const locals = new BinaryReader(b, 0, b.length);
-      for (const body of codeSection(b, s, this.importedFuncs)) {
-        const { total, codeStart } = skipLocals(b, body);
-        locals.pos = body.bodyStart;
-        const localGroups = locals.u32();
-        const params = this.paramCounts[this.funcTypes[body.functionIndex - this.importedFuncs]!] ?? 0;
-        // The body is written in place after room for its size, guessed from the input size (a
-        // body only grows); a wrong guess moves the body once when the size is patched in.
-        const inputSize = body.end - body.bodyStart;
-        const sizeAt = out.reserve(uleb32Length(inputSize + (inputSize >> 2) + 16));
-        const start = out.len;
-        const stats = rewriter.rewrite(out, body.bodyStart, params + total, localGroups, codeStart, body.end);
-        out.patchU32Exact(sizeAt, start - sizeAt, out.len - start);
-        this.charges += stats.charges;
-        if (stats.unchecked > this.maxOverrun) this.maxOverrun = stats.unchecked;
-      }
+    const code = this.rewrittenCode;
+    if (code) {
+      for (const part of code.parts) out.bytes(part);
+      this.charges += code.charges;
+      if (code.maxOverrun > this.maxOverrun) this.maxOverrun = code.maxOverrun;
+    } else if (s) {
+      const bodies = this.bodyTable();
+      const stats = rewriteBodies(out, new BodyRewriter(this.context()), bodies, 0, bodies.length / BODY_FIELDS);
+      this.charges += stats.charges;
+      if (stats.maxOverrun > this.maxOverrun) this.maxOverrun = stats.maxOverrun;
     }
     const scratch = new ByteSink(256);
     for (const h of this.helpers) {

@@ -1,0 +1,88 @@
+// instrumentAsync splits the function bodies across worker threads. Its output must not depend on
+// the split: byte-identical to instrument() for any thread count, with the same stats, record and
+// errors. Worker threads need the compiled worker script, so this test runs the package's build
+// (dist/, which `pnpm test` builds first through turbo) and skips when there is none.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SectionId, codeSection, sections, skipLocals } from '@wsbc/wasm';
+import { locateRealModules } from '@wsbc/testkit';
+import { describe, expect, it } from 'vitest';
+import type * as Api from '../src/index.js';
+
+const dist = resolve(import.meta.dirname, '../dist');
+const built = existsSync(join(dist, 'rewrite-worker.js')) && existsSync(join(dist, 'index.js'));
+if (!built) console.log(`parallel rewrite: skipped, no build in ${dist} (run \`npx tsc -b packages/instrumenter\`)`);
+
+const api = built ? ((await import(pathToFileURL(join(dist, 'index.js')).href)) as typeof Api) : undefined;
+const pool = built ? ((await import(pathToFileURL(join(dist, 'rewrite-pool.js')).href)) as { workersAvailable(): boolean }) : undefined;
+
+function realModule(pkg: string, name: string): Uint8Array {
+  const m = locateRealModules({ packages: [pkg] }).modules.find((x) => x.name.endsWith(name));
+  expect(m, `${pkg} ${name} is installed`).toBeDefined();
+  return new Uint8Array(readFileSync(m!.path));
+}
+
+describe.skipIf(!built)('instrumentAsync (worker threads, from dist/)', () => {
+  const { instrument, instrumentAsync, PARALLEL_MIN_CODE_BYTES } = api!;
+  const esbuild = built ? realModule('esbuild-wasm', 'esbuild.wasm') : new Uint8Array();
+
+  it('can start workers from the build', () => {
+    expect(pool!.workersAvailable()).toBe(true);
+  });
+
+  it('gives byte-identical output, stats and record for 1 to 5 threads (esbuild.wasm, two option sets)', async () => {
+    expect(esbuild.length).toBeGreaterThan(PARALLEL_MIN_CODE_BYTES);
+    for (const options of [{}, { checks: 'block', counter: 'global', stackDepth: 500, memory: { maxPages: 1000, maxGrowthPages: 10, trapOnGrowFailure: true } }] as const) {
+      const one = instrument(esbuild, { validate: false, ...options });
+      expect(one.ok).toBe(true);
+      for (const threads of [1, 2, 3, 5]) {
+        const many = await instrumentAsync(esbuild, { validate: false, threads, ...options });
+        expect(many.ok).toBe(true);
+        if (!one.ok || !many.ok) return;
+        expect(Buffer.compare(many.value.bytes, one.value.bytes), `${threads} threads, ${JSON.stringify(options)}`).toBe(0);
+        expect(many.value.stats).toEqual(one.value.stats);
+        expect(many.value.record).toEqual(one.value.record);
+      }
+    }
+  }, 120_000);
+
+  it('rewrites a small module on the calling thread, with the same output', async () => {
+    const sql = realModule('sql.js', 'sql-wasm.wasm');
+    const one = instrument(sql);
+    const many = await instrumentAsync(sql, { threads: 4 });
+    expect(one.ok && many.ok).toBe(true);
+    if (one.ok && many.ok) expect(Buffer.compare(many.value.bytes, one.value.bytes)).toBe(0);
+  });
+
+  it('reports a broken body in a worker\'s range exactly as instrument() does', async () => {
+    // Overwrite the first opcode of the last body (in the last thread's range) with an unknown byte.
+    const bytes = esbuild.slice();
+    let last = -1;
+    for (const s of sections(bytes)) {
+      if (s.id !== SectionId.code) continue;
+      for (const body of codeSection(bytes, s, 0)) last = skipLocals(bytes, body).codeStart;
+    }
+    bytes[last] = 0xc5;
+    const one = instrument(bytes, { validate: false });
+    const many = await instrumentAsync(bytes, { validate: false, threads: 3 });
+    expect(one.ok).toBe(false);
+    expect(many).toEqual(one);
+    if (!one.ok) expect(one.diagnostics[0]!.span).toMatchObject({ byteOffset: last });
+  }, 60_000);
+
+  it('refuses a thread count that is not a positive integer', async () => {
+    for (const threads of [0, -1, 1.5, Number.NaN]) {
+      const r = await instrumentAsync(esbuild, { validate: false, threads });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.diagnostics[0]!.code).toBe('instrument/invalid-options');
+    }
+  });
+
+  it('refuses invalid input before starting any work, like instrument()', async () => {
+    const broken = esbuild.slice(0, 1000);
+    const r = await instrumentAsync(broken);
+    expect(r).toEqual(instrument(broken));
+    expect(r.ok).toBe(false);
+  });
+});
