@@ -3,6 +3,7 @@
 // statuses. See docs/runtime.md.
 export { run, visibleEnvironment } from './run.js';
 export { prewarm } from './worker-pool.js';
+export { WorkerScriptError } from './worker-script.js';
 export type { RunOptions, RunResult, OutputSink, PrepareStep, PrepareResult } from './run.js';
 export { sandbox, SandboxBuilder, SandboxBuildError } from './builder.js';
 export { instrumentStep } from './steps.js';

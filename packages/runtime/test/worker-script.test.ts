@@ -123,9 +123,10 @@ describe('the sandbox worker of the built runtime', () => {
     const script = `
       const sub = await import('@wsbc/runtime/prewarm');
       const main = await import('@wsbc/runtime');
-      console.log(JSON.stringify({ same: sub.prewarm === main.prewarm, keys: Object.keys(sub) }));`;
+      const error = new main.WorkerScriptError('x');
+      console.log(JSON.stringify({ same: sub.prewarm === main.prewarm, keys: Object.keys(sub), error: [error instanceof Error, error.name] }));`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8' });
-    expect(JSON.parse(child.stdout.trim())).toEqual({ same: true, keys: ['prewarm'] });
+    expect(JSON.parse(child.stdout.trim())).toEqual({ same: true, keys: ['prewarm'], error: [true, 'WorkerScriptError'] });
   });
 
   it('runs from a copy whose worker is as new as its build', () => {
