@@ -27,7 +27,7 @@
 // Operand-sized work (sizedOperand in the opcode table) is charged at run time by a helper called
 // just before the instruction, which receives the length operand (top of stack) and returns it.
 // memory.grow is replaced by a per-memory helper that applies the growth limits and charges pages.
-import { BinaryReader, OperatorReader, WasmError, type OpInfo } from '@wsbc/wasm';
+import { BinaryReader, OPCODES, WasmError } from '@wsbc/wasm';
 import { ByteSink, uleb32Length } from './byte-sink.js';
 import { FLOW_BY_ID, FUNC_IMM_BY_ID, Flow, Planner, Sized, sizedKind, type PlanContext } from './planner.js';
 
@@ -145,13 +145,11 @@ export interface BodyStats {
  */
 export class BodyRewriter {
   private readonly planner: Planner;
-  private readonly reader: OperatorReader;
   /** Charge templates by counter: key 4 * index + (cached ? 2 : 0) + (tested ? 1 : 0). */
   private readonly templates = new Map<number, ChargeTemplate>();
 
   constructor(private readonly ctx: RewriteContext) {
     this.planner = new Planner(ctx.bytes, ctx);
-    this.reader = new OperatorReader(ctx.bytes, 0, 0);
   }
 
   private template(cached: boolean, tested: boolean, fuelLocal: number): ChargeTemplate {
@@ -218,12 +216,10 @@ export class BodyRewriter {
     }
     if (cached) reload(out, ctx, fuelLocal);
 
-    const r = this.reader;
-    r.end = end;
     let nextCharge = 0;
     let nextRestore = 0;
     let nextSpecial = 0;
-    const { chargeAt, chargeCost, chargeChecked, specialAt, specialLeaves, restoreAt } = p;
+    const { chargeAt, chargeCost, chargeChecked, specialAt, specialLeaves, specialId, specialEnd, specialImm, restoreAt } = p;
     const specials = p.specials;
     const charges = ctx.fuel ? p.charges : 0;
     // The charge sequences of this body, split around their cost immediate.
@@ -262,22 +258,25 @@ export class BodyRewriter {
       }
       if (nextSpecial >= specials || specialAt[nextSpecial] !== at) continue;
       const leaves = cached && specialLeaves[nextSpecial] === 1;
+      // The planner recorded what it decoded: nothing is decoded again here.
+      const id = specialId[nextSpecial]!;
+      const after = specialEnd[nextSpecial]!;
+      const a = specialImm[2 * nextSpecial]!;
+      const b = specialImm[2 * nextSpecial + 1]!;
       nextSpecial++;
-      r.pos = at;
-      r.next();
-      const op = r.op;
-      const flow = FLOW_BY_ID[op.id] as Flow;
+      const op = OPCODES[id]!;
+      const flow = FLOW_BY_ID[id] as Flow;
       if (leaves) o = putPair(buf, o, 0x20, fuelLocal, 0x24, fuelGlobal); // sync
       if (op.sizedOperand) {
-        const sized = sizedKind(op, r.a, r.b, ctx);
+        const sized = sizedKind(op, a, b, ctx);
         if (sized === Sized.Grow) {
           if (ctx.guardGrow) {
-            const guard = ctx.growFuncs[r.a];
-            if (guard === undefined) throw new WasmError('wasm/index-out-of-range', `memory index ${r.a} is out of bounds`, at);
+            const guard = ctx.growFuncs[a];
+            if (guard === undefined) throw new WasmError('wasm/index-out-of-range', `memory index ${a} is out of bounds`, at);
             if (cached) o = putPair(buf, o, 0x20, fuelLocal, 0x24, fuelGlobal);
             o = putOp(buf, o, 0x10, guard);
             if (cached) o = putPair(buf, o, 0x23, fuelGlobal, 0x21, fuelLocal);
-            copyFrom = r.pos;
+            copyFrom = after;
           }
           continue;
         }
@@ -289,15 +288,15 @@ export class BodyRewriter {
       }
       if (flow === Flow.Call) {
         if (ctx.stackGuard) o = putOp(buf, o, 0x10, ctx.depthEnterFunc);
-        o = putRemapped(buf, o, ctx, op, r);
+        o = putRemapped(buf, o, ctx, id, at, after, a);
         if (ctx.stackGuard) o = putOp(buf, o, 0x10, ctx.depthLeaveFunc);
         if (cached) o = putPair(buf, o, 0x23, fuelGlobal, 0x21, fuelLocal);
-        copyFrom = r.pos;
+        copyFrom = after;
         continue;
       }
-      if (ctx.funcShift !== 0 && FUNC_IMM_BY_ID[op.id] === 1) {
-        o = putRemapped(buf, o, ctx, op, r);
-        copyFrom = r.pos;
+      if (ctx.funcShift !== 0 && FUNC_IMM_BY_ID[id] === 1) {
+        o = putRemapped(buf, o, ctx, id, at, after, a);
+        copyFrom = after;
       }
     }
     out.len = putRange(buf, o, bytes, copyFrom, end);
@@ -358,14 +357,17 @@ function putCost(buf: Uint8Array, o: number, cost: number): number {
   return o;
 }
 
-/** Writes the current instruction, renumbering its function index if it has one. */
-function putRemapped(buf: Uint8Array, o: number, ctx: RewriteContext, op: OpInfo, r: OperatorReader): number {
-  if (FUNC_IMM_BY_ID[op.id] === 1) {
-    o = putRange(buf, o, ctx.bytes, r.offset, r.immStart);
-    const f = r.a;
+/**
+ * Writes the instruction [at, after), renumbering its function index `f` if it has one.
+ * INVARIANT: the opcodes with a function index (call, return_call, ref.func) are single bytes,
+ * so the index starts at at + 1.
+ */
+function putRemapped(buf: Uint8Array, o: number, ctx: RewriteContext, id: number, at: number, after: number, f: number): number {
+  if (FUNC_IMM_BY_ID[id] === 1) {
+    buf[o++] = ctx.bytes[at]!;
     return putU32(buf, o, f < ctx.importedFuncs ? f : f + ctx.funcShift);
   }
-  return putRange(buf, o, ctx.bytes, r.offset, r.pos);
+  return putRange(buf, o, ctx.bytes, at, after);
 }
 
 /** Loads the global counter into the cached one. */
@@ -376,6 +378,9 @@ function reload(out: ByteSink, ctx: RewriteContext, fuelLocal: number): void {
   out.u32(fuelLocal);
 }
 
+
+/** How much rewritten code rewriteBodies gathers in a plain buffer before moving it to a resizable one. */
+const FLUSH_BYTES = 1 << 20;
 
 /** Stride of a body table: [bodyStart, localCount, localGroups, codeStart, end] per body. */
 export const BODY_FIELDS = 5;
@@ -393,6 +398,27 @@ export interface BodiesStats {
  * order, gives the same bytes.
  */
 export function rewriteBodies(out: ByteSink, rewriter: BodyRewriter, bodies: Int32Array, from: number, to: number): BodiesStats {
+  if (out.isResizable) {
+    // Element writes into a view of a resizable ArrayBuffer are markedly slower in V8 (measured:
+    // the write pass took ~1.5x as long), so bodies are written to a plain buffer and moved over
+    // in large blocks (one memcpy each).
+    const scratch = new ByteSink(FLUSH_BYTES + (FLUSH_BYTES >> 1));
+    let charges = 0;
+    let maxOverrun = 0;
+    for (let i = from; i < to; ) {
+      const start = i;
+      while (i < to && scratch.len < FLUSH_BYTES) {
+        const stats = rewriteBodies(scratch, rewriter, bodies, i, i + 1);
+        charges += stats.charges;
+        if (stats.maxOverrun > maxOverrun) maxOverrun = stats.maxOverrun;
+        i++;
+      }
+      if (i === start) break;
+      out.bytes(scratch.buf.subarray(0, scratch.len));
+      scratch.len = 0;
+    }
+    return { charges, maxOverrun };
+  }
   let charges = 0;
   let maxOverrun = 0;
   for (let i = from; i < to; i++) {

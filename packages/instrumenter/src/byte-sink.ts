@@ -49,6 +49,11 @@ export class ByteSink {
     this.buf = next;
   }
 
+  /** Whether the sink writes into a resizable ArrayBuffer (slower element access in V8). */
+  get isResizable(): boolean {
+    return this.resizable !== undefined;
+  }
+
   u8(b: number): void {
     this.ensure(1);
     this.buf[this.len++] = b;

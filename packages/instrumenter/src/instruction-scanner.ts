@@ -290,19 +290,20 @@ for (let byte = 0; byte < 256; byte++) {
 }
 
 /**
- * Skips instructions from `pos` while their opcode byte has a non-negative entry in `runPrice`
- * (single-byte opcodes whose only effect is their price) and their immediates have a short form,
- * adding their prices into `cost[0]`. global.get/global.set (if priced in `runPrice`) are skipped
- * only when their index is below `globalLimit`. Returns where it stopped: `end`, or the offset of
- * an instruction it did not skip. Never throws and never reads at or past `end`.
+ * Skips instructions from `pos` while their opcode byte has an entry in `run` (see runTable():
+ * single-byte opcodes whose only effect is their price) and their immediates have a short form,
+ * adding their prices into `cost[0]`. global.get/global.set (if in the table) are skipped only
+ * when their index is below `globalLimit`. Returns where it stopped: `end`, or the offset of an
+ * instruction it did not skip. Never throws and never reads at or past `end`.
  */
-export function skipRun(bytes: Uint8Array, pos: number, end: number, runPrice: Float64Array, cost: Float64Array, globalLimit = 0): number {
+export function skipRun(bytes: Uint8Array, pos: number, end: number, run: Int32Array, cost: Float64Array, globalLimit = 0): number {
   let sum = 0;
   while (pos < end) {
     const byte = bytes[pos]!;
-    const price = runPrice[byte]!;
-    if (price < 0) break;
-    const kind = RUN_KIND[byte] as Run;
+    // One load gives both the price and how to skip the immediates.
+    const entry = run[byte]!;
+    const kind = (entry & RUN_KIND_MASK) as Run;
+    if (kind === Run.Stop) break;
     let next = -1;
     // One-byte immediates dominate: each LEB kind tests for one before calling skipLeb.
     if (kind === Run.None) next = pos + 1;
@@ -329,22 +330,29 @@ export function skipRun(bytes: Uint8Array, pos: number, end: number, runPrice: F
       if (pos + 9 <= end) next = pos + 9;
     }
     if (next < 0) break;
-    sum += price;
+    sum += entry >> RUN_PRICE_SHIFT;
     pos = next;
   }
   cost[0] = sum;
   return pos;
 }
 
+const RUN_KIND_MASK = 15;
+const RUN_PRICE_SHIFT = 4;
+
 /**
- * The run prices skipRun takes: the price of each single-byte opcode for which `plain(id)` holds,
- * -1 for every other byte (other opcodes, prefixes, unknown bytes).
+ * The table skipRun takes: for each single-byte opcode for which `plain(id)` holds, its price
+ * (shifted) and how to skip its immediates; 0 (stop) for every other byte (other opcodes,
+ * prefixes, unknown bytes). Prices are at most MAX_PRICE (10^6), so an entry fits 28 bits.
  */
-export function runPrices(prices: Uint32Array, plain: (id: number) => boolean): Float64Array {
-  const run = new Float64Array(256).fill(-1);
+export function runTable(prices: Uint32Array, plain: (id: number) => boolean): Int32Array {
+  const run = new Int32Array(256);
   for (let byte = 0; byte < 256; byte++) {
     const op = SINGLE_BYTE_OPS[byte];
-    if (op !== undefined && plain(op.id)) run[byte] = prices[op.id]!;
+    if (op === undefined || !plain(op.id) || RUN_KIND[byte] === Run.Stop) continue;
+    const price = prices[op.id]!;
+    if (price >= 2 ** (31 - RUN_PRICE_SHIFT)) throw new RangeError(`price ${price} of ${op.name} is too large`);
+    run[byte] = (price << RUN_PRICE_SHIFT) | RUN_KIND[byte]!;
   }
   return run;
 }

@@ -7,7 +7,7 @@
 // stacks and charges in typed arrays, all reused across bodies: nothing is allocated per
 // instruction, and per body only the returned Plan.
 import { ImmLayout, OPCODES, WasmError, opByName, type OpInfo } from '@wsbc/wasm';
-import { InstructionScanner, runPrices, skipRun } from './instruction-scanner.js';
+import { InstructionScanner, runTable, skipRun } from './instruction-scanner.js';
 
 /** Numeric control-flow classes, precomputed per opcode id for the hot loop. */
 export const enum Flow {
@@ -154,6 +154,10 @@ export interface Plan {
   specials: number;
   specialAt: Int32Array;
   specialLeaves: Uint8Array;
+  /** Each special instruction's OpInfo.id, end offset and first two immediates (2 per special). */
+  specialId: Uint16Array;
+  specialEnd: Int32Array;
+  specialImm: Float64Array;
   /** Offsets (sorted) where a handler or catch target starts: saved state is restored there. */
   restores: number;
   restoreAt: Int32Array;
@@ -234,6 +238,12 @@ function grownUint8(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
   return b;
 }
 
+function grownUint16(a: Uint16Array, min: number): Uint16Array<ArrayBuffer> {
+  const b = new Uint16Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
+
 function grownFloat64(a: Float64Array, min: number): Float64Array<ArrayBuffer> {
   const b = new Float64Array(Math.max(min, a.length * 2));
   b.set(a);
@@ -243,8 +253,8 @@ function grownFloat64(a: Float64Array, min: number): Float64Array<ArrayBuffer> {
 /** Plans bodies of one module, one after another; reuses its buffers across bodies. */
 export class Planner {
   private readonly scanner: InstructionScanner;
-  /** Prices of the opcode bytes skipRun may skip (-1: the scanner decodes them). */
-  private readonly runPrice: Float64Array;
+  /** Prices and immediate forms of the opcode bytes skipRun may skip (see runTable). */
+  private readonly runPrice: Int32Array;
   private readonly runCost = new Float64Array(1);
 
   // Charges (slots until compacted at the end of plan()).
@@ -253,6 +263,9 @@ export class Planner {
   private chargeChecked = new Uint8Array(1024);
   private specialAt = new Int32Array(1024);
   private specialLeaves = new Uint8Array(1024);
+  private specialId = new Uint16Array(1024);
+  private specialEnd = new Int32Array(1024);
+  private specialImm = new Float64Array(2048);
   private restoreAt = new Int32Array(64);
 
   // The frame stack, FRAME slots per frame (field offsets F_*); frame 0 is the function's, `top`
@@ -287,7 +300,7 @@ export class Planner {
     private readonly ctx: PlanContext,
   ) {
     this.scanner = new InstructionScanner(bytes, 0, 0);
-    this.runPrice = runPrices(ctx.prices, (id) => RUNNABLE_BY_ID[id] === 1);
+    this.runPrice = runTable(ctx.prices, (id) => RUNNABLE_BY_ID[id] === 1);
   }
 
   /** Plans the instructions in [codeStart, end). Throws WasmError on malformed or unbalanced code. */
@@ -389,6 +402,9 @@ export class Planner {
       specials: this.specials,
       specialAt: this.specialAt,
       specialLeaves: this.specialLeaves,
+      specialId: this.specialId,
+      specialEnd: this.specialEnd,
+      specialImm: this.specialImm,
       restores: this.restores,
       restoreAt,
       unchecked: this.worst,
@@ -410,7 +426,7 @@ export class Planner {
     // refuses such input already; this keeps the guarantee when validation is turned off.
     if (FUNC_IMM_BY_ID[id] === 1) {
       if (a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${a} is out of bounds`, at);
-      if (ctx.funcShift !== 0 && FLOW_BY_ID[id] !== Flow.Call && FLOW_BY_ID[id] !== Flow.Exit) this.addSpecial(at, false);
+      if (ctx.funcShift !== 0 && FLOW_BY_ID[id] !== Flow.Call && FLOW_BY_ID[id] !== Flow.Exit) this.addSpecial(at, false, id, after, a, b);
     } else if (GLOBAL_IMM_BY_ID[id] === 1 && a >= ctx.originalGlobals) {
       throw new WasmError('wasm/index-out-of-range', `global index ${a} is out of bounds`, at);
     }
@@ -419,7 +435,7 @@ export class Planner {
       if (sized === Sized.Static) this.segCost += ctx.perUnit * b;
       else {
         if (ctx.fuel) this.segCost += ctx.checkCost;
-        if (sized === Sized.Grow ? ctx.guardGrow : ctx.fuel) this.addSpecial(at, false);
+        if (sized === Sized.Grow ? ctx.guardGrow : ctx.fuel) this.addSpecial(at, false, id, after, a, b);
       }
     }
     switch (FLOW_BY_ID[id] as Flow) {
@@ -428,7 +444,7 @@ export class Planner {
       case Flow.Call:
         this.calls++;
         if (ctx.stackGuard) this.segCost += ctx.checkCost;
-        this.addSpecial(at, true);
+        this.addSpecial(at, true, id, after, a, b);
         if (this.live) this.pending = true;
         break;
       case Flow.Block:
@@ -494,7 +510,7 @@ export class Planner {
       case Flow.Br: {
         this.branchLeaves = false;
         this.mark(a, false, this.flowAcc());
-        if (this.branchLeaves) this.addSpecial(at, true);
+        if (this.branchLeaves) this.addSpecial(at, true, id, after, a, b);
         this.startSegment(after, false, false, 0);
         break;
       }
@@ -502,7 +518,7 @@ export class Planner {
         this.branchLeaves = false;
         const acc = this.flowAcc();
         this.mark(op.layout === ImmLayout.BrOnCast ? b : a, false, acc);
-        if (this.branchLeaves) this.addSpecial(at, true);
+        if (this.branchLeaves) this.addSpecial(at, true, id, after, a, b);
         this.startSegment(after, this.live, false, acc);
         break;
       }
@@ -518,7 +534,7 @@ export class Planner {
           p = skipU32(this.bytes, p);
         }
         this.mark(r.b, false, acc);
-        if (this.branchLeaves) this.addSpecial(at, true);
+        if (this.branchLeaves) this.addSpecial(at, true, id, after, a, b);
         this.startSegment(after, false, false, 0);
         break;
       }
@@ -526,7 +542,7 @@ export class Planner {
         this.flowAcc();
         this.escape(0);
         // return_call* also names a function: pass 2 renumbers it while it is there.
-        this.addSpecial(at, true);
+        this.addSpecial(at, true, id, after, a, b);
         this.startSegment(after, false, false, 0);
         break;
     }
@@ -552,7 +568,7 @@ export class Planner {
     if (kind === KIND_FUNC) {
       this.endedAt = after;
       this.flowAcc();
-      this.addSpecial(at, true);
+      this.addSpecial(at, true, op.id, after, 0, 0);
       this.startSegment(after, false, false, 0);
       return;
     }
@@ -630,14 +646,21 @@ export class Planner {
     return total;
   }
 
-  private addSpecial(at: number, leavesFunction: boolean): void {
+  private addSpecial(at: number, leavesFunction: boolean, id: number, after: number, a: number, b: number): void {
     const i = this.specials;
     if (i === this.specialAt.length) {
       this.specialAt = grownInt32(this.specialAt, i + 1);
       this.specialLeaves = grownUint8(this.specialLeaves, i + 1);
+      this.specialId = grownUint16(this.specialId, i + 1);
+      this.specialEnd = grownInt32(this.specialEnd, i + 1);
+      this.specialImm = grownFloat64(this.specialImm, 2 * (i + 1));
     }
     this.specialAt[i] = at;
     this.specialLeaves[i] = leavesFunction ? 1 : 0;
+    this.specialId[i] = id;
+    this.specialEnd[i] = after;
+    this.specialImm[2 * i] = a;
+    this.specialImm[2 * i + 1] = b;
     this.specials = i + 1;
   }
 

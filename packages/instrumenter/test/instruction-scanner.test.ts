@@ -9,7 +9,7 @@ import { ImmLayout, OPCODES, OperatorReader, SectionId, codeSection, isWasmError
 import { convertSpecCorpus, locateRealModules, specCorpusStatus } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
 import { compileCostTable, DEFAULT_COST_TABLE } from '../src/cost-table.js';
-import { InstructionScanner, runPrices, skipRun } from '../src/instruction-scanner.js';
+import { InstructionScanner, runTable, skipRun } from '../src/instruction-scanner.js';
 import { instrument } from '../src/instrument.js';
 
 const status = specCorpusStatus();
@@ -78,8 +78,8 @@ function walkScanner(bytes: Uint8Array, start: number, end: number): Walk {
 
 const prices = compileCostTable({ ...DEFAULT_COST_TABLE, ops: { 'i32.add': 3, 'local.get': 2, 'i64.const': 5, 'f64.const': 7 } });
 // Two run tables: every single-byte opcode skippable (long runs), and only non-control ones.
-const allRun = runPrices(prices, () => true);
-const plainRun = runPrices(prices, (id) => OPCODES[id]!.flow === 'plain' && !OPCODES[id]!.imms.some((k) => k === 'func' || k === 'global'));
+const allRun = runTable(prices, () => true);
+const plainRun = runTable(prices, (id) => OPCODES[id]!.flow === 'plain' && !OPCODES[id]!.imms.some((k) => k === 'func' || k === 'global'));
 
 /**
  * Walks a body the way the planner does (skipRun, then one instruction with the scanner) and
@@ -87,7 +87,7 @@ const plainRun = runPrices(prices, (id) => OPCODES[id]!.flow === 'plain' && !OPC
  * `index[o - start]` is the number of the instruction at offset o (-1 inside one), `priceSum[i]`
  * the sum of the prices of instructions 0..i-1, `count` how many decoded without error.
  */
-function checkRuns(bytes: Uint8Array, start: number, end: number, index: Int32Array, priceSum: Float64Array, count: number, error: Walk['error'], run: Float64Array): void {
+function checkRuns(bytes: Uint8Array, start: number, end: number, index: Int32Array, priceSum: Float64Array, count: number, error: Walk['error'], run: Int32Array): void {
   const s = new InstructionScanner(bytes, start, end);
   const cost = new Float64Array(1);
   let pos = start;
