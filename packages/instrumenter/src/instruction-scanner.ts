@@ -4,9 +4,10 @@
 // with short immediates (local.get 3, i64.load with a small offset, i32.const 8), so next()
 // decodes those straight from the bytes with one table lookup per opcode byte and defers every
 // other case to the shared OperatorReader at the same offset: prefixed opcodes, unknown bytes,
-// immediates that do not fit the short forms (5-byte u32 LEBs, explicit memory indices, non-empty
-// block types, br_table, select with types, try_table, heap types) and anything that would read
-// past the end of the range. The general reader then produces the instruction, or the error with
+// immediates that do not fit the short forms (malformed or over-long LEBs, i64 constants of 10
+// bytes, explicit memory indices, block types other than empty or a one-byte value type,
+// br_table, select with types, try_table, heap types) and anything that would read past the end
+// of the range. The general reader then produces the instruction, or the error with
 // its offset, exactly as it would have on its own.
 //
 // Guarantee (checked against OperatorReader by test/instruction-scanner.test.ts): for any bytes,
@@ -23,11 +24,11 @@ const enum Shape {
   /** Defer to the general reader. */
   General,
   None,
-  /** One u32 LEB kept in `a` (fast up to 4 bytes: 28 bits cannot be malformed). */
+  /** One u32 LEB kept in `a` (up to 5 bytes, the last one checked as the general reader does). */
   U32,
   /** Two u32 LEBs kept in `a` and `b`. */
   U32U32,
-  /** An i32 constant, skipped (fast up to 4 bytes: 28 bits are always in range). */
+  /** An i32 constant, skipped (up to 5 bytes, the last one checked). */
   SkipS32,
   /** An i64 constant, skipped (fast up to 9 bytes: 63 bits are always in range). */
   SkipS64,
@@ -137,11 +138,11 @@ export class InstructionScanner {
             return true;
           }
         }
-        break;
+        return this.uncommon(byte, pos);
       }
       case Shape.SkipS32:
       case Shape.SkipS64: {
-        const p = skipLeb(bytes, pos + 1, end, SHAPE[byte] === Shape.SkipS32 ? 4 : 9);
+        const p = SHAPE[byte] === Shape.SkipS32 ? skipS32(bytes, pos + 1, end) : skipLeb(bytes, pos + 1, end, 9);
         if (p > 0) {
           this.id = ID_BY_BYTE[byte]!;
           this.decodedByGeneral = false;
@@ -236,35 +237,80 @@ function skipLeb(bytes: Uint8Array, p: number, end: number, maxBytes: number): n
   return -1;
 }
 
-/** Reads a u32 LEB of at most 4 bytes into slot a (0) or b (1); -1 when longer or past `end`. */
+/**
+ * Reads a u32 LEB into slot a (0) or b (1); returns its end, or -1 when it is malformed, longer
+ * than 5 bytes or runs past `end` (the general reader then reports it). A 5-byte LEB (padded
+ * indices are common in linker output) must have a last byte of 4 bits, as the general reader
+ * requires.
+ */
 function readU32(bytes: Uint8Array, p: number, end: number, into: InstructionScanner, slot: 0 | 1): number {
   let value = 0;
-  const limit = Math.min(end, p + 4);
-  for (let shift = 0; p < limit; shift += 7) {
+  let scale = 1;
+  const limit = Math.min(end, p + 5);
+  for (let i = 0; p < limit; i++) {
     const byte = bytes[p++]!;
-    value |= (byte & 0x7f) << shift;
+    if (i === 4 && byte >= 0x10) return -1;
+    value += (byte & 0x7f) * scale;
     if (byte < 0x80) {
       if (slot === 0) into.a = value;
       else into.b = value;
       return p;
     }
+    scale *= 128;
   }
   return -1;
+}
+
+/** End of a u32 LEB at `p` (at most 5 bytes, checked as readU32 checks it), or -1. */
+function skipU32(bytes: Uint8Array, p: number, end: number): number {
+  const limit = Math.min(end, p + 5);
+  for (let i = p; i < limit; i++) {
+    const byte = bytes[i]!;
+    if (byte < 0x80) return i - p === 4 && byte >= 0x10 ? -1 : i + 1;
+  }
+  return -1;
+}
+
+/**
+ * End of an s32 LEB at `p`, or -1. In a 5-byte one the last byte's bits 4-6 must repeat its sign
+ * bit (3), as the general reader requires.
+ */
+function skipS32(bytes: Uint8Array, p: number, end: number): number {
+  const limit = Math.min(end, p + 5);
+  for (let i = p; i < limit; i++) {
+    const byte = bytes[i]!;
+    if (byte < 0x80) {
+      if (i - p < 4) return i + 1;
+      const top = byte & 0x78;
+      return top === 0 || top === 0x78 ? i + 1 : -1;
+    }
+  }
+  return -1;
+}
+
+/** The value of a u32 LEB already bounded by skipU32 to [p, end). */
+function readShortU32(bytes: Uint8Array, p: number, end: number): number {
+  let value = 0;
+  let scale = 1;
+  for (; p < end; scale *= 128) value += (bytes[p++]! & 0x7f) * scale;
+  return value;
 }
 
 /** How skipRun skips the immediates of one opcode byte (if-chain order: most frequent first). */
 const enum Run {
   Stop,
   None,
-  /** A u32 or s32 LEB of at most 4 bytes. */
-  Leb4,
+  /** A u32 LEB (up to 5 bytes, checked). */
+  U32,
+  /** An s32 LEB (up to 5 bytes, checked). */
+  S32,
   /** An s64 LEB of at most 9 bytes. */
   Leb9,
   /** Flags byte below 0x40, then a u64 offset LEB of at most 9 bytes. */
   MemArg,
-  /** global.get / global.set: a u32 LEB of at most 4 bytes below the global limit. */
+  /** global.get / global.set: a u32 LEB below the global limit. */
   Global,
-  Leb4Leb4,
+  U32U32,
   Bytes4,
   Bytes8,
 }
@@ -280,10 +326,11 @@ for (let byte = 0; byte < 256; byte++) {
   const shape = SHAPE[byte] as Shape;
   RUN_KIND[byte] =
     shape === Shape.None ? Run.None
-    : shape === Shape.U32 || shape === Shape.SkipS32 ? Run.Leb4
+    : shape === Shape.U32 ? Run.U32
+    : shape === Shape.SkipS32 ? Run.S32
     : shape === Shape.SkipS64 ? Run.Leb9
     : shape === Shape.MemArg ? Run.MemArg
-    : shape === Shape.U32U32 ? Run.Leb4Leb4
+    : shape === Shape.U32U32 ? Run.U32U32
     : shape === Shape.Bytes4 ? Run.Bytes4
     : shape === Shape.Bytes8 ? Run.Bytes8
     : Run.Stop;
@@ -307,9 +354,10 @@ export function skipRun(bytes: Uint8Array, pos: number, end: number, run: Int32A
     let next = -1;
     // One-byte immediates dominate: each LEB kind tests for one before calling skipLeb.
     if (kind === Run.None) next = pos + 1;
-    else if (kind === Run.Leb4 || kind === Run.Leb9) {
+    else if (kind === Run.U32 || kind === Run.S32 || kind === Run.Leb9) {
       const p = pos + 1;
-      next = p < end && bytes[p]! < 0x80 ? p + 1 : skipLeb(bytes, p, end, kind === Run.Leb4 ? 4 : 9);
+      if (p < end && bytes[p]! < 0x80) next = p + 1;
+      else next = kind === Run.U32 ? skipU32(bytes, p, end) : kind === Run.S32 ? skipS32(bytes, p, end) : skipLeb(bytes, p, end, 9);
     } else if (kind === Run.MemArg) {
       const p = pos + 2;
       if (p < end && bytes[pos + 1]! < 0x40) next = bytes[p]! < 0x80 ? p + 1 : skipLeb(bytes, p, end, 9);
@@ -318,12 +366,12 @@ export function skipRun(bytes: Uint8Array, pos: number, end: number, run: Int32A
       if (p < end && bytes[p]! < 0x80) {
         if (bytes[p]! < globalLimit) next = p + 1;
       } else {
-        const q = skipLeb(bytes, p, end, 4);
+        const q = skipU32(bytes, p, end);
         if (q > 0 && readShortU32(bytes, p, q) < globalLimit) next = q;
       }
-    } else if (kind === Run.Leb4Leb4) {
-      const q = skipLeb(bytes, pos + 1, end, 4);
-      if (q > 0) next = skipLeb(bytes, q, end, 4);
+    } else if (kind === Run.U32U32) {
+      const q = skipU32(bytes, pos + 1, end);
+      if (q > 0) next = skipU32(bytes, q, end);
     } else if (kind === Run.Bytes4) {
       if (pos + 5 <= end) next = pos + 5;
     } else if (kind === Run.Bytes8) {
@@ -357,9 +405,3 @@ export function runTable(prices: Uint32Array, plain: (id: number) => boolean): I
   return run;
 }
 
-/** The value of a u32 LEB of at most 4 bytes in [p, end) (already bounded by skipLeb). */
-function readShortU32(bytes: Uint8Array, p: number, end: number): number {
-  let value = 0;
-  for (let shift = 0; p < end; shift += 7) value |= (bytes[p++]! & 0x7f) << shift;
-  return value;
-}

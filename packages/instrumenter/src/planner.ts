@@ -180,9 +180,9 @@ const END_OP = opByName('end')!;
 const BLOCK_OP = opByName('block')!;
 
 /**
- * OpInfo.id of the control opcodes the plan loop decodes itself when their immediate is one byte
- * (br, br_if, call, return_call, block, loop, if: a label, function index or block type), 0 for
- * other bytes.
+ * OpInfo.id of the control opcodes the plan loop decodes itself in their short forms (br, br_if,
+ * call, return_call with a label or function index of up to 3 LEB bytes; block, loop, if with a
+ * one-byte block type), 0 for other bytes.
  */
 const SHORT_CONTROL_ID = new Uint16Array(256);
 for (const name of ['br', 'br_if', 'call', 'return_call', 'block', 'loop', 'if']) {
@@ -359,13 +359,32 @@ export class Planner {
           continue;
         }
       }
-      if (pos + 1 < end && bytes[pos + 1]! < 0x80) {
-        // One-byte immediate: a label, function index or block type (0x40 or a value type).
-        const id = SHORT_CONTROL_ID[byte]!;
-        if (id !== 0 && (byte < 0x02 || byte > 0x04 || bytes[pos + 1]! === 0x40 || bytes[pos + 1]! >= 0x7b)) {
-          this.segCost += prices[id]!;
-          this.notable(s, id, pos, pos + 2, bytes[pos + 1]!, 0);
+      const control = SHORT_CONTROL_ID[byte]!;
+      if (control !== 0 && pos + 1 < end) {
+        const b1 = bytes[pos + 1]!;
+        if (byte >= 0x02 && byte <= 0x04) {
+          // block, loop, if with the empty block type or a value type.
+          if (b1 === 0x40 || (b1 >= 0x7b && b1 <= 0x7f)) {
+            this.segCost += prices[control]!;
+            this.notable(s, control, pos, pos + 2, b1, 0);
+            pos += 2;
+            continue;
+          }
+        } else if (b1 < 0x80) {
+          // A one-byte label or function index.
+          this.segCost += prices[control]!;
+          this.notable(s, control, pos, pos + 2, b1, 0);
           pos += 2;
+          continue;
+        } else if (pos + 4 < end && bytes[pos + 2]! < 0x80) {
+          this.segCost += prices[control]!;
+          this.notable(s, control, pos, pos + 3, (b1 & 0x7f) | (bytes[pos + 2]! << 7), 0);
+          pos += 3;
+          continue;
+        } else if (pos + 4 < end && bytes[pos + 3]! < 0x80) {
+          this.segCost += prices[control]!;
+          this.notable(s, control, pos, pos + 4, (b1 & 0x7f) | ((bytes[pos + 2]! & 0x7f) << 7) | (bytes[pos + 3]! << 14), 0);
+          pos += 4;
           continue;
         }
       }
