@@ -12,14 +12,17 @@ function reference(path: string): { parent: string[]; name: string; mustBeDirect
   if (path.includes('\0')) return Errno.INVAL;
   if (path.startsWith('/')) return Errno.NOTCAPABLE;
   const components: string[] = [];
-  for (const component of path.split('/')) {
+  const split = path.split('/');
+  // Empty or `.` components after the last name make it a directory (`f/.` as `f/`).
+  const lastName = split.findLastIndex((c) => c !== '' && c !== '.');
+  for (const component of split) {
     if (component === '' || component === '.') continue;
     if (component === '..') return null;
     if (Buffer.byteLength(component) > 255) return Errno.NAMETOOLONG;
     components.push(component);
   }
   const name = components.pop() ?? '.';
-  return { parent: components, name, mustBeDirectory: path.endsWith('/') };
+  return { parent: components, name, mustBeDirectory: path.endsWith('/') || (lastName >= 0 && lastName < split.length - 1) };
 }
 
 function actual(path: string): { parent: string[]; name: string; mustBeDirectory: boolean; parentKey?: string } | null | number {

@@ -158,9 +158,12 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
 
 /**
  * The fast path for paths without `..`: the components are taken as they are and the kernel
- * follows any symlinks among the intermediate ones while the parent is pinned; the pin then
- * proves the parent is inside the preopen. Returns null when the path has a `..` component (the
- * component walk then gives `..` its meaning after symlinks). Validation errors match the walk's.
+ * resolves them while the parent is pinned. The pin proves the parent is inside the preopen, and
+ * the caller uses it only when the parent's real location is literally the components below the
+ * base (pinParentAsWritten), i.e. no symlink was followed: a symlink on the way (whose target
+ * may climb out of the preopen and back, or probe what exists outside) sends the path through
+ * the component walk. Returns null when the path has a `..` component (the component walk then
+ * gives `..` its meaning after symlinks). Validation errors match the walk's.
  */
 export function splitGuestPath(path: string): ResolvedPath | null {
   const length = path.length;
@@ -175,12 +178,17 @@ export function splitGuestPath(path: string): ResolvedPath | null {
   // precedes the name (kept as the cache key, saving a join).
   let clean = true;
   let nameStart = 0;
+  // An empty or `.` component after the name (`f/`, `f/.`, `f/./`) says the name must be a
+  // directory, as the kernel's own lookup would: `f/.` of a regular file is ENOTDIR, not `f`.
+  let directoryMark = false;
   for (let i = 0; i <= length; i++) {
     if (i < length && path.charCodeAt(i) !== SLASH) continue;
     const size = i - start;
     if (size === 0 || (size === 1 && path.charCodeAt(start) === DOT)) {
       if (i < length) clean = false;
+      if (name !== '') directoryMark = true;
     } else {
+      directoryMark = false;
       if (size === 2 && path.charCodeAt(start) === DOT && path.charCodeAt(start + 1) === DOT) return null;
       const component = path.slice(start, i);
       // A UTF-16 unit is at most 3 UTF-8 bytes: only long components need their length measured.
@@ -191,7 +199,7 @@ export function splitGuestPath(path: string): ResolvedPath | null {
     }
     start = i + 1;
   }
-  const resolved: ResolvedPath = { parent, name: name === '' ? '.' : name, mustBeDirectory: path.charCodeAt(length - 1) === SLASH };
+  const resolved: ResolvedPath = { parent, name: name === '' ? '.' : name, mustBeDirectory: directoryMark || path.charCodeAt(length - 1) === SLASH };
   if (clean && parent.length > 0) resolved.parentKey = path.slice(0, nameStart - 1);
   return resolved;
 }
@@ -205,6 +213,27 @@ export function splitGuestPath(path: string): ResolvedPath | null {
 export function pinParent(basePath: string, resolved: ResolvedPath, root: string): number {
   if (resolved.parent.length === 0) return -1;
   return pinVerified(basePath, resolved, root).fd;
+}
+
+/**
+ * pinParent for a path taken as written (splitGuestPath), which the kernel resolved in one go:
+ * `literal` says whether the parent's real location is exactly `<base's real location>/<its
+ * components>`. Only then is it known that no symlink was followed on the way; otherwise the
+ * kernel may have passed through directories outside the preopen (a `..`-target symlink), and
+ * the component walk must decide instead.
+ */
+export function pinParentAsWritten(basePath: string, resolved: ResolvedPath, root: string): { fd: number; literal: boolean } {
+  if (resolved.parent.length === 0) return { fd: -1, literal: true };
+  const { fd, real } = pinVerified(basePath, resolved, root);
+  let baseReal: string;
+  try {
+    baseReal = fs.readlinkSync(basePath);
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+  const key = resolved.parentKey ?? resolved.parent.join('/');
+  return { fd, literal: real === (baseReal === '/' ? `/${key}` : `${baseReal}/${key}`) && !real.endsWith(' (deleted)') };
 }
 
 /** pinParent for a non-empty parent, with the real location it verified. */
@@ -247,10 +276,11 @@ export class PinnedParentCache {
   /**
    * The pinned parent of `resolved` below the preopen's own directory (`basePath`), from the
    * cache or freshly pinned. Returns -1 for the base itself; `owned` says the caller must close
-   * the descriptor (it was not kept).
+   * the descriptor (it was not kept); `literal` that its real location is `<root>/<components>`
+   * (see pinParentAsWritten: no symlink on the way).
    */
-  pin(basePath: string, resolved: ResolvedPath): { fd: number; owned: boolean } {
-    if (resolved.parent.length === 0) return { fd: -1, owned: false };
+  pin(basePath: string, resolved: ResolvedPath): { fd: number; owned: boolean; literal: boolean } {
+    if (resolved.parent.length === 0) return { fd: -1, owned: false, literal: true };
     const key = resolved.parentKey ?? resolved.parent.join('/');
     const hit = this.entries.get(key);
     if (hit) {
@@ -260,20 +290,20 @@ export class PinnedParentCache {
       } catch {
         // Unreadable: treated as moved.
       }
-      if (real === hit.real) return { fd: hit.fd, owned: false };
+      if (real === hit.real) return { fd: hit.fd, owned: false, literal: true };
       this.entries.delete(key);
       safeCloseFd(hit.fd);
     }
     const { fd, real } = pinVerified(basePath, resolved, this.root);
     const literal = this.root === '/' ? `/${key}` : `${this.root}/${key}`;
-    if (real !== literal || real.endsWith(' (deleted)')) return { fd, owned: true };
+    if (real !== literal || real.endsWith(' (deleted)')) return { fd, owned: true, literal: false };
     if (this.entries.size >= this.capacity) {
       const oldest = this.entries.keys().next().value as string;
       safeCloseFd(this.entries.get(oldest)!.fd);
       this.entries.delete(oldest);
     }
     this.entries.set(key, { fd, real });
-    return { fd, owned: false };
+    return { fd, owned: false, literal: true };
   }
 
   /** Closes every kept descriptor. */
@@ -296,9 +326,13 @@ function safeCloseFd(fd: number): void {
   }
 }
 
-/** Host path of the final component, relative to a pinned parent descriptor. */
+/**
+ * Host path of the final component, relative to a pinned parent descriptor. A name of `.` gives
+ * `<link>/.`, the directory itself: the /proc descriptor link alone is a symlink whose target is
+ * the directory's real host path (readlink would hand it to the guest).
+ */
 export function pinnedPath(parentFd: number, name: string): string {
-  return name === '.' ? procFdPath(parentFd) : `${procFdPath(parentFd)}/${name}`;
+  return `${procFdPath(parentFd)}/${name}`;
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
-  O_PATH, PinnedParentCache, assertProcFdSupport, displayOf, pinParent, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
+  O_PATH, PinnedParentCache, assertProcFdSupport, displayOf, pinParent, pinParentAsWritten, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
@@ -325,13 +325,26 @@ export class WasiPreview1 {
   }
 
   /**
-   * Pins the parent of a resolved path below `dir`: through the preopen's cache of verified
-   * parents when `dir` is a preopen. `owned` says the caller must close the descriptor.
+   * The pinned parent of a path split as written (splitGuestPath), or null when the component
+   * walk must decide: the pin failed (a missing or non-directory component, a parent outside the
+   * preopen), or the kernel followed a symlink on the way to it. Errors of a lookup the kernel
+   * made through symlinks are never returned to the guest: one whose target climbs out of the
+   * preopen (`..`) would tell ENOENT from ENOTCAPABLE for host directories outside it, and could
+   * come back in under the preopen's own name.
    */
-  private pinFor(dir: Descriptor, resolved: ResolvedPath): { fd: number; owned: boolean } {
+  private pinAsWritten(dir: Descriptor, resolved: ResolvedPath): { fd: number; owned: boolean } | null {
     const basePath = procFdPath(dir.hostFd);
-    if (dir.pinned) return dir.pinned.pin(basePath, resolved);
-    return { fd: pinParent(basePath, resolved, dir.preopen!.realRoot), owned: true };
+    let pin: { fd: number; owned: boolean; literal: boolean };
+    try {
+      pin = dir.pinned
+        ? dir.pinned.pin(basePath, resolved)
+        : { ...pinParentAsWritten(basePath, resolved, dir.preopen!.realRoot), owned: true };
+    } catch {
+      return null;
+    }
+    if (pin.literal) return pin;
+    if (pin.owned) safeClose(pin.fd);
+    return null;
   }
 
   /**
@@ -343,17 +356,19 @@ export class WasiPreview1 {
     body: (pinned: { parentFd: number; host: string; resolved: ResolvedPath }) => T,
   ): T {
     const basePath = procFdPath(dir.hostFd);
-    const pin = (r: ResolvedPath) => this.pinFor(dir, r);
     let resolved: ResolvedPath | null;
     let parentFd: number;
     let owned = false;
     try {
-      // Fast path (no `..`): pin the parent directly; the component walk is needed only when the
-      // path has `..` or its last component is a symlink that must be followed.
+      // Fast path (no `..`, no symlink on the way to the parent): pin the parent directly; the
+      // component walk is needed only when the path has `..`, reaches its parent through a
+      // symlink, or ends in a symlink that must be followed.
       resolved = splitGuestPath(path);
       parentFd = -1;
-      if (resolved) {
-        ({ fd: parentFd, owned } = pin(resolved));
+      const asWritten = resolved && this.pinAsWritten(dir, resolved);
+      if (!asWritten) resolved = null;
+      if (resolved && asWritten) {
+        ({ fd: parentFd, owned } = asWritten);
         if ((follow || resolved.mustBeDirectory) && resolved.name !== '.') {
           const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
           let stat: fs.BigIntStats | null = null;
@@ -375,8 +390,11 @@ export class WasiPreview1 {
         }
       }
       if (!resolved) {
+        // The walk's parent is pinned afresh, not through the cache, whose entries stand for
+        // parents reached as written (the walk is the rare route: `..`, symlinks).
         resolved = resolveGuestPath(basePath, path, follow);
-        ({ fd: parentFd, owned } = pin(resolved));
+        parentFd = pinParent(basePath, resolved, dir.preopen!.realRoot);
+        owned = parentFd !== -1;
       }
     } catch (error) {
       if (error instanceof WasiError && error.errno === Errno.NOTCAPABLE) {
@@ -386,7 +404,10 @@ export class WasiPreview1 {
     }
     const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
     try {
-      return body({ parentFd, host: resolved.name === '.' ? parentPath : `${parentPath}/${resolved.name}`, resolved });
+      // INVARIANT: `host` never names the /proc descriptor link itself. That entry is a symlink
+      // (lstat says so, readlink returns the directory's real host path, O_NOFOLLOW refuses it);
+      // `<link>/.` is the pinned directory.
+      return body({ parentFd, host: `${parentPath}/${resolved.name}`, resolved });
     } finally {
       if (owned) safeClose(parentFd);
     }
@@ -928,7 +949,9 @@ export class WasiPreview1 {
     let total = 0;
     let position = at;
     for (let i = 0; i < count; i++) {
-      const length = ranges[2 * i + 1]!;
+      // Nothing is read past the largest offset (a host-made file may extend beyond it): the
+      // position after the read must stay exact.
+      const length = Math.min(ranges[2 * i + 1]!, MAX_FILE_OFFSET - position);
       if (length === 0) continue;
       const n = fs.readSync(d.hostFd, bytes, ranges[2 * i]!, length, position);
       total += n;
@@ -944,13 +967,17 @@ export class WasiPreview1 {
     const ranges = this.memory.ranges;
     let total = 0;
     for (let i = 0; i < count; i++) total += ranges[2 * i + 1]!;
-    const max = d.preopen ? this.maxFileSize.get(d.preopen) ?? null : null;
+    // Nothing is written past the largest offset (a file system such as tmpfs would accept
+    // it): the descriptor's position, a number, would no longer be exact.
+    const policyMax = d.preopen ? this.maxFileSize.get(d.preopen) ?? null : null;
+    const max = policyMax === null || policyMax > MAX_FILE_OFFSET ? MAX_FILE_OFFSET : policyMax;
     let room = total;
-    if (max !== null && start + total > max) {
+    if (start + total > max) {
       // Write what fits, as POSIX does at RLIMIT_FSIZE; EFBIG only when nothing fits.
       room = Math.max(0, max - start);
       if (room === 0) {
-        this.record({ type: 'limit', limit: 'file-size', action: 'refused', max, value: start + total, op });
+        // A limit record only for the policy's own maximum.
+        if (max === policyMax) this.record({ type: 'limit', limit: 'file-size', action: 'refused', max, value: start + total, op });
         throw new WasiError(Errno.FBIG);
       }
     }
@@ -1097,6 +1124,9 @@ export class WasiPreview1 {
     // Creating without the create right needs to know whether the file exists (EEXIST vs
     // ENOTCAPABLE): the full resolution decides it.
     if (create && !(dir.rightsBase & Rights.PATH_CREATE_FILE)) return null;
+    // O_DIRECTORY with the write right: a directory would be opened read-only below and handed
+    // out, where the full resolution (and POSIX open(O_RDWR|O_DIRECTORY)) says EISDIR.
+    if (oflags & OFlags.DIRECTORY && req.base & Rights.FD_WRITE) return null;
     let resolved: ResolvedPath | null;
     try {
       resolved = splitGuestPath(req.path);
@@ -1104,12 +1134,8 @@ export class WasiPreview1 {
       return null;
     }
     if (!resolved || resolved.mustBeDirectory || resolved.name === '.') return null;
-    let pinned: { fd: number; owned: boolean };
-    try {
-      pinned = this.pinFor(dir, resolved);
-    } catch {
-      return null;
-    }
+    const pinned = this.pinAsWritten(dir, resolved);
+    if (!pinned) return null;
     try {
       const host = `${pinned.fd === -1 ? procFdPath(dir.hostFd) : procFdPath(pinned.fd)}/${resolved.name}`;
       const inheritRead = (dir.rightsInheriting & Rights.FD_READ) !== 0n;
@@ -1185,12 +1211,8 @@ export class WasiPreview1 {
       return null;
     }
     if (!resolved || resolved.mustBeDirectory || resolved.name === '.') return null;
-    let pinned: { fd: number; owned: boolean };
-    try {
-      pinned = this.pinFor(dir, resolved);
-    } catch {
-      return null;
-    }
+    const pinned = this.pinAsWritten(dir, resolved);
+    if (!pinned) return null;
     try {
       const allow = () => this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
       if (!follow && this.auditAllowed) allow();
@@ -1236,8 +1258,13 @@ export class WasiPreview1 {
       // O_NONBLOCK|O_NOCTTY: should a special file be swapped in after the lstat, opening it
       // neither blocks nor makes it a terminal; the fstat below then refuses it.
       let flags = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
-      if (oflags & OFlags.CREAT) flags |= O_CREAT;
-      if (oflags & OFlags.EXCL) flags |= O_EXCL;
+      // O_CREAT only with the create right: the entry found above may be removed (by anyone)
+      // before the open, and an O_CREAT open would then create it where creating is not granted.
+      // Without the right such an open finds nothing (ENOENT).
+      if (oflags & OFlags.CREAT && dir.rightsBase & Rights.PATH_CREATE_FILE) {
+        flags |= O_CREAT;
+        if (oflags & OFlags.EXCL) flags |= O_EXCL;
+      }
       if (oflags & OFlags.TRUNC) flags |= O_TRUNC;
       if (oflags & OFlags.DIRECTORY || isDir) flags |= O_DIRECTORY;
       const canWrite = !isDir && (dir.rightsInheriting & Rights.FD_WRITE) !== 0n && (wantsWrite || (base & Rights.FD_WRITE) !== 0n);
@@ -1249,6 +1276,9 @@ export class WasiPreview1 {
       else flags |= O_PATH;
       if (fdflags & FdFlags.APPEND && canWrite) flags |= O_APPEND;
       if (this.auditAllowed) this.allowOpen(req, resolved, !exists && (oflags & OFlags.CREAT) !== 0);
+      // O_CREAT|O_EXCL of an entry that exists is EEXIST whatever the grants say (the kernel
+      // would say it only when O_CREAT is passed, which needs the create right).
+      if (exists && (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL)) throw new WasiError(Errno.EXIST);
       // INVARIANT: `host` names `name` inside a pinned (verified) parent, and O_NOFOLLOW keeps the
       // last component from being a symlink, so the opened file is inside the preopen.
       const hostFd = fs.openSync(host, flags, 0o666);
