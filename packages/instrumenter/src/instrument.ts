@@ -52,7 +52,7 @@ import {
   readTypeSection,
   readValType,
   sections,
-  codeSection,
+  frameCodeSection,
   skipLocals,
   type Import,
   type MemoryType,
@@ -377,28 +377,30 @@ class Rewriter {
   private bodyTable(): Int32Array {
     const b = this.bytes;
     const s = this.byId.get(SectionId.code);
-    let table = new Int32Array(Math.max(1, this.definedFuncs) * BODY_FIELDS);
-    if (!s) return table.subarray(0, 0);
-    const locals = new BinaryReader(b, 0, b.length);
-    let k = 0;
-    for (const body of codeSection(b, s, this.importedFuncs)) {
-      const { total, codeStart } = skipLocals(b, body);
-      locals.pos = body.bodyStart;
+    if (!s) return new Int32Array(0);
+    // The framing checks (and errors) of the code section first; then a plain loop over the
+    // body sizes, cheaper than the body generator on modules of tens of thousands of functions.
+    const n = frameCodeSection(b, s);
+    const table = new Int32Array(n * BODY_FIELDS);
+    const r = new BinaryReader(b, s.payloadStart, s.end);
+    r.u32();
+    for (let i = 0; i < n; i++) {
+      const start = r.pos;
+      const size = r.u32();
+      const bodyStart = r.pos;
+      r.pos = bodyStart + size;
+      const functionIndex = this.importedFuncs + i;
+      const { total, codeStart } = skipLocals(b, { functionIndex, start, bodyStart, end: r.pos });
       // With validation off the section may hold more bodies than the function section declares.
-      if (k === table.length) {
-        const grown = new Int32Array(table.length * 2);
-        grown.set(table);
-        table = grown;
-      }
-      const params = this.paramCounts[this.funcTypes[body.functionIndex - this.importedFuncs]!] ?? 0;
-      table[k] = body.bodyStart;
+      const params = this.paramCounts[this.funcTypes[i]!] ?? 0;
+      const k = i * BODY_FIELDS;
+      table[k] = bodyStart;
       table[k + 1] = params + total;
-      table[k + 2] = locals.u32();
+      table[k + 2] = new BinaryReader(b, bodyStart, codeStart).u32();
       table[k + 3] = codeStart;
-      table[k + 4] = body.end;
-      k += BODY_FIELDS;
+      table[k + 4] = r.pos;
     }
-    return table.subarray(0, k);
+    return table;
   }
 
   /**

@@ -69,6 +69,11 @@ const NOTABLE_BY_ID = new Uint8Array(OPCODES.length);
 for (const op of OPCODES) {
   if (FLOW_BY_ID[op.id] !== Flow.Plain || FUNC_IMM_BY_ID[op.id] === 1 || GLOBAL_IMM_BY_ID[op.id] === 1 || op.sizedOperand) NOTABLE_BY_ID[op.id] = 1;
 }
+// Whether notable() must check an index or price a sized operand before the control flow.
+const IMM_CHECK_BY_ID = new Uint8Array(OPCODES.length);
+for (const op of OPCODES) {
+  if (FUNC_IMM_BY_ID[op.id] === 1 || GLOBAL_IMM_BY_ID[op.id] === 1 || op.sizedOperand) IMM_CHECK_BY_ID[op.id] = 1;
+}
 const RUNNABLE_BY_ID = new Uint8Array(OPCODES.length);
 for (const op of OPCODES) {
   if (NOTABLE_BY_ID[op.id] === 0 || (op.prefix === 0 && (op.code === 0x23 || op.code === 0x24))) RUNNABLE_BY_ID[op.id] = 1;
@@ -441,22 +446,7 @@ export class Planner {
   private notable(s: InstructionScanner, id: number, at: number, after: number, a: number, b: number): void {
     const ctx = this.ctx;
     const op = OPCODES[id]!;
-    // INVARIANT: no original instruction may name an appended function or global. Validation
-    // refuses such input already; this keeps the guarantee when validation is turned off.
-    if (FUNC_IMM_BY_ID[id] === 1) {
-      if (a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${a} is out of bounds`, at);
-      if (ctx.funcShift !== 0 && FLOW_BY_ID[id] !== Flow.Call && FLOW_BY_ID[id] !== Flow.Exit) this.addSpecial(at, false, id, after, a, b);
-    } else if (GLOBAL_IMM_BY_ID[id] === 1 && a >= ctx.originalGlobals) {
-      throw new WasmError('wasm/index-out-of-range', `global index ${a} is out of bounds`, at);
-    }
-    if (op.sizedOperand) {
-      const sized = sizedKind(op, a, b, ctx);
-      if (sized === Sized.Static) this.segCost += ctx.perUnit * b;
-      else {
-        if (ctx.fuel) this.segCost += ctx.checkCost;
-        if (sized === Sized.Grow ? ctx.guardGrow : ctx.fuel) this.addSpecial(at, false, id, after, a, b);
-      }
-    }
+    if (IMM_CHECK_BY_ID[id] === 1) this.checkImmediates(op, id, at, after, a, b);
     switch (FLOW_BY_ID[id] as Flow) {
       case Flow.Plain:
         break;
@@ -564,6 +554,27 @@ export class Planner {
         this.addSpecial(at, true, id, after, a, b);
         this.startSegment(after, false, false, 0);
         break;
+    }
+  }
+
+  /** Index checks and sized-operand pricing (ids with IMM_CHECK_BY_ID set). */
+  private checkImmediates(op: OpInfo, id: number, at: number, after: number, a: number, b: number): void {
+    const ctx = this.ctx;
+    // INVARIANT: no original instruction may name an appended function or global. Validation
+    // refuses such input already; this keeps the guarantee when validation is turned off.
+    if (FUNC_IMM_BY_ID[id] === 1) {
+      if (a >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${a} is out of bounds`, at);
+      if (ctx.funcShift !== 0 && FLOW_BY_ID[id] !== Flow.Call && FLOW_BY_ID[id] !== Flow.Exit) this.addSpecial(at, false, id, after, a, b);
+    } else if (GLOBAL_IMM_BY_ID[id] === 1 && a >= ctx.originalGlobals) {
+      throw new WasmError('wasm/index-out-of-range', `global index ${a} is out of bounds`, at);
+    }
+    if (op.sizedOperand) {
+      const sized = sizedKind(op, a, b, ctx);
+      if (sized === Sized.Static) this.segCost += ctx.perUnit * b;
+      else {
+        if (ctx.fuel) this.segCost += ctx.checkCost;
+        if (sized === Sized.Grow ? ctx.guardGrow : ctx.fuel) this.addSpecial(at, false, id, after, a, b);
+      }
     }
   }
 
