@@ -1,7 +1,8 @@
 // Rewrites one function body: plans its metered blocks (pass 1, planner.ts), then copies it with
 // the charges, guards and renumbered function indices injected (pass 2, here). Pass 1 decodes every
-// instruction; pass 2 decodes only the instructions it changes and copies the bytes between them.
-// Nothing is allocated per instruction.
+// instruction and records what pass 2 needs of the ones it changes (opcode, end, immediates), so
+// pass 2 decodes nothing: it copies the bytes between the recorded points. Nothing is allocated per
+// instruction.
 //
 // Metered blocks. A metered block is a run of instructions that, once its first instruction runs,
 // all run unless one of them traps or throws. Its cost is charged once, before its first
