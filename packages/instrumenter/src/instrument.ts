@@ -202,8 +202,9 @@ function prepareRewriter(input: Uint8Array, options: InstrumentOptions): Result<
 /** Options of instrumentAsync: those of instrument(), and how many threads may rewrite bodies. */
 export interface InstrumentAsyncOptions extends InstrumentOptions {
   /**
-   * Threads (the calling one included) that rewrite function bodies; default the machine's
-   * parallelism, at most 4. Modules whose code section is under PARALLEL_MIN_CODE_BYTES use one.
+   * Threads (the calling one included) that rewrite function bodies; default the CPUs the
+   * machine's load average leaves idle, 1 to 4. Modules whose code section is under
+   * PARALLEL_MIN_CODE_BYTES use one.
    */
   threads?: number;
 }
