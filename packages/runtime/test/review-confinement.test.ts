@@ -1,0 +1,229 @@
+// Review of confinement after the fast routes (split path pinned as written, cached parents):
+// symlinks whose targets climb out of the preopen (planted by the host, or made by the guest and
+// then renamed to a shallower place, where its `..` reaches further), absolute symlinks pointing
+// back inside, parents swapped for outside symlinks by another thread while the guest opens
+// through them, and hard links. Nothing outside may be reached or probed: the guest must not
+// even learn whether a directory exists outside (ENOENT vs ENOTCAPABLE). Runs the WASI in this
+// thread; the swapper is a worker thread, so it runs concurrently with the calls.
+/// <reference lib="dom" />
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Errno, Filetype } from '@wsbc/runtime';
+import { tempDir } from './helpers.js';
+import { FD_READ, FD_READDIR, FD_WRITE, O, reviewGuest, type ReviewGuest } from './fixtures/review/guest.js';
+
+const live: ReviewGuest[] = [];
+afterEach(() => {
+  for (const g of live.splice(0)) g.wasi.close();
+});
+
+const ALL = { read: true, write: true, create: true, delete: true };
+
+/** A preopen `<parent>/root` with `f`; beside it `<parent>/outside` with `probe/secret`. */
+function layout(): { parent: string; dir: string; outside: string } {
+  const parent = tempDir('wsbc-review-conf-');
+  const dir = path.join(parent, 'root');
+  const outside = path.join(parent, 'outside');
+  fs.mkdirSync(dir);
+  fs.mkdirSync(path.join(outside, 'probe'), { recursive: true });
+  fs.writeFileSync(path.join(outside, 'probe', 'secret'), 'OUTSIDE');
+  fs.writeFileSync(path.join(dir, 'f'), 'inside');
+  return { parent, dir, outside };
+}
+
+function guest(dir: string, grant = ALL): ReviewGuest {
+  const g = reviewGuest([{ hostPath: dir, ...grant }]);
+  live.push(g);
+  return g;
+}
+
+/** Every way of using `p`: its results, which must not depend on what exists outside. */
+function probe(g: ReviewGuest, p: string, dirFd = 3): number[] {
+  return [
+    g.open(`${p}/x`, { dirFd }),
+    g.open(`${p}/secret`, { dirFd }),
+    g.open(`${p}/new`, { dirFd, oflags: O.CREAT, rights: FD_WRITE }),
+    g.stat(`${p}/secret`, true, dirFd),
+    g.stat(`${p}/secret`, false, dirFd),
+    g.pathCall('path_create_directory', `${p}/made`, dirFd),
+    g.pathCall('path_unlink_file', `${p}/secret`, dirFd),
+    g.pathCall('path_remove_directory', `${p}/made`, dirFd),
+  ];
+}
+
+describe('symlinks that climb out of the preopen', () => {
+  it('a link the guest made and moved up a level reaches nothing outside and probes nothing', () => {
+    const { dir, outside } = layout();
+    const g = guest(dir);
+    expect(g.pathCall('path_create_directory', 'deep')).toBe(Errno.SUCCESS);
+    // `deep/up -> ..` stays inside where it is made; renamed to the top it names the preopen's parent.
+    const target = g.put(2048, '..');
+    const at = g.put(3000, 'deep/up');
+    expect(g.fns.path_symlink!(2048, target, 3, 3000, at)).toBe(Errno.SUCCESS);
+    const to = g.put(2048, 'up');
+    expect(g.fns.path_rename!(3, 3000, at, 3, 2048, to)).toBe(Errno.SUCCESS);
+    expect(fs.readlinkSync(path.join(dir, 'up'))).toBe('..');
+
+    const existing = probe(g, `up/${path.basename(outside)}/probe`);
+    const missing = probe(g, `up/${path.basename(outside)}/no-such-dir`);
+    expect(existing).toEqual([...Array(5).fill(-Errno.NOTCAPABLE), ...Array(3).fill(Errno.NOTCAPABLE)]);
+    expect(missing).toEqual(existing);
+    // Out and back in under the preopen's own name: still a path that leaves the preopen.
+    expect(g.open(`up/${path.basename(dir)}/f`)).toBe(-Errno.NOTCAPABLE);
+    expect(g.stat(`up/${path.basename(dir)}/f`)).toBe(-Errno.NOTCAPABLE);
+    expect(g.open('up', { rights: FD_READDIR })).toBe(-Errno.NOTCAPABLE);
+    expect(fs.readdirSync(path.join(outside, 'probe'))).toEqual(['secret']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['deep', 'f', 'up']);
+    // Every refusal is audited with the guest's path.
+    const denied = g.denials();
+    expect(denied.length).toBeGreaterThanOrEqual(19);
+    expect(denied.every((r) => r.type === 'decision' && r.errno === 'notcapable' && String(r.detail?.path).startsWith('/data/up'))).toBe(true);
+  });
+
+  it('a host-made link with `..` targets, through a preopen or a subdirectory descriptor, probes nothing', () => {
+    const { dir, outside } = layout();
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.symlinkSync('../..', path.join(dir, 'sub', 'out'));
+    const g = guest(dir);
+    const every = (1n << 64n) - 1n;
+    const sub = g.open('sub', { oflags: O.DIRECTORY, rights: every & ~FD_WRITE, inheriting: every });
+    expect(sub).toBeGreaterThan(3);
+    const name = path.basename(outside);
+    for (const [dirFd, base] of [[3, 'sub/out'], [sub, 'out']] as const) {
+      const existing = probe(g, `${base}/${name}/probe`, dirFd);
+      expect(probe(g, `${base}/${name}/absent`, dirFd)).toEqual(existing);
+      expect(existing.slice(0, 5)).toEqual(Array(5).fill(-Errno.NOTCAPABLE));
+      expect(g.open(`${base}/${path.basename(dir)}/f`, { dirFd })).toBe(-Errno.NOTCAPABLE);
+    }
+    expect(fs.readdirSync(outside)).toEqual(['probe']);
+  });
+
+  it('refuses an absolute symlink even when it points back inside, on every route', () => {
+    const { dir } = layout();
+    fs.mkdirSync(path.join(dir, 'd'));
+    fs.writeFileSync(path.join(dir, 'd', 'g'), 'nested');
+    fs.symlinkSync(path.join(dir, 'd'), path.join(dir, 'abs'));
+    const g = guest(dir);
+    expect(g.open('abs/g')).toBe(-Errno.NOTCAPABLE);
+    expect(g.stat('abs/g')).toBe(-Errno.NOTCAPABLE);
+    expect(g.open('./abs/g')).toBe(-Errno.NOTCAPABLE);
+    expect(g.open('abs')).toBe(-Errno.NOTCAPABLE);
+    // The relative spelling of the same directory works.
+    fs.symlinkSync('d', path.join(dir, 'rel'));
+    expect(g.read(g.open('rel/g'))).toBe('nested');
+    expect(g.stat('rel/g')).toBe(Filetype.REGULAR_FILE);
+  });
+});
+
+/** Flips `link` between a real directory (moved aside) and a symlink to an outside one. */
+function startFlipper(dir: string, outsideTarget: string): { started(): boolean; stop(): Promise<number> } {
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(`
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const { workerData: { dir, outsideTarget, flag } } = require('node:worker_threads');
+    const sub = path.join(dir, 'sub');
+    const aside = path.join(dir, 'aside');
+    let flips = 0;
+    while (Atomics.load(flag, 0) === 0) {
+      fs.renameSync(sub, aside);
+      fs.symlinkSync(outsideTarget, sub);
+      fs.unlinkSync(sub);
+      fs.renameSync(aside, sub);
+      flips++;
+      Atomics.store(flag, 1, flips);
+    }
+  `, { eval: true, workerData: { dir, outsideTarget, flag } });
+  return {
+    started: () => Atomics.load(flag, 1) > 0,
+    stop: async () => {
+      Atomics.store(flag, 0, 1);
+      await new Promise((resolve) => worker.once('exit', resolve));
+      return Atomics.load(flag, 1);
+    },
+  };
+}
+
+describe('a parent swapped for an outside symlink while the guest works through it', () => {
+  it('never reads, stats or creates anything outside, with or without the cached parent', async () => {
+    const { dir, outside } = layout();
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'sub', 'secret'), 'inside');
+    const g = guest(dir);
+    // Cached before the race starts.
+    expect(g.read(g.open('sub/secret'))).toBe('inside');
+    const flipper = startFlipper(dir, `../${path.basename(outside)}/probe`);
+    // A worker takes a while to start: the opens begin once it flips.
+    const until = Date.now() + 10_000;
+    while (!flipper.started() && Date.now() < until);
+    const outsideIno = fs.statSync(path.join(outside, 'probe', 'secret')).ino;
+    let opened = 0;
+    for (let i = 0; i < 3000; i++) {
+      const fd = g.open(i % 3 === 0 ? 'sub/secret' : i % 3 === 1 ? './sub/secret' : 'sub/./secret');
+      if (fd > 0) {
+        expect(g.read(fd)).toBe('inside');
+        g.close(fd);
+        opened++;
+      } else {
+        expect([Errno.NOTCAPABLE, Errno.NOENT]).toContain(-fd);
+      }
+      const st = g.stat('sub/secret', i % 2 === 0);
+      if (st > 0) expect(g.view().getBigUint64(128 + 8, true)).not.toBe(BigInt(outsideIno));
+      const made = g.open(`sub/new${i}`, { oflags: O.CREAT, rights: FD_WRITE });
+      if (made > 0) g.close(made);
+    }
+    const flips = await flipper.stop();
+    expect(flips).toBeGreaterThan(10);
+    expect(opened).toBeGreaterThan(0);
+    expect(fs.readdirSync(path.join(outside, 'probe'))).toEqual(['secret']);
+    expect(fs.readFileSync(path.join(outside, 'probe', 'secret'), 'utf8')).toBe('OUTSIDE');
+  });
+});
+
+describe('hard links', () => {
+  it('a host-made hard link is the file inside the preopen, with the preopen\'s grants and no more', () => {
+    const { dir, outside } = layout();
+    fs.linkSync(path.join(outside, 'probe', 'secret'), path.join(dir, 'hard'));
+    const readOnly = guest(dir, { read: true, write: false, create: false, delete: false });
+    // The policy grants names: a name inside the preopen is readable, whatever else links to it.
+    expect(readOnly.read(readOnly.open('hard'))).toBe('OUTSIDE');
+    expect(readOnly.open('hard', { rights: FD_WRITE })).toBe(-Errno.NOTCAPABLE);
+    expect(readOnly.open('hard', { oflags: O.TRUNC })).toBe(-Errno.NOTCAPABLE);
+    expect(fs.readFileSync(path.join(outside, 'probe', 'secret'), 'utf8')).toBe('OUTSIDE');
+  });
+
+  it('the guest cannot link anything outside in, across preopens, or through a symlink', () => {
+    const { parent, dir, outside } = layout();
+    const other = path.join(parent, 'other');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'ro'), 'read-only');
+    fs.symlinkSync(`../${path.basename(outside)}/probe/secret`, path.join(dir, 'out'));
+    const writable = path.join(parent, 'writable');
+    fs.mkdirSync(writable);
+    const g = reviewGuest([
+      { hostPath: dir, ...ALL }, { hostPath: other, guestPath: '/other', read: true }, { hostPath: writable, guestPath: '/writable', ...ALL },
+    ]);
+    live.push(g);
+    const link = (fromFd: number, from: string, toFd: number, to: string, follow: number) => {
+      const a = g.put(2048, from);
+      const b = g.put(3000, to);
+      return g.fns.path_link!(fromFd, follow, 2048, a, toFd, 3000, b);
+    };
+    expect(link(3, 'out', 3, 'copy', 1)).toBe(Errno.NOTCAPABLE);
+    expect(link(3, '../outside/probe/secret', 3, 'copy', 0)).toBe(Errno.NOTCAPABLE);
+    expect(link(4, 'ro', 3, 'copy', 0)).toBe(Errno.NOTCAPABLE);
+    expect(link(3, 'f', 4, 'copy', 0)).toBe(Errno.NOTCAPABLE);
+    // Between two preopens that both grant linking: EXDEV, audited.
+    expect(link(3, 'f', 5, 'copy', 0)).toBe(Errno.XDEV);
+    expect(g.denials().some((r) => r.type === 'decision' && r.op === 'path_link' && r.errno === 'xdev')).toBe(true);
+    // Linking the symlink itself copies the link, which is checked again whenever it is used.
+    expect(link(3, 'out', 3, 'copy', 0)).toBe(Errno.SUCCESS);
+    expect(fs.lstatSync(path.join(dir, 'copy')).isSymbolicLink()).toBe(true);
+    expect(g.open('copy')).toBe(-Errno.NOTCAPABLE);
+    expect(fs.statSync(path.join(outside, 'probe', 'secret')).nlink).toBe(1);
+    expect(fs.readdirSync(other)).toEqual(['ro']);
+    expect(fs.readdirSync(writable)).toEqual([]);
+  });
+});
