@@ -287,6 +287,17 @@ describe('InstructionScanner and skipRun agree with OperatorReader', () => {
   });
 });
 
+describe('runTable', () => {
+  it('leaves opcodes whose price does not fit an entry to the scanner, which adds it in full', () => {
+    const big = compileCostTable({ ...DEFAULT_COST_TABLE, ops: { 'i32.add': 2 ** 28 } });
+    const run = runTable(big, () => true);
+    const bytes = new Uint8Array([0x20, 0x00, 0x20, 0x01, 0x6a, 0x1a]); // local.get 0, local.get 1, i32.add, drop
+    const cost = new Float64Array(1);
+    expect(skipRun(bytes, 0, bytes.length, run, cost)).toBe(4);
+    expect(cost[0]).toBe(2);
+  });
+});
+
 describe('instrument() on broken bodies (validation off)', () => {
   // A module of one function whose instruction bytes are `code` (no locals).
   const moduleWithBody = (code: number[]): Uint8Array => {
