@@ -227,3 +227,24 @@ describe('hard links', () => {
     expect(fs.readdirSync(writable)).toEqual([]);
   });
 });
+
+describe('symlinks the guest creates', () => {
+  it('measures a new symlink\'s target from where it really is, not from a symlinked path to it', () => {
+    const { dir, outside } = layout();
+    fs.mkdirSync(path.join(dir, 'a', 'b'), { recursive: true });
+    // `a/b/top` is the preopen itself, spelled three levels deep.
+    fs.symlinkSync('../..', path.join(dir, 'a', 'b', 'top'));
+    const g = guest(dir);
+    const make = (target: string, at: string) => {
+      const t = g.put(2048, target);
+      const p = g.put(3000, at);
+      return g.fns.path_symlink!(2048, t, 3, 3000, p);
+    };
+    // Three `..` from `a/b/top/` would stay inside if `a/b/top` were three levels deep; it is the top.
+    expect(make(`../../../${path.basename(outside)}/probe`, 'a/b/top/escape')).toBe(Errno.NOTCAPABLE);
+    expect(fs.existsSync(path.join(dir, 'escape'))).toBe(false);
+    expect(make('f', 'a/b/top/ok')).toBe(Errno.SUCCESS);
+    expect(fs.readlinkSync(path.join(dir, 'ok'))).toBe('f');
+    expect(g.denials().some((r) => r.type === 'decision' && r.op === 'path_symlink')).toBe(true);
+  });
+});

@@ -90,6 +90,17 @@ describe('iovecs and buffers at the edges of memory', () => {
     expect(tell(g, fd)).toBe(4n);
   });
 
+  it('reads into buffers that overwrite the iovec array itself, as the array was at the call', () => {
+    const { g, fd, file } = setup();
+    fs.writeFileSync(file, 'abcdefghijkl');
+    // The first buffer covers the second iovec's pointer: the second read still goes to 100.
+    iovecs(g, 16, [[20, 8], [100, 4]]);
+    expect(g.fns.fd_read!(fd, 16, 2, 8)).toBe(Errno.SUCCESS);
+    expect(g.view().getUint32(8, true)).toBe(12);
+    expect(new TextDecoder().decode(g.bytes().subarray(20, 28))).toBe('abcdefgh');
+    expect(new TextDecoder().decode(g.bytes().subarray(100, 104))).toBe('ijkl');
+  });
+
   it('fills overlapping buffers in order', () => {
     const { g, fd } = setup();
     iovecs(g, 16, [[100, 4], [102, 4]]);
@@ -201,6 +212,21 @@ describe('offsets at the limits', () => {
     expect(g.fns.fd_seek!(fd, 2n ** 64n - 1n, 1, 32)).toBe(Errno.INVAL);
     expect(tell(g, fd)).toBe(0n);
     expect(fs.readFileSync(file, 'utf8')).toBe('abcdef');
+  });
+
+  it('refuses sizes past 2^53 - 1 with EFBIG, not a host error', () => {
+    const { g, fd, file } = setup();
+    const sizing = reviewGuest([{ hostPath: path.dirname(file), read: true, write: true }]);
+    live.push(sizing);
+    const sfd = sizing.open('f', { rights: FD_READ | FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE });
+    expect(sfd).toBeGreaterThan(3);
+    expect(sizing.fns.fd_filestat_set_size!(sfd, MAX + 1n)).toBe(Errno.FBIG);
+    expect(sizing.fns.fd_filestat_set_size!(sfd, 2n ** 62n)).toBe(Errno.FBIG);
+    expect(sizing.fns.fd_filestat_set_size!(sfd, 2n ** 63n)).toBe(Errno.INVAL);
+    expect(sizing.fns.fd_allocate!(sfd, MAX, 2n)).toBe(Errno.FBIG);
+    expect(sizing.fns.fd_allocate!(sfd, 2n ** 64n - 1n, 2n ** 64n - 1n)).toBe(Errno.FBIG);
+    expect(fs.readFileSync(file, 'utf8')).toBe('abcdef');
+    expect(g.read(fd)).toBe('abcdef');
   });
 
   // tmpfs allows files up to 2^63 - 1 bytes (ext4 stops at 16 TiB), so only there can a write

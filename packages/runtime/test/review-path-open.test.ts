@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Errno, Filetype, Rights } from '@wsbc/runtime';
-import { tempDir } from './helpers.js';
+import { PRELUDE, manifest, runCaptured, tempDir, wat } from './helpers.js';
 import { FD_READ, FD_READDIR, FD_SEEK, FD_WRITE, O, reviewGuest, type ReviewGuest } from './fixtures/review/guest.js';
 
 const live: ReviewGuest[] = [];
@@ -281,5 +281,25 @@ describe('rights after the open-first route', () => {
     const rfd = g.open('g', { dirFd: sub, rights: FD_READ | FD_SEEK });
     expect((g.fdstat(rfd) as { base: bigint }).base).toBe(FD_READ);
     expect(g.read(rfd)).toBe('nested');
+  });
+});
+
+describe('a real guest in the sandbox worker', () => {
+  it('cannot read the preopen\'s host path back through path_readlink of `.`', async () => {
+    const { dir } = layout();
+    const policy = manifest({ filesystem: { preopens: [{ hostPath: dir, guestPath: '/data', read: true, write: false }] } });
+    // path_readlink(3, ".", buf=200, 512, out=100), then prints the buffer and exits with the errno.
+    const bytes = await wat(`(module
+      (import "wasi_snapshot_preview1" "path_readlink" (func $readlink (param i32 i32 i32 i32 i32 i32) (result i32)))
+      ${PRELUDE}
+      (data (i32.const 50) ".")
+      (func (export "_start") (local $errno i32)
+        (local.set $errno (call $readlink (i32.const 3) (i32.const 50) (i32.const 1) (i32.const 200) (i32.const 512) (i32.const 100)))
+        (call $print (i32.const 200) (i32.load (i32.const 100)))
+        (call $proc_exit (local.get $errno))))`);
+    const { result, stdout } = await runCaptured(bytes, policy);
+    expect(result.exitCode).toBe(Errno.INVAL);
+    expect(stdout).toBe('');
+    expect(stdout).not.toContain(dir);
   });
 });

@@ -940,6 +940,9 @@ export class WasiPreview1 {
       this.record({ type: 'limit', limit: 'file-size', action: 'refused', max, value: Number(end), op });
       throw new WasiError(Errno.FBIG);
     }
+    // No size past the largest offset, as at a file system's maximum file size (Node's
+    // ftruncate takes no larger number: it threw, which reached the guest as EIO).
+    if (end > MAX_FILE_OFFSET_BIG) throw new WasiError(Errno.FBIG);
   }
 
   /** Reads into the buffers GuestMemory.iovecRanges() left (`count` of them) from offset `at`. */
