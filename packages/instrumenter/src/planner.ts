@@ -367,29 +367,32 @@ export class Planner {
       const control = SHORT_CONTROL_ID[byte]!;
       if (control !== 0 && pos + 1 < end) {
         const b1 = bytes[pos + 1]!;
+        let after = -1;
+        let a = 0;
         if (byte >= 0x02 && byte <= 0x04) {
           // block, loop, if with the empty block type or a value type.
           if (b1 === 0x40 || (b1 >= 0x7b && b1 <= 0x7f)) {
-            this.segCost += prices[control]!;
-            this.notable(s, control, pos, pos + 2, b1, 0);
-            pos += 2;
-            continue;
+            after = pos + 2;
+            a = b1;
           }
         } else if (b1 < 0x80) {
-          // A one-byte label or function index.
-          this.segCost += prices[control]!;
-          this.notable(s, control, pos, pos + 2, b1, 0);
-          pos += 2;
-          continue;
+          // A label or function index of one to three LEB bytes.
+          after = pos + 2;
+          a = b1;
         } else if (pos + 4 < end && bytes[pos + 2]! < 0x80) {
-          this.segCost += prices[control]!;
-          this.notable(s, control, pos, pos + 3, (b1 & 0x7f) | (bytes[pos + 2]! << 7), 0);
-          pos += 3;
-          continue;
+          after = pos + 3;
+          a = (b1 & 0x7f) | (bytes[pos + 2]! << 7);
         } else if (pos + 4 < end && bytes[pos + 3]! < 0x80) {
+          after = pos + 4;
+          a = (b1 & 0x7f) | ((bytes[pos + 2]! & 0x7f) << 7) | (bytes[pos + 3]! << 14);
+        }
+        if (after > 0) {
           this.segCost += prices[control]!;
-          this.notable(s, control, pos, pos + 4, (b1 & 0x7f) | ((bytes[pos + 2]! & 0x7f) << 7) | (bytes[pos + 3]! << 14), 0);
-          pos += 4;
+          // The two most frequent skip notable()'s generic prologue and dispatch.
+          if (byte === 0x0d) this.brIf(control, pos, after, a);
+          else if (byte === 0x10) this.call(control, pos, after, a);
+          else this.notable(s, control, pos, after, a, 0);
+          pos = after;
           continue;
         }
       }
@@ -555,6 +558,26 @@ export class Planner {
         this.startSegment(after, false, false, 0);
         break;
     }
+  }
+
+  /** notable() for `br_if` (one label immediate). */
+  private brIf(id: number, at: number, after: number, label: number): void {
+    this.branchLeaves = false;
+    const acc = this.flowAcc();
+    this.mark(label, false, acc);
+    if (this.branchLeaves) this.addSpecial(at, true, id, after, label, 0);
+    this.startSegment(after, this.live, false, acc);
+  }
+
+  /** notable() for `call` (one function index immediate). */
+  private call(id: number, at: number, after: number, f: number): void {
+    const ctx = this.ctx;
+    // INVARIANT: as in checkImmediates: no original call may name an appended function.
+    if (f >= ctx.originalFuncs) throw new WasmError('wasm/index-out-of-range', `function index ${f} is out of bounds`, at);
+    this.calls++;
+    if (ctx.stackGuard) this.segCost += ctx.checkCost;
+    this.addSpecial(at, true, id, after, f, 0);
+    if (this.live) this.pending = true;
   }
 
   /** Index checks and sized-operand pricing (ids with IMM_CHECK_BY_ID set). */
