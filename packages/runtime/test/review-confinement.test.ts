@@ -9,13 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Errno, Filetype } from '@wsbc/runtime';
 import { tempDir } from './helpers.js';
 import { FD_READ, FD_READDIR, FD_WRITE, O, reviewGuest, type ReviewGuest } from './fixtures/review/guest.js';
 
 const live: ReviewGuest[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const g of live.splice(0)) g.wasi.close();
 });
 
@@ -247,4 +248,51 @@ describe('symlinks the guest creates', () => {
     expect(fs.readlinkSync(path.join(dir, 'ok'))).toBe('f');
     expect(g.denials().some((r) => r.type === 'decision' && r.op === 'path_symlink')).toBe(true);
   });
+});
+
+describe('the cache of pinned parents under path_rename and path_link', () => {
+  /**
+   * Fills the cache (32 parents per preopen) with p0..p31, p0 first, and arranges that whatever
+   * descriptor number the sandbox frees next is taken at once by an open of `outside` elsewhere
+   * in the process (as another thread or sandbox would), before the host rename or link runs.
+   */
+  function filled(op: 'renameSync' | 'linkSync'): { g: ReviewGuest; dir: string; outside: string } {
+    const { dir, outside } = layout();
+    fs.writeFileSync(path.join(outside, 'x'), 'OUTSIDE');
+    for (let i = 0; i <= 32; i++) {
+      fs.mkdirSync(path.join(dir, `p${i}`));
+      fs.writeFileSync(path.join(dir, `p${i}`, 'x'), `in${i}`);
+    }
+    const g = guest(dir);
+    for (let i = 0; i < 32; i++) expect(g.stat(`p${i}/x`)).toBe(Filetype.REGULAR_FILE);
+    const real = fs[op] as (a: fs.PathLike, b: fs.PathLike) => void;
+    vi.spyOn(fs, op).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
+      const source = Number(/\/fd\/(\d+)\//.exec(String(from))?.[1]);
+      const taken: number[] = [];
+      // Only a descriptor number that is free can be handed out again.
+      for (let i = 0; i < 4096 && !fs.existsSync(`/proc/self/fd/${source}`); i++) {
+        const fd = fs.openSync(outside, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+        if (fd === source) break;
+        taken.push(fd);
+      }
+      for (const fd of taken) fs.closeSync(fd);
+      return real(from, to);
+    }) as typeof fs.renameSync);
+    return { g, dir, outside };
+  }
+
+  for (const op of ['renameSync', 'linkSync'] as const) {
+    it(`never frees the source's parent while ${op === 'renameSync' ? 'a rename' : 'a link'} still uses it`, () => {
+      const { g, dir, outside } = filled(op);
+      const from = g.put(2048, 'p0/x');
+      const to = g.put(3000, 'p32/moved');
+      const errno = op === 'renameSync'
+        ? g.fns.path_rename!(3, 2048, from, 3, 3000, to)
+        : g.fns.path_link!(3, 0, 2048, from, 3, 3000, to);
+      expect(errno).toBe(Errno.SUCCESS);
+      expect(fs.readFileSync(path.join(dir, 'p32', 'moved'), 'utf8')).toBe('in0');
+      expect(fs.readFileSync(path.join(outside, 'x'), 'utf8')).toBe('OUTSIDE');
+      expect(fs.readdirSync(outside).sort()).toEqual(['probe', 'x']);
+    });
+  }
 });

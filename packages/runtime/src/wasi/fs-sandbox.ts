@@ -270,6 +270,15 @@ function pinVerified(basePath: string, resolved: ResolvedPath, root: string): { 
  */
 export class PinnedParentCache {
   private readonly entries = new Map<string, { fd: number; real: string }>();
+  /**
+   * Key of the entry pin() returned last. INVARIANT: a WASI call holds at most two cached
+   * parents at once (path_rename and path_link pin the target's while the source's is in use),
+   * and the one still in use is the one returned last: eviction never closes it. Closing it
+   * would free its descriptor number for the next open anywhere in the process (another thread,
+   * another sandbox), and the source's `/proc/<pid>/fd/<n>/<name>` would then name an entry of
+   * whatever directory got that number.
+   */
+  private lastKey: string | null = null;
 
   constructor(private readonly root: string, private readonly capacity = 32) {}
 
@@ -290,7 +299,10 @@ export class PinnedParentCache {
       } catch {
         // Unreadable: treated as moved.
       }
-      if (real === hit.real) return { fd: hit.fd, owned: false, literal: true };
+      if (real === hit.real) {
+        this.lastKey = key;
+        return { fd: hit.fd, owned: false, literal: true };
+      }
       this.entries.delete(key);
       safeCloseFd(hit.fd);
     }
@@ -298,11 +310,23 @@ export class PinnedParentCache {
     const literal = this.root === '/' ? `/${key}` : `${this.root}/${key}`;
     if (real !== literal || real.endsWith(' (deleted)')) return { fd, owned: true, literal: false };
     if (this.entries.size >= this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      safeCloseFd(this.entries.get(oldest)!.fd);
-      this.entries.delete(oldest);
+      // The oldest entry that is not the one still in use (see lastKey).
+      let oldest: string | undefined;
+      for (const candidate of this.entries.keys()) {
+        if (candidate !== this.lastKey) {
+          oldest = candidate;
+          break;
+        }
+      }
+      if (oldest !== undefined) {
+        safeCloseFd(this.entries.get(oldest)!.fd);
+        this.entries.delete(oldest);
+      } else {
+        return { fd, owned: true, literal: true };
+      }
     }
     this.entries.set(key, { fd, real });
+    this.lastKey = key;
     return { fd, owned: false, literal: true };
   }
 
@@ -310,6 +334,7 @@ export class PinnedParentCache {
   clear(): void {
     for (const entry of this.entries.values()) safeCloseFd(entry.fd);
     this.entries.clear();
+    this.lastKey = null;
   }
 
   /** Number of kept descriptors (for tests). */
