@@ -1,11 +1,12 @@
 // Pass 1 of the body rewrite: finds the metered blocks of one function body, their costs, and
 // the instructions pass 2 must touch (see body-rewriter.ts for the metering algorithm the plan
-// implements). Built for speed on 10 MB code sections: instructions come from InstructionScanner,
-// whose common forms are decoded inline from the bytes; the cost of the instructions that matter
-// to nothing but the price is summed in a local, and only control flow, calls, sized operands and
-// function/global references reach the (method-based) state machine. Frames live in typed-array
-// stacks and charges in typed arrays, all reused across bodies: nothing is allocated per
-// instruction, and per body only the returned Plan.
+// implements). Built for speed on 10 MB code sections: runs of instructions that matter only for
+// their price go through skipRun (instruction-scanner.ts), which sums them in a local; the plan
+// loop decodes the short forms of the most frequent control instructions itself (end, block,
+// loop, if, br, br_if, call) and InstructionScanner everything else, so only control flow, calls,
+// sized operands and function/global references reach the (method-based) state machine. Frames
+// live in one typed-array stack and charges in typed arrays, all reused across bodies: nothing is
+// allocated per instruction, and per body only the returned Plan.
 import { ImmLayout, OPCODES, WasmError, opByName, type OpInfo } from '@wsbc/wasm';
 import { InstructionScanner, runTable, skipRun } from './instruction-scanner.js';
 
