@@ -87,7 +87,7 @@ export interface InstrumentationRecord {
   stackDepth: number | null;
   /** Fuel charged by the injected check of each metered block (part of that block's cost). */
   checkCost: number;
-  /** Where charges test the counter: every metered block, or only entries, loop headers and after calls. */
+  /** Where charges test the counter: every metered block, or only entries, loop headers, handlers and exits. */
   checks: 'block' | 'loop';
   /**
    * Most fuel a run can be charged past its budget before a test stops it, beyond the cost of the

@@ -20,11 +20,18 @@
 //     `unreachable`): what follows is dead until the next `else`/`catch`/`end` and is not charged.
 // Calls do not end a block: the callee charges itself at its entry.
 // With checkLoopsOnly, a charge tests the counter at function entry, loop headers, handlers and
-// the first charge after a call on every path (so frames returning over budget cannot chain their
-// untested blocks); the others only subtract. Between two tests a run therefore executes
-// untested charges of one function along one forward path. The plan tracks, per path, the fuel
-// charged since the last test and makes a charge test where that would pass MAX_UNTESTED_FUEL;
-// Plan.unchecked is the largest such total (the overrun bound).
+// at every way back to the caller (the block holding a `return`, a branch to the function's label
+// or the final `end`, or a tail call that may reach an imported function; kept even when empty),
+// so frames returning over budget cannot chain their untested blocks; the others only subtract.
+// A caller therefore goes on after a direct call of a defined function with nothing untested
+// behind it (the callee's entry test covered what the caller charged before the call, its exit
+// test what the callee charged). Between two tests a run executes untested charges of one
+// function along one forward path (imported functions charge nothing; after call_indirect or
+// call_ref the caller's untested total goes on, since the callee may be imported). The plan
+// tracks, per path, the fuel charged since the last test and makes a charge test where that would
+// pass MAX_UNTESTED_FUEL; Plan.unchecked is the largest such total (the overrun bound). Testing at
+// exits instead of after every call site keeps the same number of tests run per call and writes
+// fewer: functions have fewer exits than call sites.
 // Operand-sized work (sizedOperand in the opcode table) is charged at run time by a helper called
 // just before the instruction, which receives the length operand (top of stack) and returns it.
 // memory.grow is replaced by a per-memory helper that applies the growth limits and charges pages.

@@ -23,7 +23,7 @@
 // STATUS_FUEL_EXHAUSTED. So with a budget B and `checks: 'block'`, fuel spent on original
 // instructions never exceeds B: the only work done past the budget is the injected test and the
 // out-of-fuel slow path (under 25 instructions together). With `checks: 'loop'` (the default) only function entries, loop
-// headers, handlers, the first charge after a call and charges that would take the untested total
+// headers, handlers, the blocks that return to the caller and charges that would take the untested total
 // past MAX_UNTESTED_FUEL test the counter; the work run past the budget is then at most
 // MAX_UNTESTED_FUEL (1000) units, and the module's largest such sum is recorded as `maxOverrun`
 // (see body-rewriter.ts). Operand-sized work is charged before
@@ -109,7 +109,7 @@ export interface InstrumentOptions {
   counter?: 'local' | 'global';
   /**
    * Where charges test the counter: 'loop' (default) only at function entries, loop headers,
-   * exception handlers, the first charge after a call on each path and where the untested total
+   * exception handlers, the blocks that return to the caller and where the untested total
    * would pass MAX_UNTESTED_FUEL; other blocks just subtract, so the run stops at the next loop
    * iteration, call or return to a caller that goes on after the budget is spent, at most
    * MAX_UNTESTED_FUEL = 1000 units of original work past it (the module's largest is recorded as

@@ -103,6 +103,8 @@ export interface PlanContext {
   stackGuard: boolean;
   /** Added to every original defined-function index (1 when the fuel hook import is added). */
   funcShift: number;
+  /** Number of imported functions in the original module (indices below are unchanged). */
+  importedFuncs: number;
   /** Test the counter only at function entries and loop headers (other blocks just subtract). */
   checkLoopsOnly: boolean;
   /** Function and global counts of the original module: references at or past them are refused. */
@@ -184,6 +186,11 @@ const NONE = -1;
 
 const END_OP = opByName('end')!;
 const BLOCK_OP = opByName('block')!;
+const CALL_OP = opByName('call')!;
+const RETURN_OP = opByName('return')!;
+const RETURN_CALL_OP = opByName('return_call')!;
+/** Tail calls whose callee is not known statically (it may be an imported function). */
+const TAIL_CALL_IDS = new Set(['return_call_indirect', 'return_call_ref'].map((n) => opByName(n)!.id));
 
 /**
  * OpInfo.id of the control opcodes the plan loop decodes itself in their short forms (br, br_if,
@@ -206,7 +213,7 @@ const KIND_TRY = 4;
 const TARGETED = 1;
 const CATCH_TARGET = 2;
 const LIVE_AT_ENTRY = 4;
-/** A path that made a call since its last charge enters the frame's else arm (checkLoopsOnly). */
+/** A path that owes a test (see Planner.pending) enters the frame's else arm (checkLoopsOnly). */
 const PENDING_AT_ENTRY = 8;
 /** ... or reaches its end: the next charge on such a path tests the counter. */
 const PENDING_AT_END = 16;
@@ -267,6 +274,14 @@ export class Planner {
   private chargeAt = new Int32Array(1024);
   private chargeCost = new Float64Array(1024);
   private chargeChecked = new Uint8Array(1024);
+  /** Slots kept even when empty: the test at a function exit (checkLoopsOnly). */
+  private chargeKept = new Uint8Array(1024);
+  /**
+   * Slots in which a direct call of a defined function ran: the callee's entry test covered the
+   * slot's charge (made at the slot's start) and everything charged before it, and the callee's
+   * exit test what the callee charged, so none of it counts as untested after the call.
+   */
+  private chargeCovered = new Uint8Array(1024);
   private specialAt = new Int32Array(1024);
   private specialLeaves = new Uint8Array(1024);
   private specialId = new Uint16Array(1024);
@@ -287,7 +302,10 @@ export class Planner {
   private cur = -1;
   private segCost = 0;
   private live = true;
-  /** A call ran since the last charge on the current path. */
+  /**
+   * The next charge on the current path owes a test (checkLoopsOnly): a tested slot ended empty
+   * and was dropped with its test, or an exception landed here from callees that may have run over.
+   */
   private pending = false;
   /** Untested fuel charged on paths to the current slot's start (0 once the slot tests). */
   private base = 0;
@@ -412,9 +430,10 @@ export class Planner {
     const chargeAt = this.chargeAt;
     const chargeCost = this.chargeCost;
     const chargeChecked = this.chargeChecked;
+    const chargeKept = this.chargeKept;
     let charges = 0;
     for (let i = 0; i < this.slots; i++) {
-      if (chargeCost[i] === 0) continue;
+      if (chargeCost[i] === 0 && chargeKept[i] === 0) continue;
       chargeAt[charges] = chargeAt[i]!;
       chargeCost[charges] = chargeCost[i]! + ctx.checkCost;
       chargeChecked[charges] = chargeChecked[i]!;
@@ -458,7 +477,14 @@ export class Planner {
         this.calls++;
         if (ctx.stackGuard) this.segCost += ctx.checkCost;
         this.addSpecial(at, true, id, after, a, b);
-        if (this.live) this.pending = true;
+        // checkLoopsOnly: after a direct call of a defined function nothing charged so far is
+        // untested (its entry and exit tests; see chargeCovered). An imported function charges
+        // nothing and call_indirect/call_ref may reach one, so after those the untested total
+        // simply goes on.
+        if (this.live && this.cur >= 0 && id === CALL_OP.id && a >= ctx.importedFuncs) {
+          this.chargeCovered[this.cur] = 1;
+          this.base = 0;
+        }
         break;
       case Flow.Block:
         this.push(KIND_BLOCK, after, NONE);
@@ -523,7 +549,7 @@ export class Planner {
       case Flow.Br: {
         this.branchLeaves = false;
         this.mark(a, false, this.flowAcc());
-        if (this.branchLeaves) this.addSpecial(at, true, id, after, a, b);
+        if (this.branchLeaves) this.leaving(at, id, after, a, b);
         this.startSegment(after, false, false, 0);
         break;
       }
@@ -531,7 +557,7 @@ export class Planner {
         this.branchLeaves = false;
         const acc = this.flowAcc();
         this.mark(op.layout === ImmLayout.BrOnCast ? b : a, false, acc);
-        if (this.branchLeaves) this.addSpecial(at, true, id, after, a, b);
+        if (this.branchLeaves) this.leaving(at, id, after, a, b);
         this.startSegment(after, this.live, false, acc);
         break;
       }
@@ -547,11 +573,14 @@ export class Planner {
           p = skipU32(this.bytes, p);
         }
         this.mark(r.b, false, acc);
-        if (this.branchLeaves) this.addSpecial(at, true, id, after, a, b);
+        if (this.branchLeaves) this.leaving(at, id, after, a, b);
         this.startSegment(after, false, false, 0);
         break;
       }
       case Flow.Exit:
+        // A return, and a tail call that may reach an imported function (which does not test),
+        // test the counter: the caller goes on as if nothing charged here were untested.
+        if (id === RETURN_OP.id || (id === RETURN_CALL_OP.id ? a < ctx.importedFuncs : TAIL_CALL_IDS.has(id))) this.testHere(at);
         this.flowAcc();
         this.escape(0);
         // return_call* also names a function: pass 2 renumbers it while it is there.
@@ -621,6 +650,7 @@ export class Planner {
     this.top = j - 1;
     if (kind === KIND_FUNC) {
       this.endedAt = after;
+      this.testHere(at);
       this.flowAcc();
       this.addSpecial(at, true, op.id, after, 0, 0);
       this.startSegment(after, false, false, 0);
@@ -658,9 +688,13 @@ export class Planner {
       this.chargeAt = grownInt32(this.chargeAt, i + 1);
       this.chargeCost = grownFloat64(this.chargeCost, i + 1);
       this.chargeChecked = grownUint8(this.chargeChecked, i + 1);
+      this.chargeKept = grownUint8(this.chargeKept, i + 1);
+      this.chargeCovered = grownUint8(this.chargeCovered, i + 1);
     }
     this.chargeAt[i] = at;
     this.chargeCost[i] = 0;
+    this.chargeKept[i] = 0;
+    this.chargeCovered[i] = 0;
     const tests = !this.ctx.checkLoopsOnly || checked || this.pending;
     this.chargeChecked[i] = tests ? 1 : 0;
     this.pending = false;
@@ -691,13 +725,36 @@ export class Planner {
       if (cost === 0) this.pending = true;
       return this.base;
     }
-    const total = this.base + cost + this.ctx.checkCost;
+    const total = this.chargeCovered[cur] === 1 ? this.base : this.base + cost + this.ctx.checkCost;
     if (total > MAX_UNTESTED_FUEL) {
       this.chargeChecked[cur] = 1;
       return 0;
     }
     if (total > this.worst) this.worst = total;
     return total;
+  }
+
+  /**
+   * checkLoopsOnly: the current slot tests the counter, and is kept even if empty (it then charges
+   * the test's price alone). Every way out of a function back to its caller tests, so a caller
+   * never goes on past the budget with a callee's untested charges behind it.
+   */
+  private testHere(at: number): void {
+    const cur = this.cur;
+    if (!this.track || cur < 0 || !this.live) return;
+    if (this.chargeChecked[cur] === 1 && this.base > 0) {
+      // The slot tested at its start, but code folded into it runs after untested charges
+      // (inside the frame it resumed after): a test of its own goes right before the exit.
+      this.startSegment(at, true, true, 0);
+    }
+    this.chargeChecked[this.cur] = 1;
+    this.chargeKept[this.cur] = 1;
+  }
+
+  /** A branch to the function's label: a return. */
+  private leaving(at: number, id: number, after: number, a: number, b: number): void {
+    this.testHere(at);
+    this.addSpecial(at, true, id, after, a, b);
   }
 
   private addSpecial(at: number, leavesFunction: boolean, id: number, after: number, a: number, b: number): void {

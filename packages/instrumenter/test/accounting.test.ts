@@ -30,12 +30,14 @@ async function measure(text: string, call: (e: Record<string, Fn>) => unknown, b
  * the short run traps with STATUS_FUEL_EXHAUSTED before the block that would pass the budget; with
  * the default `checks: 'loop'` a run whose last charges do not test may instead return with the
  * counter below zero, which the host sees when it reads the fuel used after the call (what the
- * runtime does). Without `options.checks` both placements are run.
+ * runtime does). Without `options.checks` both placements are run; `costs` gives one cost for
+ * both or one per placement ('loop' tests at function exits, which can add the test's price).
  */
-async function expectExactBudget(text: string, call: (e: Record<string, Fn>) => unknown, cost: bigint, options: InstrumentOptions = {}) {
+async function expectExactBudget(text: string, call: (e: Record<string, Fn>) => unknown, costs: bigint | { block: bigint; loop: bigint }, options: InstrumentOptions = {}) {
   const placements = options.checks ? [options.checks] : (['block', 'loop'] as const);
   for (const checks of placements) {
     const opts = { ...options, checks };
+    const cost = typeof costs === 'bigint' ? costs : costs[checks];
     const ok = await measure(text, call, cost, opts);
     expect(ok.used).toBe(cost);
     const bytes = mustInstrument(await wat(text), opts);
@@ -106,6 +108,7 @@ const IF_RETURN = `(module (func (export "e") (param i32) (result i32)
 // A branch out of a nested if to an enclosing block: the if's end is not folded (the branch skips
 // it), the block's end is (its own label is the only target). Entry: block local.get if + const
 // after the block (4) + 1 = 5; arm br (1) + 1 = 2; after the if nop nop (2) + 1 = 3. Taken 7, not 8.
+// With checks 'loop' the two untested blocks are followed by a test (+1) before the return.
 const BR_OUT = `(module (func (export "b") (param i32) (result i32)
   (block $out (local.get 0) (if (then (br $out))) (nop) (nop)) (i32.const 1)))`;
 
@@ -146,14 +149,17 @@ describe('exact accounting', () => {
   });
 
   it('folds the code after a frame nothing branches out of into the charge at its entry', async () => {
-    for (const arg of [0, 1]) await expectExactBudget(IF_JOIN, (e) => e.j!(arg), 7n);
+    // With 'loop' the untested arm is followed by a test of its own before the function returns.
+    for (const arg of [0, 1]) await expectExactBudget(IF_JOIN, (e) => e.j!(arg), { block: 7n, loop: 8n });
     await expectExactBudget(IF_RETURN, (e) => e.e!(1), 6n);
     await expectExactBudget(IF_RETURN, (e) => e.e!(0), 5n);
-    await expectExactBudget(BR_OUT, (e) => e.b!(1), 7n);
-    await expectExactBudget(BR_OUT, (e) => e.b!(0), 8n);
-    for (const options of [{ counter: 'global' }, { checks: 'loop' }] as InstrumentOptions[]) {
-      expect((await measure(BR_OUT, (e) => e.b!(0), 1n << 40n, options)).used).toBe(8n);
-      expect((await measure(IF_RETURN, (e) => e.e!(1), 1n << 40n, options)).used).toBe(6n);
+    await expectExactBudget(BR_OUT, (e) => e.b!(1), { block: 7n, loop: 8n });
+    await expectExactBudget(BR_OUT, (e) => e.b!(0), { block: 8n, loop: 9n });
+    for (const checks of ['block', 'loop'] as const) {
+      for (const counter of ['global', 'local'] as const) {
+        expect((await measure(BR_OUT, (e) => e.b!(0), 1n << 40n, { checks, counter })).used).toBe(checks === 'block' ? 8n : 9n);
+        expect((await measure(IF_RETURN, (e) => e.e!(1), 1n << 40n, { checks, counter })).used).toBe(6n);
+      }
     }
   });
 
@@ -222,14 +228,16 @@ describe('counter placement and check placement', () => {
     const budget = BigInt(depth * (3 + 8) + 5 + 22 * 500); // runs out half-way back up
     for (const checks of ['block', 'loop'] as const) {
       // With checks at loop headers, the outer arm's block does not test, so the code after the
-      // inner if is not folded into it: it pays its own charge, the outer arm costs 7, not 8.
-      const perFrame = checks === 'block' ? 3 + 8 + 22 : 3 + 7 + 22 + 2;
-      expect((await measure(UNWIND, (e) => e.r!(depth), 1n << 40n, { checks })).used).toBe(BigInt(depth * perFrame + 5));
+      // inner if is not folded into it: it pays its own charge, the outer arm costs 7, not 8; and
+      // every return (base case included) is preceded by a test of its own (+1).
+      const perFrame = checks === 'block' ? 3 + 8 + 22 : 3 + 7 + 22 + 2 + 1;
+      const baseCase = checks === 'block' ? 5 : 6;
+      expect((await measure(UNWIND, (e) => e.r!(depth), 1n << 40n, { checks })).used).toBe(BigInt(depth * perFrame + baseCase));
       const result = mustInstrumentResult(await wat(UNWIND), { checks });
       const host = new FuelHost(budget);
       const inst = host.instantiate(result.bytes);
-      // Without a test after calls, every returning frame would run its unchecked block and the
-      // call would finish 11,000 units over budget.
+      // Without a test before each return, every returning frame would run its unchecked block
+      // and the call would finish 11,000 units over budget.
       expect(() => (inst.exports.r as Fn)(depth)).toThrow(WebAssembly.RuntimeError);
       expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
       expect(result.record.checks).toBe(checks);
@@ -254,6 +262,30 @@ describe('counter placement and check placement', () => {
       expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
       // Past the budget: at most the bound, plus the charge whose test stops the run.
       expect(host.used - budget).toBeLessThanOrEqual(BigInt(result.record.maxOverrun) + 11n);
+    }
+  });
+
+  it('with checks at loop headers only, calls of imported functions are not tests', async () => {
+    // A direct call of a defined function is followed by nothing untested (its entry and exit
+    // test); an imported function tests nothing, and call_indirect may reach one, so after those
+    // the untested total goes on and the bound still holds. 300 skippable blocks, each 10 nops
+    // and a call of the (no-op) import, directly or through the table.
+    for (const call of ['(call $imp)', '(call_indirect (i32.const 0))']) {
+      const body = `(block (br_if 0 (local.get 0)) ${'(nop) '.repeat(10)} ${call})`.repeat(300);
+      const text = `(module (import "env" "f" (func $imp)) (table 1 funcref) (elem (i32.const 0) $imp)
+        (func (export "chain") (param i32) ${body}))`;
+      const result = mustInstrumentResult(await wat(text), { checks: 'loop' });
+      expect(result.record.maxOverrun).toBeLessThanOrEqual(1000);
+      const env = { env: { f: () => {} } };
+      const full = new FuelHost(1n << 40n);
+      (full.instantiate(result.bytes, env).exports.chain as Fn)(0);
+      for (const budget of [500n, 1500n, 2999n, full.used - 1n]) {
+        const host = new FuelHost(budget);
+        const inst = host.instantiate(result.bytes, env);
+        expect(() => (inst.exports.chain as Fn)(0)).toThrow(WebAssembly.RuntimeError);
+        expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
+        expect(host.used - budget).toBeLessThanOrEqual(BigInt(result.record.maxOverrun) + 13n);
+      }
     }
   });
 

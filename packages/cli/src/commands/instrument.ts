@@ -38,7 +38,7 @@ Options:
       --counter <where>     cache the fuel counter in a local in loop-heavy functions (local,
                             default) or update the global at every charge (global)
       --checks <where>      where charges test the counter: at function entries, loop headers
-                            and after calls (loop, default; a run stops at most 1,000 fuel units
+                            and returns (loop, default; a run stops at most 1,000 fuel units
                             past its budget) or at every metered block (block; slower, no overrun)
       --format <fmt>        how to report diagnostics: pretty (default), json, sarif
   -h, --help                show this help
