@@ -295,4 +295,48 @@ describe('the cache of pinned parents under path_rename and path_link', () => {
       expect(fs.readdirSync(outside).sort()).toEqual(['probe', 'x']);
     });
   }
+
+  it('keeps the source\'s parent open when the target\'s pin finds it moved in the meantime', () => {
+    const { dir, outside } = layout();
+    fs.writeFileSync(path.join(outside, 'x'), 'OUTSIDE');
+    fs.mkdirSync(path.join(dir, 'a'));
+    fs.writeFileSync(path.join(dir, 'a', 'x'), 'in-a');
+    const g = guest(dir);
+    expect(g.stat('a/x')).toBe(Filetype.REGULAR_FILE);
+    // The source's pin reads the cached parent back (1st readlink); before the target's pin
+    // reads it again (2nd), the host moves `a` aside and makes a new `a`.
+    const readlink = fs.readlinkSync;
+    let reads = 0;
+    vi.spyOn(fs, 'readlinkSync').mockImplementation(((p: fs.PathLike, o?: unknown) => {
+      if (++reads === 2) {
+        fs.renameSync(path.join(dir, 'a'), path.join(dir, 'a-moved'));
+        fs.mkdirSync(path.join(dir, 'a'));
+      }
+      return (readlink as (p: fs.PathLike, o?: unknown) => string)(p, o);
+    }) as typeof fs.readlinkSync);
+    const rename = fs.renameSync;
+    vi.spyOn(fs, 'renameSync').mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
+      const source = Number(/\/fd\/(\d+)\//.exec(String(from))?.[1]);
+      const taken: number[] = [];
+      for (let i = 0; i < 4096 && !fs.existsSync(`/proc/self/fd/${source}`); i++) {
+        const fd = fs.openSync(outside, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+        if (fd === source) break;
+        taken.push(fd);
+      }
+      for (const fd of taken) fs.closeSync(fd);
+      return rename(from, to);
+    }) as typeof fs.renameSync);
+    const from = g.put(2048, 'a/x');
+    const to = g.put(3000, 'a/y');
+    expect(g.fns.path_rename!(3, 2048, from, 3, 3000, to)).toBe(Errno.SUCCESS);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    vi.restoreAllMocks();
+    // The file the source named when it was pinned, moved along with its directory, is what moved.
+    expect(fs.readFileSync(path.join(dir, 'a', 'y'), 'utf8')).toBe('in-a');
+    expect(fs.readFileSync(path.join(outside, 'x'), 'utf8')).toBe('OUTSIDE');
+    // The retired descriptor is closed by the next call.
+    const before = fs.readdirSync('/proc/self/fd').length;
+    expect(g.stat('a/y')).toBe(Filetype.REGULAR_FILE);
+    expect(fs.readdirSync('/proc/self/fd').length).toBe(before - 1);
+  });
 });

@@ -279,6 +279,12 @@ export class PinnedParentCache {
    * whatever directory got that number.
    */
   private lastKey: string | null = null;
+  /**
+   * Descriptors of entries dropped while possibly still in use (the entry returned last, found
+   * moved when pinned again by the same call): closed at the next pin() or clear(), once that
+   * call is over.
+   */
+  private readonly retired: number[] = [];
 
   constructor(private readonly root: string, private readonly capacity = 32) {}
 
@@ -290,6 +296,7 @@ export class PinnedParentCache {
    */
   pin(basePath: string, resolved: ResolvedPath): { fd: number; owned: boolean; literal: boolean } {
     if (resolved.parent.length === 0) return { fd: -1, owned: false, literal: true };
+    if (this.retired.length > 0) this.closeRetired();
     const key = resolved.parentKey ?? resolved.parent.join('/');
     const hit = this.entries.get(key);
     if (hit) {
@@ -304,7 +311,8 @@ export class PinnedParentCache {
         return { fd: hit.fd, owned: false, literal: true };
       }
       this.entries.delete(key);
-      safeCloseFd(hit.fd);
+      if (key === this.lastKey) this.retired.push(hit.fd);
+      else safeCloseFd(hit.fd);
     }
     const { fd, real } = pinVerified(basePath, resolved, this.root);
     const literal = this.root === '/' ? `/${key}` : `${this.root}/${key}`;
@@ -334,7 +342,13 @@ export class PinnedParentCache {
   clear(): void {
     for (const entry of this.entries.values()) safeCloseFd(entry.fd);
     this.entries.clear();
+    this.closeRetired();
     this.lastKey = null;
+  }
+
+  private closeRetired(): void {
+    for (const fd of this.retired) safeCloseFd(fd);
+    this.retired.length = 0;
   }
 
   /** Number of kept descriptors (for tests). */
