@@ -477,14 +477,7 @@ export class Planner {
         this.calls++;
         if (ctx.stackGuard) this.segCost += ctx.checkCost;
         this.addSpecial(at, true, id, after, a, b);
-        // checkLoopsOnly: after a direct call of a defined function nothing charged so far is
-        // untested (its entry and exit tests; see chargeCovered). An imported function charges
-        // nothing and call_indirect/call_ref may reach one, so after those the untested total
-        // simply goes on.
-        if (this.live && this.cur >= 0 && id === CALL_OP.id && a >= ctx.importedFuncs) {
-          this.chargeCovered[this.cur] = 1;
-          this.base = 0;
-        }
+        if (id === CALL_OP.id) this.called(a);
         break;
       case Flow.Block:
         this.push(KIND_BLOCK, after, NONE);
@@ -595,7 +588,7 @@ export class Planner {
     this.branchLeaves = false;
     const acc = this.flowAcc();
     this.mark(label, false, acc);
-    if (this.branchLeaves) this.addSpecial(at, true, id, after, label, 0);
+    if (this.branchLeaves) this.leaving(at, id, after, label, 0);
     this.startSegment(after, this.live, false, acc);
   }
 
@@ -607,7 +600,19 @@ export class Planner {
     this.calls++;
     if (ctx.stackGuard) this.segCost += ctx.checkCost;
     this.addSpecial(at, true, id, after, f, 0);
-    if (this.live) this.pending = true;
+    this.called(f);
+  }
+
+  /**
+   * checkLoopsOnly, after a direct call of function `f`: when `f` is defined here, nothing charged
+   * so far is untested (its entry and exit tests; see chargeCovered). An imported function charges
+   * nothing, and call_indirect/call_ref may reach one, so after those the untested total goes on.
+   */
+  private called(f: number): void {
+    if (this.live && this.cur >= 0 && f >= this.ctx.importedFuncs) {
+      this.chargeCovered[this.cur] = 1;
+      this.base = 0;
+    }
   }
 
   /** Index checks and sized-operand pricing (ids with IMM_CHECK_BY_ID set). */
