@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Errno, Rights } from '@wsbc/runtime';
 import { tempDir } from './helpers.js';
 import { FD_READ, FD_READDIR, FD_SEEK, FD_TELL, FD_WRITE, O, reviewGuest, type ReviewGuest } from './fixtures/review/guest.js';
@@ -17,6 +17,7 @@ const PAGE = 65536;
 const MAX = 2n ** 53n - 1n;
 const live: ReviewGuest[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const g of live.splice(0)) g.wasi.close();
 });
 
@@ -142,6 +143,43 @@ describe('iovecs and buffers at the edges of memory', () => {
     expect(g.fns.fd_seek!(fd, 0n, 0, PAGE - 8)).toBe(Errno.SUCCESS);
     expect(g.fns.fd_seek!(fd, 2n, 0, PAGE - 7)).toBe(Errno.FAULT);
     expect(tell(g, fd)).toBe(0n);
+  });
+});
+
+describe('a shared memory grown while a call runs', () => {
+  it('finishes the call on the pages it checked, and the next call sees the new ones', () => {
+    const dir = tempDir('wsbc-review-shared-');
+    fs.writeFileSync(path.join(dir, 'f'), '');
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 3, shared: true } as WebAssembly.MemoryDescriptor);
+    const g = reviewGuest([{ hostPath: dir, read: true, write: true }], { memory });
+    live.push(g);
+    const fd = g.open('f', { rights: FD_READ | FD_WRITE | FD_SEEK });
+    expect(fd).toBeGreaterThan(3);
+    g.put(PAGE - 4, 'tail');
+    g.put(100, 'head');
+    // Another thread grows the memory between the two buffers of one write.
+    const write = fs.writeSync;
+    let grown = false;
+    vi.spyOn(fs, 'writeSync').mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      const n = (write as (...a: unknown[]) => number)(...args);
+      if (!grown) {
+        grown = true;
+        memory.grow(1);
+      }
+      return n;
+    }) as typeof fs.writeSync);
+    iovecs(g, 16, [[100, 4], [PAGE - 4, 4]]);
+    expect(g.fns.fd_write!(fd, 16, 2, 8)).toBe(Errno.SUCCESS);
+    expect(grown).toBe(true);
+    expect(g.view().getUint32(8, true)).toBe(8);
+    vi.restoreAllMocks();
+    // The new page is usable from the next call on, and nothing past it.
+    g.put(PAGE, 'more');
+    iovecs(g, 16, [[PAGE, 4]]);
+    expect(g.fns.fd_write!(fd, 16, 1, 8)).toBe(Errno.SUCCESS);
+    iovecs(g, 16, [[2 * PAGE - 2, 4]]);
+    expect(g.fns.fd_write!(fd, 16, 1, 8)).toBe(Errno.FAULT);
+    expect(fs.readFileSync(path.join(dir, 'f'), 'utf8')).toBe('headtailmore');
   });
 });
 
