@@ -1,6 +1,7 @@
 // Runs every instrumenter benchmark and prints the figures as Markdown (docs/benchmarks.md,
 // section "Instrumenter"). Usage: `pnpm --filter @wsbc/instrumenter build && node bench/run.mjs
-// [rounds]`. Ratios are measured side by side: each round runs every variant of a workload in its
+// [rounds] [overhead|speed] [runs]` (runs: timed runs per process, default 12). Ratios are
+// measured side by side: each round runs every variant of a workload in its
 // own fresh process, one after another, and a round's ratio compares runs from that round only;
 // the reported ratio is the median over rounds, so load from other processes on the machine hits
 // both sides of each ratio.
@@ -13,6 +14,11 @@ import { instrument, instrumentAsync } from '../dist/index.js';
 const root = resolve(import.meta.dirname, '../../..');
 const rounds = Number(process.argv[2] ?? 5);
 const only = process.argv[3];
+// Timed runs per process (after one warm-up run). The first runs of an instrumented module are
+// slower than its later ones: V8 tiers hot functions up from Liftoff to TurboFan in the
+// background, and bigger functions take longer. Every ratio is reported twice: over all runs,
+// and over the second half of them ("steady": after tier-up, what a long CPU-bound job sees).
+const RUNS = Number(process.argv[4] ?? 12);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -43,37 +49,45 @@ const say = (s = '') => {
 if (!only || only === 'overhead') {
   const workloads = { flite: ['original', 'instrumented', 'block-checks', 'global-counter', 'wasm-metering'], sqljs: ['original', 'instrumented', 'block-checks', 'global-counter'], yosys: ['original', 'instrumented', 'block-checks', 'global-counter'] };
   const ratios = {};
+  const steadyRatios = {};
   const notes = [];
   for (const [name, variants] of Object.entries(workloads)) {
     ratios[name] = {};
+    steadyRatios[name] = {};
     for (let r = 0; r < rounds; r++) {
       const res = {};
       for (const v of variants) {
         if (v === 'wasm-metering' && r > 0 && ratios[name][v] === undefined) continue;
-        const w = workload(name, v, 5);
+        const w = workload(name, v, RUNS);
         if (w.error) {
           if (r === 0) notes.push(`${name} under ${v}: ${w.error}`);
           continue;
         }
-        res[v] = { t: median(w.times), hash: w.hash };
+        res[v] = { t: median(w.times), steady: median(w.times.slice(Math.floor(w.times.length / 2))), hash: w.hash };
       }
       for (const v of variants) {
         if (!res[v] || !res.original) continue;
         if (res[v].hash !== res.original.hash) notes.push(`${name} under ${v}: output differs from the original`);
         (ratios[name][v] ??= []).push(res[v].t / res.original.t);
+        (steadyRatios[name][v] ??= []).push(res[v].steady / res.original.steady);
       }
-      console.error(`round ${r + 1}/${rounds} ${name}: ${Object.entries(res).map(([v, x]) => `${v} ${fmt(x.t, 0)}ms`).join(', ')}`);
+      console.error(`round ${r + 1}/${rounds} ${name}: ${Object.entries(res).map(([v, x]) => `${v} ${fmt(x.t, 0)}/${fmt(x.steady, 0)}ms`).join(', ')}`);
     }
   }
   const variants = ['instrumented', 'block-checks', 'global-counter', 'wasm-metering'];
-  say('Run-time overhead (instrumented time / original time, median over rounds):');
-  say();
-  say(`| workload | ${variants.join(' | ')} |`);
-  say(`|---|${variants.map(() => '---').join('|')}|`);
-  for (const name of Object.keys(workloads)) {
-    say(`| ${name} | ${variants.map((v) => (ratios[name][v] ? `${fmt(median(ratios[name][v]))}x` : 'n/a')).join(' | ')} |`);
-  }
-  say(`| **geomean** | ${variants.map((v) => { const xs = Object.keys(workloads).map((n) => ratios[n][v]).filter(Boolean).map(median); return xs.length === 3 ? `**${fmt(geomean(xs))}x**` : 'n/a'; }).join(' | ')} |`);
+  const table = (title, rs) => {
+    say(title);
+    say();
+    say(`| workload | ${variants.join(' | ')} |`);
+    say(`|---|${variants.map(() => '---').join('|')}|`);
+    for (const name of Object.keys(workloads)) {
+      say(`| ${name} | ${variants.map((v) => (rs[name][v] ? `${fmt(median(rs[name][v]))}x` : 'n/a')).join(' | ')} |`);
+    }
+    say(`| **geomean** | ${variants.map((v) => { const xs = Object.keys(workloads).map((n) => rs[n][v]).filter(Boolean).map(median); return xs.length === 3 ? `**${fmt(geomean(xs))}x**` : 'n/a'; }).join(' | ')} |`);
+    say();
+  };
+  table(`Run-time overhead, all ${RUNS} timed runs (instrumented time / original time, median over rounds):`, ratios);
+  table(`Run-time overhead, steady (the last ${RUNS - Math.floor(RUNS / 2)} of ${RUNS} runs, after tier-up):`, steadyRatios);
   for (const n of notes) say(`- ${n}`);
   say();
 }
