@@ -14,7 +14,8 @@ import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { loadManifest, type Manifest } from '@wsbc/manifest';
-import * as abi from '@wsbc/instrumenter';
+// The ABI constants alone: a run of a vetted artifact never loads the instrumenter itself.
+import * as abi from '@wsbc/instrumenter/abi';
 import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type AuditRecord, type AuditSink } from './audit.js';
 import type { FuelAbi, GuestOutcome } from './guest.js';
 import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';

@@ -1,6 +1,5 @@
 // Prepare steps that plug into run(): instrumenting a plain module on the fly (`--instrument`).
 // Verification of vetted artifacts (issue 6) is another PrepareStep with the same shape.
-import { instrument } from '@wsbc/instrumenter';
 import type { PrepareStep } from './run.js';
 
 /**
@@ -12,7 +11,10 @@ import type { PrepareStep } from './run.js';
 export function instrumentStep(file?: string): PrepareStep {
   return {
     name: 'instrument',
-    apply(bytes, manifest) {
+    async apply(bytes, manifest) {
+      // Loaded on first use: importing @wsbc/runtime (and running vetted artifacts) does not pay
+      // for the instrumenter's planner and rewriter.
+      const { instrument } = await import('@wsbc/instrumenter');
       const result = instrument(bytes, { manifest, fuel: true, ...(file !== undefined ? { file } : {}) });
       if (!result.ok) return { ok: false, diagnostics: result.diagnostics };
       return { ok: true, bytes: result.value.bytes, diagnostics: result.diagnostics };
