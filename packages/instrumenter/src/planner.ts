@@ -239,27 +239,13 @@ const F_MIN_TARGET = 4;
 const F_ENTRY_ACC = 5;
 const F_END_ACC = 6;
 
-function grownInt32(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(min, a.length * 2));
-  b.set(a);
-  return b;
-}
+type GrowableArray = Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Uint16Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
 
-function grownUint8(a: Uint8Array, min: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(Math.max(min, a.length * 2));
-  b.set(a);
-  return b;
-}
-
-function grownUint16(a: Uint16Array, min: number): Uint16Array<ArrayBuffer> {
-  const b = new Uint16Array(Math.max(min, a.length * 2));
-  b.set(a);
-  return b;
-}
-
-function grownFloat64(a: Float64Array, min: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(Math.max(min, a.length * 2));
-  b.set(a);
+/** A copy of `a` with room for at least `min` elements (twice its length, or more). */
+function grown<T extends GrowableArray>(a: T, min: number): T {
+  const b = new (a.constructor as new (length: number) => T)(Math.max(min, a.length * 2));
+  // Every member's set() takes an ArrayLike<number>; the union's signature does not say so.
+  (b as { set(source: ArrayLike<number>): void }).set(a);
   return b;
 }
 
@@ -690,11 +676,11 @@ export class Planner {
   private openSlot(at: number, checked: boolean, inAcc: number): void {
     const i = this.slots;
     if (i === this.chargeAt.length) {
-      this.chargeAt = grownInt32(this.chargeAt, i + 1);
-      this.chargeCost = grownFloat64(this.chargeCost, i + 1);
-      this.chargeChecked = grownUint8(this.chargeChecked, i + 1);
-      this.chargeKept = grownUint8(this.chargeKept, i + 1);
-      this.chargeCovered = grownUint8(this.chargeCovered, i + 1);
+      this.chargeAt = grown(this.chargeAt, i + 1);
+      this.chargeCost = grown(this.chargeCost, i + 1);
+      this.chargeChecked = grown(this.chargeChecked, i + 1);
+      this.chargeKept = grown(this.chargeKept, i + 1);
+      this.chargeCovered = grown(this.chargeCovered, i + 1);
     }
     this.chargeAt[i] = at;
     this.chargeCost[i] = 0;
@@ -765,11 +751,11 @@ export class Planner {
   private addSpecial(at: number, leavesFunction: boolean, id: number, after: number, a: number, b: number): void {
     const i = this.specials;
     if (i === this.specialAt.length) {
-      this.specialAt = grownInt32(this.specialAt, i + 1);
-      this.specialLeaves = grownUint8(this.specialLeaves, i + 1);
-      this.specialId = grownUint16(this.specialId, i + 1);
-      this.specialEnd = grownInt32(this.specialEnd, i + 1);
-      this.specialImm = grownFloat64(this.specialImm, 2 * (i + 1));
+      this.specialAt = grown(this.specialAt, i + 1);
+      this.specialLeaves = grown(this.specialLeaves, i + 1);
+      this.specialId = grown(this.specialId, i + 1);
+      this.specialEnd = grown(this.specialEnd, i + 1);
+      this.specialImm = grown(this.specialImm, 2 * (i + 1));
     }
     this.specialAt[i] = at;
     this.specialLeaves[i] = leavesFunction ? 1 : 0;
@@ -781,7 +767,7 @@ export class Planner {
   }
 
   private addRestore(at: number): void {
-    if (this.restores === this.restoreAt.length) this.restoreAt = grownInt32(this.restoreAt, this.restores + 1);
+    if (this.restores === this.restoreAt.length) this.restoreAt = grown(this.restoreAt, this.restores + 1);
     this.restoreAt[this.restores++] = at;
   }
 
@@ -819,7 +805,7 @@ export class Planner {
   private push(kind: number, bodyStart: number, acc: number): void {
     const i = this.top + 1;
     const fi = i * FRAME;
-    if (fi === this.frames.length) this.frames = grownInt32(this.frames, fi + FRAME);
+    if (fi === this.frames.length) this.frames = grown(this.frames, fi + FRAME);
     const f = this.frames;
     f[fi + F_KIND] = kind;
     f[fi + F_FLAGS] = (this.live ? LIVE_AT_ENTRY : 0) | (this.pending ? PENDING_AT_ENTRY : 0);

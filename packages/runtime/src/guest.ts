@@ -94,13 +94,14 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     ? null
     : manifest.random.mode === 'secure' ? new SecureRandom() : new SeededRandom(config.randomSeed);
   const totals = () => meter.totals;
+  const fuelReason = `fuel budget of ${manifest.limits.fuel} exhausted`;
   let wasi: WasiPreview1;
   try {
     wasi = new WasiPreview1({
       manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit, sockets: config.sockets ?? null,
       onEnd: (end) => config.onEnd?.(end instanceof GuestExit
         ? fuel?.overBudget() !== undefined
-          ? { kind: 'fuel', exitCode: null, reason: `fuel budget of ${manifest.limits.fuel} exhausted` }
+          ? { kind: 'fuel', exitCode: null, reason: fuelReason }
           : { kind: 'exit', exitCode: end.code, reason: null }
         : { kind: end.kind, exitCode: null, reason: end.reason }),
     });
@@ -221,24 +222,21 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   function finish(error: unknown): GuestOutcome {
     wasi.close();
     const base = { fuelUsed: fuel?.used ?? null, ...totals(), refusals: [] };
+    const fuelExhausted = (value: number | null): GuestOutcome => {
+      audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: manifest.limits.fuel, value });
+      return { ...base, kind: 'fuel', exitCode: null, reason: fuelReason };
+    };
     if (error instanceof GuestExit) {
       // With the instrumenter's default `checks: 'loop'`, the last charges of a run need not test
       // the counter: a guest can return or exit up to its module's `maxOverrun` past the budget
       // without reaching the hook. Reading the counter here makes that run a fuel exhaustion, the
       // same outcome as when a test catches it.
       const over = fuel?.overBudget();
-      if (over !== undefined) {
-        audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: manifest.limits.fuel, value: over });
-        return { ...base, kind: 'fuel', exitCode: null, reason: `fuel budget of ${manifest.limits.fuel} exhausted` };
-      }
-      return { ...base, kind: 'exit', exitCode: error.code, reason: null };
+      return over !== undefined ? fuelExhausted(over) : { ...base, kind: 'exit', exitCode: error.code, reason: null };
     }
     if (error instanceof SandboxTermination) return { ...base, kind: error.kind, exitCode: null, reason: error.reason };
     const status = readStatus(instance, config.abi.statusExport);
-    if (status === config.abi.statusFuelExhausted) {
-      audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: manifest.limits.fuel, value: fuel?.used ?? null });
-      return { ...base, kind: 'fuel', exitCode: null, reason: `fuel budget of ${manifest.limits.fuel} exhausted` };
-    }
+    if (status === config.abi.statusFuelExhausted) return fuelExhausted(fuel?.used ?? null);
     if (status === config.abi.statusMemoryLimit) {
       audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: null });
       return { ...base, kind: 'memory', exitCode: null, reason: `memory limit of ${manifest.limits.memory.maxPages} pages reached` };

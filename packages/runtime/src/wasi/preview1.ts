@@ -765,7 +765,7 @@ export class WasiPreview1 {
             this.deny('filesystem', 'path_symlink', Errno.NOTCAPABLE, 'symlink target leaves the directory',
               { path: joinGuest(dir.guestPath, displayOf(resolved)), target });
           }
-          if (resolved.name === '.' ) throw new WasiError(Errno.EXIST);
+          if (resolved.name === '.') throw new WasiError(Errno.EXIST);
           if (this.auditAllowed) this.allow('filesystem', 'path_symlink', { path: joinGuest(dir.guestPath, displayOf(resolved)), target });
           fs.symlinkSync(target, host);
         });
