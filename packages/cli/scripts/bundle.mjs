@@ -34,7 +34,7 @@ const external = ['typescript'];
 const SANDBOX_WORKER = 'sandbox-worker.cjs';
 
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   entryPoints: { bin: join(dist, 'bin.js'), worker: join(dist, 'check', 'worker.js') },
   outdir,
   bundle: true,
@@ -43,6 +43,12 @@ await build({
   platform: 'node',
   target: 'node20',
   external,
+  // The runtime's default export is its own bundle, which inlines @wsbc/manifest and @wsbc/wasm;
+  // bundled in here, those would be second copies of packages the CLI inlines anyway. Its
+  // `@wsbc/unbundled` condition names tsc's output (dist/*.js) instead.
+  conditions: ['@wsbc/unbundled'],
+  absWorkingDir: packageDir,
+  metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
@@ -56,7 +62,10 @@ mkdirSync(join(dist, 'generated'), { recursive: true });
 copyFileSync(validator, join(dist, 'generated', 'manifest-validator.cjs'));
 
 // The runtime's sandbox worker, from the runtime package's build (see the header).
-const runtimeDir = dirname(requireFromCli.resolve('@wsbc/runtime'));
+// The directory of the runtime's worker-script.js that was bundled: its worker lies beside it.
+const workerScript = Object.keys(metafile.inputs).find((input) => /(?:^|[\\/])runtime[\\/]dist[\\/]worker-script\.js$/.test(input));
+if (!workerScript) throw new Error('bundle: @wsbc/runtime was not bundled from its tsc output (dist/worker-script.js)');
+const runtimeDir = dirname(join(packageDir, workerScript));
 const sandboxWorker = join(runtimeDir, SANDBOX_WORKER);
 if (!existsSync(sandboxWorker)) throw new Error(`bundle: ${sandboxWorker} is missing: build @wsbc/runtime first (pnpm build)`);
 // The same staleness rule (and 2 s slack) as the runtime's own lookup (src/worker-script.ts): a worker bundled

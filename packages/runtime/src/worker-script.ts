@@ -21,6 +21,8 @@ export class WorkerScriptError extends Error {
 }
 
 const WORKER_FILE = 'sandbox-worker.cjs';
+/** Where tsc's build info lies relative to this file; set by the package's bundle step (scripts/bundle.cjs), else unset. */
+declare const WSBC_TSBUILDINFO: string | undefined;
 const STALE_SLACK_MS = 2000;
 let located: URL | undefined;
 
@@ -42,13 +44,16 @@ function locate(): URL {
   // A literal, so that bundlers keep it as written and packages/cli/scripts/bundle.mjs can check it.
   const url = new URL('./sandbox-worker.cjs', import.meta.url);
   const built = statOrNull(url);
-  const rebuild = 'build @wsbc/runtime with `pnpm build` (or run `node scripts/bundle-worker.cjs` in packages/runtime): `tsc -b` alone does not write it';
+  const rebuild = 'build @wsbc/runtime with `pnpm build` (or run `node scripts/bundle.cjs` in packages/runtime): `tsc -b` alone does not write it';
   if (built === null) throw new WorkerScriptError(`the sandbox worker ${fileURLToPath(url)} is missing; ${rebuild}`);
   // In the package's own dist/, tsc -b rewrites .tsbuildinfo whenever it compiles changed sources:
-  // newer than the bundle means the run would pair old worker code with new host code. (Bundles
-  // of the runtime, such as the CLI's, have no .tsbuildinfo; a packed package has equal times.)
-  // The slack covers tools that restore both files in either order (turbo's cache).
-  const compiled = statOrNull(new URL('./.tsbuildinfo', import.meta.url));
+  // newer than the worker means the run would pair old worker code with new host code (tsc's
+  // dist/*.js), or, from the package's bundle in dist/bundle/ (which its build script writes
+  // together with the worker, and points at dist/.tsbuildinfo through WSBC_TSBUILDINFO), that the
+  // bundle step did not run after the sources changed. (Other bundles of the runtime, such as the
+  // CLI's, have no .tsbuildinfo; a packed package has equal times.) The slack covers tools that
+  // restore both files in either order (turbo's cache).
+  const compiled = statOrNull(new URL(typeof WSBC_TSBUILDINFO === 'string' ? WSBC_TSBUILDINFO : './.tsbuildinfo', import.meta.url));
   if (compiled !== null && compiled.mtimeMs > built.mtimeMs + STALE_SLACK_MS) {
     throw new WorkerScriptError(`the sandbox worker ${fileURLToPath(url)} is older than the last tsc build of the runtime; ${rebuild}`);
   }

@@ -79,9 +79,9 @@ function copyDist(name: string, worker: 'missing' | 'older than the tsc build' |
 }
 
 /** Runs hello with run() from a built runtime in a fresh process; also reports prewarm(). */
-function runBuilt(distDir: string) {
+function runBuilt(distDir: string, entry = 'index.js') {
   const script = `
-    import { run, prewarm } from ${JSON.stringify(pathToFileURL(path.join(distDir, 'index.js')).href)};
+    import { run, prewarm } from ${JSON.stringify(pathToFileURL(path.join(distDir, entry)).href)};
     const warm = await prewarm().then(() => 'ready', (error) => error.name + ': ' + error.message);
     const policy = (await import('@wsbc/manifest')).normalize({}, { baseDir: '/' }).value;
     const r = await run(${JSON.stringify(hello)}, { policy, env: {}, audit: 'off' });
@@ -131,6 +131,51 @@ describe('the sandbox worker of the built runtime', () => {
 
   it('runs from a copy whose worker is as new as its build', () => {
     const r = runBuilt(copyDist('fresh', 'newer than the tsc build'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^argc=1$/m);
+  });
+});
+
+describe('the bundle the package exports (dist/bundle/, written by scripts/bundle.cjs)', () => {
+  const bundle = path.join(dist, 'bundle');
+
+  it('is what @wsbc/runtime and @wsbc/runtime/prewarm resolve to, and imports only node: built-ins and the lazily loaded instrumenter', () => {
+    const script = `console.log(JSON.stringify([import.meta.resolve('@wsbc/runtime'), import.meta.resolve('@wsbc/runtime/prewarm')]));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8' });
+    expect(JSON.parse(child.stdout.trim())).toEqual([pathToFileURL(path.join(bundle, 'index.js')).href, pathToFileURL(path.join(bundle, 'prewarm.js')).href]);
+    const files = fs.readdirSync(bundle).filter((name) => name.endsWith('.js'));
+    expect(files.length).toBeLessThanOrEqual(4);
+    const imported = new Set(files.flatMap((name) => {
+      const text = fs.readFileSync(path.join(bundle, name), 'utf8');
+      return [...text.matchAll(/^import\b[^;]*?\bfrom\s*"([^"]+)";|\bimport\("([^"]+)"\)/gm)].map((m) => m[1] ?? m[2]!);
+    }));
+    expect([...imported].filter((name) => !name.startsWith('node:') && !name.startsWith('./'))).toEqual(['@wsbc/instrumenter']);
+  });
+
+  it('runs a guest, with its worker copied next to its chunks', () => {
+    expect(fs.existsSync(path.join(bundle, 'sandbox-worker.cjs')), 'packages/runtime/dist/bundle is not built: run `pnpm build`').toBe(true);
+    const r = runBuilt(dist, 'bundle/index.js');
+    expect(r.warm).toBe('ready');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^argc=1$/m);
+  });
+
+  it('refuses the run when its worker is missing', () => {
+    const r = runBuilt(copyDist('bundle-missing', 'missing'), 'bundle/index.js');
+    expect(r.warm).toMatch(/^WorkerScriptError: the sandbox worker .*bundle[\\/]sandbox-worker\.cjs is missing/);
+    expect(r.status).toBe(125);
+    expect(r.codes).toEqual(['run/worker-failed']);
+  });
+
+  it('refuses the run when tsc built the sources after the bundle was written (the bundle step did not run)', () => {
+    const r = runBuilt(copyDist('bundle-stale', 'older than the tsc build'), 'bundle/index.js');
+    expect(r.warm).toMatch(/^WorkerScriptError: .*bundle[\\/]sandbox-worker\.cjs is older than the last tsc build of the runtime/);
+    expect(r.status).toBe(125);
+    expect(r.stdout).not.toMatch(/argc=/);
+  });
+
+  it('runs from a copy whose bundle is as new as its tsc build', () => {
+    const r = runBuilt(copyDist('bundle-fresh', 'newer than the tsc build'), 'bundle/index.js');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^argc=1$/m);
   });
