@@ -33,9 +33,8 @@ const outdir = join(dist, 'bundle');
 const external = ['typescript'];
 const SANDBOX_WORKER = 'sandbox-worker.cjs';
 
-rmSync(outdir, { recursive: true, force: true });
-const { metafile } = await build({
-  entryPoints: { bin: join(dist, 'bin.js'), worker: join(dist, 'check', 'worker.js') },
+/** Options both builds share. */
+const common = {
   outdir,
   bundle: true,
   splitting: true,
@@ -51,8 +50,49 @@ const { metafile } = await build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
+};
+
+// The dispatcher's two imports that belong to `wsbc run` point at the second build's files.
+const RUN_COMMAND = 'run-command.js';
+const RUN_POOL = 'run-pool.js';
+const runCommandApart = {
+  name: 'run-command-apart',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^(?:\.\/commands\/run\.js|@wsbc\/runtime\/prewarm)$/ }, (args) => {
+      if (!/[\\/]dist[\\/]cli\.js$/.test(args.importer)) return undefined;
+      return { path: `./${args.path === '@wsbc/runtime/prewarm' ? RUN_POOL : RUN_COMMAND}`, external: true };
+    });
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const { metafile } = await build({
+  ...common,
+  entryPoints: { bin: join(dist, 'bin.js'), worker: join(dist, 'check', 'worker.js') },
+  plugins: [runCommandApart],
 });
 chmodSync(join(outdir, 'bin.js'), 0o755);
+
+// `wsbc run` is built apart, as one file plus its lazily loaded pieces (instrumenter, policy
+// compiler, renderers): shared with the other commands, its modules were spread over ~20 chunks,
+// and on Node 20 every ES module costs a resolution, a read and a link (docs/benchmarks.md,
+// "Runtime, round 4": one file instead saves about 13 ms of CPU per run). The sandbox worker
+// pool is its own entry, so that the dispatcher's prewarm() (which boots the worker while the
+// command loads) and the command's run() share one pool; the pieces both builds contain
+// (exit codes, version) hold no state.
+const runtimeWorkerPool = (inputs) => inputs.find((input) => /(?:^|[\\/])runtime[\\/]dist[\\/]worker-pool\.js$/.test(input));
+const runBuild = await build({
+  ...common,
+  entryPoints: { 'run-command': join(dist, 'commands', 'run.js'), 'run-pool': join(packageDir, runtimeWorkerPool(Object.keys(metafile.inputs)) ?? '') },
+});
+for (const [name, output] of Object.entries(runBuild.metafile.outputs)) metafile.outputs[name] = output;
+for (const [name, input] of Object.entries(runBuild.metafile.inputs)) metafile.inputs[name] ??= input;
+const poolOutputs = Object.entries(runBuild.metafile.outputs).filter(([, output]) => runtimeWorkerPool(Object.keys(output.inputs)));
+if (poolOutputs.length !== 1) throw new Error(`bundle: the sandbox worker pool is in ${poolOutputs.length} files of the run build; prewarm() and run() must share one`);
+for (const file of [RUN_COMMAND, RUN_POOL]) {
+  if (!existsSync(join(outdir, file))) throw new Error(`bundle: dist/bundle/${file} was not written`);
+}
+if (!readFileSync(join(outdir, 'bin.js'), 'utf8').includes(`import("./${RUN_POOL}")`)) throw new Error(`bundle: the dispatcher does not prewarm from ./${RUN_POOL}`);
 
 // The validator the manifest package requires relative to its own file (see the header).
 const requireFromCli = createRequire(join(packageDir, 'package.json'));

@@ -62,6 +62,22 @@ describe('wsbc run from the bundle', () => {
     expect(text).toContain('new URL("./sandbox-worker.cjs", import.meta.url)');
   });
 
+  it('loads `wsbc run` as one file beside the dispatcher, and starts one worker: the prewarmed one is the one the run takes', () => {
+    // Counts Worker constructions in the CLI's process (the preload runs before the bundle loads).
+    const counter = join(dir, 'count-workers.cjs');
+    writeFileSync(counter, `const wt = require('node:worker_threads');
+const Original = wt.Worker;
+let started = 0;
+wt.Worker = class extends Original { constructor(...args) { super(...args); started++; } };
+process.on('exit', () => process.stderr.write('workers started: ' + started + '\\n'));
+`);
+    const r = spawnSync(process.execPath, ['-r', counter, binPath, 'run', 'echo.wasm', '--policy', 'policy.wsp', '--allow-unvetted', '--', 'a'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stdout).toBe('a\0');
+    expect(r.stderr).toMatch(/^workers started: 1$/m);
+    expect(readFileSync(binPath, 'utf8')).toContain('import("./run-command.js")');
+    expect(existsSync(join(bundleDir, 'run-pool.js'))).toBe(true);
+  });
+
   it('runs a plain module with guest arguments and its exit code', () => {
     const r = spawnBin(binPath, ['run', 'echo.wasm', '--policy', 'policy.wsp', '--allow-unvetted', '--', 'one', 'two']);
     expect(r.stderr).toMatch(/^wsbc: WARNING: running echo\.wasm UNVETTED/);
