@@ -187,6 +187,14 @@ export class ByteSink {
     this.buf[at + 4] = v & 0x7f;
   }
 
+  /** Inserts `src` at `at`, moving everything written after it (one memmove, no second buffer). */
+  insert(at: number, src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.copyWithin(at + src.length, at, this.len);
+    this.buf.set(src, at);
+    this.len += src.length;
+  }
+
   /** The bytes written, as an array of exactly that length (callers often use `.buffer`). */
   result(): Uint8Array {
     if (this.resizable) {

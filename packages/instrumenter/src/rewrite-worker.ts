@@ -19,19 +19,42 @@ export interface RewriteJob {
 }
 
 export type RewriteReply =
-  | { id: number; ok: true; buffer: ArrayBuffer; length: number; charges: number; maxOverrun: number }
+  | {
+      id: number;
+      ok: true;
+      buffer: ArrayBuffer;
+      length: number;
+      charges: number;
+      maxOverrun: number;
+      /** The range's branch-hint entries (BodyRewriter.hints) and how many functions they cover. */
+      hints: ArrayBuffer;
+      hintsLength: number;
+      hintedFunctions: number;
+    }
   | { id: number; ok: false; wasmError?: { code: string; message: string; offset: number }; bug?: string };
 
 parentPort?.on('message', (job: RewriteJob) => {
   let reply: RewriteReply;
   try {
     const out = new ByteSink(Math.ceil(job.inputBytes * 1.5) + 1024);
-    const stats = rewriteBodies(out, new BodyRewriter(job.ctx), job.bodies, job.from, job.to);
-    reply = { id: job.id, ok: true, buffer: out.buf.buffer as ArrayBuffer, length: out.len, charges: stats.charges, maxOverrun: stats.maxOverrun };
+    const rewriter = new BodyRewriter(job.ctx);
+    const stats = rewriteBodies(out, rewriter, job.bodies, job.from, job.to);
+    const h = rewriter.hints;
+    reply = {
+      id: job.id,
+      ok: true,
+      buffer: out.buf.buffer as ArrayBuffer,
+      length: out.len,
+      charges: stats.charges,
+      maxOverrun: stats.maxOverrun,
+      hints: h.buf.buffer as ArrayBuffer,
+      hintsLength: h.len,
+      hintedFunctions: rewriter.hintedFunctions,
+    };
   } catch (e) {
     reply = isWasmError(e)
       ? { id: job.id, ok: false, wasmError: { code: e.code, message: e.message, offset: e.offset } }
       : { id: job.id, ok: false, bug: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
-  parentPort!.postMessage(reply, reply.ok ? [reply.buffer] : []);
+  parentPort!.postMessage(reply, reply.ok ? [reply.buffer, reply.hints] : []);
 });
