@@ -61,6 +61,14 @@ describe('wsbc instrument', () => {
     expect(bad.stderr).toContain('--checks');
   });
 
+  it('marks the counter tests with a branch-hint section unless --no-branch-hints', async () => {
+    const hints = (file: string) => WebAssembly.Module.customSections(new WebAssembly.Module(readFileSync(join(dir, file))), 'metadata.code.branch_hint');
+    expect((await runCli(['instrument', 'm.wasm', '-o', 'hinted.wasm'], { cwd: dir })).code).toBe(0);
+    expect(hints('hinted.wasm')).toHaveLength(1);
+    expect((await runCli(['instrument', 'm.wasm', '-o', 'plain.wasm', '--no-branch-hints'], { cwd: dir })).code).toBe(0);
+    expect(hints('plain.wasm')).toHaveLength(0);
+  });
+
   it('takes memory limits from a policy and tightens the declared maximum', async () => {
     const r = await runCli(['instrument', 'm.wasm', '-o', 'out3.wasm', '--policy', 'p.wsp'], { cwd: dir });
     expect(r.code).toBe(0);

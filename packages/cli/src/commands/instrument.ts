@@ -20,7 +20,7 @@ const command: Command = {
   summary: 'Add fuel metering, memory-growth and stack-depth guards to a module',
   usage: `Usage: wsbc instrument <in.wasm> -o <out.wasm> [--policy <p.wsp | manifest.json>] [--no-fuel]
                        [--cost-table <costs.json>] [--stack-depth <N>] [--counter local|global]
-                       [--checks loop|block]
+                       [--checks loop|block] [--no-branch-hints]
 
 Rewrites a module so it cannot run past its fuel budget, grow memory past its limits or recurse
 deeper than a limit. The budget itself is set at run time by the host (see docs/instrumenter.md);
@@ -40,6 +40,9 @@ Options:
       --checks <where>      where charges test the counter: at function entries, loop headers
                             and returns (loop, default; a run stops at most 1,000 fuel units
                             past its budget) or at every metered block (block; slower, no overrun)
+      --no-branch-hints     leave out the metadata.code.branch_hint section that marks each
+                            counter test unlikely (engines that read it compile the out-of-fuel
+                            path as cold code; others ignore it)
       --format <fmt>        how to report diagnostics: pretty (default), json, sarif
   -h, --help                show this help
 
@@ -56,6 +59,7 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       'stack-depth': { type: 'string' },
       counter: { type: 'string', default: 'local' },
       checks: { type: 'string', default: 'loop' },
+      'no-branch-hints': { type: 'boolean' },
       format: { type: 'string', default: 'pretty' },
     });
     if (!parsed.ok) return usageError(ctx, 'instrument', parsed.message);
@@ -82,7 +86,12 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       out.write(renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     };
 
-    const options: InstrumentOptions = { file, counter: values.counter as 'local' | 'global', checks: values.checks as 'loop' | 'block' };
+    const options: InstrumentOptions = {
+      file,
+      counter: values.counter as 'local' | 'global',
+      checks: values.checks as 'loop' | 'block',
+      branchHints: values['no-branch-hints'] !== true,
+    };
     if (values.policy !== undefined) {
       const policy = await loadPolicy(values.policy, ctx);
       for (const [k, v] of policy.sources) sources.set(k, v);
