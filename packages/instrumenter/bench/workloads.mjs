@@ -18,6 +18,7 @@ const runs = Number(runsArg ?? 5);
 
 export const VARIANTS = {
   instrumented: {},
+  'no-branch-hints': { branchHints: false },
   'global-counter': { counter: 'global' },
   'block-checks': { checks: 'block' },
   'instrumented+stack': { stackDepth: 50_000 },
