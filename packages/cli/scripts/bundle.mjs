@@ -115,6 +115,11 @@ if (existsSync(runtimeBuildInfo) && statSync(runtimeBuildInfo).mtimeMs > statSyn
   throw new Error(`bundle: ${sandboxWorker} is older than the runtime's last tsc build: build @wsbc/runtime (pnpm build)`);
 }
 copyFileSync(sandboxWorker, join(outdir, SANDBOX_WORKER));
+// Its V8 code cache (written by the runtime's build; it embeds the worker's bytes, so it is only
+// used beside this exact copy: packages/runtime/src/worker-boot.ts).
+const codeCache = `${sandboxWorker}.v8cache`;
+if (!existsSync(codeCache)) throw new Error(`bundle: ${codeCache} is missing: build @wsbc/runtime first (pnpm build)`);
+copyFileSync(codeCache, join(outdir, `${SANDBOX_WORKER}.v8cache`));
 
 // Fail the build, not a user's run, if the layout the header relies on did not come out.
 const entries = readdirSync(outdir, { withFileTypes: true });

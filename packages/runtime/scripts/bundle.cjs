@@ -24,7 +24,12 @@
 const { build } = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { pathToFileURL } = require('node:url');
 const { WORKER_FILE, bundleWorker } = require('./bundle-worker.cjs');
+
+/** The cache file's suffix; the same as CODE_CACHE_SUFFIX in src/worker-boot.ts (check() compares). */
+const CODE_CACHE_SUFFIX = '.v8cache';
 
 const packageDir = path.join(__dirname, '..');
 const dist = path.join(packageDir, 'dist');
@@ -70,6 +75,7 @@ function check(metafile) {
   if (!text.includes(`new URL("./${WORKER_FILE}", import.meta.url)`)) throw new Error(`bundle: the runtime no longer looks for ./${WORKER_FILE} next to itself`);
   if (!text.includes('"../.tsbuildinfo"')) throw new Error('bundle: the worker lookup does not check dist/.tsbuildinfo');
   if (!text.includes('"../generated/manifest-validator.cjs"')) throw new Error('bundle: the manifest validator is no longer found at ../generated/');
+  if (!text.includes(`CODE_CACHE_SUFFIX = ${JSON.stringify(CODE_CACHE_SUFFIX)}`)) throw new Error(`bundle: the worker boot no longer names its cache *${CODE_CACHE_SUFFIX}`);
   // Only node: built-ins and the lazily loaded instrumenter may remain imports.
   const imports = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)";|\bimport\("([^"]+)"\)/gm)]
     .map((m) => m[1] ?? m[2])
@@ -77,6 +83,20 @@ function check(metafile) {
   if (imports.length > 0) throw new Error(`bundle: dist/bundle/ still imports ${[...new Set(imports)].join(', ')}`);
   const inputs = Object.keys(metafile.inputs);
   if (!inputs.some((input) => /manifest[\\/]dist[\\/]validate\.js$/.test(input))) throw new Error('bundle: @wsbc/manifest was not inlined');
+}
+
+/**
+ * The worker's V8 code cache (src/worker-boot.ts): written beside dist/sandbox-worker.cjs by a
+ * worker of tsc's output (dist/build-code-cache.js, not one of the package's exports) after it ran
+ * hello, in a fresh `node` (the cache is only accepted by the same V8 with the same flags, which
+ * is the `node` users run), and copied beside the bundle's identical copy of the worker.
+ */
+function writeCodeCache() {
+  const sample = path.join(packageDir, 'test', 'conformance', 'wasm', 'hello.wasm');
+  const entry = pathToFileURL(path.join(dist, 'build-code-cache.js')).href;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildWorkerCodeCache } from ${JSON.stringify(entry)};\nawait buildWorkerCodeCache(${JSON.stringify(sample)});`], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`bundle: writing the worker's code cache failed:\n${child.stderr}`);
+  fs.copyFileSync(path.join(dist, WORKER_FILE + CODE_CACHE_SUFFIX), path.join(outdir, WORKER_FILE + CODE_CACHE_SUFFIX));
 }
 
 async function main() {
@@ -87,6 +107,7 @@ async function main() {
   fs.mkdirSync(path.join(dist, 'generated'), { recursive: true });
   fs.copyFileSync(path.join(path.dirname(validator), '..', 'generated', 'manifest-validator.cjs'), path.join(dist, 'generated', 'manifest-validator.cjs'));
   check(metafile);
+  writeCodeCache();
 }
 
 main().catch((error) => {

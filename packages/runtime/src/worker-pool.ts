@@ -14,7 +14,9 @@
 //     descriptors, a new guest instance and memory; nothing of a guest survives its run. A worker
 //     that was terminated (timeouts), failed, or loaded host functions is never reused.
 // Waiting workers are unref'd so that they never keep the process alive.
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { bootSource, CODE_CACHE_SUFFIX, type BootData } from './worker-boot.js';
 import { workerScriptUrl, WorkerScriptError } from './worker-script.js';
 
 let spare: Worker | undefined;
@@ -32,11 +34,22 @@ export function release(worker: Worker): void {
   idle.push(worker);
 }
 
+/** Set by build-code-cache.ts (build time): the next worker writes its code cache after its first run. */
+let writeCodeCache = false;
+
+/** Makes the next worker started write the worker file's code cache (see worker-boot.ts). Build time only. */
+export function writeCodeCacheWithNextWorker(): void {
+  writeCodeCache = true;
+}
+
 /** Starts a worker thread. Synchronous; throws WorkerScriptError when the worker file is missing. */
 function startWorker(): Worker {
+  const script = fileURLToPath(workerScriptUrl());
+  const boot: BootData = { script, cache: `${script}${CODE_CACHE_SUFFIX}`, writeCache: writeCodeCache };
+  writeCodeCache = false;
   // No execArgv: flags of the host process (`--input-type`, loaders, `--eval`, `--cpu-prof`)
-  // must not leak into the worker.
-  const worker = new Worker(workerScriptUrl(), { workerData: null, stdout: false, stderr: false, execArgv: [] });
+  // must not leak into the worker. The boot code compiles the worker file (worker-boot.ts).
+  const worker = new Worker(bootSource(), { eval: true, workerData: boot, stdout: false, stderr: false, execArgv: [] });
   worker.unref();
   // A spare that dies before use (it should not) is replaced on the next acquire; the run that
   // takes it sees the failure through its own listeners.

@@ -4,7 +4,7 @@
 // host can always end it with worker.terminate() (timeouts), and a crash or runaway guest
 // never takes the host's thread with it. Messages to the host: `out` (stdout/stderr chunks),
 // `audit` (record drafts, stamped by the host), `stdin` (more input wanted), `done`.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { Manifest } from '@wsbc/manifest';
 import type { AuditDraft } from './audit.js';
 import { runGuest, type FuelAbi, type HostFunction } from './guest.js';
@@ -47,6 +47,8 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 /** Output bytes the host may hold before the guest has to wait for its stdout to drain. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
 const nextConfig = () => new Promise<WorkerConfig>((resolve) => port.once('message', resolve));
+/** import() of the boot code that compiled this file (worker-boot.ts): this file's own cannot be used. */
+declare const importModule: (specifier: string) => Promise<unknown>;
 
 /**
  * Guest output, batched: one message per fd_write would cost more than the write. Chunks keep
@@ -107,7 +109,7 @@ async function serve(config: WorkerConfig): Promise<void> {
   const stdin = new StdinReader(config.stdin, () => post({ t: 'stdin' }));
   let hostFunctions: HostFunction[] = [];
   if (config.hostFunctions) {
-    const loaded = (await import(config.hostFunctions)) as { default?: unknown };
+    const loaded = (await importModule(config.hostFunctions)) as { default?: unknown };
     hostFunctions = Array.isArray(loaded.default) ? (loaded.default as HostFunction[]) : [];
   }
   const meter = new RunMeter(config.manifest.limits, (draft) => audit?.(draft), new Float64Array(config.meter));
@@ -159,7 +161,8 @@ async function serve(config: WorkerConfig): Promise<void> {
 // hand it further runs after one that ended cleanly (see run.ts, "worker pool"). No top-level
 // await: the worker ships as one CommonJS file (scripts/bundle-worker.mjs).
 async function serveForever(): Promise<never> {
-  let config: WorkerConfig = (workerData as WorkerConfig | null) ?? (await nextConfig());
+  // workerData is the boot code's (worker-boot.ts); every run's configuration comes as a message.
+  let config: WorkerConfig = await nextConfig();
   for (;;) {
     await serve(config);
     config = await nextConfig();
