@@ -80,9 +80,35 @@ chmodSync(join(outdir, 'bin.js'), 0o755);
 // pool is its own entry, so that the dispatcher's prewarm() (which boots the worker while the
 // command loads) and the command's run() share one pool; the pieces both builds contain
 // (exit codes, version) hold no state.
+/**
+ * In the run build, the modules of the packages `wsbc run` reaches only through the `wsbc` index's
+ * re-exports (the instrumenter, which the runtime loads itself when --instrument asks, the
+ * analyzer, typegen) and the `wsbc` package's own modules are declared free of side effects, so
+ * that the names the command does not use are left out instead of being loaded with it. They have
+ * none: no module of those packages does anything at load time but define functions, classes and
+ * constants (the packages that register diagnostic codes when loaded, @wsbc/artifact and
+ * @wsbc/policy-dsl, are not in the list).
+ */
+const PURE_PACKAGES = /[\\/]packages[\\/](?:wsbc|instrumenter|analyzer|typegen)[\\/]dist[\\/]/;
+const unusedReExportsLeftOut = {
+  name: 'unused-re-exports-left-out',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'pure-check' || args.kind === 'entry-point' || args.path.startsWith('node:')) return undefined;
+      const resolved = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, with: args.with, pluginData: 'pure-check' });
+      if (resolved.errors.length > 0 || resolved.external || !PURE_PACKAGES.test(resolved.path)) return resolved.errors.length > 0 ? { errors: resolved.errors } : resolved;
+      // The one load-time effect packages here have: registering diagnostic codes.
+      if (/^\s*registerCodes\(/m.test(readFileSync(resolved.path, 'utf8'))) {
+        throw new Error(`bundle: ${resolved.path} registers diagnostic codes when loaded; take its package out of PURE_PACKAGES`);
+      }
+      return { ...resolved, sideEffects: false };
+    });
+  },
+};
 const runtimeWorkerPool = (inputs) => inputs.find((input) => /(?:^|[\\/])runtime[\\/]dist[\\/]worker-pool\.js$/.test(input));
 const runBuild = await build({
   ...common,
+  plugins: [unusedReExportsLeftOut],
   entryPoints: { 'run-command': join(dist, 'commands', 'run.js'), 'run-pool': join(packageDir, runtimeWorkerPool(Object.keys(metafile.inputs)) ?? '') },
 });
 for (const [name, output] of Object.entries(runBuild.metafile.outputs)) metafile.outputs[name] = output;
