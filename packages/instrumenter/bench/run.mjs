@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { instrument, instrumentAsync } from '../dist/index.js';
+import { V8_BRANCH_HINT_FLAG, instrument, instrumentAsync, v8NeedsBranchHintFlag } from '../dist/index.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const rounds = Number(process.argv[2] ?? 5);
@@ -36,8 +36,7 @@ const MODULES = {
 // V8 reads branch hints (the instrumenter marks its counter tests unlikely) from 13.7 on, and
 // before that with this flag, which the wsbc runtime sets too. Every variant runs with it (the
 // original module has no hints, so the flag changes nothing for it).
-const [v8Major, v8Minor] = process.versions.v8.split('.').map(Number);
-const HINT_FLAGS = v8Major < 13 || (v8Major === 13 && v8Minor < 7) ? ['--experimental-wasm-branch-hinting'] : [];
+const HINT_FLAGS = v8NeedsBranchHintFlag(process.versions.v8) ? [V8_BRANCH_HINT_FLAG] : [];
 
 function workload(name, variant, runs) {
   const out = spawnSync(process.execPath, [...HINT_FLAGS, join(import.meta.dirname, 'workloads.mjs'), name, variant, String(runs)], { encoding: 'utf8', maxBuffer: 1 << 26 });

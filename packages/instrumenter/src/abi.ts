@@ -96,3 +96,19 @@ export interface InstrumentationRecord {
    */
   maxOverrun: number;
 }
+
+/** Name of the branch-hint section (WebAssembly branch hinting) marking the counter tests unlikely. */
+export const BRANCH_HINT_SECTION = 'metadata.code.branch_hint';
+
+/** The V8 flag under which V8 before 13.7 reads branch hints (13.7 and later read them by default). */
+export const V8_BRANCH_HINT_FLAG = '--experimental-wasm-branch-hinting';
+
+/**
+ * Whether a V8 of this version (`process.versions.v8`) reads the branch-hint section only with
+ * V8_BRANCH_HINT_FLAG. A host sets the flag (process-wide, e.g. with node:v8 setFlagsFromString)
+ * before compiling instrumented modules; on newer versions the flag is not needed.
+ */
+export function v8NeedsBranchHintFlag(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major < 13 || (major === 13 && minor < 7);
+}

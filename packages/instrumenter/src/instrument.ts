@@ -62,6 +62,7 @@ import {
 } from '@wsbc/wasm';
 import {
   ABI_VERSION,
+  BRANCH_HINT_SECTION,
   DEPTH_EXPORT,
   FUEL_EXPORT,
   HOOK_MODULE,
@@ -281,8 +282,6 @@ interface RewrittenCode {
   hintedFunctions: number;
 }
 
-/** Name of the custom section of the WebAssembly branch-hinting format. */
-const BRANCH_HINT_SECTION = 'metadata.code.branch_hint';
 
 /** Section order for placing sections the input lacks (index = section id). */
 const ORDER: readonly number[] = [-1, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6];

@@ -8,9 +8,8 @@ import { setFlagsFromString } from 'node:v8';
 import { BinaryReader, SectionId, readImportDesc, sections, type SectionHeader } from '@wsbc/wasm';
 import { locateRealModules } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
+import { BRANCH_HINT_SECTION as SECTION, V8_BRANCH_HINT_FLAG, v8NeedsBranchHintFlag } from '../src/abi.js';
 import { FuelHost, mustInstrument, wat } from './harness.js';
-
-const SECTION = 'metadata.code.branch_hint';
 
 interface Hints {
   /** Index of the hint section and of the code section among the module's sections. */
@@ -165,10 +164,16 @@ describe('branch-hint section', () => {
     }
   });
 
+  it('knows which V8 versions need the flag', () => {
+    expect(v8NeedsBranchHintFlag('11.3.244.8-node.38')).toBe(true);
+    expect(v8NeedsBranchHintFlag('13.6.233.10-node.24')).toBe(true);
+    expect(v8NeedsBranchHintFlag('13.7.152.9')).toBe(false);
+    expect(v8NeedsBranchHintFlag('14.1.146.11-node.25')).toBe(false);
+  });
+
   it('changes nothing a program computes or pays when V8 reads the hints', async () => {
     // V8 before 13.7 reads hints only with this flag (process-wide; later versions by default).
-    const [major, minor] = process.versions.v8.split('.').map(Number) as [number, number];
-    if (major < 13 || (major === 13 && minor < 7)) setFlagsFromString('--experimental-wasm-branch-hinting');
+    if (v8NeedsBranchHintFlag(process.versions.v8)) setFlagsFromString(V8_BRANCH_HINT_FLAG);
     const input = await wat(LOOPS);
     const run = (bytes: Uint8Array) => {
       const host = new FuelHost(1n << 40n, 1000n);
