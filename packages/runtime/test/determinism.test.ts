@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { AUDIT_RECORD_SCHEMA, instrumentStep, type AuditRecord } from '@wsbc/runtime';
+import { BRANCH_HINT_SECTION, instrument } from '@wsbc/instrumenter';
+import { AUDIT_RECORD_SCHEMA, instrumentStep, type AuditRecord, type PrepareStep } from '@wsbc/runtime';
 import { manifest, runCaptured, tempDir } from './helpers.js';
 
 const wasm = (name: string) => path.join(import.meta.dirname, 'conformance/wasm', `${name}.wasm`);
@@ -32,6 +33,33 @@ describe('determinism', () => {
     const other = await runCaptured(wasm('clock_random'), manifest({ ...policy, random: { mode: 'pseudo', seed: 99 } }), { prepare: [instrumentStep()], envOverrides: { PRINT_TIME: '1' } });
     expect(other.stdout).not.toBe(a.stdout);
     expect(other.stdout.replace(/random:.*\n/, '')).toBe(a.stdout.replace(/random:.*\n/, ''));
+  });
+
+  it('runs modules with branch hints (V8 reads them under a flag run() sets) to the same output and fuel', async () => {
+    const policy = manifest({ random: { mode: 'pseudo', seed: 7 }, limits: { fuel: 50_000_000 } });
+    let hinted = 0;
+    const withoutHints: PrepareStep = {
+      name: 'instrument without hints',
+      async apply(bytes, m) {
+        const r = instrument(bytes, { manifest: m, fuel: true, branchHints: false });
+        return r.ok ? { ok: true, bytes: r.value.bytes, diagnostics: [] } : { ok: false, diagnostics: r.diagnostics };
+      },
+    };
+    const counting: PrepareStep = {
+      name: 'count hint sections',
+      async apply(bytes) {
+        hinted += WebAssembly.Module.customSections(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), BRANCH_HINT_SECTION).length;
+        return { ok: true, bytes, diagnostics: [] };
+      },
+    };
+    for (const name of ['clock_random', 'hello', 'spin']) {
+      const a = await runCaptured(wasm(name), policy, { prepare: [instrumentStep(), counting] });
+      const b = await runCaptured(wasm(name), policy, { prepare: [withoutHints] });
+      expect(a.result.status, name).toBe(b.result.status);
+      expect(a.stdout, name).toBe(b.stdout);
+      expect(a.result.fuelUsed, name).toBe(b.result.fuelUsed);
+    }
+    expect(hinted).toBe(3);
   });
 
   it('logs the fresh seed of an unseeded pseudo-random run so it can be replayed', async () => {
