@@ -126,6 +126,13 @@ const manifestDir = dirname(requireFromCli.resolve('@wsbc/manifest/schema.json')
 const validator = join(manifestDir, '..', 'generated', 'manifest-validator.cjs');
 mkdirSync(join(dist, 'generated'), { recursive: true });
 copyFileSync(validator, join(dist, 'generated', 'manifest-validator.cjs'));
+// Its V8 code cache, from the runtime's build (the runtime ships the same validator beside its
+// own bundle; the cache embeds the validator's bytes, so it is only used beside the same file).
+const requireFromRuntime = createRequire(requireFromCli.resolve('@wsbc/runtime'));
+const validatorCache = join(dirname(requireFromRuntime.resolve('../generated/manifest-validator.cjs')), 'manifest-validator.cjs.v8cache');
+if (!existsSync(validatorCache)) throw new Error(`bundle: ${validatorCache} is missing: build @wsbc/runtime first (pnpm build)`);
+if (!readFileSync(validatorCache).includes(readFileSync(validator))) throw new Error(`bundle: ${validatorCache} was written for another validator than ${validator}`);
+copyFileSync(validatorCache, join(dist, 'generated', 'manifest-validator.cjs.v8cache'));
 
 // The runtime's sandbox worker, from the runtime package's build (see the header).
 // The directory of the runtime's worker-script.js that was bundled: its worker lies beside it.

@@ -13,6 +13,7 @@ import { parseJsonSource } from './json-source.js';
 import { normalize } from './normalize.js';
 import { Problems, closestName, displayPath, pointerJoin } from './problems.js';
 import { MANIFEST_VERSION, type Manifest } from './types.js';
+import { loadWithCodeCache } from './validator-code-cache.js';
 
 interface SchemaError {
   instancePath: string;
@@ -34,7 +35,12 @@ let schemaValidator: SchemaValidator | undefined;
  * validation API stays synchronous; the path is the same from src/ and dist/.
  */
 function loadSchemaValidator(): SchemaValidator {
-  schemaValidator ??= createRequire(import.meta.url)('../generated/manifest-validator.cjs') as SchemaValidator;
+  if (schemaValidator === undefined) {
+    const require = createRequire(import.meta.url);
+    // Through its V8 code cache when a bundle ships one beside it (validator-code-cache.ts).
+    const file = require.resolve('../generated/manifest-validator.cjs');
+    schemaValidator = (loadWithCodeCache(file)?.exports ?? require(file)) as SchemaValidator;
+  }
   return schemaValidator;
 }
 

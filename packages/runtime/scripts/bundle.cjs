@@ -86,16 +86,22 @@ function check(metafile) {
 }
 
 /**
- * The worker's V8 code cache (src/worker-boot.ts): written beside dist/sandbox-worker.cjs by a
+ * The V8 code caches. The worker's (src/worker-boot.ts): written beside dist/sandbox-worker.cjs by a
  * worker of tsc's output (dist/build-code-cache.js, not one of the package's exports) after it ran
  * hello, in a fresh `node` (the cache is only accepted by the same V8 with the same flags, which
- * is the `node` users run), and copied beside the bundle's identical copy of the worker.
+ * is the `node` users run), and copied beside the bundle's identical copy of the worker. The
+ * manifest validator's (its loader is @wsbc/manifest's validator-code-cache.ts): written beside
+ * the copy in dist/generated/ that the bundle loads, after validating sample manifests.
  */
 function writeCodeCache() {
   const sample = path.join(packageDir, 'test', 'conformance', 'wasm', 'hello.wasm');
   const entry = pathToFileURL(path.join(dist, 'build-code-cache.js')).href;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildWorkerCodeCache } from ${JSON.stringify(entry)};\nawait buildWorkerCodeCache(${JSON.stringify(sample)});`], { encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(`bundle: writing the worker's code cache failed:\n${child.stderr}`);
+  const validator = path.join(dist, 'generated', 'manifest-validator.cjs');
+  const code = `import { buildWorkerCodeCache, buildValidatorCodeCache } from ${JSON.stringify(entry)};
+await buildWorkerCodeCache(${JSON.stringify(sample)});
+buildValidatorCodeCache(${JSON.stringify(validator)});`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`bundle: writing the code caches failed:\n${child.stderr}`);
   fs.copyFileSync(path.join(dist, WORKER_FILE + CODE_CACHE_SUFFIX), path.join(outdir, WORKER_FILE + CODE_CACHE_SUFFIX));
 }
 

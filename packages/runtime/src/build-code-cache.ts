@@ -5,10 +5,12 @@
 // The cache is written by a worker after it has run a real guest, so that it holds the bytecode
 // of the functions a run uses and not only the file's top level.
 import fs from 'node:fs';
+import Module from 'node:module';
+import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import { normalize } from '@wsbc/manifest';
+import { canonicalManifestJson, normalize, type ManifestInput } from '@wsbc/manifest';
 import { run } from './run.js';
-import { CODE_CACHE_SUFFIX } from './worker-boot.js';
+import { cacheFileContents, CODE_CACHE_SUFFIX } from './worker-boot.js';
 import { writeCodeCacheWithNextWorker } from './worker-pool.js';
 import { workerScriptUrl } from './worker-script.js';
 
@@ -23,5 +25,48 @@ export async function buildWorkerCodeCache(sample: string): Promise<string> {
   const result = await run(sample, { policy: policy.value, env: {}, audit: 'off', stdout: discard, stderr: discard, reportTermination: false });
   if (result.status !== 0) throw new Error(`the sample run ended with status ${result.status}: ${result.reason ?? result.diagnostics.map((d) => d.message).join('; ')}`);
   if (!fs.existsSync(cache)) throw new Error(`the worker did not write ${cache}`);
+  return cache;
+}
+
+/** Manifests that between them use every part of the schema, for the validator's cache. */
+const SAMPLE_POLICIES: ManifestInput[] = [
+  {},
+  { preset: 'development' },
+  {
+    name: 'sample',
+    network: { mode: 'restricted', loopback: true, hosts: [{ host: 'api.example.com', ports: [{ from: 443, to: 443 }], secure: true }], ports: [{ from: 8000, to: 8080 }] },
+    filesystem: { preopens: [{ hostPath: '/srv/data', guestPath: '/data', read: true, write: true, create: true, delete: false, maxFileSize: 1048576 }] },
+    environment: { mode: 'allow', names: ['LANG', 'TZ'] },
+    process: { mode: 'allow', commands: ['ls'] },
+    random: { mode: 'pseudo', seed: 7 },
+    time: { mode: 'full', deterministic: { startMs: 0, stepNs: 1000 } },
+    imports: [{ module: 'env', name: 'log', requires: 'flag' }],
+    custom: [
+      { name: 'flag', type: 'boolean', value: true },
+      { name: 'n', type: 'number', value: 3, min: 1, max: 9 },
+      { name: 's', type: 'string', value: 'x' },
+      { name: 'l', type: 'string-list', value: ['a'] },
+    ],
+  },
+];
+
+/**
+ * Writes the V8 code cache of the manifest's precompiled schema validator (`validator`, the copy
+ * beside a bundle) after validating the sample manifests with it, in the layout and CommonJS
+ * wrapper @wsbc/manifest's loader reads (its validator-code-cache.ts). Returns the cache's path.
+ */
+export function buildValidatorCodeCache(validator: string): string {
+  const source = fs.readFileSync(validator);
+  const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: validator });
+  const module = { exports: {} as unknown };
+  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, undefined, module, validator, '');
+  const validate = module.exports as (value: unknown) => boolean;
+  for (const input of SAMPLE_POLICIES) {
+    const normalized = normalize(input, { baseDir: '/' });
+    if (!normalized.ok) throw new Error(`a sample policy does not normalize: ${normalized.diagnostics.map((d) => d.message).join('; ')}`);
+    if (!validate(JSON.parse(canonicalManifestJson(normalized.value)))) throw new Error('a sample manifest does not validate');
+  }
+  const cache = `${validator}${CODE_CACHE_SUFFIX}`;
+  fs.writeFileSync(cache, Buffer.concat(cacheFileContents(source, script.createCachedData(), Buffer.from)));
   return cache;
 }

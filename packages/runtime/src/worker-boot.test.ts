@@ -78,7 +78,7 @@ importModule(${JSON.stringify(pathToFileURL(path.join(dir, 'dep.mjs')).href)}).t
   });
 });
 
-describe('the code cache of the built worker (scripts/bundle.cjs)', () => {
+describe('the code caches of the build (scripts/bundle.cjs)', () => {
   const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 
   it('lies beside both copies of the worker, matches their bytes and is accepted by this node', () => {
@@ -96,5 +96,19 @@ describe('the code cache of the built worker (scripts/bundle.cjs)', () => {
       const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
       expect(JSON.parse(child.stdout.trim() || '{}'), child.stderr).toEqual({ matched: true, rejected: false });
     }
+  });
+
+  it('writes the manifest validator\'s cache beside the copy the bundle loads, for its bytes, in the wrapper @wsbc/manifest compiles it in', () => {
+    const validator = path.join(dist, 'generated', 'manifest-validator.cjs');
+    const script = `
+      import fs from 'node:fs'; import vm from 'node:vm'; import Module from 'node:module';
+      import { matchingCachedData } from ${JSON.stringify(pathToFileURL(path.join(dist, 'worker-boot.js')).href)};
+      const file = ${JSON.stringify(validator)};
+      const source = fs.readFileSync(file);
+      const cachedData = matchingCachedData(source, fs.readFileSync(file + '.v8cache'));
+      const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData });
+      console.log(JSON.stringify({ matched: cachedData !== undefined, rejected: script.cachedDataRejected }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(child.stdout.trim() || '{}'), child.stderr).toEqual({ matched: true, rejected: false });
   });
 });
