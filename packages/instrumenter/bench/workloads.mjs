@@ -1,5 +1,5 @@
 // One benchmark workload run in a fresh process: `node workloads.mjs <workload> <variant> <runs>`.
-// Variants: original | instrumented | wasm-metering | any name in VARIANTS below. The module bytes
+// Variants: original | wasm-metering | any name in VARIANTS (variants.mjs). The module bytes
 // are swapped under the workload's own JS glue by wrapping WebAssembly.compile*/instantiate/
 // Module, so every workload runs its real code path. Prints one JSON line: per-run milliseconds
 // (after one warm-up run) and a hash of the output, which must not depend on the variant.
@@ -10,19 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WASI } from 'node:wasi';
 import { instrument } from '../dist/index.js';
+import { VARIANTS } from './variants.mjs';
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '../../..');
 const [, , workload, variant, runsArg] = process.argv;
 const runs = Number(runsArg ?? 5);
 
-export const VARIANTS = {
-  instrumented: {},
-  'no-branch-hints': { branchHints: false },
-  'global-counter': { counter: 'global' },
-  'block-checks': { checks: 'block' },
-  'instrumented+stack': { stackDepth: 50_000 },
-};
 
 const SLICE = 1n << 40n;
 let fuelGranted = 0n;
