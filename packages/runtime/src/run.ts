@@ -25,23 +25,31 @@ import { SocketHost, listenAllowed } from './socket-host.js';
 import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
 import { METER_LENGTH, METER_SLOTS, wallNow } from './wasi/services.js';
 import type { WorkerConfig, WorkerMessage } from './worker.js';
-import { acquireWorker, release, startWorkerAhead } from './worker-pool.js';
+import { acquireWorker, release, startWorkerAhead, whenNextWorkerReady } from './worker-pool.js';
 import { WorkerScriptError } from './worker-script.js';
 
-let branchHintsRead = false;
+let branchHintsRead: Promise<void> | undefined;
 /**
  * Instrumented modules mark their counter tests unlikely in a branch-hint section, and V8 then
  * compiles the out-of-fuel path as cold code (measured: the sql.js query mix 1.38x -> 1.32x of
  * the uninstrumented time). V8 before 13.7 reads hints only under a flag, which is process-wide:
- * it is set once, before the first compile, and changes nothing but the code V8 generates for
- * modules that carry hints. node:v8 is loaded only then (about 1.5 ms).
+ * it is set once, before the first compile of a module that carries hints, and changes nothing
+ * but the code V8 generates for such modules. node:v8 is loaded only then (about 1.5 ms).
+ *
+ * Changing a V8 flag also changes the flag hash that V8's code caches are checked against: every
+ * script a thread compiles afterwards, Node's own built-in modules included, is compiled from
+ * source. A worker that boots across the change costs about 25 ms more CPU (an empty worker 89.7
+ * -> 114.7 ms of process CPU; 93.4 when the flag is set once the worker is ready), so the flag is
+ * set only for modules with hints and only once the worker the run takes is ready.
  */
-function readBranchHints(): void {
-  if (branchHintsRead) return;
-  branchHintsRead = true;
-  if (!abi.v8NeedsBranchHintFlag(process.versions.v8)) return;
-  const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
-  v8.setFlagsFromString(abi.V8_BRANCH_HINT_FLAG);
+function readBranchHints(): Promise<void> {
+  branchHintsRead ??= abi.v8NeedsBranchHintFlag(process.versions.v8)
+    ? whenNextWorkerReady().then(() => {
+        const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
+        v8.setFlagsFromString(abi.V8_BRANCH_HINT_FLAG);
+      })
+    : Promise.resolve();
+  return branchHintsRead;
 }
 
 export interface OutputSink {
@@ -193,7 +201,7 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
     return refuse('refused', [diag('run/too-many-tables', `the module has ${shape.tableCount} tables; the limit is ${limits.maxTables}`)]);
   }
   bytes = tightenMemoryMaxima(bytes, limits.maxPages);
-  readBranchHints();
+  if (shape.customSections.includes(abi.BRANCH_HINT_SECTION)) await readBranchHints();
   let compiled: WebAssembly.Module;
   try {
     compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);

@@ -22,8 +22,11 @@ import { workerScriptUrl, WorkerScriptError } from './worker-script.js';
 let spare: Worker | undefined;
 const idle: Worker[] = [];
 const MAX_IDLE = 2;
-/** Settles once a worker runs JavaScript (or failed to start): what prewarm() waits for. */
-const online = new WeakMap<Worker, Promise<void>>();
+/**
+ * Settles once a worker has compiled and run the worker file, and says so (or failed to start):
+ * what prewarm() and whenNextWorkerReady() wait for.
+ */
+const ready = new WeakMap<Worker, Promise<void>>();
 
 export function release(worker: Worker): void {
   if (idle.length >= MAX_IDLE) {
@@ -54,9 +57,10 @@ function startWorker(): Worker {
   // A spare that dies before use (it should not) is replaced on the next acquire; the run that
   // takes it sees the failure through its own listeners.
   worker.on('error', () => undefined);
-  online.set(worker, new Promise<void>((resolve) => {
-    // Whichever comes first: running, failing, or ending before it ran (the run reports why).
-    worker.once('online', resolve);
+  ready.set(worker, new Promise<void>((resolve) => {
+    // Whichever comes first: its `ready` message (always its first), failing, or ending before
+    // it ran (the run reports why).
+    worker.once('message', () => resolve());
     worker.once('error', () => resolve());
     worker.once('exit', () => resolve());
   }));
@@ -85,6 +89,17 @@ export function startWorkerAhead(): void {
 }
 
 /**
+ * Resolves once the worker the next run takes (an idle one, else the spare, started here if
+ * need be) is ready. run() waits for it before it changes V8's flags (run.ts, readBranchHints):
+ * what a thread compiles after a flag changes cannot use V8's code caches, Node's own included.
+ */
+export function whenNextWorkerReady(): Promise<void> {
+  startWorkerAhead();
+  const worker = idle.at(-1) ?? spare;
+  return (worker && ready.get(worker)) ?? Promise.resolve();
+}
+
+/**
  * Starts the spare worker now, so that the first run() does not pay for it, and resolves once
  * that worker runs. Optional: embedders that start many short runs call it once at start-up.
  * Rejects with WorkerScriptError when the runtime's worker file is missing (a broken build).
@@ -99,7 +114,7 @@ export function prewarm(): Promise<void> {
   // Waiting workers are unref'd; one that is still booting must keep the process alive for the
   // caller who awaits it. Unref'd again unless a run has taken it meanwhile.
   worker.ref();
-  return (online.get(worker) ?? Promise.resolve()).finally(() => {
+  return (ready.get(worker) ?? Promise.resolve()).finally(() => {
     if (worker === spare || idle.includes(worker)) worker.unref();
   });
 }

@@ -40,7 +40,9 @@ export type WorkerMessage =
   | { t: 'stdin' }
   | { t: 'sock'; request: SocketRequest }
   | { t: 'ending'; outcome: Pick<import('./guest.js').GuestOutcome, 'kind' | 'exitCode' | 'reason'> }
-  | { t: 'done'; outcome: import('./guest.js').GuestOutcome };
+  | { t: 'done'; outcome: import('./guest.js').GuestOutcome }
+  /** Sent once, when this file has been compiled and run: the thread is ready for a run. */
+  | { t: 'ready' };
 
 const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
@@ -169,3 +171,4 @@ async function serveForever(): Promise<never> {
   }
 }
 void serveForever();
+post({ t: 'ready' });
