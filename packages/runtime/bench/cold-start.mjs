@@ -5,6 +5,8 @@
 //   cli:     `node <script> hello.wasm` doing node:wasi       vs  `wsbc run hello.wasm --allow-unvetted`
 //   vetted:  the same node:wasi script                         vs  `wsbc run hello.vetted.wasm` (the
 //            artifact `wsbc build` makes: verified, instrumented, manifest embedded)
+// A fifth contender, node:wasi run inside a new worker thread, is the floor of any design that
+// runs the guest in a worker (as wsbc must, so that a timeout can end it).
 // For the api pair the child also reports, from its own clock (performance.now() counts from
 // process start), when its imports were done and when the run was done; the parent measures
 // spawn to exit. Every child also reports the CPU time (user + system, all threads) it used up
@@ -36,6 +38,19 @@ if (flag === '--child') {
     const compiled = await WebAssembly.compile(fs.readFileSync(hello));
     const code = wasi.start(await WebAssembly.instantiate(compiled, wasi.getImportObject()));
     process.stderr.write(`${JSON.stringify({ imported, done: performance.now(), code })}\n`);
+  } else if (mode === 'node-wasi-worker') {
+    // The floor of any design that runs the guest in a worker thread: node:wasi on hello, as in
+    // `node-wasi`, but inside a new worker thread.
+    const { Worker } = await import('node:worker_threads');
+    const imported = performance.now();
+    const code = `const { WASI } = require('node:wasi'); const fs = require('node:fs');
+      const wasi = new WASI({ version: 'preview1', args: ['hello.wasm'], env: {}, returnOnExit: true });
+      WebAssembly.compile(fs.readFileSync(${JSON.stringify(hello)})).then((m) => WebAssembly.instantiate(m, wasi.getImportObject()))
+        .then((instance) => require('node:worker_threads').parentPort.postMessage(wasi.start(instance)));`;
+    const worker = new Worker(code, { eval: true, execArgv: [] });
+    const code2 = await new Promise((resolve) => worker.once('message', resolve));
+    await worker.terminate();
+    process.stderr.write(`${JSON.stringify({ imported, done: performance.now(), code: code2 })}\n`);
   } else if (mode === 'wsbc-run') {
     // rest[1]: the runtime of another checkout (--against); this checkout's by default.
     const { run } = await import(rest[1] ? pathToFileURL(rest[1]).href : '@wsbc/runtime');
@@ -91,6 +106,7 @@ async function parent(samples, other) {
   fs.writeFileSync(cpuProbe, "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write('\\ncold-start-cpu ' + (u.user + u.system) / 1000 + '\\n'); });\n");
   const sides = {
     'api/node:wasi': [self, '--child', 'node-wasi'],
+    'api/node:wasi in a worker': [self, '--child', 'node-wasi-worker'],
     'api/wsbc run()': [self, '--child', 'wsbc-run', manifest],
     'api/wsbc prewarm first': [self, '--child', 'wsbc-prewarm-first', manifest],
     'cli/node:wasi': [self, '--child', 'node-wasi-cli', hello],
@@ -98,15 +114,19 @@ async function parent(samples, other) {
     'cli/wsbc run vetted': [bin, 'run', vetted],
   };
   const pairs = [
+    ['api/node:wasi', 'api/node:wasi in a worker'],
     ['api/node:wasi', 'api/wsbc run()'],
     ['api/node:wasi', 'api/wsbc prewarm first'],
     ['cli/node:wasi', 'cli/wsbc run --allow-unvetted'],
     ['cli/node:wasi', 'cli/wsbc run vetted'],
   ];
-  const inner = { 'api/node:wasi': { imported: [], done: [] }, 'api/wsbc run()': { imported: [], done: [] }, 'api/wsbc prewarm first': { imported: [], done: [] } };
+  const inner = { 'api/node:wasi': { imported: [], done: [] }, 'api/node:wasi in a worker': { imported: [], done: [] }, 'api/wsbc run()': { imported: [], done: [] }, 'api/wsbc prewarm first': { imported: [], done: [] } };
   if (other) {
     const otherBin = binOf(other);
-    sides['other: api/wsbc run()'] = [self, '--child', 'wsbc-run', manifest, path.join(other, 'packages/runtime/dist/index.js')];
+    // What `import '@wsbc/runtime'` loads in that checkout: its bundle when it has one (since
+    // round 4), else tsc's output.
+    const otherBundle = path.join(other, 'packages/runtime/dist/bundle/index.js');
+    sides['other: api/wsbc run()'] = [self, '--child', 'wsbc-run', manifest, fs.existsSync(otherBundle) ? otherBundle : path.join(other, 'packages/runtime/dist/index.js')];
     sides['other: cli/wsbc run --allow-unvetted'] = [otherBin, 'run', hello, '--policy', manifest, '--allow-unvetted'];
     sides['other: cli/wsbc run vetted'] = [otherBin, 'run', vetted];
     pairs.push(
