@@ -234,6 +234,20 @@ describe('WASI functions (wat)', () => {
     expect(values).toEqual([0, 0, 2, 22, 0, 3, 33, E.BADF, 0, 1, 11, 0]);
   });
 
+  it('takes up to 65,536 subscriptions in one poll_oneoff and refuses more with EINVAL', async () => {
+    // Zeroed memory reads as clock subscriptions (realtime, relative timeout 0): all fire at once,
+    // and the first is reported. 65,537 subscriptions of 48 bytes and their events need 82 pages.
+    const bytes = await program(`
+      (drop (memory.grow (i32.const 90)))
+      (call $r (call $poll_oneoff (i32.const 65536) (i32.const 3300000) (i32.const 65536) (i32.const 300)))
+      (call $r (i32.load (i32.const 300)))
+      (i32.store (i32.const 300) (i32.const 99))
+      (call $r (call $poll_oneoff (i32.const 65536) (i32.const 3300000) (i32.const 65537) (i32.const 300)))
+      (call $r (i32.load (i32.const 300)))`);
+    const { values } = await results(bytes);
+    expect(values).toEqual([0, 1, E.INVAL, 99]);
+  });
+
   it('reads wasi_unstable clock subscriptions with their identifier field (56-byte layout)', async () => {
     // One clock subscription: userdata 7, tag 0, identifier at 16, clock id at 24, timeout at 32 (1 ms).
     const bytes = await program(`

@@ -167,6 +167,14 @@ function rightNames(rights: bigint): string {
 
 type WasiFunction = (...args: any[]) => number;
 
+
+/**
+ * Most subscriptions one poll_oneoff takes; more is EINVAL, as Linux's poll() refuses more
+ * descriptors than RLIMIT_NOFILE. Each subscription becomes host-side state for the call, so
+ * this bounds the host memory and time a guest can make one call take (a 4 GiB memory would
+ * otherwise hold 53 million subscriptions).
+ */
+export const MAX_POLL_SUBSCRIPTIONS = 65_536;
 export class WasiPreview1 {
   readonly memory = new GuestMemory();
   private readonly fds = new Map<number, Descriptor>();
@@ -1321,7 +1329,7 @@ export class WasiPreview1 {
 
   private pollOneoff(flavor: WasiFlavor, input: number, output: number, count: number, out: number): number {
     const m = this.memory;
-    if (count === 0) return Errno.INVAL;
+    if (count === 0 || count > MAX_POLL_SUBSCRIPTIONS) return Errno.INVAL;
     m.check(input, count * flavor.subscriptionSize);
     m.check(output, count * EVENT_SIZE);
     m.check(out, 4);
