@@ -1,7 +1,8 @@
 // splitGuestPath is a hand-written scanner (it runs for nearly every path call); this checks it
-// against the plain definition it replaced (split on `/`, drop empty and `.` components, give up
-// on `..`) for arbitrary paths: same components, same errors, and a cache key that is exactly
-// the parent's components joined.
+// against the plain definition it replaced (split on `/`, drop empty and leading `.` components,
+// give up on `..` and on a `.` after a name, which the component walk resolves) for arbitrary
+// paths: same components, same errors, and a cache key that is exactly the parent's components
+// joined.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Errno } from '@wsbc/runtime';
@@ -12,17 +13,19 @@ function reference(path: string): { parent: string[]; name: string; mustBeDirect
   if (path.includes('\0')) return Errno.INVAL;
   if (path.startsWith('/')) return Errno.NOTCAPABLE;
   const components: string[] = [];
-  const split = path.split('/');
-  // Empty or `.` components after the last name make it a directory (`f/.` as `f/`).
-  const lastName = split.findLastIndex((c) => c !== '' && c !== '.');
-  for (const component of split) {
-    if (component === '' || component === '.') continue;
+  for (const component of path.split('/')) {
+    if (component === '') continue;
+    // `x/.` names the directory x (which must exist), not an entry called x: the walk's case.
+    if (component === '.') {
+      if (components.length > 0) return null;
+      continue;
+    }
     if (component === '..') return null;
     if (Buffer.byteLength(component) > 255) return Errno.NAMETOOLONG;
     components.push(component);
   }
   const name = components.pop() ?? '.';
-  return { parent: components, name, mustBeDirectory: path.endsWith('/') || (lastName >= 0 && lastName < split.length - 1) };
+  return { parent: components, name, mustBeDirectory: path.endsWith('/') };
 }
 
 function actual(path: string): { parent: string[]; name: string; mustBeDirectory: boolean; parentKey?: string } | null | number {
@@ -56,7 +59,9 @@ describe('splitGuestPath', () => {
     expect(splitGuestPath('tree/d3/')).toMatchObject({ parent: ['tree'], name: 'd3', mustBeDirectory: true, parentKey: 'tree' });
     expect(splitGuestPath('tree//d3/f5')?.parentKey).toBeUndefined();
     expect(splitGuestPath('./tree/f5')?.parentKey).toBeUndefined();
-    expect(splitGuestPath('tree/./f5/.')).toMatchObject({ parent: ['tree'], name: 'f5' });
+    expect(splitGuestPath('./tree/f5/')).toMatchObject({ parent: ['tree'], name: 'f5', mustBeDirectory: true });
+    expect(splitGuestPath('tree/./f5')).toBeNull();
+    expect(splitGuestPath('tree/f5/.')).toBeNull();
     expect(splitGuestPath('tree/../f5')).toBeNull();
   });
 });

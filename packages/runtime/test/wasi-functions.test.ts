@@ -37,6 +37,11 @@ const FUNCS: Record<string, string> = {
   sock_shutdown: '(param i32 i32) (result i32)',
   sock_recv: '(param i32 i32 i32 i32 i32 i32) (result i32)',
   random_get: '(param i32 i32) (result i32)',
+  path_create_directory: '(param i32 i32 i32) (result i32)',
+  path_remove_directory: '(param i32 i32 i32) (result i32)',
+  path_unlink_file: '(param i32 i32 i32) (result i32)',
+  path_rename: '(param i32 i32 i32 i32 i32 i32) (result i32)',
+  path_symlink: '(param i32 i32 i32 i32 i32) (result i32)',
 };
 
 /** A module importing every function above from `ns`, with $r(value) appending to the result list. */
@@ -86,7 +91,7 @@ function dirs() {
   return { root, rw, ro, policy };
 }
 
-const E = { SUCCESS: 0, BADF: 8, EXIST: 20, INVAL: 28, NAMETOOLONG: 37, NOTDIR: 54, NOTCAPABLE: 76, ISDIR: 31, NOENT: 44 };
+const E = { SUCCESS: 0, BADF: 8, BUSY: 10, EXIST: 20, INVAL: 28, NAMETOOLONG: 37, NOTDIR: 54, NOTEMPTY: 55, NOTCAPABLE: 76, ISDIR: 31, NOENT: 44 };
 
 describe('WASI functions (wat)', () => {
   it('describes preopens through fd_prestat_get and fd_prestat_dir_name', async () => {
@@ -246,6 +251,36 @@ describe('WASI functions (wat)', () => {
       (call $r (i32.load (i32.const 300)))`);
     const { values } = await results(bytes);
     expect(values).toEqual([0, 1, E.INVAL, 99]);
+  });
+
+  it('treats a path ending in . or .. as the directory itself: nothing to create, remove or rename', async () => {
+    // x/ holds y/ (empty); g/ is an empty directory, f a file. The kernel's answers: mkdir,
+    // symlink EEXIST (ENOENT when x is missing), rmdir EINVAL for `.` and ENOTEMPTY for `..`,
+    // unlink EISDIR, rename EBUSY; a `.` after a file is ENOTDIR.
+    const root = tempDir('wsbc-wat-dot-');
+    fs.mkdirSync(path.join(root, 'x', 'y'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'g'));
+    fs.writeFileSync(path.join(root, 'f'), 'f');
+    const policy = manifest({ filesystem: { preopens: [{ hostPath: root, guestPath: '/w', read: true, write: true, create: true, delete: true }] } });
+    const bytes = await program(`
+      (call $r (call $path_create_directory (i32.const 3) (i32.const 500) (i32.const 4)))
+      (call $r (call $path_create_directory (i32.const 3) (i32.const 510) (i32.const 3)))
+      (call $r (call $path_remove_directory (i32.const 3) (i32.const 520) (i32.const 5)))
+      (call $r (call $path_remove_directory (i32.const 3) (i32.const 530) (i32.const 6)))
+      (call $r (call $path_unlink_file (i32.const 3) (i32.const 510) (i32.const 3)))
+      (call $r (call $path_unlink_file (i32.const 3) (i32.const 540) (i32.const 3)))
+      (call $r (call $path_rename (i32.const 3) (i32.const 550) (i32.const 1) (i32.const 3) (i32.const 520) (i32.const 5)))
+      (call $r (call $path_symlink (i32.const 560) (i32.const 1) (i32.const 3) (i32.const 510) (i32.const 3)))
+      (call $r (call $path_create_directory (i32.const 3) (i32.const 570) (i32.const 4)))`,
+      'wasi_snapshot_preview1',
+      '(data (i32.const 500) "nx/.") (data (i32.const 510) "x/.") (data (i32.const 520) "x/y/.") (data (i32.const 530) "x/y/..") (data (i32.const 540) "f/.") (data (i32.const 550) "g") (data (i32.const 560) "t") (data (i32.const 570) "x/./")');
+    const { values } = await results(bytes, policy);
+    expect(values).toEqual([E.NOENT, E.EXIST, E.INVAL, E.NOTEMPTY, E.ISDIR, E.NOTDIR, E.BUSY, E.EXIST, E.EXIST]);
+    // Nothing changed on the host.
+    expect(fs.existsSync(path.join(root, 'nx'))).toBe(false);
+    expect(fs.statSync(path.join(root, 'x', 'y')).isDirectory()).toBe(true);
+    expect(fs.statSync(path.join(root, 'g')).isDirectory()).toBe(true);
+    expect(fs.readdirSync(path.join(root, 'x'))).toEqual(['y']);
   });
 
   it('reads wasi_unstable clock subscriptions with their identifier field (56-byte layout)', async () => {

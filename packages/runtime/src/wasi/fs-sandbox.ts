@@ -70,8 +70,14 @@ export function isInside(real: string, root: string): boolean {
 export interface ResolvedPath {
   /** Components from the base directory to the parent of the target. */
   parent: string[];
-  /** Final component, or '.' when the path names the base directory itself. */
+  /**
+   * Final component, or '.' when the path names a directory itself: the base (`.`, `x/..`) or the
+   * last of `parent` (`x/.`, `x/y/..`). Operations that create, remove or rename an entry refuse
+   * '.' (a path ending in `.` or `..` names no entry of its parent), as the kernel does.
+   */
   name: string;
+  /** The path ended in `..` (name is '.'): rmdir says ENOTEMPTY for it, EINVAL for `.`. */
+  finalDotDot?: boolean;
   /** The guest wrote a trailing slash: the target must be a directory. */
   mustBeDirectory: boolean;
   /** `parent.join('/')`, when the scan already had it. */
@@ -103,14 +109,21 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
   const stack: string[] = [];
   let links = 0;
   let finalStat: fs.Stats | null | undefined;
+  // The path (after symlinks) ends in `.` or `..`: it names the directory the walk stands in.
+  let endsInDot: '.' | '..' | null = null;
   while (queue.length > 0) {
     const component = queue.shift()!;
-    if (component === '.') continue;
+    if (component === '.') {
+      if (queue.length === 0) endsInDot = '.';
+      continue;
+    }
     if (component === '..') {
       if (stack.length === 0) throw new WasiError(Errno.NOTCAPABLE, 'path climbs above its directory');
       stack.pop();
+      if (queue.length === 0) endsInDot = '..';
       continue;
     }
+    endsInDot = null;
     if (Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
     const isLast = queue.length === 0;
     if (!isLast || followFinal || mustBeDirectory) {
@@ -150,8 +163,9 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
     }
     stack.push(component);
   }
-  const name = stack.pop() ?? '.';
+  const name = endsInDot !== null ? '.' : (stack.pop() ?? '.');
   const resolved: ResolvedPath = { parent: stack, name, mustBeDirectory };
+  if (endsInDot === '..') resolved.finalDotDot = true;
   if (finalStat !== undefined && name !== '.') resolved.finalStat = finalStat;
   return resolved;
 }
@@ -163,7 +177,8 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
  * base (pinParentAsWritten), i.e. no symlink was followed: a symlink on the way (whose target
  * may climb out of the preopen and back, or probe what exists outside) sends the path through
  * the component walk. Returns null when the path has a `..` component (the component walk then
- * gives `..` its meaning after symlinks). Validation errors match the walk's.
+ * gives `..` its meaning after symlinks) or a `.` after a name (`x/.` names the directory x,
+ * which must exist). Validation errors match the walk's.
  */
 export function splitGuestPath(path: string): ResolvedPath | null {
   const length = path.length;
@@ -178,15 +193,19 @@ export function splitGuestPath(path: string): ResolvedPath | null {
   // precedes the name (kept as the cache key, saving a join).
   let clean = true;
   let nameStart = 0;
-  // An empty or `.` component after the name (`f/`, `f/.`, `f/./`) says the name must be a
-  // directory, as the kernel's own lookup would: `f/.` of a regular file is ENOTDIR, not `f`.
+  // An empty component after the name (`f/`) says the name must be a directory, as the kernel's
+  // own lookup would. A `.` after it (`f/.`, `f/./`) names the directory f itself, not an entry
+  // called f: the component walk resolves those (f must exist and be a directory).
   let directoryMark = false;
   for (let i = 0; i <= length; i++) {
     if (i < length && path.charCodeAt(i) !== SLASH) continue;
     const size = i - start;
     if (size === 0 || (size === 1 && path.charCodeAt(start) === DOT)) {
       if (i < length) clean = false;
-      if (name !== '') directoryMark = true;
+      if (name !== '') {
+        if (size === 1) return null;
+        directoryMark = true;
+      }
     } else {
       directoryMark = false;
       if (size === 2 && path.charCodeAt(start) === DOT && path.charCodeAt(start + 1) === DOT) return null;

@@ -740,7 +740,7 @@ export class WasiPreview1 {
         const dir = this.dirFd(fd, 'path_remove_directory', Rights.PATH_REMOVE_DIRECTORY);
         const path = this.str(p, len);
         this.withPath('path_remove_directory', dir, path, false, ({ host, resolved }) => {
-          if (resolved.name === '.') throw new WasiError(Errno.INVAL);
+          if (resolved.name === '.') throw new WasiError(resolved.finalDotDot ? Errno.NOTEMPTY : Errno.INVAL);
           if (this.auditAllowed) this.allow('filesystem', 'path_remove_directory', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
           fs.rmdirSync(host);
         });
