@@ -13,7 +13,7 @@ import { parseJsonSource } from './json-source.js';
 import { normalize } from './normalize.js';
 import { Problems, closestName, displayPath, pointerJoin } from './problems.js';
 import { MANIFEST_VERSION, type Manifest } from './types.js';
-import { loadWithCodeCache } from './validator-code-cache.js';
+import { loadCommonJsWithCodeCache } from './code-cache.js';
 
 interface SchemaError {
   instancePath: string;
@@ -37,9 +37,9 @@ let schemaValidator: SchemaValidator | undefined;
 function loadSchemaValidator(): SchemaValidator {
   if (schemaValidator === undefined) {
     const require = createRequire(import.meta.url);
-    // Through its V8 code cache when a bundle ships one beside it (validator-code-cache.ts).
+    // Through its V8 code cache when a bundle ships one beside it (code-cache.ts).
     const file = require.resolve('../generated/manifest-validator.cjs');
-    schemaValidator = (loadWithCodeCache(file)?.exports ?? require(file)) as SchemaValidator;
+    schemaValidator = (loadCommonJsWithCodeCache(file)?.exports ?? require(file)) as SchemaValidator;
   }
   return schemaValidator;
 }

@@ -5,12 +5,9 @@
 // The cache is written by a worker after it has run a real guest, so that it holds the bytecode
 // of the functions a run uses and not only the file's top level.
 import fs from 'node:fs';
-import Module from 'node:module';
-import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import { canonicalManifestJson, normalize, type ManifestInput } from '@wsbc/manifest';
+import { canonicalManifestJson, CODE_CACHE_SUFFIX, codeCacheFileContents, normalize, runCommonJs, type ManifestInput } from '@wsbc/manifest';
 import { run } from './run.js';
-import { cacheFileContents, CODE_CACHE_SUFFIX } from './worker-boot.js';
 import { writeCodeCacheWithNextWorker } from './worker-pool.js';
 import { workerScriptUrl } from './worker-script.js';
 
@@ -52,21 +49,19 @@ const SAMPLE_POLICIES: ManifestInput[] = [
 
 /**
  * Writes the V8 code cache of the manifest's precompiled schema validator (`validator`, the copy
- * beside a bundle) after validating the sample manifests with it, in the layout and CommonJS
- * wrapper @wsbc/manifest's loader reads (its validator-code-cache.ts). Returns the cache's path.
+ * beside a bundle) after validating the sample manifests with it, compiled as @wsbc/manifest's
+ * loader compiles it (runCommonJs, code-cache.ts). Returns the cache's path.
  */
 export function buildValidatorCodeCache(validator: string): string {
   const source = fs.readFileSync(validator);
-  const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: validator });
-  const module = { exports: {} as unknown };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, undefined, module, validator, '');
-  const validate = module.exports as (value: unknown) => boolean;
+  const { exports, script } = runCommonJs(validator, source);
+  const validate = exports as (value: unknown) => boolean;
   for (const input of SAMPLE_POLICIES) {
     const normalized = normalize(input, { baseDir: '/' });
     if (!normalized.ok) throw new Error(`a sample policy does not normalize: ${normalized.diagnostics.map((d) => d.message).join('; ')}`);
     if (!validate(JSON.parse(canonicalManifestJson(normalized.value)))) throw new Error('a sample manifest does not validate');
   }
   const cache = `${validator}${CODE_CACHE_SUFFIX}`;
-  fs.writeFileSync(cache, Buffer.concat(cacheFileContents(source, script.createCachedData(), Buffer.from)));
+  fs.writeFileSync(cache, Buffer.concat(codeCacheFileContents(source, script.createCachedData())));
   return cache;
 }

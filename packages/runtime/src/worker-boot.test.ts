@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { codeCacheFileContents, codeCacheFor } from '@wsbc/manifest';
 import { bootSource, cacheFileContents, CODE_CACHE_SUFFIX, matchingCachedData, type BootData } from './worker-boot.js';
 
 const source = Buffer.from('module.exports = 1;\n');
@@ -14,6 +15,13 @@ const data = Buffer.from([1, 2, 3, 4, 5]);
 const cacheFor = (src: Buffer, v8: Buffer) => Buffer.concat(cacheFileContents(src, v8, Buffer.from));
 
 describe('matchingCachedData', () => {
+  it('reads and writes the same files as @wsbc/manifest\'s code caches (it is a copy, see worker-boot.ts)', () => {
+    expect(matchingCachedData(source, Buffer.concat(codeCacheFileContents(source, data)))).toEqual(data);
+    expect(codeCacheFor(source, cacheFor(source, data))).toEqual(data);
+    const other = Buffer.from('module.exports = 2;\n');
+    expect(codeCacheFor(source, cacheFor(other, data))).toBeUndefined();
+  });
+
   it('returns the V8 data of a cache written for the same bytes', () => {
     expect(matchingCachedData(source, cacheFor(source, data))).toEqual(data);
   });

@@ -48,8 +48,10 @@ export function wrapCommonJs(source: string): string {
 
 /**
  * The V8 data in `cache` when it was written for exactly `source` (the worker file's bytes),
- * else undefined. Layout: CACHE_MAGIC, source length (u32 little-endian), the source bytes,
- * then V8's cached data.
+ * else undefined. The layout of @wsbc/manifest's code caches (its codeCacheFor: the magic line,
+ * source length as u32 little-endian, the source bytes, then V8's cached data), kept here as a
+ * copy so that the worker pool, which `@wsbc/runtime/prewarm` loads alone, does not load the
+ * manifest package; worker-boot.test.ts checks that the two read and write the same files.
  */
 export function matchingCachedData(source: Buffer, cache: Buffer): Buffer | undefined {
   const magic = 'wsbc-v8-cache 1\n';

@@ -1,12 +1,12 @@
-// The validator's code cache is trusted for speed only: it is used only when written for exactly
-// the validator file's bytes; any other cache still gives the real validator, compiled from source.
+// A code cache is trusted for speed only: it is used only when written for exactly the file's
+// bytes; any other cache still gives the file's real code, compiled from source.
 import fs from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedDataFor, CODE_CACHE_SUFFIX, loadWithCodeCache } from './validator-code-cache.js';
+import { codeCacheFor, codeCacheFileContents, CODE_CACHE_SUFFIX, loadCommonJsWithCodeCache } from './code-cache.js';
 
 const MAGIC = Buffer.from('wsbc-v8-cache 1\n', 'latin1');
 let dir: string;
@@ -38,15 +38,15 @@ function module(name: string, answer: string): string {
   return file;
 }
 
-describe('loadWithCodeCache', () => {
+describe('loadCommonJsWithCodeCache', () => {
   it('is not involved when there is no cache file (the caller require()s the file)', () => {
-    expect(loadWithCodeCache(module('plain.cjs', '"A"'))).toBeUndefined();
+    expect(loadCommonJsWithCodeCache(module('plain.cjs', '"A"'))).toBeUndefined();
   });
 
   it('uses a cache written for the same bytes, and runs the file as CommonJS', () => {
     const file = module('same.cjs', '"A"');
     writeCache(file);
-    const loaded = loadWithCodeCache(file)!;
+    const loaded = loadCommonJsWithCodeCache(file)!;
     expect(loaded.cache).toBe('accepted');
     expect((loaded.exports as () => string)()).toBe('A');
     expect((loaded.exports as { where: string }).where).toBe(file);
@@ -58,7 +58,7 @@ describe('loadWithCodeCache', () => {
     writeCache(file);
     module('changed.cjs', '"B"');
     expect(fs.readFileSync(file).length).toBe(old.length);
-    const loaded = loadWithCodeCache(file)!;
+    const loaded = loadCommonJsWithCodeCache(file)!;
     expect(loaded.cache).toBe('not for this file');
     expect((loaded.exports as () => string)()).toBe('B');
   });
@@ -70,15 +70,15 @@ describe('loadWithCodeCache', () => {
     const dataStart = MAGIC.length + 4 + fs.readFileSync(file).length;
     for (let i = dataStart; i < dataStart + 16; i++) cache[i] ^= 0xff;
     fs.writeFileSync(`${file}${CODE_CACHE_SUFFIX}`, cache);
-    const loaded = loadWithCodeCache(file)!;
+    const loaded = loadCommonJsWithCodeCache(file)!;
     expect(loaded.cache).toBe('rejected by V8');
     expect((loaded.exports as () => string)()).toBe('C');
     fs.writeFileSync(`${file}${CODE_CACHE_SUFFIX}`, 'garbage');
-    expect(loadWithCodeCache(file)).toMatchObject({ cache: 'not for this file' });
+    expect(loadCommonJsWithCodeCache(file)).toMatchObject({ cache: 'not for this file' });
   });
 });
 
-describe('cachedDataFor', () => {
+describe('codeCacheFor', () => {
   const source = Buffer.from('module.exports = 1;\n');
   const data = Buffer.from([9, 8, 7]);
   const cache = (src: Buffer, extra = data) => {
@@ -88,13 +88,21 @@ describe('cachedDataFor', () => {
   };
 
   it('returns the V8 data only for the exact source, never for a truncated, lying or empty-data cache', () => {
-    expect(cachedDataFor(source, cache(source))).toEqual(data);
-    expect(cachedDataFor(source, cache(Buffer.from('module.exports = 2;\n')))).toBeUndefined();
-    expect(cachedDataFor(source, cache(source, Buffer.alloc(0)))).toBeUndefined();
+    expect(codeCacheFor(source, cache(source))).toEqual(data);
+    expect(codeCacheFor(source, cache(Buffer.from('module.exports = 2;\n')))).toBeUndefined();
+    expect(codeCacheFor(source, cache(source, Buffer.alloc(0)))).toBeUndefined();
     const full = cache(source);
-    for (const cut of [0, 10, 19, 20, 25, full.length - data.length]) expect(cachedDataFor(source, full.subarray(0, cut))).toBeUndefined();
+    for (const cut of [0, 10, 19, 20, 25, full.length - data.length]) expect(codeCacheFor(source, full.subarray(0, cut))).toBeUndefined();
     const lying = cache(source);
     lying.writeUInt32LE(0xffffffff, MAGIC.length);
-    expect(cachedDataFor(source, lying)).toBeUndefined();
+    expect(codeCacheFor(source, lying)).toBeUndefined();
+  });
+});
+
+describe('codeCacheFileContents', () => {
+  it('writes what codeCacheFor reads back', () => {
+    const source = Buffer.from('module.exports = 3;\n');
+    const data = Buffer.from([1, 2]);
+    expect(codeCacheFor(source, Buffer.concat(codeCacheFileContents(source, data)))).toEqual(data);
   });
 });
