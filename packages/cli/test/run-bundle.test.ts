@@ -56,10 +56,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('wsbc run from the bundle', () => {
   it('has the runtime inlined and its sandbox worker next to the chunks', () => {
     expect(existsSync(join(bundleDir, 'sandbox-worker.cjs'))).toBe(true);
-    const chunks = readdirSync(bundleDir).filter((name) => name.endsWith('.js'));
+    const chunks = readdirSync(bundleDir).filter((name) => name.endsWith('.js') || name.endsWith('.cjs'));
     const text = chunks.map((name) => readFileSync(join(bundleDir, name), 'utf8')).join('\n');
     expect(text).not.toMatch(/^(?:import|export)\b[^;]*?\bfrom\s*"(?:@wsbc\/[^"]+|wsbc)";/m);
-    expect(text).toContain('new URL("./sandbox-worker.cjs", import.meta.url)');
+    expect(text).not.toMatch(/\brequire\("(?:@wsbc\/[^"]+|wsbc)"\)/);
+    // The pool of `wsbc run` is CommonJS, where import.meta.url is the file's own URL.
+    expect(readFileSync(join(bundleDir, 'run-pool.cjs'), 'utf8')).toContain('new URL("./sandbox-worker.cjs", __wsbcImportMetaUrl)');
+  });
+
+  it('compiles the run command through its code cache, which this node accepts', () => {
+    const script = `import { loadCommonJsWithCodeCache } from '@wsbc/manifest';
+      const loaded = loadCommonJsWithCodeCache(${JSON.stringify(join(bundleDir, 'run-command.cjs'))});
+      console.log(JSON.stringify({ cache: loaded?.cache, name: loaded?.exports.default.name }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dirname(bundleDir), encoding: 'utf8' });
+    expect(JSON.parse(child.stdout.trim() || '{}'), child.stderr).toEqual({ cache: 'accepted', name: 'run' });
   });
 
   it('loads `wsbc run` as one file beside the dispatcher, and starts one worker: the prewarmed one is the one the run takes', () => {
@@ -75,7 +85,8 @@ process.on('exit', () => process.stderr.write('workers started: ' + started + '\
     expect(r.stdout).toBe('a\0');
     expect(r.stderr).toMatch(/^workers started: 1$/m);
     expect(readFileSync(binPath, 'utf8')).toContain('import("./run-command.js")');
-    expect(existsSync(join(bundleDir, 'run-pool.js'))).toBe(true);
+    expect(readFileSync(join(bundleDir, 'run-command.js'), 'utf8')).toContain('./run-command.cjs');
+    expect(readFileSync(join(bundleDir, 'run-pool.js'), 'utf8')).toContain('./run-pool.cjs');
   });
 
   it('runs a plain module with guest arguments and its exit code', () => {
