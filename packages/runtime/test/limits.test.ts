@@ -192,7 +192,11 @@ describe('limits', () => {
     expect(limitHits(audit)).toMatchObject([{ limit: 'open-files', action: 'refused', max: 5 }]);
   });
 
-  it('holds an instrumented guest near its CPU usage share', async () => {
+  // Usage is measured in wall time (see docs/runtime.md, Known limitations): when the machine is
+  // oversubscribed (CI runs every package's tests at once on two cores), time the worker waits
+  // for a core counts as compute and one attempt can land above the bound; a broken throttle
+  // fails every attempt.
+  it('holds an instrumented guest near its CPU usage share', { retry: 2 }, async () => {
     const policy = manifest({
       limits: { fuel: null, cpu: { usagePercent: 25, maxExecutionMs: 60_000 }, time: { maxTotalMs: 1200 } },
     });
