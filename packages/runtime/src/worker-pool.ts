@@ -90,13 +90,13 @@ export function startWorkerAhead(): void {
 
 /**
  * Resolves once the worker the next run takes (an idle one, else the spare, started here if
- * need be) is ready. run() waits for it before it changes V8's flags (run.ts, readBranchHints):
- * what a thread compiles after a flag changes cannot use V8's code caches, Node's own included.
+ * need be) is ready, keeping the process alive meanwhile (prewarm()); a missing worker file is
+ * left for the run to report. run() waits for it before it changes V8's flags (run.ts,
+ * readBranchHints): what a thread compiles after a flag change cannot use V8's code caches,
+ * Node's own included.
  */
 export function whenNextWorkerReady(): Promise<void> {
-  startWorkerAhead();
-  const worker = idle.at(-1) ?? spare;
-  return (worker && ready.get(worker)) ?? Promise.resolve();
+  return prewarm().catch(() => undefined);
 }
 
 /**
