@@ -119,6 +119,9 @@ async function parent(samples, other) {
     ['api/node:wasi', 'api/wsbc prewarm first'],
     ['cli/node:wasi', 'cli/wsbc run --allow-unvetted'],
     ['cli/node:wasi', 'cli/wsbc run vetted'],
+    // How far wsbc is from the floor of a worker-based design.
+    ['api/node:wasi in a worker', 'api/wsbc run()'],
+    ['api/node:wasi in a worker', 'cli/wsbc run vetted'],
   ];
   const inner = { 'api/node:wasi': { imported: [], done: [] }, 'api/node:wasi in a worker': { imported: [], done: [] }, 'api/wsbc run()': { imported: [], done: [] }, 'api/wsbc prewarm first': { imported: [], done: [] } };
   if (other) {
