@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { loadTrustedKey, verifyArtifact, vettedArtifactStep } from '@wsbc/artifact';
 import { DEFAULT_MANIFEST, type Manifest } from '@wsbc/manifest';
-import { instrumentStep, run as runtimeRun, type RunOptions as RuntimeRunOptions, type RunResult } from '@wsbc/runtime';
+import { instrumentStep, run as runtimeRun, type PrepareStep, type RunOptions as RuntimeRunOptions, type RunResult } from '@wsbc/runtime';
 import { loadPolicySpec } from './policy.js';
 import { WSBC_VERSION } from './version.js';
 
@@ -81,7 +81,16 @@ export async function run(module: string | Uint8Array, options: RunOptions = {})
   if (probe.vetted) {
     const enforced = manifest ?? probe.artifact?.manifest;
     if (!enforced) return refuse(probe.diagnostics);
-    return runtimeRun(bytes, { ...base, policy: enforced, prepare: [vettedArtifactStep({ trustedKeys, toolVersion: WSBC_VERSION, file: label, hostPathsMayDiffer: true })] });
+    const verify = vettedArtifactStep({ trustedKeys, toolVersion: WSBC_VERSION, file: label, hostPathsMayDiffer: true });
+    // Enforcing the embedded manifest, the run needs no second verification of the bytes the
+    // probe just verified with the same keys and version (it would hash the module again: tens of
+    // milliseconds for a large one). A policy of the caller's must still be compared with the
+    // embedded manifest, and any other bytes are verified in full.
+    const step: PrepareStep =
+      manifest === undefined && probe.ok
+        ? { name: verify.name, apply: (b, m) => (b === bytes ? { ok: true, bytes: b, diagnostics: probe.diagnostics } : verify.apply(b, m)) }
+        : verify;
+    return runtimeRun(bytes, { ...base, policy: enforced, prepare: [step] });
   }
   if (trustedKeys.length > 0) {
     return refuse([{ code: 'artifact/unsigned', severity: 'error', message: `${label} is not a vetted artifact, so it carries no signature by a trusted key` }]);
