@@ -7,9 +7,10 @@
 // process-per-variant figures of run.mjs. Prints, per variant, the median time and the median of
 // the per-round ratios to the original.
 // flite runs through node:wasi (a benchmark harness only; the runtime has its own WASI). On Node
-// 20 several flite instances in one process sometimes end it with a segmentation fault (the
-// JavaScript heap found corrupted: seen in 6 of 15 runs of `ab.mjs flite 3` with or without the
-// branch-hint flag, never in 31 runs of instrumented flite through the wsbc runtime): rerun.
+// 20 several flite modules in one process sometimes end it with a segmentation fault (the
+// JavaScript heap found corrupted: 11 of 24 runs of `ab.mjs flite 3` with two or more variants,
+// with or without the branch-hint flag; none of 4 with the original alone, none of 31 runs of
+// instrumented flite through the wsbc runtime): rerun.
 // That is one reason the runtime does not use node:wasi.
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
