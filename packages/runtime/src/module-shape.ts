@@ -79,8 +79,12 @@ export function tightenMemoryMaxima(bytes: Uint8Array, maxPages: number): Uint8A
   return reading(() => {
     const m = new ModuleReader(bytes);
     if (!m.section(SectionId.memory)) return bytes;
+    const memories = m.memories();
     // memory64 is refused by the engine on Node 20; leave such a module untouched.
-    if (m.memories().some((memory) => memory.memory64)) return bytes;
+    if (memories.some((memory) => memory.memory64)) return bytes;
+    // Already within the limit (an instrumented artifact's maxima were tightened when it was
+    // built): no copy of the module.
+    if (memories.every((memory) => memory.limits.max !== undefined && memory.limits.max <= maxPages)) return bytes;
     return reencode(bytes, {
       memories: (memories) =>
         memories.map((memory) => ({
