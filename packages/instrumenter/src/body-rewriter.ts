@@ -345,6 +345,11 @@ export class BodyRewriter {
     return { charges, unchecked: ctx.fuel ? p.unchecked : 0 };
   }
 
+  /** The branch-hint entries appended so far (a view of `hints`). */
+  hintBytes(): Uint8Array {
+    return this.hints.buf.subarray(0, this.hints.len);
+  }
+
   /**
    * Appends the branch hints of the body last rewritten, as output function `funcIndex`, to
    * `hints`: its index, their count, and per test the offset of its `if`, the payload size (1)

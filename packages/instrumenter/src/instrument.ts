@@ -76,7 +76,7 @@ import {
   type InstrumentationRecord,
 } from './abi.js';
 import { ByteSink } from './byte-sink.js';
-import { BODY_FIELDS, BodyRewriter, rewriteBodies, type RewriteContext } from './body-rewriter.js';
+import { BODY_FIELDS, BodyRewriter, rewriteBodies, type BodiesStats, type RewriteContext } from './body-rewriter.js';
 import type { RewriteJob, RewriteReply } from './rewrite-worker.js';
 import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
 
@@ -272,16 +272,33 @@ interface Settings {
   branchHints: boolean;
 }
 
-/** A code section's rewritten bodies (sizes included), in parts to be joined in order. */
-interface RewrittenCode {
-  parts: Uint8Array[];
-  charges: number;
-  maxOverrun: number;
-  /** The bodies' branch-hint entries, in parts joined in the same order, and their function count. */
-  hints: Uint8Array[];
-  hintedFunctions: number;
-}
+/**
+ * A code section's rewritten bodies (sizes included), in parts to be joined in order, with their
+ * branch-hint entries (parts joined in the same order) and stats.
+ */
+class RewrittenCode {
+  readonly parts: Uint8Array[] = [];
+  readonly hints: Uint8Array[] = [];
+  hintedFunctions = 0;
+  charges = 0;
+  maxOverrun = 0;
 
+  add(code: Uint8Array, hints: Uint8Array, hintedFunctions: number, stats: BodiesStats): void {
+    this.parts.push(code);
+    this.hints.push(hints);
+    this.hintedFunctions += hintedFunctions;
+    this.charges += stats.charges;
+    if (stats.maxOverrun > this.maxOverrun) this.maxOverrun = stats.maxOverrun;
+  }
+
+  /** Rewrites bodies [from, to) of `bodies` on this thread and adds them. */
+  rewriteHere(ctx: RewriteContext, bodies: Int32Array, from: number, to: number, inputBytes: number): void {
+    const sink = new ByteSink(Math.ceil(inputBytes * 1.5) + 1024);
+    const rewriter = new BodyRewriter(ctx);
+    const stats = rewriteBodies(sink, rewriter, bodies, from, to);
+    this.add(sink.buf.subarray(0, sink.len), rewriter.hintBytes(), rewriter.hintedFunctions, stats);
+  }
+}
 
 /** Section order for placing sections the input lacks (index = section id). */
 const ORDER: readonly number[] = [-1, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6];
@@ -454,38 +471,21 @@ class Rewriter {
       const to = bounds[k + 2]!;
       return to > from ? runOnWorker({ ctx: sharedCtx, bodies, from, to, inputBytes: inputOf(from, to) }).catch(() => null) : Promise.resolve(null);
     });
-    const local = new ByteSink(Math.ceil(inputOf(0, bounds[1]!) * 1.5) + 1024);
-    const localRewriter = new BodyRewriter(ctx);
-    const localStats = rewriteBodies(local, localRewriter, bodies, 0, bounds[1]!);
-    const parts: Uint8Array[] = [local.buf.subarray(0, local.len)];
-    const hints: Uint8Array[] = [localRewriter.hints.buf.subarray(0, localRewriter.hints.len)];
-    let hintedFunctions = localRewriter.hintedFunctions;
-    let charges = localStats.charges;
-    let maxOverrun = localStats.maxOverrun;
+    const code = new RewrittenCode();
+    code.rewriteHere(ctx, bodies, 0, bounds[1]!, inputOf(0, bounds[1]!));
     const replies = await Promise.all(remote);
     replies.forEach((reply, k) => {
       const from = bounds[k + 1]!;
       const to = bounds[k + 2]!;
       if (reply && reply.ok) {
-        parts.push(new Uint8Array(reply.buffer, 0, reply.length));
-        hints.push(new Uint8Array(reply.hints, 0, reply.hintsLength));
-        hintedFunctions += reply.hintedFunctions;
-        charges += reply.charges;
-        maxOverrun = Math.max(maxOverrun, reply.maxOverrun);
+        code.add(new Uint8Array(reply.buffer, 0, reply.length), new Uint8Array(reply.hints, 0, reply.hintsLength), reply.hintedFunctions, reply);
         return;
       }
       if (reply && reply.wasmError) throw new WasmError(reply.wasmError.code as WasmErrorCode, reply.wasmError.message, reply.wasmError.offset);
       // No worker, or it failed: this range is rewritten here, so the result does not depend on it.
-      const sink = new ByteSink(Math.ceil(inputOf(from, to) * 1.5) + 1024);
-      const rewriter = new BodyRewriter(ctx);
-      const stats = rewriteBodies(sink, rewriter, bodies, from, to);
-      parts.push(sink.buf.subarray(0, sink.len));
-      hints.push(rewriter.hints.buf.subarray(0, rewriter.hints.len));
-      hintedFunctions += rewriter.hintedFunctions;
-      charges += stats.charges;
-      maxOverrun = Math.max(maxOverrun, stats.maxOverrun);
+      code.rewriteHere(ctx, bodies, from, to, inputOf(from, to));
     });
-    return { parts, charges, maxOverrun, hints, hintedFunctions };
+    return code;
   }
 
   private mustCreate(id: number): boolean {
@@ -974,7 +974,7 @@ class Rewriter {
       const stats = rewriteBodies(out, rewriter, bodies, 0, bodies.length / BODY_FIELDS);
       this.charges += stats.charges;
       if (stats.maxOverrun > this.maxOverrun) this.maxOverrun = stats.maxOverrun;
-      this.hints = [rewriter.hints.buf.subarray(0, rewriter.hints.len)];
+      this.hints = [rewriter.hintBytes()];
       this.hintedFunctions = rewriter.hintedFunctions;
     }
     const scratch = new ByteSink(256);

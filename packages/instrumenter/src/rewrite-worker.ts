@@ -39,7 +39,7 @@ parentPort?.on('message', (job: RewriteJob) => {
     const out = new ByteSink(Math.ceil(job.inputBytes * 1.5) + 1024);
     const rewriter = new BodyRewriter(job.ctx);
     const stats = rewriteBodies(out, rewriter, job.bodies, job.from, job.to);
-    const h = rewriter.hints;
+    const hints = rewriter.hintBytes();
     reply = {
       id: job.id,
       ok: true,
@@ -47,8 +47,8 @@ parentPort?.on('message', (job: RewriteJob) => {
       length: out.len,
       charges: stats.charges,
       maxOverrun: stats.maxOverrun,
-      hints: h.buf.buffer as ArrayBuffer,
-      hintsLength: h.len,
+      hints: hints.buffer as ArrayBuffer,
+      hintsLength: hints.length,
       hintedFunctions: rewriter.hintedFunctions,
     };
   } catch (e) {
