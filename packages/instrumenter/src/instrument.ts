@@ -121,8 +121,8 @@ export interface InstrumentOptions {
   checks?: 'block' | 'loop';
   /**
    * Add a `metadata.code.branch_hint` section (the WebAssembly branch-hinting format) marking
-   * every injected counter test as unlikely to call the fuel hook (default true). Engines that
-   * read it compile the hook call as cold code: V8 does from 13.7 (Chrome 137), and before that
+   * every injected test (the fuel counter's, the stack guard's) as unlikely to be taken (default
+   * true). Engines that read it compile the hook call and the trap as cold code: V8 does from 13.7 (Chrome 137), and before that
    * with --experimental-wasm-branch-hinting, which the wsbc runtime turns on. Others ignore it.
    */
   branchHints?: boolean;
@@ -332,8 +332,6 @@ class Rewriter {
   private slowLocalFunc = -1;
   private chargeI32Func = -1;
   private chargeI64Func = -1;
-  private depthEnterFunc = -1;
-  private depthLeaveFunc = -1;
   private readonly growFuncs: number[] = [];
   private charges = 0;
   /** Largest sum of untested charges in one function (the overrun bound of checks: 'loop'). */
@@ -571,8 +569,7 @@ class Rewriter {
     const { fuel, stackDepth, guard, costTable } = this.settings;
     const any64 = this.memories.some((m) => m.memory64) || this.table64.some((t) => t);
     const anyGrow = this.memories.length > 0 && (fuel || guard !== null);
-    const needVoid = fuel || stackDepth !== null;
-    const tVoid = needVoid ? this.addType([], []) : -1;
+    const tVoid = fuel ? this.addType([], []) : -1;
     const tI32 = fuel || (anyGrow && this.memories.some((m) => !m.memory64)) ? this.addType([I32], [I32]) : -1;
     // [i64] -> [i64] is both the hook's type and the 64-bit helpers' type.
     const tI64 = fuel || (anyGrow && this.memories.some((m) => m.memory64)) ? this.addType([I64], [I64]) : -1;
@@ -663,36 +660,6 @@ class Rewriter {
         this.growFuncs.push(this.addHelper(m.memory64 ? tI64 : tI32, (out) => this.growBody(out, index, m.memory64, trap)));
       });
     }
-    if (stackDepth !== null) {
-      const depthG = this.depthGlobal;
-      this.depthEnterFunc = this.addHelper(tVoid, (out) => {
-        out.u8(0x23);
-        out.u32(depthG);
-        out.u8(0x41);
-        out.s32(1);
-        out.u8(0x6a); // i32.add
-        out.u8(0x24);
-        out.u32(depthG);
-        out.u8(0x23);
-        out.u32(depthG);
-        out.u8(0x41);
-        out.s32(stackDepth);
-        out.u8(0x4b); // i32.gt_u
-        out.u8(0x04);
-        out.u8(0x40);
-        trap(out, STATUS_STACK_OVERFLOW);
-        out.u8(0x0b);
-      });
-      this.depthLeaveFunc = this.addHelper(tVoid, (out) => {
-        out.u8(0x23);
-        out.u32(depthG);
-        out.u8(0x41);
-        out.s32(1);
-        out.u8(0x6b); // i32.sub
-        out.u8(0x24);
-        out.u32(depthG);
-      });
-    }
   }
 
   /** The grow guard of one memory: refuse past the limits, charge pages, then grow. */
@@ -755,15 +722,15 @@ class Rewriter {
       funcShift: this.funcShift,
       fuelGlobal: this.fuelGlobal,
       cachedCounter: this.settings.cachedCounter,
-      branchHints: fuel && this.settings.branchHints,
+      branchHints: (fuel || stackDepth !== null) && this.settings.branchHints,
       checkLoopsOnly: this.settings.checkLoopsOnly,
       slowFunc: this.slowFunc,
       slowLocalFunc: this.slowLocalFunc,
       chargeI32Func: this.chargeI32Func,
       chargeI64Func: this.chargeI64Func,
-      depthEnterFunc: this.depthEnterFunc,
-      depthLeaveFunc: this.depthLeaveFunc,
       depthGlobal: this.depthGlobal,
+      stackDepth: stackDepth ?? 0,
+      statusGlobal: this.statusGlobal,
       originalFuncs: this.importedFuncs + this.definedFuncs,
       originalGlobals: this.importedGlobals + this.definedGlobals,
       growFuncs: this.growFuncs,

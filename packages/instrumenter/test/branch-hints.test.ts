@@ -1,6 +1,7 @@
 // The branch-hint section (InstrumentOptions.branchHints): well formed, before the code section,
-// one entry per counter test pointing at that test's `if`, none when there are no tests or the
-// option is off, and an input's own hints (whose offsets the rewrite invalidates) never survive.
+// one entry per injected test (the fuel counter's, and the stack guard's before each call)
+// pointing at that test's `if`, none when nothing is injected or the option is off, and an
+// input's own hints (whose offsets the rewrite invalidates) never survive.
 // Also runs programs with V8 reading the hints (--experimental-wasm-branch-hinting on engines
 // that do not by default): same results and the same fuel.
 import { readFileSync } from 'node:fs';
@@ -64,7 +65,13 @@ function readHints(bytes: Uint8Array): Hints | null {
   return { order: { hints: hintIndex, code: codeIndex }, entries, bodies };
 }
 
-/** Every hint names a defined function, in increasing order, and points at a counter test's `if`. */
+// The injected tests: the fuel counter's (i64.const 0; i64.lt_s; if) and the stack guard's
+// (i32.const limit; i32.gt_u; if). Neither `if` has a block type other than empty.
+const FUEL_TEST = [0x42, 0x00, 0x53, 0x04, 0x40];
+const isGuardTest = (body: Uint8Array, at: number) => body[at - 1] === 0x4b && body[at] === 0x04 && body[at + 1] === 0x40;
+const isFuelTest = (body: Uint8Array, at: number) => FUEL_TEST.every((b, i) => body[at - 3 + i] === b);
+
+/** Every hint names a defined function, in increasing order, and points at an injected test's `if`. */
 function expectWellFormed(hints: Hints): number {
   expect(hints.order.hints).toBe(hints.order.code - 1);
   let total = 0;
@@ -79,18 +86,17 @@ function expectWellFormed(hints: Hints): number {
     for (const at of offsets) {
       expect(at).toBeGreaterThan(last);
       last = at;
-      // i64.const 0; i64.lt_s; if (empty block type): the injected test, nothing else.
-      expect([...body!.subarray(at - 3, at + 2)], `function ${func} offset ${at}`).toEqual([0x42, 0x00, 0x53, 0x04, 0x40]);
+      expect(isFuelTest(body!, at) || isGuardTest(body!, at), `function ${func} offset ${at}: ${[...body!.subarray(at - 3, at + 2)]}`).toBe(true);
     }
     total += offsets.length;
   }
   return total;
 }
 
-/** Occurrences of the injected test sequence in a body (the fixtures below have none of their own). */
+/** Injected tests in a body (the fixtures below have no such sequences of their own). */
 function testsIn(body: Uint8Array): number {
   let n = 0;
-  for (let i = 0; i + 4 < body.length; i++) if (body[i] === 0x42 && body[i + 1] === 0 && body[i + 2] === 0x53 && body[i + 3] === 0x04 && body[i + 4] === 0x40) n++;
+  for (let i = 3; i + 1 < body.length; i++) if (isFuelTest(body, i) || isGuardTest(body, i)) n++;
   return n;
 }
 
@@ -124,7 +130,8 @@ describe('branch-hint section', () => {
       expect(hints, JSON.stringify(options)).not.toBeNull();
       const total = expectWellFormed(hints!);
       // Every test injected into the input's three functions has its hint (the appended helpers'
-      // own tests are not hinted: they are not in hot code).
+      // own tests are not hinted: they are not in hot code). With the stack guard, so has the
+      // guard's test before each of the two calls.
       const tests = [...hints!.bodies.values()].slice(0, 3).reduce((n, b) => n + testsIn(b), 0);
       expect(tests).toBeGreaterThan(3);
       expect(total).toBe(tests);
@@ -136,7 +143,10 @@ describe('branch-hint section', () => {
     const hinted = mustInstrument(input);
     const plain = mustInstrument(input, { branchHints: false });
     expect(readHints(plain)).toBeNull();
-    expect(readHints(mustInstrument(input, { fuel: false, stackDepth: 100 }))).toBeNull();
+    expect(readHints(mustInstrument(input, { fuel: false }))).toBeNull();
+    // The stack guard alone: one hint per call site (sum calls $leaf and the imported $log).
+    const guarded = readHints(mustInstrument(input, { fuel: false, stackDepth: 100 }));
+    expect(expectWellFormed(guarded!)).toBe(2);
     const h = [...sections(hinted)].find((s) => s.id === SectionId.custom && s.name === SECTION)!;
     const without = new Uint8Array([...hinted.subarray(0, h.start), ...hinted.subarray(h.end)]);
     expect(Buffer.compare(without, plain)).toBe(0);
