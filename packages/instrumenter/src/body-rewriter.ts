@@ -164,13 +164,7 @@ function emitLocalCharge(out: ByteSink, ctx: RewriteContext, cost: number, local
  * the status is set to STATUS_STACK_OVERFLOW before `unreachable`. Returns where its `if` is.
  */
 function emitDepthEnter(out: ByteSink, ctx: RewriteContext): number {
-  out.u8(0x23); // global.get $depth
-  out.u32(ctx.depthGlobal);
-  out.u8(0x41); // i32.const 1
-  out.s32(1);
-  out.u8(0x6a); // i32.add
-  out.u8(0x24); // global.set $depth
-  out.u32(ctx.depthGlobal);
+  emitDepthStep(out, ctx, 0x6a); // i32.add
   out.u8(0x23); // global.get $depth
   out.u32(ctx.depthGlobal);
   out.u8(0x41); // i32.const limit
@@ -188,13 +182,13 @@ function emitDepthEnter(out: ByteSink, ctx: RewriteContext): number {
   return ifAt;
 }
 
-/** The stack-depth guard after a call returns: depth -= 1. */
-function emitDepthLeave(out: ByteSink, ctx: RewriteContext): void {
+/** depth += 1 (`op` i32.add, before a call) or depth -= 1 (i32.sub, after it returns). */
+function emitDepthStep(out: ByteSink, ctx: RewriteContext, op: 0x6a | 0x6b): void {
   out.u8(0x23); // global.get $depth
   out.u32(ctx.depthGlobal);
   out.u8(0x41); // i32.const 1
   out.s32(1);
-  out.u8(0x6b); // i32.sub
+  out.u8(op);
   out.u8(0x24); // global.set $depth
   out.u32(ctx.depthGlobal);
 }
@@ -234,7 +228,7 @@ export class BodyRewriter {
     this.depthEnterIfAt = ctx.stackGuard ? emitDepthEnter(guard, ctx) : -1;
     this.depthEnter = guard.buf.slice(0, guard.len);
     guard.len = 0;
-    if (ctx.stackGuard) emitDepthLeave(guard, ctx);
+    if (ctx.stackGuard) emitDepthStep(guard, ctx, 0x6b); // i32.sub
     this.depthLeave = guard.buf.slice(0, guard.len);
   }
 
