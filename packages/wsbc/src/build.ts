@@ -5,7 +5,7 @@
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { checkModule, type CheckResult } from '@wsbc/analyzer';
 import { loadSigningKey, sealArtifact, type SigningKey } from '@wsbc/artifact';
-import { instrument, type InstrumentOptions, type InstrumentStats } from '@wsbc/instrumenter';
+import { instrumentAsync, type InstrumentAsyncOptions, type InstrumentStats } from '@wsbc/instrumenter';
 import type { Manifest } from '@wsbc/manifest';
 import { loadPolicySpec, type PolicyLocation } from './policy.js';
 import { WSBC_VERSION } from './version.js';
@@ -24,8 +24,12 @@ export interface BuildOptions extends PolicyLocation {
   sign?: SigningKeyInput | SigningKeyInput[];
   /** Module file name used in findings (default `module.wasm`). */
   file?: string;
-  /** Instrumentation overrides (cost table, stack depth); the manifest supplies the limits. */
-  instrument?: Omit<InstrumentOptions, 'manifest' | 'file'>;
+  /**
+   * Instrumentation overrides (cost table, stack depth, threads); the manifest supplies the
+   * limits. Large modules are rewritten on several threads (instrumentAsync: the same bytes for
+   * any thread count).
+   */
+  instrument?: Omit<InstrumentAsyncOptions, 'manifest' | 'file'>;
 }
 
 export type BuildStage = 'policy' | 'check' | 'instrument' | 'seal';
@@ -84,7 +88,7 @@ export async function build(moduleBytes: Uint8Array, options: BuildOptions): Pro
   if (!check.allowed) {
     return { ok: false, stage: 'check', diagnostics: [...policy.diagnostics, ...check.findings], check, manifest, sources };
   }
-  const instrumented = instrument(moduleBytes, { ...options.instrument, manifest, file });
+  const instrumented = await instrumentAsync(moduleBytes, { ...options.instrument, manifest, file });
   if (!instrumented.ok) {
     return { ok: false, stage: 'instrument', diagnostics: instrumented.diagnostics, check, manifest, sources };
   }
