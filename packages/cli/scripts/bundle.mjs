@@ -10,6 +10,9 @@
 //   runtime's own build makes (packages/runtime/scripts/bundle-worker.cjs) and finds with
 //   `new URL('./sandbox-worker.cjs', import.meta.url)`: it is copied to dist/bundle/, next to
 //   whichever chunk holds the runtime, as it sits next to worker-script.js in the runtime's dist/.
+// - dist/bundle/rewrite-worker.js is the instrumenter's worker for instrumentAsync (`wsbc
+//   instrument` and `wsbc build` rewrite large modules on several threads), its own entry, found
+//   by the pool's `new URL('./rewrite-worker.js', import.meta.url)` from whichever chunk holds it.
 // - @wsbc/manifest loads its precompiled schema validator with
 //   `createRequire(import.meta.url)('../generated/manifest-validator.cjs')`; from a chunk in
 //   dist/bundle/ that is dist/generated/, so the file is copied there.
@@ -71,7 +74,7 @@ const runCommandApart = {
 rmSync(outdir, { recursive: true, force: true });
 const { metafile } = await build({
   ...common,
-  entryPoints: { bin: join(dist, 'bin.js'), worker: join(dist, 'check', 'worker.js') },
+  entryPoints: { bin: join(dist, 'bin.js'), worker: join(dist, 'check', 'worker.js'), 'rewrite-worker': join(dirname(requireFromCli.resolve('@wsbc/instrumenter')), 'rewrite-worker.js') },
   plugins: [runCommandApart],
 });
 chmodSync(join(outdir, 'bin.js'), 0o755);
@@ -222,13 +225,18 @@ copyFileSync(codeCache, join(outdir, `${SANDBOX_WORKER}.v8cache`));
 
 // Fail the build, not a user's run, if the layout the header relies on did not come out.
 const entries = readdirSync(outdir, { withFileTypes: true });
-if (!entries.some((entry) => entry.name === 'worker.js')) throw new Error('bundle: dist/bundle/worker.js was not written');
+for (const entry of ['worker.js', 'rewrite-worker.js']) {
+  if (!entries.some((e) => e.name === entry)) throw new Error(`bundle: dist/bundle/${entry} was not written`);
+}
 const nested = entries.filter((entry) => !entry.isFile());
 if (nested.length > 0) throw new Error(`bundle: chunks outside dist/bundle/: ${nested.map((entry) => entry.name).join(', ')}`);
 const chunks = entries.map((entry) => entry.name).filter((name) => name.endsWith('.js'));
 const bundled = chunks.map((name) => readFileSync(join(outdir, name), 'utf8')).join('\n');
 if (!bundled.includes("new URL(\"./worker.js\", import.meta.url)")) {
   throw new Error('bundle: the check pool no longer looks for ./worker.js next to itself');
+}
+if (!bundled.includes("new URL(\"./rewrite-worker.js\", import.meta.url)")) {
+  throw new Error('bundle: the instrumenter\'s pool no longer looks for ./rewrite-worker.js next to itself');
 }
 if (!readFileSync(join(outdir, RUN_POOL_CJS), 'utf8').includes(`new URL("./${SANDBOX_WORKER}", __wsbcImportMetaUrl)`)) {
   throw new Error(`bundle: the runtime no longer looks for ./${SANDBOX_WORKER} next to itself (${RUN_POOL_CJS})`);

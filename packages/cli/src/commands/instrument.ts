@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
-import { instrument, parseCostTable, MAX_STACK_DEPTH, type CostTable, type InstrumentOptions } from '@wsbc/instrumenter';
+import { instrumentAsync, parseCostTable, MAX_STACK_DEPTH, type CostTable, type InstrumentOptions } from '@wsbc/instrumenter';
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -130,7 +130,8 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       report([input.diagnostic]);
       return ExitCode.BadInput;
     }
-    const result = instrument(input.value, options);
+    // Large modules are rewritten on several threads; the output is the same for any count.
+    const result = await instrumentAsync(input.value, options);
     report(result.diagnostics);
     if (!result.ok) {
       const badInput = result.diagnostics.some((d) => d.code === 'instrument/invalid-module' || d.code === 'instrument/invalid-options');
