@@ -250,6 +250,22 @@ describe('symlinks the guest creates', () => {
   });
 });
 
+/**
+ * If the host descriptor that `from` (a /proc/self/fd/N/... path) goes through has been closed,
+ * opens `outside` until it gets that number: a use of the freed descriptor would then act on the
+ * outside directory. Only a number that is free can be handed out again.
+ */
+function takeFreedSource(from: fs.PathLike, outside: string): void {
+  const source = Number(/\/fd\/(\d+)\//.exec(String(from))?.[1]);
+  const taken: number[] = [];
+  for (let i = 0; i < 4096 && !fs.existsSync(`/proc/self/fd/${source}`); i++) {
+    const fd = fs.openSync(outside, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    if (fd === source) break;
+    taken.push(fd);
+  }
+  for (const fd of taken) fs.closeSync(fd);
+}
+
 describe('the cache of pinned parents under path_rename and path_link', () => {
   /**
    * Fills the cache (32 parents per preopen) with p0..p31, p0 first, and arranges that whatever
@@ -267,15 +283,7 @@ describe('the cache of pinned parents under path_rename and path_link', () => {
     for (let i = 0; i < 32; i++) expect(g.stat(`p${i}/x`)).toBe(Filetype.REGULAR_FILE);
     const real = fs[op] as (a: fs.PathLike, b: fs.PathLike) => void;
     vi.spyOn(fs, op).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
-      const source = Number(/\/fd\/(\d+)\//.exec(String(from))?.[1]);
-      const taken: number[] = [];
-      // Only a descriptor number that is free can be handed out again.
-      for (let i = 0; i < 4096 && !fs.existsSync(`/proc/self/fd/${source}`); i++) {
-        const fd = fs.openSync(outside, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-        if (fd === source) break;
-        taken.push(fd);
-      }
-      for (const fd of taken) fs.closeSync(fd);
+      takeFreedSource(from, outside);
       return real(from, to);
     }) as typeof fs.renameSync);
     return { g, dir, outside };
@@ -316,14 +324,7 @@ describe('the cache of pinned parents under path_rename and path_link', () => {
     }) as typeof fs.readlinkSync);
     const rename = fs.renameSync;
     vi.spyOn(fs, 'renameSync').mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
-      const source = Number(/\/fd\/(\d+)\//.exec(String(from))?.[1]);
-      const taken: number[] = [];
-      for (let i = 0; i < 4096 && !fs.existsSync(`/proc/self/fd/${source}`); i++) {
-        const fd = fs.openSync(outside, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-        if (fd === source) break;
-        taken.push(fd);
-      }
-      for (const fd of taken) fs.closeSync(fd);
+      takeFreedSource(from, outside);
       return rename(from, to);
     }) as typeof fs.renameSync);
     const from = g.put(2048, 'a/x');

@@ -356,6 +356,25 @@ export class WasiPreview1 {
   }
 
   /**
+   * The fast routes' common start (openDirect, statDirect): `path` split as written, naming an
+   * entry (no `..`, trailing slash or final `.`) whose parent pinAsWritten pinned, and the host
+   * path of that entry inside the pin. Null sends the call the long way. The caller closes
+   * `pinned.fd` when `pinned.owned`.
+   */
+  private plainEntry(dir: Descriptor, path: string): { resolved: ResolvedPath; pinned: { fd: number; owned: boolean }; host: string } | null {
+    let resolved: ResolvedPath | null;
+    try {
+      resolved = splitGuestPath(path);
+    } catch {
+      return null;
+    }
+    if (!resolved || resolved.mustBeDirectory || resolved.name === '.') return null;
+    const pinned = this.pinAsWritten(dir, resolved);
+    if (!pinned) return null;
+    return { resolved, pinned, host: `${procFdPath(pinned.fd === -1 ? dir.hostFd : pinned.fd)}/${resolved.name}` };
+  }
+
+  /**
    * Resolves a guest path against a directory descriptor and runs `body` on the pinned parent.
    * Confinement failures are audited as denials with the guest path.
    */
@@ -1138,17 +1157,10 @@ export class WasiPreview1 {
     // O_DIRECTORY with the write right: a directory would be opened read-only below and handed
     // out, where the full resolution (and POSIX open(O_RDWR|O_DIRECTORY)) says EISDIR.
     if (oflags & OFlags.DIRECTORY && req.base & Rights.FD_WRITE) return null;
-    let resolved: ResolvedPath | null;
+    const entry = this.plainEntry(dir, req.path);
+    if (!entry) return null;
+    const { resolved, pinned, host } = entry;
     try {
-      resolved = splitGuestPath(req.path);
-    } catch {
-      return null;
-    }
-    if (!resolved || resolved.mustBeDirectory || resolved.name === '.') return null;
-    const pinned = this.pinAsWritten(dir, resolved);
-    if (!pinned) return null;
-    try {
-      const host = `${pinned.fd === -1 ? procFdPath(dir.hostFd) : procFdPath(pinned.fd)}/${resolved.name}`;
       const inheritRead = (dir.rightsInheriting & Rights.FD_READ) !== 0n;
       // INVARIANT (as in openResolved): wantsWrite implies the write grant, checked by pathOpen.
       const canWrite = req.wantsWrite;
@@ -1215,19 +1227,12 @@ export class WasiPreview1 {
    * Allowed decisions are recorded at the same point as withPath's route records them.
    */
   private statDirect(dir: Descriptor, path: string, follow: boolean): fs.BigIntStats | null {
-    let resolved: ResolvedPath | null;
-    try {
-      resolved = splitGuestPath(path);
-    } catch {
-      return null;
-    }
-    if (!resolved || resolved.mustBeDirectory || resolved.name === '.') return null;
-    const pinned = this.pinAsWritten(dir, resolved);
-    if (!pinned) return null;
+    const entry = this.plainEntry(dir, path);
+    if (!entry) return null;
+    const { resolved, pinned, host } = entry;
     try {
       const allow = () => this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
       if (!follow && this.auditAllowed) allow();
-      const host = `${pinned.fd === -1 ? procFdPath(dir.hostFd) : procFdPath(pinned.fd)}/${resolved.name}`;
       const st = fs.lstatSync(host, { bigint: true, throwIfNoEntry: false });
       if (follow && st?.isSymbolicLink()) return null;
       if (follow && this.auditAllowed) allow();
