@@ -15,6 +15,8 @@ import { WasiPreview1 } from './wasi/preview1.js';
 import { PREVIEW1, SNAPSHOT0 } from './wasi/abi.js';
 import type { GuestMemory } from './wasi/memory.js';
 import type { SocketBridge } from './socket-channel.js';
+import { THREAD_START_EXPORT, ThreadHub } from './threads.js';
+import { Errno } from './wasi/errno.js';
 
 /** The names of the instrumenter ABI (passed in by the host so this module imports no other package). */
 export interface FuelAbi {
@@ -119,8 +121,24 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   // ---- imports
   const wasiImports = wasi.imports();
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
-  let fuel: FuelMeter | undefined;
+  let fuel: FuelPool | undefined;
   let importedMemory: WebAssembly.Memory | undefined;
+  // wasi-threads (threads.ts): threads need the policy's leave, a shared memory every thread's
+  // instance can import and the export new threads start in.
+  const sharedMemory = config.shape.imports.find((imp) => imp.kind === 'memory' && imp.memory?.shared);
+  const threadsWithheld = manifest.limits.cpu.maxThreads <= 1 ? null
+    : !sharedMemory ? 'the module imports no shared memory'
+    : !config.shape.exports.some((e) => e.name === THREAD_START_EXPORT && e.kind === 0) ? `the module exports no function "${THREAD_START_EXPORT}"`
+    : undefined;
+  let hub: ThreadHub<FuelMeter | null> | undefined;
+  const fuelHook = (meter: FuelMeter, counter: bigint): bigint => {
+    try {
+      return meter.outOfFuel(BigInt.asIntN(64, counter));
+    } catch (error) {
+      if (error instanceof SandboxTermination) wasi.end(error);
+      throw error;
+    }
+  };
   const ctx: HostCallContext = {
     memory: wasi.memory,
     manifest,
@@ -134,21 +152,24 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       if (!fn) return refused('run/import-not-provided', `unknown WASI function ${imp.module}.${imp.name}`, { module: imp.module, name: imp.name });
       ns[imp.name] = fn;
     } else if (imp.kind === 'func' && imp.module === config.abi.hookModule && imp.name === config.abi.outOfFuel) {
-      fuel = new FuelMeter(manifest.limits.fuel, config.fuelSlice, meter, audit);
-      ns[imp.name] = (counter: bigint) => {
-        try {
-          return fuel!.outOfFuel(BigInt.asIntN(64, counter));
-        } catch (error) {
-          if (error instanceof SandboxTermination) wasi.end(error);
-          throw error;
-        }
-      };
+      fuel = new FuelPool(manifest.limits.fuel, config.fuelSlice, meter, audit);
+      const main = fuel.add();
+      ns[imp.name] = (counter: bigint) => fuelHook(main, counter);
     } else if (imp.kind === 'func' && imp.module === 'wasi' && imp.name === 'thread-spawn') {
-      // Guests run single-threaded here: spawning always fails, as wasi-threads allows (negative result).
-      ns[imp.name] = () => {
-        audit?.({ type: 'limit', limit: 'threads', action: 'refused', max: manifest.limits.cpu.maxThreads, value: 2, op: 'wasi.thread-spawn' });
-        return -1;
-      };
+      const op = 'wasi.thread-spawn';
+      const maxThreads = manifest.limits.cpu.maxThreads;
+      if (threadsWithheld !== undefined) {
+        // The guest runs single-threaded: every spawn fails, as wasi-threads allows (a negative result).
+        ns[imp.name] = () => {
+          if (threadsWithheld === null) audit?.({ type: 'limit', limit: 'threads', action: 'refused', max: maxThreads, value: 2, op });
+          else if (audit && manifest.audit.decisions !== 'none') {
+            audit({ type: 'decision', capability: 'threads', op, outcome: 'denied', errno: 'again', reason: `threads need a shared imported memory and ${THREAD_START_EXPORT}: ${threadsWithheld}` });
+          }
+          return -Errno.AGAIN;
+        };
+      } else {
+        ns[imp.name] = (startArg: number) => hub!.spawn(startArg);
+      }
     } else if (imp.kind === 'memory') {
       const limits = imp.memory!;
       const max = manifest.limits.memory.maxPages;
@@ -190,9 +211,50 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     }
   }
 
-  // ---- instantiate
+  // ---- threaded run: every guest thread in a worker of its own, served from here (threads.ts)
   let instance: WebAssembly.Instance | undefined;
   let memory: WebAssembly.Memory | undefined;
+  const spawns = config.shape.imports.some((imp) => imp.kind === 'func' && imp.module === 'wasi' && imp.name === 'thread-spawn');
+  if (spawns && threadsWithheld === undefined && importedMemory && sharedMemory) {
+    memory = importedMemory;
+    wasi.memory.attach(memory);
+    const funcs = config.shape.imports.filter((imp) => imp.kind === 'func')
+      .map((imp) => ({ module: imp.module, name: imp.name, fn: imports[imp.module]![imp.name] as (...args: unknown[]) => unknown }));
+    const pool = fuel;
+    const threads: ThreadHub<FuelMeter | null> = new ThreadHub<FuelMeter | null>({
+      module: config.module, memory, memoryImport: { module: sharedMemory.module, name: sharedMemory.name }, funcs,
+      fuelHookIndex: funcs.findIndex((f) => f.module === config.abi.hookModule && f.name === config.abi.outOfFuel),
+      fuelHook: (m, counter) => fuelHook(m!, counter),
+      // The first thread (`_start`) takes the meter made with the imports; later ones a new one.
+      newMeter: () => (pool ? (threads.threads.length === 0 ? pool.meters[0]! : pool.add()) : null),
+      maxThreads: manifest.limits.cpu.maxThreads,
+      statusExport: config.abi.statusExport,
+      fuelExport: config.abi.fuelExport,
+      tick: () => meter.onTick(),
+      onSpawn: (o) => {
+        const op = 'wasi.thread-spawn';
+        if (o.ok) {
+          if (manifest.audit.decisions === 'all') audit?.({ type: 'decision', capability: 'threads', op, outcome: 'allowed', detail: { tid: o.tid, threads: o.live } });
+        } else if (o.reason === 'limit') {
+          audit?.({ type: 'limit', limit: 'threads', action: 'refused', max: manifest.limits.cpu.maxThreads, value: o.live + 1, op });
+        } else if (audit && manifest.audit.decisions !== 'none') {
+          audit({ type: 'decision', capability: 'threads', op, outcome: 'denied', errno: 'again', reason: o.reason });
+        }
+      },
+    });
+    hub = threads;
+    if (pool) {
+      pool.liveThreads = () => threads.live;
+      pool.metered = config.shape.exports.some((e) => e.name === config.abi.fuelExport);
+    }
+    meter.start();
+    audit?.({ type: 'lifecycle', event: 'instantiated', detail: { fuelMetered: fuel !== undefined, memoryPages: memory.buffer.byteLength / 65536, threads: true } });
+    const end = threads.run();
+    for (const t of threads.threads) t.meter?.settle(t.finalCounter);
+    return finish(end.error ?? new GuestExit(0), end.status);
+  }
+
+  // ---- instantiate
   meter.start();
   try {
     instance = new WebAssembly.Instance(config.module, imports as WebAssembly.Imports);
@@ -203,7 +265,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   memory = importedMemory ?? (exports.memory instanceof WebAssembly.Memory ? exports.memory : undefined);
   if (memory) wasi.memory.attach(memory);
   const fuelGlobal = exports[config.abi.fuelExport];
-  if (fuel && fuelGlobal instanceof WebAssembly.Global) fuel.attach(fuelGlobal);
+  if (fuel && fuelGlobal instanceof WebAssembly.Global) fuel.meters[0]!.attach(fuelGlobal);
   audit?.({
     type: 'lifecycle', event: 'instantiated',
     detail: { fuelMetered: fuel !== undefined, memoryPages: memory ? memory.buffer.byteLength / 65536 : 0 },
@@ -219,7 +281,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     return finish(error);
   }
 
-  function finish(error: unknown): GuestOutcome {
+  function finish(error: unknown, status = readStatus(instance, config.abi.statusExport)): GuestOutcome {
     wasi.close();
     const base = { fuelUsed: fuel?.used ?? null, ...totals(), refusals: [] };
     const fuelExhausted = (value: number | null): GuestOutcome => {
@@ -235,7 +297,6 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       return over !== undefined ? fuelExhausted(over) : { ...base, kind: 'exit', exitCode: error.code, reason: null };
     }
     if (error instanceof SandboxTermination) return { ...base, kind: error.kind, exitCode: null, reason: error.reason };
-    const status = readStatus(instance, config.abi.statusExport);
     if (status === config.abi.statusFuelExhausted) return fuelExhausted(fuel?.used ?? null);
     if (status === config.abi.statusMemoryLimit) {
       audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: null });
@@ -289,52 +350,96 @@ function isGranted(manifest: Manifest, name: string): boolean {
  * result back. The hook checks the CPU limits, then returns the next slice (so the grant is
  * `slice - counter`) or ends the run when the budget is spent. Fuel used = sum of grants minus the
  * counter.
+ *
+ * A run's budget is one pool; each instance (one per guest thread, see threads.ts) has a meter
+ * of its own. A meter's hook call sees its own counter only, so it counts what the other threads
+ * were granted as used: the budget is never over-granted, and with one thread this is exact. With
+ * several, a slice is at most the remaining budget divided among the running threads, so that
+ * little granted fuel is left unused when a thread finds the budget spent (the run then ends,
+ * like a single-threaded run, while other threads may hold up to their last share).
  */
-class FuelMeter {
-  private global: WebAssembly.Global | undefined;
-  private granted = 0n;
-  /** Fuel used when the budget ran out (the counter is not stored back when the hook throws). */
-  private exhausted: number | undefined;
+class FuelPool {
+  /** Sum of every meter's grants. */
+  granted = 0n;
+  readonly meters: FuelMeter[] = [];
+  /** Threads running now (set by the thread hub). */
+  liveThreads: () => number = () => 1;
+  /** Whether the counters can be read back (the module exports its fuel counter). */
+  metered = false;
 
   constructor(
-    private readonly budget: number | null,
-    private readonly slice: number,
-    private readonly meter: RunMeter,
-    private readonly audit: ((draft: AuditDraft) => void) | null,
+    readonly budget: number | null,
+    readonly slice: number,
+    readonly meter: RunMeter,
+    readonly audit: ((draft: AuditDraft) => void) | null,
   ) {}
 
-  /** The exported counter, read at the end to compute the fuel used. */
-  attach(global: WebAssembly.Global): void {
-    this.global = global;
+  add(): FuelMeter {
+    const m = new FuelMeter(this);
+    this.meters.push(m);
+    return m;
   }
 
-  get attached(): boolean {
-    return this.global !== undefined;
-  }
-
+  /** Fuel used by every instance. */
   get used(): number {
-    if (this.exhausted !== undefined) return this.exhausted;
-    const counter = this.global ? BigInt(this.global.value as bigint) : 0n;
-    return Number(this.granted - counter);
+    return this.meters.reduce((sum, m) => sum + m.used, 0);
   }
 
   /** The fuel used when it is past the budget (read after the run), else undefined. */
   overBudget(): number | undefined {
-    if (this.budget === null || this.global === undefined) return undefined;
+    if (this.budget === null || !this.metered) return undefined;
     const used = this.used;
     return used > this.budget ? used : undefined;
   }
+}
+
+/** The fuel of one instance (see FuelPool). */
+class FuelMeter {
+  private granted = 0n;
+  /** Reads the instance's counter: its exported global, or the value its thread reported last. */
+  private counter: () => bigint = () => 0n;
+  /** Fuel used when the budget ran out (the counter is not stored back when the hook throws). */
+  private exhausted: number | undefined;
+
+  constructor(private readonly pool: FuelPool) {}
+
+  /** The exported counter, read at the end to compute the fuel used. */
+  attach(global: WebAssembly.Global): void {
+    this.counter = () => BigInt(global.value as bigint);
+    this.pool.metered = true;
+  }
+
+  /**
+   * The counter a guest thread's instance held when it finished; undefined when it was still
+   * running at the end of the run (its whole grant then counts as used).
+   */
+  settle(counter: bigint | undefined): void {
+    this.counter = () => counter ?? 0n;
+  }
+
+  get used(): number {
+    if (this.exhausted !== undefined) return this.exhausted;
+    return Number(this.granted - this.counter());
+  }
 
   outOfFuel(counter: bigint): bigint {
-    const used = this.granted - counter;
-    this.meter.checkCpu('fuel');
-    if (this.budget !== null && used > BigInt(this.budget)) {
-      this.exhausted = Number(used);
-      this.audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: this.budget, value: Number(used) });
-      throw new SandboxTermination('fuel', `fuel budget of ${this.budget} exhausted`);
+    const pool = this.pool;
+    // This instance's use plus every other instance's grants (all of it, with one thread).
+    const committed = pool.granted - counter;
+    pool.meter.checkCpu('fuel');
+    if (pool.budget !== null && committed > BigInt(pool.budget)) {
+      this.exhausted = Number(this.granted - counter);
+      pool.audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: pool.budget, value: Number(committed) });
+      throw new SandboxTermination('fuel', `fuel budget of ${pool.budget} exhausted`);
     }
-    const next = this.budget === null ? BigInt(this.slice) : minBig(BigInt(this.slice), BigInt(this.budget) - used);
+    let next = BigInt(pool.slice);
+    if (pool.budget !== null) {
+      const left = BigInt(pool.budget) - committed;
+      const live = BigInt(Math.max(1, pool.liveThreads()));
+      next = minBig(next, (left + live - 1n) / live);
+    }
     this.granted += next - counter;
+    pool.granted += next - counter;
     return next;
   }
 }

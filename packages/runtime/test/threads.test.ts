@@ -1,0 +1,229 @@
+// wasi-threads: `wasi.thread-spawn` under a policy that allows more than one thread (threads.ts).
+// Guests are hand-written .wat (Debian's wasi-libc has no wasm32-wasi-threads build): a shared
+// imported memory, `wasi_thread_start`, atomics for the threads to meet.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunStatus, instrumentStep } from '@wsbc/runtime';
+import { denials, manifest, runCaptured, tempDir, wat } from './helpers.js';
+
+// Memory map: 0-255 strings, 512 a counter of finished threads, 516 a "go" flag, 520 spawn
+// results; from 1024, 32 bytes of scratch (iovec and nwritten) per thread, by tid.
+const prelude = (body: string, imports = '') => `(module
+  ${imports}
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (import "env" "memory" (memory 1 4 shared))
+  (data (i32.const 0) "hello from a thread\\n")
+  (data (i32.const 32) "done\\n")
+  (data (i32.const 48) "refused\\n")
+  (data (i32.const 64) "started\\n")
+  (func $print (param $scratch i32) (param $ptr i32) (param $len i32)
+    (i32.store (local.get $scratch) (local.get $ptr))
+    (i32.store offset=4 (local.get $scratch) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (local.get $scratch) (i32.const 1) (i32.add (local.get $scratch) (i32.const 8)))))
+  (func $scratch (param $tid i32) (result i32) (i32.add (i32.const 1024) (i32.shl (i32.and (local.get $tid) (i32.const 63)) (i32.const 5))))
+  ;; Waits until the i32 at $addr is at least $n.
+  (func $await (param $addr i32) (param $n i32) (local $v i32)
+    (loop $again
+      (local.set $v (i32.atomic.load (local.get $addr)))
+      (if (i32.lt_s (local.get $v) (local.get $n))
+        (then
+          (drop (memory.atomic.wait32 (local.get $addr) (local.get $v) (i64.const -1)))
+          (br $again)))))
+  (func $finished
+    (drop (i32.atomic.rmw.add (i32.const 512) (i32.const 1)))
+    (drop (memory.atomic.notify (i32.const 512) (i32.const -1))))
+  ${body})`;
+
+const threadsPolicy = (threads: number, extra: Record<string, unknown> = {}) =>
+  manifest({ limits: { cpu: { maxThreads: threads }, ...extra } });
+
+describe('wasi-threads', () => {
+  it('runs threads on one shared memory, their output and atomics meeting the main thread', async () => {
+    const module = await wat(prelude(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+        (call $print (call $scratch (local.get $tid)) (i32.const 0) (i32.const 20))
+        (call $finished))
+      (func (export "_start")
+        (if (i32.le_s (call $spawn (i32.const 1)) (i32.const 0)) (then unreachable))
+        (if (i32.le_s (call $spawn (i32.const 2)) (i32.const 0)) (then unreachable))
+        (if (i32.le_s (call $spawn (i32.const 3)) (i32.const 0)) (then unreachable))
+        (call $await (i32.const 512) (i32.const 3))
+        (call $print (i32.const 2048) (i32.const 32) (i32.const 5)))`));
+    const { result, stdout, audit } = await runCaptured(module, threadsPolicy(4, { }), {});
+    expect(result.status).toBe(0);
+    expect(stdout).toBe('hello from a thread\n'.repeat(3) + 'done\n');
+    const tids = audit.filter((r) => r.type === 'decision' && r.capability === 'threads' && r.outcome === 'allowed')
+      .map((r) => (r as { detail?: { tid?: number } }).detail?.tid);
+    expect(tids).toEqual([1, 2, 3]);
+  });
+
+  it('serves every thread from one WASI state: descriptors, confinement, audit, grown memory, i64 arguments', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'data'));
+    fs.writeFileSync(path.join(dir, 'secret'), 'outside');
+    const imports = `
+      (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+      (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))`;
+    const module = await wat(prelude(`
+      (data (i32.const 80) "f")
+      (data (i32.const 88) "../secret")
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+        ;; A file created in this thread: its descriptor is the run's, usable by any thread.
+        (i32.store (i32.const 704) (call $open (i32.const 3) (i32.const 0) (i32.const 80) (i32.const 1) (i32.const 1) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 700)))
+        (i32.store (i32.const 708) (call $open (i32.const 3) (i32.const 0) (i32.const 88) (i32.const 9) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 740)))
+        (i32.store (i32.const 712) (call $clock (i32.const 1) (i64.const 1000) (i32.const 720)))
+        ;; Memory grown here is memory the hub writes from.
+        (drop (memory.grow (i32.const 1)))
+        (i64.store (i32.const 65536) (i64.const 0x0a6e776f7267))
+        (call $print (call $scratch (local.get $tid)) (i32.const 65536) (i32.const 6))
+        (call $finished))
+      (func (export "_start")
+        (drop (call $spawn (i32.const 0)))
+        (call $await (i32.const 512) (i32.const 1))
+        (call $proc_exit (i32.add (i32.add (i32.mul (i32.load (i32.const 704)) (i32.const 100)) (i32.load (i32.const 708)))
+          (i32.mul (i32.add (i32.load (i32.const 712)) (call $close (i32.load (i32.const 700)))) (i32.const 1000)))))`, imports));
+    const policy = manifest({
+      filesystem: { preopens: [{ hostPath: path.join(dir, 'data'), guestPath: '/data', read: true, write: true, create: true }] },
+      limits: { cpu: { maxThreads: 2 } },
+    });
+    const { result, stdout, audit } = await runCaptured(module, policy);
+    // Created (0), "../secret" not capable (76), the clock read (0) and the close of the other thread's descriptor (0).
+    expect(result.exitCode).toBe(76);
+    expect(stdout).toBe('grown\n');
+    expect(fs.existsSync(path.join(dir, 'data', 'f'))).toBe(true);
+    expect(denials(audit).map((d) => `${d.op}:${d.errno}`)).toEqual(['path_open:notcapable']);
+  });
+
+  it('starts threads from threads, and refuses spawns past the limit however they are made', async () => {
+    const module = await wat(prelude(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+        ;; Each thread tries to start two more before it finishes.
+        (if (i32.gt_s (call $spawn (i32.const 0)) (i32.const 0)) (then (drop (i32.atomic.rmw.add (i32.const 520) (i32.const 1)))))
+        (if (i32.gt_s (call $spawn (i32.const 0)) (i32.const 0)) (then (drop (i32.atomic.rmw.add (i32.const 520) (i32.const 1)))))
+        (call $await (i32.const 516) (i32.const 1))
+        (call $finished))
+      (func (export "_start") (local $i i32)
+        (loop $more
+          (if (i32.gt_s (call $spawn (i32.const 0)) (i32.const 0)) (then (drop (i32.atomic.rmw.add (i32.const 520) (i32.const 1)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $more (i32.lt_u (local.get $i) (i32.const 8))))
+        (i32.atomic.store (i32.const 516) (i32.const 1))
+        (drop (memory.atomic.notify (i32.const 516) (i32.const -1)))
+        (call $await (i32.const 512) (i32.atomic.load (i32.const 520)))
+        (call $proc_exit (i32.atomic.load (i32.const 520))))`));
+    const { result, audit } = await runCaptured(module, threadsPolicy(4));
+    // At most three threads beside _start ran at once, and none finished before the go flag.
+    expect(result.exitCode).toBe(3);
+    const refused = audit.filter((r) => r.type === 'limit' && r.limit === 'threads');
+    expect(refused.length).toBe(8 + 2 * 3 - 3);
+  });
+
+  it('refuses a spawn past the thread limit (the _start thread counts) with -EAGAIN and a limit record', async () => {
+    const module = await wat(prelude(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+        (call $await (i32.const 516) (i32.const 1))
+        (call $finished))
+      (func (export "_start")
+        (i32.store (i32.const 520) (call $spawn (i32.const 0)))
+        (i32.store (i32.const 524) (call $spawn (i32.const 0)))
+        (if (i32.ne (i32.load (i32.const 524)) (i32.const -6)) (then unreachable))
+        (call $print (i32.const 2048) (i32.const 48) (i32.const 8))
+        (i32.atomic.store (i32.const 516) (i32.const 1))
+        (drop (memory.atomic.notify (i32.const 516) (i32.const -1)))
+        (call $await (i32.const 512) (i32.const 1))
+        ;; The first thread has finished: a new one may start.
+        (if (i32.le_s (call $spawn (i32.const 0)) (i32.const 0)) (then unreachable))
+        (call $await (i32.const 512) (i32.const 2))
+        (call $print (i32.const 2048) (i32.const 32) (i32.const 5)))`));
+    const { result, stdout, stderr, audit } = await runCaptured(module, threadsPolicy(2));
+    expect(stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(stdout).toBe('refused\ndone\n');
+    expect(audit.filter((r) => r.type === 'limit')).toMatchObject([{ limit: 'threads', action: 'refused', max: 2, value: 3, op: 'wasi.thread-spawn' }]);
+  });
+
+  it('runs single-threaded where the policy allows one thread: every spawn fails', async () => {
+    const module = await wat(prelude(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32))
+      (func (export "_start")
+        (if (i32.ne (call $spawn (i32.const 0)) (i32.const -6)) (then unreachable))
+        (call $print (i32.const 2048) (i32.const 48) (i32.const 8)))`));
+    const { result, stdout, audit } = await runCaptured(module, threadsPolicy(1));
+    expect(result.status).toBe(0);
+    expect(stdout).toBe('refused\n');
+    expect(audit.filter((r) => r.type === 'limit')).toMatchObject([{ limit: 'threads', action: 'refused', max: 1 }]);
+  });
+
+  it('withholds threads from a module whose memory is not shared or that exports no wasi_thread_start', async () => {
+    const unshared = await wat(`(module
+      (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+      (import "env" "memory" (memory 1 1))
+      (func (export "wasi_thread_start") (param i32 i32))
+      (func (export "_start") (if (i32.ne (call $spawn (i32.const 0)) (i32.const -6)) (then unreachable))))`);
+    const noStart = await wat(prelude(`(func (export "_start") (if (i32.ne (call $spawn (i32.const 0)) (i32.const -6)) (then unreachable)))`));
+    for (const module of [unshared, noStart]) {
+      const { result, audit } = await runCaptured(module, threadsPolicy(4));
+      expect(result.status).toBe(0);
+      expect(audit.filter((r) => r.type === 'decision' && r.outcome === 'denied')).toMatchObject([
+        { capability: 'threads', op: 'wasi.thread-spawn', errno: 'again' },
+      ]);
+    }
+  });
+
+  it('ends the whole run when any thread calls proc_exit', async () => {
+    const module = await wat(prelude(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+        (call $proc_exit (i32.const 7)))
+      (func (export "_start")
+        (drop (call $spawn (i32.const 0)))
+        (call $await (i32.const 512) (i32.const 1)))`));
+    const { result } = await runCaptured(module, threadsPolicy(2));
+    expect(result.status).toBe(7);
+    expect(result.termination).toBe('exit');
+  });
+
+  it('ends the whole run when any thread traps, and the main thread returning ends running threads', async () => {
+    const trapping = await wat(prelude(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) unreachable)
+      (func (export "_start")
+        (drop (call $spawn (i32.const 0)))
+        (call $await (i32.const 512) (i32.const 1)))`));
+    const trapped = await runCaptured(trapping, threadsPolicy(2));
+    expect(trapped.result.termination).toBe('trap');
+    expect(trapped.result.status).toBe(RunStatus.Trap);
+    expect(trapped.stderr).toMatch(/unreachable/);
+
+    const spinning = await wat(prelude(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) (loop $l (br $l)))
+      (func (export "_start")
+        (drop (call $spawn (i32.const 0)))
+        (call $print (i32.const 2048) (i32.const 64) (i32.const 8)))`));
+    const started = Date.now();
+    const ended = await runCaptured(spinning, threadsPolicy(2));
+    expect(ended.result.status).toBe(0);
+    expect(ended.stdout).toBe('started\n');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('takes every thread\'s fuel from one budget, and a timeout ends threads that never call the host', async () => {
+    const spinning = await wat(prelude(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) (loop $l (br $l)))
+      (func (export "_start")
+        (drop (call $spawn (i32.const 0)))
+        (drop (call $spawn (i32.const 0)))
+        (call $await (i32.const 512) (i32.const 2)))`));
+    const budget = 20_000_000;
+    const fuel = await runCaptured(spinning, threadsPolicy(3, { fuel: budget }), { prepare: [instrumentStep()] });
+    expect(fuel.result.termination).toBe('fuel');
+    expect(fuel.result.fuelUsed).toBeLessThanOrEqual(budget + 1000);
+    expect(fuel.result.fuelUsed).toBeGreaterThan(budget / 2);
+    expect(fuel.audit.filter((r) => r.type === 'limit' && r.limit === 'fuel')).toMatchObject([{ limit: 'fuel', action: 'terminated', max: budget }]);
+
+    const timed = await runCaptured(spinning, threadsPolicy(3, { time: { maxTotalMs: 500 }, cpu: { maxThreads: 3, maxExecutionMs: 60_000 } }));
+    expect(timed.result.termination).toBe('total-timeout');
+  });
+});
