@@ -243,6 +243,8 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       },
     });
     hub = threads;
+    meter.threaded = true;
+    meter.waitThrough = (ms, wait, sleepOnly) => threads.waitThrough(ms, wait, sleepOnly);
     if (pool) {
       pool.liveThreads = () => threads.live;
       pool.metered = config.shape.exports.some((e) => e.name === config.abi.fuelExport);

@@ -11,9 +11,12 @@
 //     accounting and the host functions. A guest thread calls an import by writing the import's
 //     index and arguments into its slot (shared memory), waking the hub and waiting; the hub
 //     runs the very function a single-threaded run would call, on the shared guest memory, and
-//     writes the result back. So every check of the single-threaded run applies unchanged, and
-//     the WASI calls of all threads are served one at a time (a call that blocks, such as a
-//     stdin read or a poll_oneoff sleep, delays the other threads' calls until it returns);
+//     writes the result back. So every check of the single-threaded run applies unchanged. Calls
+//     are served one at a time. A sleep (poll_oneoff on clocks only) does not hold the hub: the
+//     call completes and its thread sleeps before it returns to the guest, which is the same
+//     to the guest. While a call waits for something else (stdin, a socket, output
+//     backpressure: RunMeter.idle), the hub serves the other threads' calls; a call that itself
+//     waits for such a thing while served that way blocks until its own wait ends;
 //   - the run ends when the `_start` thread returns (exit 0), any thread calls proc_exit, any
 //     thread traps, or a limit ends it; the hub then terminates every guest thread. Terminating
 //     the hub's own worker (run()'s timeouts) ends the guest threads with it: they are its
@@ -38,6 +41,8 @@ const NUM_AT = 64;
 const BIG_AT = 192;
 const RESULT_NUM_AT = 320;
 const RESULT_BIG_AT = 328;
+/** Float64: milliseconds the thread sleeps after the reply, before it returns to the guest. */
+const SLEEP_AT = 344;
 const MESSAGE_AT = 512;
 const MESSAGE_MAX = SLOT_BYTES - MESSAGE_AT;
 /** Control words (Int32 indices). */
@@ -86,6 +91,8 @@ function guestThread(require: NodeJS.Require): void {
   const big = new BigInt64Array(d.slot, 192, 16);
   const resultNum = new Float64Array(d.slot, 320, 1);
   const resultBig = new BigInt64Array(d.slot, 328, 2);
+  const sleepFor = new Float64Array(d.slot, 344, 1);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
   const message = new Uint8Array(d.slot, 512, 512);
   const door = new Int32Array(d.door);
   const ring = (): void => {
@@ -115,8 +122,12 @@ function guestThread(require: NodeJS.Require): void {
     for (let spin = 0; spin < 4000 && Atomics.load(ctl, 0) === 1; spin++);
     while (Atomics.load(ctl, 0) === 1) Atomics.wait(ctl, 0, 1);
     const kind = ctl[4];
+    const result = kind === 1 ? resultNum[0] : kind === 2 ? resultBig[0] : undefined;
+    const ms = sleepFor[0]!;
     Atomics.store(ctl, 0, 0);
-    return kind === 1 ? resultNum[0] : kind === 2 ? resultBig[0] : undefined;
+    // A sleep the hub left to this thread (see the header).
+    if (ms > 0) Atomics.wait(nap, 0, 0, ms);
+    return result;
   };
   const imports: Record<string, Record<string, unknown>> = {};
   d.funcs.forEach((f, i) => {
@@ -199,6 +210,7 @@ interface Running<M> extends GuestThread<M> {
   big: BigInt64Array;
   resultNum: Float64Array;
   resultBig: BigInt64Array;
+  sleepFor: Float64Array;
   message: Uint8Array;
 }
 
@@ -223,6 +235,12 @@ export class ThreadHub<M> {
   private ended: ThreadsEnd | undefined;
   /** The `_start` thread. */
   private main: Running<M> | undefined;
+  /** Threads whose call is being served now (more than one while a call waits, see waitThrough). */
+  private readonly inService = new Set<Running<M>>();
+  /** How deep serveOthers() calls are nested (waits inside them block plainly). */
+  private nesting = 0;
+  /** Milliseconds the thread whose call is being served sleeps once it has its reply. */
+  private deferredSleep = 0;
 
   constructor(private readonly config: ThreadHubConfig<M>) {}
 
@@ -281,10 +299,46 @@ export class ThreadHub<M> {
       tid, meter: c.newMeter(), finalCounter: undefined, worker,
       ctl: new Int32Array(slot, 0, 16), num: new Float64Array(slot, NUM_AT, MAX_ARGS), big: new BigInt64Array(slot, BIG_AT, MAX_ARGS),
       resultNum: new Float64Array(slot, RESULT_NUM_AT, 1), resultBig: new BigInt64Array(slot, RESULT_BIG_AT, 2),
+      sleepFor: new Float64Array(slot, SLEEP_AT, 1),
       message: new Uint8Array(slot, MESSAGE_AT, MESSAGE_MAX),
     };
     this.running.push(thread);
     this.threads.push(thread);
+  }
+
+  /**
+   * A blocking wait of a call being served (RunMeter.waitThrough): waits at most `ms`, serving
+   * the other threads' calls meanwhile, polling the wait in 1 ms steps. A plain sleep is left to
+   * the calling thread (see the header).
+   * Throws HubEnded when the run ends meanwhile (the waiting call then fails; the run is over).
+   */
+  waitThrough(ms: number, wait: (ms: number) => boolean | void, sleepOnly: boolean): boolean | void {
+    if (sleepOnly) {
+      this.deferredSleep += ms;
+      return undefined;
+    }
+    if (this.nesting > 0) return wait(ms);
+    const until = performance.now() + ms;
+    for (;;) {
+      if (wait(Math.max(0, Math.min(1, until - performance.now()))) === true) return true;
+      this.serveOthers();
+      if (until - performance.now() <= 0) return false;
+    }
+  }
+
+  /** Serves the pending calls of threads not already being served (inside a waiting call). */
+  private serveOthers(): void {
+    this.nesting++;
+    try {
+      this.reap();
+      for (let i = 0; i < this.running.length && this.ended === undefined; i++) {
+        const t = this.running[i]!;
+        if (!this.inService.has(t) && Atomics.load(t.ctl, C_STATE) === CALLING) this.serve(t);
+      }
+    } finally {
+      this.nesting--;
+    }
+    if (this.ended !== undefined) throw new HubEnded();
   }
 
   /** Runs the guest: `_start` on a thread of its own, every import call served here. */
@@ -343,16 +397,26 @@ export class ThreadHub<M> {
     const args: Array<number | bigint> = [];
     for (let i = 0; i < argc; i++) args.push(kinds & (1 << i) ? t.big[i]! : t.num[i]!);
     let result: unknown;
+    this.inService.add(t);
+    const outerSleep = this.deferredSleep;
+    this.deferredSleep = 0;
+    let sleep = 0;
     try {
       const f = c.funcs[index];
       if (f === undefined) throw new RangeError(`no import ${index}`);
       result = index === c.fuelHookIndex ? c.fuelHook(t.meter, args[0] as bigint) : f.fn(...args);
     } catch (error) {
       // The run ends (proc_exit, a limit, or a host function that failed); the caller is
-      // terminated while it waits for its reply.
-      this.ended = { error, status: 0 };
+      // terminated while it waits for its reply. What ended it first is what the run reports.
+      this.ended ??= { error, status: 0 };
       return;
+    } finally {
+      this.inService.delete(t);
+      sleep = this.deferredSleep;
+      this.deferredSleep = outerSleep;
     }
+    if (this.ended !== undefined) return;
+    t.sleepFor[0] = sleep;
     if (typeof result === 'bigint') {
       t.resultBig[0] = result;
       t.ctl[C_RESULT] = 2;
@@ -370,6 +434,13 @@ export class ThreadHub<M> {
   private stopAll(): void {
     for (const t of this.running) void t.worker.terminate();
     this.running.length = 0;
+  }
+}
+
+/** Thrown out of a wait when the run ended meanwhile (the waiting call's result no longer matters). */
+class HubEnded extends Error {
+  constructor() {
+    super('the run ended');
   }
 }
 

@@ -122,6 +122,54 @@ describe('wasi-threads', () => {
     expect(refused.length).toBe(8 + 2 * 3 - 3);
   });
 
+  // poll_oneoff with one relative clock subscription (48 bytes at $sub, the event after it).
+  const pollImport = `(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))`;
+  const sleep = `
+  (func $sleep (param $sub i32) (param $ns i64)
+    (i64.store (local.get $sub) (i64.const 0))
+    (i32.store8 offset=8 (local.get $sub) (i32.const 0))
+    (i32.store offset=16 (local.get $sub) (i32.const 1))
+    (i64.store offset=24 (local.get $sub) (local.get $ns))
+    (i64.store offset=32 (local.get $sub) (i64.const 0))
+    (i32.store16 offset=40 (local.get $sub) (i32.const 0))
+    (drop (call $poll (local.get $sub) (i32.add (local.get $sub) (i32.const 48)) (i32.const 1) (i32.add (local.get $sub) (i32.const 80)))))`;
+
+  it('serves the other threads while one sleeps (the sleeping thread waits, not the hub)', async () => {
+    const module = await wat(prelude(`${sleep}
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+        (call $sleep (i32.const 4096) (i64.const 5000000000)))
+      (func (export "_start") (local $i i32)
+        (drop (call $spawn (i32.const 0)))
+        ;; Give the thread time to start sleeping, then print while it sleeps.
+        (call $sleep (i32.const 8192) (i64.const 100000000))
+        (loop $l
+          (call $print (i32.const 2048) (i32.const 64) (i32.const 8))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 5)))))`, pollImport));
+    const began = Date.now();
+    const { result, stdout } = await runCaptured(module, threadsPolicy(2, { time: { maxIdleMs: 10_000, maxTotalMs: 20_000 } }));
+    expect(result.status).toBe(0);
+    expect(stdout).toBe('started\n'.repeat(5));
+    expect(Date.now() - began).toBeLessThan(3_000);
+  });
+
+  it('lends no CPU time from a sleeping thread to the others', async () => {
+    // One thread sleeps a millisecond at a time, the other computes: the waits are not idle time,
+    // so the CPU time limit still ends the run (with credited waits it would run to the total limit).
+    const lending = await wat(prelude(`${sleep}
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) (loop $l (br $l)))
+      (func (export "_start")
+        (drop (call $spawn (i32.const 0)))
+        (loop $l (call $sleep (i32.const 8192) (i64.const 1000000)) (br $l)))`, pollImport));
+    const policy = threadsPolicy(2, { fuel: null, cpu: { maxThreads: 2, maxExecutionMs: 400, usagePercent: 100 }, time: { maxTotalMs: 15_000, maxIdleMs: 10_000 } });
+    const lent = await runCaptured(lending, policy, { prepare: [instrumentStep()] });
+    expect(lent.result.termination).toBe('cpu-time');
+    // Credited as idle, the sleeps hid the computing thread: it ran 5.5 s of wall time (4.5
+    // billion fuel) before 400 ms of "CPU time" were counted.
+    expect(lent.result.stats.idleMs).toBe(0);
+    expect(lent.result.stats.wallMs).toBeLessThan(3_000);
+  });
+
   it('refuses a spawn past the thread limit (the _start thread counts) with -EAGAIN and a limit record', async () => {
     const module = await wat(prelude(`
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)

@@ -44,7 +44,7 @@ export class HostClock implements GuestClock {
     return 1000n;
   }
   sleep(ns: bigint): void {
-    this.meter.idle('poll_oneoff', Number(ns / 1_000_000n) + (ns % 1_000_000n > 0n ? 1 : 0), (ms) => blockFor(ms));
+    this.meter.idle('poll_oneoff', Number(ns / 1_000_000n) + (ns % 1_000_000n > 0n ? 1 : 0), (ms) => blockFor(ms), true);
   }
 }
 
@@ -200,6 +200,18 @@ export class RunMeter {
    */
   onBlock: () => void = () => undefined;
   onTick: () => void = () => undefined;
+  /**
+   * Set for a threaded run (threads.ts): the hub runs every blocking wait through it, so that it
+   * can serve the other threads' calls meanwhile (`sleepOnly`: the wait is a plain sleep).
+   */
+  waitThrough: ((ms: number, wait: (ms: number) => boolean | void, sleepOnly: boolean) => boolean | void) | null = null;
+  /**
+   * In a threaded run waits are not idle time: other threads may compute meanwhile, and credited
+   * waits would let them compute off the CPU-time books. CPU time is then wall time less
+   * throttling (which pauses every metered thread at its next fuel slice), and the idle limit
+   * bounds each wait rather than their sum.
+   */
+  threaded = false;
 
   constructor(
     private readonly limits: Limits,
@@ -238,19 +250,23 @@ export class RunMeter {
    * terminated, when it would take the run past its idle limit. `wait` receives the time it
    * may block and returns true when it was satisfied before that (e.g. stdin became readable).
    */
-  idle(op: string, ms: number, wait: (ms: number) => boolean | void): boolean {
+  idle(op: string, ms: number, wait: (ms: number) => boolean | void, sleepOnly = false): boolean {
     const max = this.limits.time.maxIdleMs;
     const remaining = max - this.idleMs();
     const allowed = Math.min(ms, Math.max(0, remaining));
     this.onBlock();
-    const began = wallNow();
-    this.shared[METER_SLOTS.blockedSince] = began;
     let satisfied: boolean | void;
-    try {
-      satisfied = wait(allowed);
-    } finally {
-      this.shared[METER_SLOTS.blockedSince] = 0;
-      this.shared[METER_SLOTS.idleMs] = this.idleMs() + (wallNow() - began);
+    if (this.threaded) {
+      satisfied = this.waitThrough ? this.waitThrough(allowed, wait, sleepOnly) : wait(allowed);
+    } else {
+      const began = wallNow();
+      this.shared[METER_SLOTS.blockedSince] = began;
+      try {
+        satisfied = wait(allowed);
+      } finally {
+        this.shared[METER_SLOTS.blockedSince] = 0;
+        this.shared[METER_SLOTS.idleMs] = this.idleMs() + (wallNow() - began);
+      }
     }
     if (satisfied !== true && ms > allowed) this.terminateIdle(op);
     return satisfied === true;
