@@ -168,6 +168,15 @@ describe('wasi-threads', () => {
     // billion fuel) before 400 ms of "CPU time" were counted.
     expect(lent.result.stats.idleMs).toBe(0);
     expect(lent.result.stats.wallMs).toBeLessThan(3_000);
+
+    // The same under a usage cap: the hub's throttling pauses the sleeping thread's calls, not
+    // the computing thread, so it is not taken off the CPU time either.
+    const capped = await runCaptured(lending, threadsPolicy(2, {
+      fuel: null, cpu: { maxThreads: 2, maxExecutionMs: 400, usagePercent: 25 }, time: { maxTotalMs: 15_000, maxIdleMs: 10_000 },
+    }), { prepare: [instrumentStep()] });
+    expect(capped.result.termination).toBe('cpu-time');
+    expect(capped.result.stats.computeMs).toBeGreaterThan(capped.result.stats.wallMs * 0.9);
+    expect(capped.audit.some((r) => r.type === 'limit' && r.limit === 'cpu-usage')).toBe(true);
   });
 
   it('refuses a spawn past the thread limit (the _start thread counts) with -EAGAIN and a limit record', async () => {

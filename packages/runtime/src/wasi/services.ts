@@ -206,12 +206,15 @@ export class RunMeter {
    */
   waitThrough: ((ms: number, wait: (ms: number) => boolean | void, sleepOnly: boolean) => boolean | void) | null = null;
   /**
-   * In a threaded run waits are not idle time: other threads may compute meanwhile, and credited
-   * waits would let them compute off the CPU-time books. CPU time is then wall time less
-   * throttling (which pauses every metered thread at its next fuel slice), and the idle limit
-   * bounds each wait rather than their sum.
+   * In a threaded run neither waits nor throttling are taken off the guest's CPU time: other
+   * threads may compute meanwhile (a thread that never calls the host is not paused), and
+   * credited they would compute off the books. CPU time is then the run's wall time; the idle
+   * limit bounds each wait rather than their sum, and the usage cap judges usage by the hub's
+   * own throttling (throttledHere).
    */
   threaded = false;
+  /** Throttling of a threaded run, for the usage cap only (see `threaded`). */
+  private throttledHere = 0;
 
   constructor(
     private readonly limits: Limits,
@@ -305,7 +308,12 @@ export class RunMeter {
     this.onBlock();
     const began = wallNow();
     blockFor(waitMs);
-    this.shared[METER_SLOTS.throttledMs] = this.shared[METER_SLOTS.throttledMs]! + (wallNow() - began);
+    this.addThrottled(wallNow() - began);
+  }
+
+  private addThrottled(ms: number): void {
+    if (this.threaded) this.throttledHere += ms;
+    else this.shared[METER_SLOTS.throttledMs] = this.shared[METER_SLOTS.throttledMs]! + ms;
   }
 
   /**
@@ -329,14 +337,14 @@ export class RunMeter {
     // Judge usage over windows of at least 20 ms so that short bursts are not throttled one by one.
     if (elapsed - this.lastUsageCheck < 20) return;
     this.lastUsageCheck = elapsed;
-    const busy = this.computeMs();
+    const busy = this.threaded ? Math.max(0, elapsed - this.throttledHere) : this.computeMs();
     const owed = (busy * 100) / percent - elapsed;
     if (owed > 1) {
       this.audit({ type: 'limit', limit: 'cpu-usage', action: 'throttled', max: percent, value: Math.round((busy * 100) / elapsed), op });
       this.onBlock();
       const began = wallNow();
       blockFor(owed);
-      this.shared[METER_SLOTS.throttledMs] = this.shared[METER_SLOTS.throttledMs]! + (wallNow() - began);
+      this.addThrottled(wallNow() - began);
     }
   }
 }
