@@ -9,6 +9,9 @@ import type { CustomCapability, HostImportGrant, Manifest } from '@wsbc/manifest
 import { ALL_CAPABILITIES, describeCapability, isGranted, type Capability } from './capabilities.js';
 import { classifyImport, RESERVED_IMPORT_MODULES } from './classify.js';
 import type { FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, TableFact } from './module-facts.js';
+/** The export wasi-threads calls in a new thread (the runtime's THREAD_START_EXPORT). */
+const THREAD_START_EXPORT = 'wasi_thread_start';
+const THREAD_START_SIGNATURE: WasiSignature = { params: ['i32', 'i32'], results: [] };
 import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
 import { walkModule } from '@wsbc/wasm/reader';
 import { formatSignature, type WasiSignature } from './wasi-table.js';
@@ -225,6 +228,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
 
   checkMemories(facts.memories, manifest, span, add);
   checkTables(facts.tables, manifest, span, add);
+  checkThreadStart(facts, manifest, span, add);
 
   for (const exp of facts.exports) {
     if (exp.name.startsWith(RESERVED_EXPORT_PREFIX)) {
@@ -356,6 +360,33 @@ function checkMemories(memories: MemoryFact[], manifest: Manifest, span: (o: num
       );
     }
   }
+}
+
+/**
+ * wasi-threads starts a thread as a new instance on the same memory, calling its
+ * `wasi_thread_start(tid: i32, start_arg: i32)`: a module that may spawn (threads granted) but
+ * whose memory is not an imported shared one, or that lacks the export, gets every spawn refused.
+ */
+function checkThreadStart(facts: ModuleFacts, manifest: Manifest, span: (o: number) => ByteSpan, add: Add): void {
+  if (!isGranted('threads', manifest)) return;
+  const spawn = facts.imports.find((imp) => imp.module === 'wasi' && imp.name === 'thread-spawn' && imp.desc.kind === 'func');
+  if (!spawn) return;
+  const sharedImport = facts.memories.some((m) => m.import !== undefined && m.shared);
+  const start = facts.exports.find((e) => e.name === THREAD_START_EXPORT);
+  const startOk = start?.kind === 'func' && start.type !== undefined && sameSignature(THREAD_START_SIGNATURE, start.type);
+  const missing = [
+    ...(sharedImport ? [] : ['an imported shared memory']),
+    ...(startOk ? [] : [start ? `\`${THREAD_START_EXPORT}\` of type (i32, i32) -> ()` : `the export \`${THREAD_START_EXPORT}\``]),
+  ];
+  if (missing.length === 0) return;
+  add(
+    'check/threads-unusable',
+    'warning',
+    `import \`wasi\` \`thread-spawn\` can start no thread: the module lacks ${missing.join(' and ')}, so the runtime refuses every spawn`,
+    span(spawn.offset),
+    { module: 'wasi', name: 'thread-spawn', capability: 'threads', sharedMemoryImport: sharedImport, threadStart: startOk },
+    'build the module for wasi-threads (for example `--target=wasm32-wasi-threads`, which imports its memory shared and exports wasi_thread_start)',
+  );
 }
 
 function checkTables(tables: TableFact[], manifest: Manifest, span: (o: number) => ByteSpan, add: Add): void {

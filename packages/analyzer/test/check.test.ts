@@ -125,9 +125,24 @@ const cases: Case[] = [
   },
   {
     title: 'allows thread-spawn when the policy allows several threads',
-    wat: `(module (import "wasi" "thread-spawn" (func (param i32) (result i32))) (import "env" "memory" (memory 1 10 shared)))`,
+    wat: `(module (import "wasi" "thread-spawn" (func (param i32) (result i32))) (import "env" "memory" (memory 1 10 shared))
+      (func (export "wasi_thread_start") (param i32 i32)))`,
     policy: { limits: { cpu: { maxThreads: 4 } }, imports: [{ module: 'env', name: 'memory' }] },
     findings: [],
+  },
+  {
+    title: 'warns that threads cannot start without wasi_thread_start, or with the wrong type for it',
+    wat: `(module (import "wasi" "thread-spawn" (func (param i32) (result i32))) (import "env" "memory" (memory 1 10 shared))
+      (func (export "wasi_thread_start") (param i32)))`,
+    policy: { limits: { cpu: { maxThreads: 4 } } },
+    findings: [{ code: 'check/threads-unusable', severity: 'warning', module: 'wasi', name: 'thread-spawn', capability: 'threads' }],
+  },
+  {
+    title: 'warns that threads cannot start on a memory the module defines (each instance would get its own)',
+    wat: `(module (import "wasi" "thread-spawn" (func (param i32) (result i32))) (memory 1 10 shared)
+      (func (export "wasi_thread_start") (param i32 i32)))`,
+    policy: { limits: { cpu: { maxThreads: 4 } } },
+    findings: [{ code: 'check/threads-unusable', severity: 'warning', module: 'wasi', name: 'thread-spawn', capability: 'threads' }],
   },
   {
     title: 'warns about a shared memory under a single thread',

@@ -59,6 +59,10 @@ export const checkCodes: CodeTable = {
     severity: 'error',
     summary: "A table's initial size is larger than the policy's maximum table elements.",
   },
+  'check/threads-unusable': {
+    severity: 'warning',
+    summary: 'The policy allows threads and the module imports a thread-spawning function, but the module lacks what wasi-threads needs to start one (an imported shared memory, the `wasi_thread_start` export): the runtime refuses every spawn.',
+  },
   'check/thread-spawn-not-allowed': {
     severity: 'error',
     summary: 'The module imports a thread-spawning function but the policy allows a single thread.',
