@@ -15,7 +15,7 @@ import { WasiPreview1 } from './wasi/preview1.js';
 import { PREVIEW1, SNAPSHOT0 } from './wasi/abi.js';
 import type { GuestMemory } from './wasi/memory.js';
 import type { SocketBridge } from './socket-channel.js';
-import { THREAD_START_EXPORT, ThreadHub } from './threads.js';
+import { THREAD_START_EXPORT, THREAD_START_TYPE, ThreadHub } from './threads.js';
 import { Errno } from './wasi/errno.js';
 
 /** The names of the instrumenter ABI (passed in by the host so this module imports no other package). */
@@ -129,6 +129,9 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   const threadsWithheld = manifest.limits.cpu.maxThreads <= 1 ? null
     : !sharedMemory ? 'the module imports no shared memory'
     : !config.shape.exports.some((e) => e.name === THREAD_START_EXPORT && e.kind === 0) ? `the module exports no function "${THREAD_START_EXPORT}"`
+    // Called with another type, a thread would fail converting its arguments (a host error, not the guest's trap).
+    : config.shape.threadStartType !== undefined && config.shape.threadStartType !== THREAD_START_TYPE
+      ? `"${THREAD_START_EXPORT}" has type ${config.shape.threadStartType}, not ${THREAD_START_TYPE}`
     : undefined;
   let hub: ThreadHub<FuelMeter | null> | undefined;
   const fuelHook = (meter: FuelMeter, counter: bigint): bigint => {

@@ -6,7 +6,7 @@
 // (returns -1), whether or not the module was instrumented. Malformed input is a typed error
 // with a byte offset, never another exception.
 import { reencode } from '@wsbc/wasm';
-import { ModuleReader, SectionId, WasmError, type MemoryType } from '@wsbc/wasm/reader';
+import { ModuleReader, SectionId, WasmError, valTypeName, type MemoryType } from '@wsbc/wasm/reader';
 
 export interface Limits {
   min: number;
@@ -30,6 +30,11 @@ export interface ModuleShape {
   tableCount: number;
   exports: Array<{ name: string; kind: number }>;
   customSections: string[];
+  /**
+   * Type of the function export `wasi_thread_start` (wasi-threads' entry point, which must be
+   * `(i32, i32) -> ()`), written as `(i32, i32) -> ()`; absent when there is no such export.
+   */
+  threadStartType?: string;
 }
 
 export class ModuleFormatError extends Error {
@@ -61,14 +66,31 @@ export function readModuleShape(bytes: Uint8Array): ModuleShape {
     const imports: ImportEntry[] = m.imports().map(({ module, name, desc }) =>
       desc.kind === 'memory' ? { module, name, kind: 'memory', memory: limitsOf(desc.memory) } : { module, name, kind: desc.kind },
     );
+    const exports = m.exports();
+    const threadStart = exports.find((e) => e.kind === 'func' && e.name === THREAD_START_EXPORT);
     return {
       imports,
       memories: m.memories().map(limitsOf),
       tableCount: imports.filter((i) => i.kind === 'table').length + m.tables().length,
-      exports: m.exports().map((e) => ({ name: e.name, kind: KIND_CODE[e.kind] })),
+      exports: exports.map((e) => ({ name: e.name, kind: KIND_CODE[e.kind] })),
       customSections: m.customSections().map((s) => s.name ?? ''),
+      ...(threadStart ? { threadStartType: functionTypeText(m, threadStart.index) } : {}),
     };
   });
+}
+
+/** wasi-threads' entry point (threads.ts has the same name; this module loads nothing of the run). */
+const THREAD_START_EXPORT = 'wasi_thread_start';
+
+/** The type of function `index` (imports first), as `(i32, i32) -> ()`. */
+function functionTypeText(m: ModuleReader, index: number): string {
+  const imported = m.imports().filter((i) => i.desc.kind === 'func');
+  const typeIndex = index < imported.length
+    ? (imported[index]!.desc as { typeIndex: number }).typeIndex
+    : m.functions()[index - imported.length];
+  const composite = typeIndex === undefined ? undefined : m.types()[typeIndex]?.composite;
+  if (composite?.kind !== 'func') return 'not a function type';
+  return `(${composite.params.map(valTypeName).join(', ')}) -> (${composite.results.map(valTypeName).join(', ')})`;
 }
 
 /**

@@ -29,6 +29,8 @@ import { Errno } from './wasi/errno.js';
 
 /** The export wasi-threads calls in a new thread: `wasi_thread_start(tid: i32, start_arg: i32)`. */
 export const THREAD_START_EXPORT = 'wasi_thread_start';
+/** Its type, as ModuleShape.threadStartType writes it. */
+export const THREAD_START_TYPE = '(i32, i32) -> ()';
 /** Thread ids are positive and below 2^29 (wasi-threads). */
 const MAX_TID = 0x1fffffff;
 /** Most arguments an import called from a guest thread may take (WASI functions take at most 9). */
@@ -100,7 +102,7 @@ function guestThread(require: NodeJS.Require): void {
     Atomics.notify(door, 0);
   };
   const call = (index: number, args: unknown[]): unknown => {
-    if (args.length > 16) throw new RangeError(`import ${index} takes more than 16 arguments`);
+    if (args.length > 16) throw new RangeError(`${d.funcs[index]!.module}.${d.funcs[index]!.name} takes more than 16 arguments, the most an import called from a thread may take`);
     let kinds = 0;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];

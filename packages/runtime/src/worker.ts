@@ -83,23 +83,46 @@ class OutputBuffer {
     if (this.chunks.length > 0 && wallNow() - this.since >= 10) this.flush();
   }
 
+  /** True while flush() waits for the host (the meter's onBlock must not flush meanwhile). */
+  waiting = false;
+
   flush(): void {
+    if (this.chunks.length === 0) return;
+    // Wait before taking the chunks: in a threaded run the hub serves other threads' calls
+    // during this wait, and their writes join this buffer behind the ones already in it (and
+    // may flush it themselves, after a wait of their own). Chunks taken before the wait would
+    // be posted after those later writes: one thread's output out of its own order.
+    if (Atomics.load(this.pending, 0) > OUTPUT_HIGH_WATER) {
+      const outer = this.waiting;
+      this.waiting = true;
+      try {
+        this.waitIdle((ms) => {
+          const until = wallNow() + ms;
+          for (let seen = Atomics.load(this.pending, 0); seen > OUTPUT_HIGH_WATER; seen = Atomics.load(this.pending, 0)) {
+            const left = until - wallNow();
+            if (left <= 0) return false;
+            Atomics.wait(this.pending, 0, seen, left);
+          }
+          return true;
+        });
+      } catch (error) {
+        // The run ends (idle limit, or another thread ended it): what was written still goes
+        // out, and no later flush waits for it again.
+        this.send();
+        throw error;
+      } finally {
+        this.waiting = outer;
+      }
+    }
+    this.send();
+  }
+
+  private send(): void {
     if (this.chunks.length === 0) return;
     const chunks = this.chunks;
     const bytes = this.bytes;
     this.chunks = [];
     this.bytes = 0;
-    if (Atomics.load(this.pending, 0) > OUTPUT_HIGH_WATER) {
-      this.waitIdle((ms) => {
-        const until = wallNow() + ms;
-        for (let seen = Atomics.load(this.pending, 0); seen > OUTPUT_HIGH_WATER; seen = Atomics.load(this.pending, 0)) {
-          const left = until - wallNow();
-          if (left <= 0) return false;
-          Atomics.wait(this.pending, 0, seen, left);
-        }
-        return true;
-      });
-    }
     Atomics.add(this.pending, 0, bytes);
     post({ t: 'out', chunks });
   }
@@ -121,7 +144,7 @@ async function serve(config: WorkerConfig): Promise<void> {
   // Flushing may itself wait for the host; it must not recurse into another flush.
   let flushing = false;
   meter.onBlock = () => {
-    if (flushing) return;
+    if (flushing || output.waiting) return;
     flushing = true;
     try {
       output.flush();
