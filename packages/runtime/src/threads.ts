@@ -116,6 +116,12 @@ function guestThread(require: NodeJS.Require): void {
     ctl[1] = index;
     ctl[2] = args.length;
     ctl[3] = kinds;
+    // Instrumented code stores its fuel counter in the global before every import call: left
+    // here, it is this thread's exact counter should the run end while the call waits.
+    if (fuel !== undefined) {
+      resultBig[1] = fuel.value as bigint;
+      ctl[8] = 1;
+    }
     Atomics.store(ctl, 0, 1);
     ring();
     // The hub replies, or ends the run and terminates this thread while it waits here. Most
@@ -137,9 +143,12 @@ function guestThread(require: NodeJS.Require): void {
   });
   (imports[d.memoryImport.module] ??= {})[d.memoryImport.name] = d.memory;
   let instance: WebAssembly.Instance | undefined;
+  let fuel: WebAssembly.Global | undefined;
   let state = 3;
   try {
     instance = new WebAssembly.Instance(d.module, imports as WebAssembly.Imports);
+    const exported = instance.exports[d.fuelExport];
+    if (exported instanceof WebAssembly.Global) fuel = exported;
     const entry = instance.exports[d.entry] as (...args: number[]) => unknown;
     if (d.entry === '_start') entry();
     else entry(d.tid, d.startArg);
@@ -434,7 +443,16 @@ export class ThreadHub<M> {
 
   /** Ends every thread still running (they may be in guest code or waiting for a reply). */
   private stopAll(): void {
-    for (const t of this.running) void t.worker.terminate();
+    for (const t of this.running) {
+      // A thread waiting for a reply has run nothing since its call: its counter is exact (the
+      // argument of a fuel hook call, else the one it left in its slot). One still computing
+      // counts its whole last grant (GuestThread.finalCounter stays undefined).
+      if (Atomics.load(t.ctl, C_STATE) === CALLING) {
+        if (t.ctl[C_INDEX] === this.config.fuelHookIndex) t.finalCounter = t.big[0]!;
+        else if (Atomics.load(t.ctl, C_FUEL_KNOWN) === 1) t.finalCounter = t.resultBig[1]!;
+      }
+      void t.worker.terminate();
+    }
     this.running.length = 0;
   }
 }
