@@ -14,6 +14,7 @@ export type {
   AuditRecord, AuditDraft, AuditOption, AuditSink, DecisionRecord, LimitRecord, LifecycleRecord, Capability, LimitName,
 } from './audit.js';
 export { runGuest } from './guest.js';
+export { guardAtomicWaits, atomicWaitKeepsLocals } from './atomic-wait-probe.js';
 export type { HostFunction, HostCallContext, GuestConfig, GuestOutcome, FuelAbi } from './guest.js';
 export { WasiPreview1, preopenRights } from './wasi/preview1.js';
 export type { WasiOptions } from './wasi/preview1.js';

@@ -19,6 +19,7 @@ import * as abi from '@wsbc/instrumenter/abi';
 import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type AuditRecord, type AuditSink } from './audit.js';
 import type { FuelAbi, GuestOutcome } from './guest.js';
 import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';
+import { atomicWaitGuardPending, guardAtomicWaits } from './atomic-wait-probe.js';
 import { createStdinChannel, StdinWriter } from './stdio-channel.js';
 import { createSocketChannel, type SocketChannel } from './socket-channel.js';
 import { SocketHost, listenAllowed } from './socket-host.js';
@@ -202,6 +203,12 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   }
   bytes = tightenMemoryMaxima(bytes, limits.maxPages);
   if (shape.customSections.includes(abi.BRANCH_HINT_SECTION)) await readBranchHints();
+  // Atomic waits (shared memories only) need an engine that keeps locals across them
+  // (atomic-wait-probe.ts). Like the branch-hint flag, a change of flag waits for the worker.
+  if (shape.memories.some((m) => m.shared) || shape.imports.some((i) => i.memory?.shared)) {
+    if (atomicWaitGuardPending()) await whenNextWorkerReady();
+    guardAtomicWaits();
+  }
   let compiled: WebAssembly.Module;
   try {
     compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);

@@ -403,12 +403,14 @@ describe('wasi-threads under attack: guest memory changed during a call', () => 
     expect(result.status).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'secret'), 'utf8')).toBe('SECRET');
     expect(fs.readdirSync(dir).sort()).toEqual(['box', 'secret']);
-    // Whatever was opened lies in the box, and no write went past 4096 bytes of real memory.
     // Whatever was opened lies in the box (a torn read of the path names some file there), and
-    // no write took more than 4096 bytes of real memory.
+    // every write took what one reading of the iovec allowed, checked against memory. Reads of a
+    // shared memory may tear byte by byte (V8's DataView on a SharedArrayBuffer): the length
+    // 64 (40 00 00 00) and 4096 (00 10 00 00) can read as 0x1040 (seen once in 12 runs), a
+    // length the check then bounds like any other; it is the largest mix of the two.
     const made = fs.readdirSync(path.join(dir, 'box'));
     expect(made).toContain('okokokoka');
-    for (const name of made) expect(fs.statSync(path.join(dir, 'box', name)).size).toBeLessThanOrEqual(0x1000);
+    for (const name of made) expect(fs.statSync(path.join(dir, 'box', name)).size).toBeLessThanOrEqual(0x1040);
     const errnos = new Set(denials(audit).map((d) => d.errno));
     // Both the path and the iovec were caught at least once (the race really ran).
     expect(errnos).toContain('notcapable');
@@ -639,13 +641,14 @@ describe('wasi-threads under attack: time limits', () => {
 });
 
 describe('memory.atomic.wait under the engine (Node 20, V8 11.3)', () => {
-  // KNOWN ENGINE BUG, kept as an expected failure so that it turns red once the engine (or a
-  // mitigation in wsbc) fixes it: V8's baseline compiler (Liftoff) loses locals held in
-  // registers across memory.atomic.wait32/64 inside a loop (i32 and i64 alike: their low 32
-  // bits read as 0; TurboFan-compiled code is correct). The instrumenter caches the fuel counter
-  // in such a local, so every wait in a loop throws away the rest of the fuel slice (5 waits:
-  // 5,000,059 fuel; 20 waits end a 10 M budget), and guests' own locals are corrupted the same way.
-  it.fails('charges a few instructions, not a fuel slice, for each wait in a loop', async () => {
+  // V8 11.3's baseline compiler (Liftoff) loses locals held in registers across
+  // memory.atomic.wait32/64 inside a loop (i32 and i64 alike: their low 32 bits read as 0;
+  // TurboFan-compiled code is correct). The instrumenter caches the fuel counter in such a local,
+  // so every wait in a loop threw away the rest of the fuel slice (5 waits: 5,000,059 fuel; 20
+  // waits ended a 10 M budget), and guests' own locals were corrupted the same way. run() probes
+  // the engine before compiling a module with a shared memory and turns Liftoff off where it is
+  // wrong (atomic-wait-probe.ts); this test failed before that.
+  it('charges a few instructions, not a fuel slice, for each wait in a loop', async () => {
     const module = await wat(`(module
       (import "env" "memory" (memory 1 1 shared))
       (func (export "_start") (local $i i32)

@@ -1,8 +1,10 @@
 // wasi-threads: `wasi.thread-spawn` under a policy that allows more than one thread (threads.ts).
 // Guests are hand-written .wat (Debian's wasi-libc has no wasm32-wasi-threads build): a shared
 // imported memory, `wasi_thread_start`, atomics for the threads to meet.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RunStatus, instrumentStep } from '@wsbc/runtime';
 import { denials, manifest, runCaptured, tempDir, wat } from './helpers.js';
@@ -101,22 +103,32 @@ describe('wasi-threads', () => {
   it('starts threads from threads, and refuses spawns past the limit however they are made', async () => {
     const module = await wat(prelude(`
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
-        ;; Each thread tries to start two more before it finishes.
+        ;; Each thread tries to start two more, says it has tried (528), and waits for the go.
         (if (i32.gt_s (call $spawn (i32.const 0)) (i32.const 0)) (then (drop (i32.atomic.rmw.add (i32.const 520) (i32.const 1)))))
         (if (i32.gt_s (call $spawn (i32.const 0)) (i32.const 0)) (then (drop (i32.atomic.rmw.add (i32.const 520) (i32.const 1)))))
+        (drop (i32.atomic.rmw.add (i32.const 528) (i32.const 1)))
+        (drop (memory.atomic.notify (i32.const 528) (i32.const -1)))
         (call $await (i32.const 516) (i32.const 1))
         (call $finished))
-      (func (export "_start") (local $i i32)
+      (func (export "_start") (local $i i32) (local $tried i32)
         (loop $more
           (if (i32.gt_s (call $spawn (i32.const 0)) (i32.const 0)) (then (drop (i32.atomic.rmw.add (i32.const 520) (i32.const 1)))))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br_if $more (i32.lt_u (local.get $i) (i32.const 8))))
+        ;; Until every thread started has made its attempts (a thread counts its own successful
+        ;; spawns in 520 before it counts itself in 528), no thread finishes: no slot frees early.
+        (loop $settle
+          (local.set $tried (i32.atomic.load (i32.const 528)))
+          (if (i32.lt_u (local.get $tried) (i32.atomic.load (i32.const 520)))
+            (then
+              (drop (memory.atomic.wait32 (i32.const 528) (local.get $tried) (i64.const 1000000)))
+              (br $settle))))
         (i32.atomic.store (i32.const 516) (i32.const 1))
         (drop (memory.atomic.notify (i32.const 516) (i32.const -1)))
         (call $await (i32.const 512) (i32.atomic.load (i32.const 520)))
         (call $proc_exit (i32.atomic.load (i32.const 520))))`));
     const { result, audit } = await runCaptured(module, threadsPolicy(4));
-    // At most three threads beside _start ran at once, and none finished before the go flag.
+    // At most three threads beside _start ran at once, and none finished before every attempt was made.
     expect(result.exitCode).toBe(3);
     const refused = audit.filter((r) => r.type === 'limit' && r.limit === 'threads');
     expect(refused.length).toBe(8 + 2 * 3 - 3);
@@ -282,5 +294,24 @@ describe('wasi-threads', () => {
 
     const timed = await runCaptured(spinning, threadsPolicy(3, { time: { maxTotalMs: 500 }, cpu: { maxThreads: 3, maxExecutionMs: 60_000 } }));
     expect(timed.result.termination).toBe('total-timeout');
+  });
+});
+
+describe('the atomic-wait probe (atomic-wait-probe.ts)', () => {
+  // In a fresh process: the probe's verdict, what guarding did, and the verdict after it. On V8
+  // 11.3 (Node 20) the baseline tier loses locals across memory.atomic.wait in a loop.
+  it('finds an engine that loses locals across an atomic wait and turns its baseline tier off', () => {
+    const packageDir = fileURLToPath(new URL('..', import.meta.url));
+    const script = `
+      const { atomicWaitKeepsLocals, guardAtomicWaits } = await import(${JSON.stringify(pathToFileURL(path.join(packageDir, 'dist/bundle/index.js')).href)});
+      const before = atomicWaitKeepsLocals();
+      const outcome = guardAtomicWaits();
+      console.log(JSON.stringify({ before, outcome, after: atomicWaitKeepsLocals(), again: guardAtomicWaits() }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8' });
+    const seen = JSON.parse(child.stdout.trim().split('\n').at(-1) || '{}') as { before: boolean; outcome: string; after: boolean; again: string };
+    expect(seen.after).toBe(true);
+    expect(seen.again).toBe(seen.outcome);
+    expect(seen.outcome).toBe(seen.before ? 'sound' : 'liftoff-off');
+    if (process.versions.v8.startsWith('11.3.')) expect(seen).toMatchObject({ before: false, outcome: 'liftoff-off' });
   });
 });
