@@ -59,3 +59,20 @@ export const PRELUDE = `
 export function denials(audit: AuditRecord[]): Array<Extract<AuditRecord, { type: 'decision' }>> {
   return audit.filter((r): r is Extract<AuditRecord, { type: 'decision' }> => r.type === 'decision' && r.outcome === 'denied');
 }
+
+/** WAT: the poll_oneoff import that SLEEP_FN calls. */
+export const POLL_IMPORT = `(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))`;
+
+/**
+ * WAT: `$sleep(sub, ns)`, a poll_oneoff on one relative clock subscription (48 bytes at `sub`,
+ * the event after it, nevents at sub + 80). Needs POLL_IMPORT.
+ */
+export const SLEEP_FN = `
+  (func $sleep (param $sub i32) (param $ns i64)
+    (i64.store (local.get $sub) (i64.const 0))
+    (i32.store8 offset=8 (local.get $sub) (i32.const 0))
+    (i32.store offset=16 (local.get $sub) (i32.const 1))
+    (i64.store offset=24 (local.get $sub) (local.get $ns))
+    (i64.store offset=32 (local.get $sub) (i64.const 0))
+    (i32.store16 offset=40 (local.get $sub) (i32.const 0))
+    (drop (call $poll (local.get $sub) (i32.add (local.get $sub) (i32.const 48)) (i32.const 1) (i32.add (local.get $sub) (i32.const 80)))))`;

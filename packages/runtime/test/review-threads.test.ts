@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_RECORD_SCHEMA, RunStatus, instrumentStep, readModuleShape, run } from '@wsbc/runtime';
-import { denials, manifest, runCaptured, tempDir, wat } from './helpers.js';
+import { POLL_IMPORT, SLEEP_FN, denials, manifest, runCaptured, tempDir, wat } from './helpers.js';
 
 // Memory map: 0-511 strings; 512 finished threads; 516 a "go" flag; 520-639 per-test words;
 // from 1024, 64 bytes of scratch per thread (by tid).
@@ -53,18 +53,6 @@ async function eventually(ok: () => boolean, ms: number): Promise<boolean> {
   while (!ok() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   return ok();
 }
-
-// poll_oneoff with one relative clock subscription (48 bytes at $sub, the event after it).
-const pollImport = `(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))`;
-const sleepFn = `
-  (func $sleep (param $sub i32) (param $ns i64)
-    (i64.store (local.get $sub) (i64.const 0))
-    (i32.store8 offset=8 (local.get $sub) (i32.const 0))
-    (i32.store offset=16 (local.get $sub) (i32.const 1))
-    (i64.store offset=24 (local.get $sub) (local.get $ns))
-    (i64.store offset=32 (local.get $sub) (i64.const 0))
-    (i32.store16 offset=40 (local.get $sub) (i32.const 0))
-    (drop (call $poll (local.get $sub) (i32.add (local.get $sub) (i32.const 48)) (i32.const 1) (i32.add (local.get $sub) (i32.const 80)))))`;
 
 const fileImports = `
   (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
@@ -322,7 +310,7 @@ describe('wasi-threads under attack: one thread\'s output', () => {
       (func (export "_start") (local $i i32)
         ${spawnLoop(2)}
         (call $await (i32.const 512) (i32.const 2)))
-      ${sleepFn}`, pollImport, '(memory 20 20 shared)'));
+      ${SLEEP_FN}`, POLL_IMPORT, '(memory 20 20 shared)'));
     const got: Buffer[] = [];
     const slow = new Writable({
       highWaterMark: 1 << 24,
@@ -633,7 +621,7 @@ describe('wasi-threads under attack: time limits', () => {
     const sleeper = await wat(guest(`
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) (call $sleep (i32.const 4096) (i64.const 60000000000)))
       (func (export "_start") (local $i i32) ${spawnLoop(1)} (call $forever))
-      ${sleepFn}`, pollImport));
+      ${SLEEP_FN}`, POLL_IMPORT));
     const idleBegan = Date.now();
     const idle = await runCaptured(sleeper, threads(2, { time: { maxTotalMs: 20_000, maxIdleMs: 200 } }));
     expect(idle.result).toMatchObject({ termination: 'idle-timeout', status: RunStatus.IdleTimeout });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RunStatus, instrumentStep } from '@wsbc/runtime';
-import { denials, manifest, runCaptured, tempDir, wat } from './helpers.js';
+import { POLL_IMPORT, SLEEP_FN, denials, manifest, runCaptured, tempDir, wat } from './helpers.js';
 
 // Memory map: 0-255 strings, 512 a counter of finished threads, 516 a "go" flag, 520 spawn
 // results; from 1024, 32 bytes of scratch (iovec and nwritten) per thread, by tid.
@@ -134,20 +134,8 @@ describe('wasi-threads', () => {
     expect(refused.length).toBe(8 + 2 * 3 - 3);
   });
 
-  // poll_oneoff with one relative clock subscription (48 bytes at $sub, the event after it).
-  const pollImport = `(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))`;
-  const sleep = `
-  (func $sleep (param $sub i32) (param $ns i64)
-    (i64.store (local.get $sub) (i64.const 0))
-    (i32.store8 offset=8 (local.get $sub) (i32.const 0))
-    (i32.store offset=16 (local.get $sub) (i32.const 1))
-    (i64.store offset=24 (local.get $sub) (local.get $ns))
-    (i64.store offset=32 (local.get $sub) (i64.const 0))
-    (i32.store16 offset=40 (local.get $sub) (i32.const 0))
-    (drop (call $poll (local.get $sub) (i32.add (local.get $sub) (i32.const 48)) (i32.const 1) (i32.add (local.get $sub) (i32.const 80)))))`;
-
   it('serves the other threads while one sleeps (the sleeping thread waits, not the hub)', async () => {
-    const module = await wat(prelude(`${sleep}
+    const module = await wat(prelude(`${SLEEP_FN}
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
         (call $sleep (i32.const 4096) (i64.const 10000000000)))
       (func (export "_start") (local $i i32)
@@ -157,7 +145,7 @@ describe('wasi-threads', () => {
         (loop $l
           (call $print (i32.const 2048) (i32.const 64) (i32.const 8))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br_if $l (i32.lt_u (local.get $i) (i32.const 5)))))`, pollImport));
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 5)))))`, POLL_IMPORT));
     const began = Date.now();
     const { result, stdout } = await runCaptured(module, threadsPolicy(2, { time: { maxIdleMs: 15_000, maxTotalMs: 20_000 } }));
     expect(result.status).toBe(0);
@@ -171,11 +159,11 @@ describe('wasi-threads', () => {
     // so the CPU time limit (1.5 s) ends the run long before the total limit (5 s). Credited as
     // idle, the sleeps hid the computing thread: 5.5 s of wall time counted as 0.4 s of CPU time,
     // and this run would reach the total limit first.
-    const lending = await wat(prelude(`${sleep}
+    const lending = await wat(prelude(`${SLEEP_FN}
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) (loop $l (br $l)))
       (func (export "_start")
         (drop (call $spawn (i32.const 0)))
-        (loop $l (call $sleep (i32.const 8192) (i64.const 1000000)) (br $l)))`, pollImport));
+        (loop $l (call $sleep (i32.const 8192) (i64.const 1000000)) (br $l)))`, POLL_IMPORT));
     const limits = (usagePercent: number) => ({
       fuel: null, cpu: { maxThreads: 2, maxExecutionMs: 1_500, usagePercent }, time: { maxTotalMs: 5_000, maxIdleMs: 10_000 },
     });
