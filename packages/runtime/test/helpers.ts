@@ -76,3 +76,38 @@ export const SLEEP_FN = `
     (i64.store offset=32 (local.get $sub) (i64.const 0))
     (i32.store16 offset=40 (local.get $sub) (i32.const 0))
     (drop (call $poll (local.get $sub) (i32.add (local.get $sub) (i32.const 48)) (i32.const 1) (i32.add (local.get $sub) (i32.const 80)))))`;
+
+/**
+ * WAT of a wasi-threads guest for the thread tests: `imports` first, then fd_write, proc_exit,
+ * thread-spawn and a shared memory (`memory`, imported as env.memory), and the helpers
+ * $print(scratch, ptr, len), $scratch(tid), $await(addr, n) (until the i32 at addr is at least
+ * n), $forever, $finished (counts at 512), $go (sets 516). Memory map: 0-511 strings; 512
+ * finished threads; 516 a "go" flag; 520-639 per-test words; from 1024, 64 bytes of scratch per
+ * thread (by tid).
+ */
+export const threadGuest = (body: string, imports = '', memory = '(memory 1 16 shared)'): string => `(module
+  ${imports}
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (import "env" "memory" ${memory})
+  (func $print (param $scratch i32) (param $ptr i32) (param $len i32)
+    (i32.store (local.get $scratch) (local.get $ptr))
+    (i32.store offset=4 (local.get $scratch) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (local.get $scratch) (i32.const 1) (i32.add (local.get $scratch) (i32.const 8)))))
+  (func $scratch (param $tid i32) (result i32) (i32.add (i32.const 1024) (i32.shl (i32.and (local.get $tid) (i32.const 63)) (i32.const 6))))
+  (func $await (param $addr i32) (param $n i32) (local $v i32)
+    (loop $again
+      (local.set $v (i32.atomic.load (local.get $addr)))
+      (if (i32.lt_s (local.get $v) (local.get $n))
+        (then
+          (drop (memory.atomic.wait32 (local.get $addr) (local.get $v) (i64.const -1)))
+          (br $again)))))
+  (func $forever (drop (memory.atomic.wait32 (i32.const 508) (i32.const 0) (i64.const -1))) (unreachable))
+  (func $finished
+    (drop (i32.atomic.rmw.add (i32.const 512) (i32.const 1)))
+    (drop (memory.atomic.notify (i32.const 512) (i32.const -1))))
+  (func $go
+    (i32.atomic.store (i32.const 516) (i32.const 1))
+    (drop (memory.atomic.notify (i32.const 516) (i32.const -1))))
+  ${body})`;

@@ -7,37 +7,15 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RunStatus, instrumentStep } from '@wsbc/runtime';
-import { POLL_IMPORT, SLEEP_FN, denials, manifest, runCaptured, tempDir, wat } from './helpers.js';
+import { POLL_IMPORT, SLEEP_FN, denials, manifest, runCaptured, tempDir, threadGuest, wat } from './helpers.js';
 
-// Memory map: 0-255 strings, 512 a counter of finished threads, 516 a "go" flag, 520 spawn
-// results; from 1024, 32 bytes of scratch (iovec and nwritten) per thread, by tid.
-const prelude = (body: string, imports = '') => `(module
-  ${imports}
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
-  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
-  (import "env" "memory" (memory 1 4 shared))
+// threadGuest (helpers.ts) with this file's strings at 0-79 and a memory of 1 to 4 pages.
+const prelude = (body: string, imports = '') => threadGuest(`
   (data (i32.const 0) "hello from a thread\\n")
   (data (i32.const 32) "done\\n")
   (data (i32.const 48) "refused\\n")
   (data (i32.const 64) "started\\n")
-  (func $print (param $scratch i32) (param $ptr i32) (param $len i32)
-    (i32.store (local.get $scratch) (local.get $ptr))
-    (i32.store offset=4 (local.get $scratch) (local.get $len))
-    (drop (call $fd_write (i32.const 1) (local.get $scratch) (i32.const 1) (i32.add (local.get $scratch) (i32.const 8)))))
-  (func $scratch (param $tid i32) (result i32) (i32.add (i32.const 1024) (i32.shl (i32.and (local.get $tid) (i32.const 63)) (i32.const 5))))
-  ;; Waits until the i32 at $addr is at least $n.
-  (func $await (param $addr i32) (param $n i32) (local $v i32)
-    (loop $again
-      (local.set $v (i32.atomic.load (local.get $addr)))
-      (if (i32.lt_s (local.get $v) (local.get $n))
-        (then
-          (drop (memory.atomic.wait32 (local.get $addr) (local.get $v) (i64.const -1)))
-          (br $again)))))
-  (func $finished
-    (drop (i32.atomic.rmw.add (i32.const 512) (i32.const 1)))
-    (drop (memory.atomic.notify (i32.const 512) (i32.const -1))))
-  ${body})`;
+  ${body}`, imports, '(memory 1 4 shared)');
 
 const threadsPolicy = (threads: number, extra: Record<string, unknown> = {}) =>
   manifest({ limits: { cpu: { maxThreads: threads }, ...extra } });
