@@ -127,21 +127,16 @@ describe('wasi-threads under attack: ending the run', () => {
         (call $proc_exit (i32.load (i32.const 528))))`));
     const plain = await wat(`(module
       (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+      ${POLL_IMPORT}
       (memory (export "memory") 1)
       (data (i32.const 0) "plain\\n")
+      ${SLEEP_FN}
       (func (export "_start")
         (i32.store (i32.const 16) (i32.const 0))
         (i32.store (i32.const 20) (i32.const 6))
         (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))
         ;; A 30 ms sleep: idle time in a single-threaded run (not in a threaded one).
-        (i64.store (i32.const 64) (i64.const 0))
-        (i32.store8 (i32.const 72) (i32.const 0))
-        (i32.store (i32.const 80) (i32.const 1))
-        (i64.store (i32.const 88) (i64.const 30000000))
-        (i64.store (i32.const 96) (i64.const 0))
-        (i32.store16 (i32.const 104) (i32.const 0))
-        (drop (call $poll (i32.const 64) (i32.const 128) (i32.const 1) (i32.const 160)))))`);
+        (call $sleep (i32.const 64) (i64.const 30000000))))`);
     const first = await runCaptured(threaded, threads(2));
     expect(first.result.status).toBe(1);
     const second = await runCaptured(plain, threads(2));
