@@ -527,6 +527,8 @@ describe('wasi-threads under attack: descriptors shared by threads', () => {
         (if (i32.eq (local.get $tid) (i32.const 2))
           (then
             (call $await (i32.const 516) (i32.const 1))
+            ;; Most often tid 1 is in its read by then (a loaded machine may reorder them).
+            (call $sleep (i32.const 4096) (i64.const 50000000))
             (drop (call $open (i32.const 3) (i32.const 0) (i32.const 80) (i32.const 1) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 600)))
             (i32.store (i32.const 564) (call $renumber (i32.load (i32.const 600)) (i32.const 0)))
             (i32.store (i32.const 568) (call $read (i32.const 0) (local.get $s)))
@@ -547,7 +549,8 @@ describe('wasi-threads under attack: descriptors shared by threads', () => {
         (call $await (i32.const 512) (i32.const 3))
         ;; What each call returned: stdin read, renumber onto 0, read of the file now at 0,
         ;; renumber onto 3, and the bytes the stdin read got (20 bytes to stdout).
-        (call $print (i32.const 2048) (i32.const 560) (i32.const 20)))`, fileImports));
+        (call $print (i32.const 2048) (i32.const 560) (i32.const 20)))
+      ${SLEEP_FN}`, `${fileImports}${POLL_IMPORT}`));
     const { Readable } = await import('node:stream');
     const stdin = new Readable({ read() {} });
     setTimeout(() => { stdin.push('late stdin\n'); stdin.push(null); }, 150);
@@ -557,9 +560,13 @@ describe('wasi-threads under attack: descriptors shared by threads', () => {
     }), { stdin });
     // Every call succeeded: the read waiting on stdin when another thread replaced descriptor
     // 0 got stdin's 11 bytes; the file renumbered onto 0 was read; the preopen could be
-    // replaced (as in a single-threaded run). Never "../secret".
+    // replaced (as in a single-threaded run). Never "../secret". (Where tid 1's read reached
+    // the hub only after the renumber, it read the file instead: 6 bytes, or 0 once tid 2 had
+    // read them; seen once in a loaded run. Legal too; the confinement checks still apply.)
     expect(result.status).toBe(0);
-    expect([...new Int32Array(new Uint8Array(stdoutBytes).buffer)]).toEqual([0, 0, 0, 0, 11]);
+    const [read, renumbered, readFile, replaced, bytes] = [...new Int32Array(new Uint8Array(stdoutBytes).buffer)];
+    expect([read, renumbered, readFile, replaced]).toEqual([0, 0, 0, 0]);
+    expect([11, 6, 0]).toContain(bytes);
     expect(fs.readFileSync(path.join(dir, 'secret'), 'utf8')).toBe('SECRET');
     const opened = audit.filter((r) => r.type === 'decision' && r.op === 'path_open' && r.outcome === 'allowed');
     for (const r of opened) expect(JSON.stringify(r)).not.toContain('secret');
