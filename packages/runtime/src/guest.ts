@@ -247,7 +247,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     });
     hub = threads;
     meter.threaded = true;
-    meter.waitThrough = (ms, wait, sleepOnly) => threads.waitThrough(ms, wait, sleepOnly);
+    meter.waitThrough = (ms, wait, kind) => threads.waitThrough(ms, wait, kind);
     if (pool) {
       pool.liveThreads = () => threads.live;
       pool.metered = config.shape.exports.some((e) => e.name === config.abi.fuelExport);

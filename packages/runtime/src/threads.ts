@@ -14,9 +14,10 @@
 //     writes the result back. So every check of the single-threaded run applies unchanged. Calls
 //     are served one at a time. A sleep (poll_oneoff on clocks only) does not hold the hub: the
 //     call completes and its thread sleeps before it returns to the guest, which is the same
-//     to the guest. While a call waits for something else (stdin, a socket, output
-//     backpressure: RunMeter.idle), the hub serves the other threads' calls; a call that itself
-//     waits for such a thing while served that way blocks until its own wait ends;
+//     to the guest. While a call waits for stdin or for output backpressure (RunMeter.idle,
+//     WaitKind), the hub serves the other threads' calls; a call that itself waits while served
+//     that way blocks until its own wait ends, and so does a socket accept or receive (its
+//     request to the host cannot be cut short safely);
 //   - the run ends when the `_start` thread returns (exit 0), any thread calls proc_exit, any
 //     thread traps, or a limit ends it; the hub then terminates every guest thread. Terminating
 //     the hub's own worker (run()'s timeouts) ends the guest threads with it: they are its
@@ -26,6 +27,7 @@
 // record. Each thread takes fuel slices from the run's one budget (see FuelPool in guest.ts).
 import { Worker } from 'node:worker_threads';
 import { Errno } from './wasi/errno.js';
+import type { WaitKind } from './wasi/services.js';
 
 /** The export wasi-threads calls in a new thread: `wasi_thread_start(tid: i32, start_arg: i32)`. */
 export const THREAD_START_EXPORT = 'wasi_thread_start';
@@ -320,15 +322,15 @@ export class ThreadHub<M> {
   /**
    * A blocking wait of a call being served (RunMeter.waitThrough): waits at most `ms`, serving
    * the other threads' calls meanwhile, polling the wait in 1 ms steps. A plain sleep is left to
-   * the calling thread (see the header).
+   * the calling thread (see the header); a `whole` wait, or one inside another, just waits.
    * Throws HubEnded when the run ends meanwhile (the waiting call then fails; the run is over).
    */
-  waitThrough(ms: number, wait: (ms: number) => boolean | void, sleepOnly: boolean): boolean | void {
-    if (sleepOnly) {
+  waitThrough(ms: number, wait: (ms: number) => boolean | void, kind: WaitKind): boolean | void {
+    if (kind === 'sleep') {
       this.deferredSleep += ms;
       return undefined;
     }
-    if (this.nesting > 0) return wait(ms);
+    if (this.nesting > 0 || kind === 'whole') return wait(ms);
     const until = performance.now() + ms;
     for (;;) {
       if (wait(Math.max(0, Math.min(1, until - performance.now()))) === true) return true;

@@ -844,7 +844,7 @@ export class WasiPreview1 {
         this.opts.meter.idle('sock_accept', block ? Number.POSITIVE_INFINITY : 1000, (ms) => {
           accepted = this.opts.sockets!.accept(d.sock!, block, ms);
           return accepted !== null;
-        });
+        }, 'whole');
         const got = accepted as ReturnType<SocketBridge['accept']>;
         if (got === null || got === 'again') return Errno.AGAIN;
         if (this.auditAllowed) this.allow('network', 'sock_accept', { address: d.guestPath, peer: got.peer });
@@ -1480,7 +1480,7 @@ export class WasiPreview1 {
     this.opts.meter.idle(op, block ? Number.POSITIVE_INFINITY : 1000, (ms) => {
       got = this.opts.sockets!.recv(d.sock!, wanted, peek, block, ms);
       return got !== null;
-    });
+    }, 'whole');
     const bytes = got as ReturnType<SocketBridge['recv']>;
     if (bytes === null || bytes === 'again') throw new WasiError(Errno.AGAIN);
     this.opts.meter.chargeRead(bytes.byteLength, op);

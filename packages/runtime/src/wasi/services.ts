@@ -44,7 +44,7 @@ export class HostClock implements GuestClock {
     return 1000n;
   }
   sleep(ns: bigint): void {
-    this.meter.idle('poll_oneoff', Number(ns / 1_000_000n) + (ns % 1_000_000n > 0n ? 1 : 0), (ms) => blockFor(ms), true);
+    this.meter.idle('poll_oneoff', Number(ns / 1_000_000n) + (ns % 1_000_000n > 0n ? 1 : 0), (ms) => blockFor(ms), 'sleep');
   }
 }
 
@@ -185,6 +185,15 @@ export function wallNow(): number {
 
 export type AuditFn = (draft: AuditDraft) => void;
 
+/**
+ * What a blocking wait is, for a threaded run's hub (threads.ts): `sleep`, a plain sleep (the
+ * calling thread can do it); `pollable`, a wait that may be cut into short waits (stdin, socket
+ * probes, output backpressure: each short wait that times out leaves nothing behind);
+ * `whole`, a wait that must not be (a socket request that times out stays pending at the host,
+ * and a new one would race it: a connection or bytes handed to a request nobody reads).
+ */
+export type WaitKind = 'sleep' | 'pollable' | 'whole';
+
 export class RunMeter {
   readonly shared: Float64Array;
   private readBytes = 0;
@@ -202,9 +211,9 @@ export class RunMeter {
   onTick: () => void = () => undefined;
   /**
    * Set for a threaded run (threads.ts): the hub runs every blocking wait through it, so that it
-   * can serve the other threads' calls meanwhile (`sleepOnly`: the wait is a plain sleep).
+   * can serve the other threads' calls meanwhile (see WaitKind).
    */
-  waitThrough: ((ms: number, wait: (ms: number) => boolean | void, sleepOnly: boolean) => boolean | void) | null = null;
+  waitThrough: ((ms: number, wait: (ms: number) => boolean | void, kind: WaitKind) => boolean | void) | null = null;
   /**
    * In a threaded run neither waits nor throttling are taken off the guest's CPU time: other
    * threads may compute meanwhile (a thread that never calls the host is not paused), and
@@ -253,14 +262,14 @@ export class RunMeter {
    * terminated, when it would take the run past its idle limit. `wait` receives the time it
    * may block and returns true when it was satisfied before that (e.g. stdin became readable).
    */
-  idle(op: string, ms: number, wait: (ms: number) => boolean | void, sleepOnly = false): boolean {
+  idle(op: string, ms: number, wait: (ms: number) => boolean | void, kind: WaitKind = 'pollable'): boolean {
     const max = this.limits.time.maxIdleMs;
     const remaining = max - this.idleMs();
     const allowed = Math.min(ms, Math.max(0, remaining));
     this.onBlock();
     let satisfied: boolean | void;
     if (this.threaded) {
-      satisfied = this.waitThrough ? this.waitThrough(allowed, wait, sleepOnly) : wait(allowed);
+      satisfied = this.waitThrough ? this.waitThrough(allowed, wait, kind) : wait(allowed);
     } else {
       const began = wallNow();
       this.shared[METER_SLOTS.blockedSince] = began;
