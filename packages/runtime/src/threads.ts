@@ -14,10 +14,9 @@
 //     writes the result back. So every check of the single-threaded run applies unchanged. Calls
 //     are served one at a time. A sleep (poll_oneoff on clocks only) does not hold the hub: the
 //     call completes and its thread sleeps before it returns to the guest, which is the same
-//     to the guest. While a call waits for stdin or for output backpressure (RunMeter.idle,
+//     to the guest. While a call waits for stdin, a socket or output backpressure (RunMeter.idle,
 //     WaitKind), the hub serves the other threads' calls; a call that itself waits while served
-//     that way blocks until its own wait ends, and so does a socket accept or receive (its
-//     request to the host cannot be cut short safely);
+//     that way blocks until its own wait ends;
 //   - the run ends when the `_start` thread returns (exit 0), any thread calls proc_exit, any
 //     thread traps, or a limit ends it; the hub then terminates every guest thread. Terminating
 //     the hub's own worker (run()'s timeouts) ends the guest threads with it: they are its
@@ -335,6 +334,8 @@ export class ThreadHub<M> {
     for (;;) {
       if (wait(Math.max(0, Math.min(1, until - performance.now()))) === true) return true;
       this.serveOthers();
+      // Output written meanwhile goes out while this call waits (what the main loop's tick does).
+      this.config.tick();
       if (until - performance.now() <= 0) return false;
     }
   }

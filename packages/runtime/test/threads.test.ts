@@ -283,12 +283,13 @@ describe('the atomic-wait probe (atomic-wait-probe.ts)', () => {
 });
 
 describe('wasi-threads and preopened sockets', () => {
-  it('accepts and echoes a connection in a thread while another thread computes', async () => {
-    // Catches a thread's socket calls not reaching the host's sockets, or blocked behind another
-    // thread (the accept waits 300 ms for its client while _start keeps calling the host). (The
-    // race of a socket request cut into short waits, which WaitKind 'whole' rules out, is too
-    // narrow to show here: this test passed with it too.)
+  it('accepts and echoes a connection in a thread while the other threads go on', async () => {
+    // Catches a thread's socket wait holding the hub: _start prints while the other thread waits
+    // 500 ms in sock_accept for its client, and that output must reach the host before the
+    // client connects (it did not while socket waits were waited whole). And catches socket
+    // calls from a thread not reaching the host's sockets.
     const { default: net } = await import('node:net');
+    const { run } = await import('@wsbc/runtime');
     const imports = `
       (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
       (import "wasi_snapshot_preview1" "sock_send" (func $send (param i32 i32 i32 i32 i32) (result i32)))
@@ -296,6 +297,7 @@ describe('wasi-threads and preopened sockets', () => {
       (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
       (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))`;
     const module = await wat(threadGuest(`
+      (data (i32.const 64) "started\\n")
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) (local $conn i32) (local $n i32)
         (if (call $accept (i32.const 3) (i32.const 0) (i32.const 600)) (then (call $proc_exit (i32.const 10))))
         (local.set $conn (i32.load (i32.const 600)))
@@ -312,35 +314,39 @@ describe('wasi-threads and preopened sockets', () => {
         (drop (call $shutdown (local.get $conn) (i32.const 2)))
         (drop (call $fd_close (local.get $conn)))
         (call $finished))
-      (func (export "_start") (local $i i32)
+      (func (export "_start")
         (drop (call $spawn (i32.const 0)))
-        ;; Computes (and calls the host now and then) while the other thread waits.
-        (loop $l
-          (if (i32.eqz (i32.and (local.get $i) (i32.const 0xfffff))) (then (call $print (i32.const 2048) (i32.const 0) (i32.const 0))))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br_if $l (i32.eqz (i32.atomic.load (i32.const 512))))))`, imports));
+        ;; Let the other thread reach its accept, then print.
+        (drop (memory.atomic.wait32 (i32.const 508) (i32.const 0) (i64.const 100000000)))
+        (call $print (i32.const 2048) (i32.const 64) (i32.const 8))
+        (call $await (i32.const 512) (i32.const 1)))`, imports));
     const policy = manifest({
       network: { mode: 'restricted', loopback: true },
       limits: { cpu: { maxThreads: 2, usagePercent: 100 }, io: { readBytesPerSecond: null, writeBytesPerSecond: null }, time: { maxTotalMs: 20_000 } },
     });
     let reply = '';
+    let printedAt = Number.POSITIVE_INFINITY;
+    let connectedAt = 0;
     let client: Promise<void> | undefined;
-    const { result } = await runCaptured(module, policy, {
+    const result = await run(module, {
+      policy, env: {}, audit: 'off',
+      stdout: { write: (chunk) => { if (Buffer.from(chunk).toString().includes('started')) printedAt = Math.min(printedAt, Date.now()); } },
       listen: [{ host: '127.0.0.1', port: 0 }],
       onListen: ([bound]) => {
         client = new Promise<void>((resolve, reject) => {
-          // Late, so that the accept waits.
           setTimeout(() => {
+            connectedAt = Date.now();
             const socket = net.connect(bound!.port, bound!.host, () => socket.end('ping from a thread'));
             socket.on('data', (d) => (reply += d.toString()));
             socket.on('end', () => resolve());
             socket.on('error', reject);
-          }, 300);
+          }, 500);
         });
       },
     });
     await client;
     expect(result.status).toBe(0);
     expect(reply).toBe('ping from a thread');
+    expect(printedAt).toBeLessThan(connectedAt);
   });
 });

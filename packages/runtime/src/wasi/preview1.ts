@@ -841,10 +841,10 @@ export class WasiPreview1 {
         this.countOpen('sock_accept', d.guestPath);
         const block = (d.fdflags & FdFlags.NONBLOCK) === 0;
         let accepted: ReturnType<SocketBridge['accept']> = null;
-        this.opts.meter.idle('sock_accept', block ? Number.POSITIVE_INFINITY : 1000, (ms) => {
-          accepted = this.opts.sockets!.accept(d.sock!, block, ms);
-          return accepted !== null;
-        }, 'whole');
+        this.socketWait('sock_accept', 'listener', d.sock!, block, (wait, ms) => {
+          accepted = this.opts.sockets!.accept(d.sock!, wait, ms);
+          return accepted !== null && (accepted !== 'again' || !block);
+        });
         const got = accepted as ReturnType<SocketBridge['accept']>;
         if (got === null || got === 'again') return Errno.AGAIN;
         if (this.auditAllowed) this.allow('network', 'sock_accept', { address: d.guestPath, peer: got.peer });
@@ -1472,15 +1472,41 @@ export class WasiPreview1 {
     return this.fd(fd, op, rights);
   }
 
+  /**
+   * Waits for a socket request as idle time: `request(block, ms)` asks the host (blocking for at
+   * most `ms` when `block`) and says whether it has its answer (for a blocking socket, 'again'
+   * is not one: it comes only from asking without blocking). Single-threaded, one blocking
+   * request waits whole. In a threaded run the hub serves other threads while a call waits, in
+   * short waits, and a blocking request cut short would stay pending at the host (the next
+   * could race it for a connection or bytes nobody then reads): there the wait probes the socket
+   * (an immediate answer) and asks without blocking once it is ready.
+   */
+  private socketWait(op: string, kind: 'conn' | 'listener', id: number, block: boolean, request: (block: boolean, ms: number) => boolean): void {
+    const meter = this.opts.meter;
+    if (!block || !meter.threaded) {
+      meter.idle(op, block ? Number.POSITIVE_INFINITY : 1000, (ms) => request(block, ms), 'whole');
+      return;
+    }
+    meter.idle(op, Number.POSITIVE_INFINITY, (ms) => {
+      const until = wallNow() + ms;
+      for (;;) {
+        if (this.opts.sockets!.ready(kind, id) && request(false, Number.POSITIVE_INFINITY)) return true;
+        const left = until - wallNow();
+        if (left <= 0) return false;
+        blockFor(Math.min(5, left));
+      }
+    }, 'pollable');
+  }
+
   private socketRecv(d: Descriptor, bufs: Uint8Array[], peek: boolean, op: string): number {
     const wanted = bufs.reduce((sum, b) => sum + b.byteLength, 0);
     if (wanted === 0) return 0;
     const block = (d.fdflags & FdFlags.NONBLOCK) === 0;
     let got: ReturnType<SocketBridge['recv']> = null;
-    this.opts.meter.idle(op, block ? Number.POSITIVE_INFINITY : 1000, (ms) => {
-      got = this.opts.sockets!.recv(d.sock!, wanted, peek, block, ms);
-      return got !== null;
-    }, 'whole');
+    this.socketWait(op, 'conn', d.sock!, block, (wait, ms) => {
+      got = this.opts.sockets!.recv(d.sock!, wanted, peek, wait, ms);
+      return got !== null && (got !== 'again' || !block);
+    });
     const bytes = got as ReturnType<SocketBridge['recv']>;
     if (bytes === null || bytes === 'again') throw new WasiError(Errno.AGAIN);
     this.opts.meter.chargeRead(bytes.byteLength, op);

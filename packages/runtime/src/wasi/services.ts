@@ -189,8 +189,9 @@ export type AuditFn = (draft: AuditDraft) => void;
  * What a blocking wait is, for a threaded run's hub (threads.ts): `sleep`, a plain sleep (the
  * calling thread can do it); `pollable`, a wait that may be cut into short waits (stdin, socket
  * probes, output backpressure: each short wait that times out leaves nothing behind);
- * `whole`, a wait that must not be (a socket request that times out stays pending at the host,
- * and a new one would race it: a connection or bytes handed to a request nobody reads).
+ * `whole`, a wait that must not be (a blocking socket request that times out stays pending at
+ * the host, and a new one would race it: a connection or bytes handed to a request nobody
+ * reads). Threaded runs wait for sockets by probing instead (WasiPreview1.socketWait).
  */
 export type WaitKind = 'sleep' | 'pollable' | 'whole';
 
