@@ -15,7 +15,8 @@ import { WasiPreview1 } from './wasi/preview1.js';
 import { PREVIEW1, SNAPSHOT0 } from './wasi/abi.js';
 import type { GuestMemory } from './wasi/memory.js';
 import type { SocketBridge } from './socket-channel.js';
-import { THREAD_START_EXPORT, THREAD_START_TYPE, ThreadHub } from './threads.js';
+import { ThreadHub } from './threads.js';
+import { THREAD_START_EXPORT, THREAD_START_TYPE } from './thread-start.js';
 import { Errno } from './wasi/errno.js';
 
 /** The names of the instrumenter ABI (passed in by the host so this module imports no other package). */
@@ -246,7 +247,6 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       },
     });
     hub = threads;
-    meter.threaded = true;
     meter.waitThrough = (ms, wait, kind) => threads.waitThrough(ms, wait, kind);
     if (pool) {
       pool.liveThreads = () => threads.live;

@@ -7,6 +7,7 @@
 // with a byte offset, never another exception.
 import { reencode } from '@wsbc/wasm';
 import { ModuleReader, SectionId, WasmError, valTypeName, type MemoryType } from '@wsbc/wasm/reader';
+import { THREAD_START_EXPORT } from './thread-start.js';
 
 export interface Limits {
   min: number;
@@ -78,9 +79,6 @@ export function readModuleShape(bytes: Uint8Array): ModuleShape {
     };
   });
 }
-
-/** wasi-threads' entry point (threads.ts has the same name; this module loads nothing of the run). */
-const THREAD_START_EXPORT = 'wasi_thread_start';
 
 /** The type of function `index` (imports first), as `(i32, i32) -> ()`. */
 function functionTypeText(m: ModuleReader, index: number): string {

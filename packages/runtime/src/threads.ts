@@ -27,11 +27,8 @@
 import { Worker } from 'node:worker_threads';
 import { Errno } from './wasi/errno.js';
 import type { WaitKind } from './wasi/services.js';
+import { THREAD_START_EXPORT } from './thread-start.js';
 
-/** The export wasi-threads calls in a new thread: `wasi_thread_start(tid: i32, start_arg: i32)`. */
-export const THREAD_START_EXPORT = 'wasi_thread_start';
-/** Its type, as ModuleShape.threadStartType writes it. */
-export const THREAD_START_TYPE = '(i32, i32) -> ()';
 /** Thread ids are positive and below 2^29 (wasi-threads). */
 const MAX_TID = 0x1fffffff;
 /** Most arguments an import called from a guest thread may take (WASI functions take at most 9). */
@@ -344,15 +341,23 @@ export class ThreadHub<M> {
   private serveOthers(): void {
     this.nesting++;
     try {
-      this.reap();
-      for (let i = 0; i < this.running.length && this.ended === undefined; i++) {
-        const t = this.running[i]!;
-        if (!this.inService.has(t) && Atomics.load(t.ctl, C_STATE) === CALLING) this.serve(t);
-      }
+      this.servePending();
     } finally {
       this.nesting--;
     }
     if (this.ended !== undefined) throw new HubEnded();
+  }
+
+  /**
+   * Reaps finished threads, then serves every pending call but those of threads already being
+   * served (an index loop: a served call may spawn, appending threads).
+   */
+  private servePending(): void {
+    this.reap();
+    for (let i = 0; i < this.running.length && this.ended === undefined; i++) {
+      const t = this.running[i]!;
+      if (!this.inService.has(t) && Atomics.load(t.ctl, C_STATE) === CALLING) this.serve(t);
+    }
   }
 
   /** Runs the guest: `_start` on a thread of its own, every import call served here. */
@@ -365,12 +370,7 @@ export class ThreadHub<M> {
     this.main = this.running[0];
     while (this.ended === undefined) {
       const seen = Atomics.load(this.door, 0);
-      this.reap();
-      // Index loop: a served call may spawn (append) threads.
-      for (let i = 0; i < this.running.length && this.ended === undefined; i++) {
-        const t = this.running[i]!;
-        if (Atomics.load(t.ctl, C_STATE) === CALLING) this.serve(t);
-      }
+      this.servePending();
       if (this.ended !== undefined) break;
       try {
         this.config.tick();

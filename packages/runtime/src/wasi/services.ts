@@ -212,7 +212,7 @@ export class RunMeter {
   onTick: () => void = () => undefined;
   /**
    * Set for a threaded run (threads.ts): the hub runs every blocking wait through it, so that it
-   * can serve the other threads' calls meanwhile (see WaitKind).
+   * can serve the other threads' calls meanwhile (see WaitKind). Its presence is `threaded`.
    */
   waitThrough: ((ms: number, wait: (ms: number) => boolean | void, kind: WaitKind) => boolean | void) | null = null;
   /**
@@ -222,7 +222,9 @@ export class RunMeter {
    * limit bounds each wait rather than their sum, and the usage cap judges usage by the hub's
    * own throttling (throttledHere).
    */
-  threaded = false;
+  get threaded(): boolean {
+    return this.waitThrough !== null;
+  }
   /** Throttling of a threaded run, for the usage cap only (see `threaded`). */
   private throttledHere = 0;
 
@@ -269,8 +271,8 @@ export class RunMeter {
     const allowed = Math.min(ms, Math.max(0, remaining));
     this.onBlock();
     let satisfied: boolean | void;
-    if (this.threaded) {
-      satisfied = this.waitThrough ? this.waitThrough(allowed, wait, kind) : wait(allowed);
+    if (this.waitThrough) {
+      satisfied = this.waitThrough(allowed, wait, kind);
     } else {
       const began = wallNow();
       this.shared[METER_SLOTS.blockedSince] = began;
