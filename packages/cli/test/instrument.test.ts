@@ -93,6 +93,18 @@ describe('wsbc instrument', () => {
     expect((await runCli(['instrument', 'm.wasm'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['instrument', 'm.wasm', '-o', 'x.wasm', '--stack-depth', 'lots'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['instrument', 'm.wasm', '-o', 'x.wasm', '--fuel', '--no-fuel'], { cwd: dir })).code).toBe(2);
+    for (const jobs of ['0', '-1', '1.5', 'many', '10000']) {
+      const r = await runCli(['instrument', 'm.wasm', '-o', 'x.wasm', `--jobs=${jobs}`], { cwd: dir });
+      expect(r.code, jobs).toBe(2);
+      expect(r.stderr).toContain('--jobs must be a whole number from 1 to 9999');
+    }
+  });
+
+  it('gives the same bytes for any --jobs', async () => {
+    const one = await runCli(['instrument', 'm.wasm', '-o', 'j1.wasm', '--jobs', '1'], { cwd: dir });
+    const three = await runCli(['instrument', 'm.wasm', '-o', 'j3.wasm', '-j', '3'], { cwd: dir });
+    expect([one.code, three.code]).toEqual([0, 0]);
+    expect(Buffer.compare(readFileSync(join(dir, 'j1.wasm')), readFileSync(join(dir, 'j3.wasm')))).toBe(0);
   });
 
   it('applies a cost table and reports diagnostics as JSON', async () => {

@@ -402,6 +402,12 @@ export class BodyRewriter {
     return this.hints.buf.subarray(0, this.hints.len);
   }
 
+  /** Forgets the branch-hint entries appended so far (once they were taken from hintBytes()). */
+  clearHints(): void {
+    this.hints.len = 0;
+    this.hintedFunctions = 0;
+  }
+
   /**
    * Appends the branch hints of the body last rewritten, as output function `funcIndex`, to
    * `hints`: its index, their count, and per test the offset of its `if`, the payload size (1)

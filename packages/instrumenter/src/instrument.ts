@@ -76,7 +76,8 @@ import {
   type InstrumentationRecord,
 } from './abi.js';
 import { ByteSink } from './byte-sink.js';
-import { BODY_FIELDS, BodyRewriter, rewriteBodies, type BodiesStats, type RewriteContext } from './body-rewriter.js';
+import { BODY_FIELDS, BodyRewriter, rewriteBodies, type RewriteContext } from './body-rewriter.js';
+import { fromReply, planChunks, rewriteChunk, rewriteClaimedChunks, type ChunkResult } from './chunks.js';
 import type { RewriteJob, RewriteReply } from './rewrite-worker.js';
 import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
 
@@ -219,8 +220,8 @@ function prepareRewriter(input: Uint8Array, options: InstrumentOptions): Result<
 export interface InstrumentAsyncOptions extends InstrumentOptions {
   /**
    * Threads (the calling one included) that rewrite function bodies; default the CPUs the
-   * machine's load average leaves idle, 1 to 4. Modules whose code section is under
-   * PARALLEL_MIN_CODE_BYTES use one.
+   * machine's load average leaves idle less one, 1 to 4 (see defaultThreads in rewrite-pool.ts).
+   * Modules whose code section is under PARALLEL_MIN_CODE_BYTES use one.
    */
   threads?: number;
 }
@@ -283,20 +284,18 @@ class RewrittenCode {
   charges = 0;
   maxOverrun = 0;
 
-  add(code: Uint8Array, hints: Uint8Array, hintedFunctions: number, stats: BodiesStats): void {
-    this.parts.push(code);
-    this.hints.push(hints);
-    this.hintedFunctions += hintedFunctions;
-    this.charges += stats.charges;
-    if (stats.maxOverrun > this.maxOverrun) this.maxOverrun = stats.maxOverrun;
+  add(chunk: ChunkResult & { ok: true }): void {
+    this.parts.push(chunk.code);
+    this.hints.push(chunk.hints);
+    this.hintedFunctions += chunk.hintedFunctions;
+    this.charges += chunk.charges;
+    if (chunk.maxOverrun > this.maxOverrun) this.maxOverrun = chunk.maxOverrun;
   }
 
-  /** Rewrites bodies [from, to) of `bodies` on this thread and adds them. */
-  rewriteHere(ctx: RewriteContext, bodies: Int32Array, from: number, to: number, inputBytes: number): void {
-    const sink = new ByteSink(Math.ceil(inputBytes * 1.5) + 1024);
-    const rewriter = new BodyRewriter(ctx);
-    const stats = rewriteBodies(sink, rewriter, bodies, from, to);
-    this.add(sink.buf.subarray(0, sink.len), rewriter.hintBytes(), rewriter.hintedFunctions, stats);
+  get bytes(): number {
+    let n = 0;
+    for (const p of this.parts) n += p.length;
+    return n;
   }
 }
 
@@ -444,45 +443,39 @@ class Rewriter {
   }
 
   /**
-   * Rewrites the bodies in `threads` contiguous ranges of about equal input size: the first on
-   * this thread, the others on pooled workers (a range whose worker fails is redone here).
+   * Rewrites the bodies on this thread and up to `threads - 1` pooled workers, which claim chunks
+   * of them (chunks.ts) as they get to it. Chunks are joined in order; the first failing one in
+   * that order fails the rewrite, as it would on one thread, and a chunk whose worker failed is
+   * redone here, so the result never depends on the workers.
    */
   async rewriteCodeInParallel(threads: number, runOnWorker: (job: Omit<RewriteJob, 'id'>) => Promise<RewriteReply>): Promise<RewrittenCode> {
     const ctx = this.context();
     const bodies = this.bodyTable();
-    const count = bodies.length / BODY_FIELDS;
-    // The workers read the module from shared memory.
-    const shared = new Uint8Array(new SharedArrayBuffer(this.bytes.length));
-    shared.set(this.bytes);
-    const sharedCtx: RewriteContext = { ...ctx, bytes: shared };
-    const first = count > 0 ? bodies[0]! : 0;
-    const total = count > 0 ? bodies[(count - 1) * BODY_FIELDS + 4]! - first : 0;
-    const bounds = [0];
-    for (let t = 1, i = 0; t < threads; t++) {
-      const target = first + (total * t) / threads;
-      while (i < count && bodies[i * BODY_FIELDS]! < target) i++;
-      bounds.push(Math.max(i, bounds[bounds.length - 1]!));
+    const chunks = planChunks(bodies, threads);
+    const claims = new Int32Array(new SharedArrayBuffer(4));
+    // The workers read the module from shared memory (the caller's, when it is shared already).
+    let shared = this.bytes;
+    if (!(shared.buffer instanceof SharedArrayBuffer)) {
+      shared = new Uint8Array(new SharedArrayBuffer(this.bytes.length));
+      shared.set(this.bytes);
     }
-    bounds.push(count);
-    const inputOf = (from: number, to: number): number => (to > from ? bodies[(to - 1) * BODY_FIELDS + 4]! - bodies[from * BODY_FIELDS]! : 0);
-    const remote = bounds.slice(1, -1).map((from, k) => {
-      const to = bounds[k + 2]!;
-      return to > from ? runOnWorker({ ctx: sharedCtx, bodies, from, to, inputBytes: inputOf(from, to) }).catch(() => null) : Promise.resolve(null);
-    });
+    const job = { ctx: { ...ctx, bytes: shared }, bodies, chunks, claims };
+    const remote: Array<Promise<RewriteReply | null>> = [];
+    for (let t = 1; t < threads && t < chunks.length - 1; t++) remote.push(runOnWorker(job).catch(() => null));
+    const results: Array<ChunkResult | undefined> = [];
+    for (const r of rewriteClaimedChunks(ctx, bodies, chunks, claims)) results[r.index] = r;
+    for (const reply of await Promise.all(remote)) {
+      if (reply?.ok) for (const c of reply.chunks) results[c.index] = fromReply(c);
+      // (a worker's own bug leaves its chunk undefined: redone below)
+    }
     const code = new RewrittenCode();
-    code.rewriteHere(ctx, bodies, 0, bounds[1]!, inputOf(0, bounds[1]!));
-    const replies = await Promise.all(remote);
-    replies.forEach((reply, k) => {
-      const from = bounds[k + 1]!;
-      const to = bounds[k + 2]!;
-      if (reply && reply.ok) {
-        code.add(new Uint8Array(reply.buffer, 0, reply.length), new Uint8Array(reply.hints, 0, reply.hintsLength), reply.hintedFunctions, reply);
-        return;
-      }
-      if (reply && reply.wasmError) throw new WasmError(reply.wasmError.code as WasmErrorCode, reply.wasmError.message, reply.wasmError.offset);
-      // No worker, or it failed: this range is rewritten here, so the result does not depend on it.
-      code.rewriteHere(ctx, bodies, from, to, inputOf(from, to));
-    });
+    let here: BodyRewriter | undefined;
+    for (let k = 0; k < chunks.length - 1; k++) {
+      // Claimed by a worker that failed, or hit a bug in one: redone here.
+      const r = results[k] ?? rewriteChunk((here ??= new BodyRewriter(ctx)), bodies, chunks, k);
+      if (!r.ok) throw r.error;
+      code.add(r);
+    }
     return code;
   }
 
@@ -862,9 +855,19 @@ class Rewriter {
         if (this.funcShift === 0) return simpleCopy();
         return framed(() => this.elementSection(out, s!));
       case SectionId.code: {
+        const code = this.rewrittenCode;
+        if (code) {
+          // Rewritten already, so the branch hints are known and go first.
+          this.takeStats(code.charges, code.maxOverrun, code.hints, code.hintedFunctions);
+          const hints = this.branchHintSection();
+          if (hints) out.bytes(hints);
+          return framed(() => this.codeSection(out, s));
+        }
         const at = out.len;
         framed(() => this.codeSection(out, s));
-        this.insertBranchHints(out, at);
+        // The hints' offsets are known once the bodies are written: the section goes in before them.
+        const hints = this.branchHintSection();
+        if (hints) out.insert(at, hints);
         return;
       }
       default:
@@ -930,19 +933,13 @@ class Rewriter {
     out.u32(this.definedFuncs + this.helpers.length);
     const code = this.rewrittenCode;
     if (code) {
+      out.ensure(code.bytes);
       for (const part of code.parts) out.bytes(part);
-      this.charges += code.charges;
-      if (code.maxOverrun > this.maxOverrun) this.maxOverrun = code.maxOverrun;
-      this.hints = code.hints;
-      this.hintedFunctions = code.hintedFunctions;
     } else if (s) {
       const bodies = this.bodyTable();
       const rewriter = new BodyRewriter(this.context());
       const stats = rewriteBodies(out, rewriter, bodies, 0, bodies.length / BODY_FIELDS);
-      this.charges += stats.charges;
-      if (stats.maxOverrun > this.maxOverrun) this.maxOverrun = stats.maxOverrun;
-      this.hints = [rewriter.hintBytes()];
-      this.hintedFunctions = rewriter.hintedFunctions;
+      this.takeStats(stats.charges, stats.maxOverrun, [rewriter.hintBytes()], rewriter.hintedFunctions);
     }
     const scratch = new ByteSink(256);
     for (const h of this.helpers) {
@@ -955,13 +952,20 @@ class Rewriter {
     }
   }
 
+  /** Takes the stats and branch-hint entries of the rewritten bodies. */
+  private takeStats(charges: number, maxOverrun: number, hints: Uint8Array[], hintedFunctions: number): void {
+    this.charges += charges;
+    if (maxOverrun > this.maxOverrun) this.maxOverrun = maxOverrun;
+    this.hints = hints;
+    this.hintedFunctions = hintedFunctions;
+  }
+
   /**
-   * Puts the branch-hint section (see InstrumentOptions.branchHints) right before the code
-   * section written at `codeAt`: the format requires it there, and its offsets are only known
-   * once the bodies are written, so it is inserted by moving the code section up.
+   * The branch-hint section (see InstrumentOptions.branchHints), null without hints. The format
+   * puts it right before the code section.
    */
-  private insertBranchHints(out: ByteSink, codeAt: number): void {
-    if (this.hintedFunctions === 0) return;
+  private branchHintSection(): Uint8Array | null {
+    if (this.hintedFunctions === 0) return null;
     const section = new ByteSink(1024);
     section.u8(SectionId.custom);
     const at = section.reserveU32();
@@ -970,7 +974,7 @@ class Rewriter {
     section.u32(this.hintedFunctions);
     for (const part of this.hints) section.bytes(part);
     section.patchU32(at, section.len - start);
-    out.insert(codeAt, section.buf.subarray(0, section.len));
+    return section.buf.subarray(0, section.len);
   }
 
   private customSection(out: ByteSink, s: SectionHeader): void {

@@ -16,11 +16,15 @@ let nextJob = 0;
 
 /**
  * Threads instrumentAsync uses by default: the CPUs the machine's load leaves idle (the 1-minute
- * load average, rounded down, taken from the CPU count), at least 1 and at most 4. On a saturated
- * machine a second thread only competes with the first (measured on 2 CPUs at load 5: 0.8x).
+ * load average, rounded down, taken from the CPU count) less one, at least 1 and at most 4. The
+ * CPU kept free is V8's: every thread runs the rewrite cold at first, until the engine's
+ * background threads have compiled its hot functions, and a rewrite that takes every CPU delays
+ * that. Measured on 2 idle CPUs, esbuild.wasm (14 MB) in a fresh process (what `wsbc instrument`
+ * is): 2 threads 320-365 ms, 1 thread 227-296 ms; 2 threads only win from the third call in one
+ * process. Callers that instrument many modules in one process can ask for more threads.
  */
 export function defaultThreads(): number {
-  const idle = availableParallelism() - Math.floor(loadavg()[0] ?? 0);
+  const idle = availableParallelism() - Math.floor(loadavg()[0] ?? 0) - 1;
   return Math.max(1, Math.min(4, idle));
 }
 

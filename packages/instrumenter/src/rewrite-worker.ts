@@ -1,60 +1,33 @@
-// Worker-thread entry of instrumentAsync (rewrite-pool.ts): rewrites one range of a module's
-// function bodies with the same BodyRewriter the one-thread path uses, and sends back the bytes
-// of that part of the code section. The module bytes arrive in a SharedArrayBuffer (no copy per
-// worker); the result's buffer is transferred (no copy back).
+// Worker-thread entry of instrumentAsync (rewrite-pool.ts): claims chunks of a module's function
+// bodies (chunks.ts) and rewrites them with the same BodyRewriter the one-thread path uses, then
+// sends back the parts of the code section it wrote. The module bytes and the claim counter arrive
+// in SharedArrayBuffers (no copy per worker); the parts' buffers are transferred (no copy back).
 import { parentPort } from 'node:worker_threads';
-import { isWasmError } from '@wsbc/wasm';
-import { BodyRewriter, rewriteBodies, type RewriteContext } from './body-rewriter.js';
-import { ByteSink } from './byte-sink.js';
+import type { RewriteContext } from './body-rewriter.js';
+import { rewriteClaimedChunks, toReply, type ChunkReply } from './chunks.js';
 
-/** A request: rewrite bodies [from, to) of `bodies` (see BODY_FIELDS) under `ctx`. */
+/** A request: rewrite claimed chunks of `bodies` (see BODY_FIELDS) under `ctx`. */
 export interface RewriteJob {
   id: number;
   ctx: RewriteContext;
   bodies: Int32Array;
-  from: number;
-  to: number;
-  /** Input bytes of the range, to size the output buffer. */
-  inputBytes: number;
+  /** Chunk boundaries (planChunks). */
+  chunks: Int32Array;
+  /** Slot 0: the next chunk to claim, shared by every thread of this rewrite. */
+  claims: Int32Array;
 }
 
-export type RewriteReply =
-  | {
-      id: number;
-      ok: true;
-      buffer: ArrayBuffer;
-      length: number;
-      charges: number;
-      maxOverrun: number;
-      /** The range's branch-hint entries (BodyRewriter.hints) and how many functions they cover. */
-      hints: ArrayBuffer;
-      hintsLength: number;
-      hintedFunctions: number;
-    }
-  | { id: number; ok: false; wasmError?: { code: string; message: string; offset: number }; bug?: string };
+export type RewriteReply = { id: number; ok: true; chunks: ChunkReply[] } | { id: number; ok: false; bug: string };
 
 parentPort?.on('message', (job: RewriteJob) => {
   let reply: RewriteReply;
+  const transfer: ArrayBuffer[] = [];
   try {
-    const out = new ByteSink(Math.ceil(job.inputBytes * 1.5) + 1024);
-    const rewriter = new BodyRewriter(job.ctx);
-    const stats = rewriteBodies(out, rewriter, job.bodies, job.from, job.to);
-    const hints = rewriter.hintBytes();
-    reply = {
-      id: job.id,
-      ok: true,
-      buffer: out.buf.buffer as ArrayBuffer,
-      length: out.len,
-      charges: stats.charges,
-      maxOverrun: stats.maxOverrun,
-      hints: hints.buffer as ArrayBuffer,
-      hintsLength: hints.length,
-      hintedFunctions: rewriter.hintedFunctions,
-    };
+    const chunks = rewriteClaimedChunks(job.ctx, job.bodies, job.chunks, job.claims).map(toReply);
+    for (const c of chunks) if (c.ok) transfer.push(c.code, c.hints);
+    reply = { id: job.id, ok: true, chunks };
   } catch (e) {
-    reply = isWasmError(e)
-      ? { id: job.id, ok: false, wasmError: { code: e.code, message: e.message, offset: e.offset } }
-      : { id: job.id, ok: false, bug: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    reply = { id: job.id, ok: false, bug: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
-  parentPort!.postMessage(reply, reply.ok ? [reply.buffer, reply.hints] : []);
+  parentPort!.postMessage(reply, transfer);
 });

@@ -9,6 +9,8 @@ import { SectionId, codeSection, sections, skipLocals } from '@wsbc/wasm';
 import { locateRealModules } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
 import type * as Api from '../src/index.js';
+import { BODY_FIELDS } from '../src/body-rewriter.js';
+import { MIN_CHUNK_BYTES, chunkInputBytes, planChunks } from '../src/chunks.js';
 
 const dist = resolve(import.meta.dirname, '../dist');
 const built = existsSync(join(dist, 'rewrite-worker.js')) && existsSync(join(dist, 'index.js'));
@@ -84,5 +86,43 @@ describe.skipIf(!built)('instrumentAsync (worker threads, from dist/)', () => {
     const r = await instrumentAsync(broken);
     expect(r).toEqual(instrument(broken));
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('chunks of the code section (chunks.ts)', () => {
+  // A body table (BODY_FIELDS = 5 numbers per body) of bodies of the given sizes, back to back.
+  function table(sizes: number[]): Int32Array {
+    const t = new Int32Array(sizes.length * BODY_FIELDS);
+    let at = 100;
+    sizes.forEach((size, i) => {
+      t[i * BODY_FIELDS] = at;
+      at += size;
+      t[i * BODY_FIELDS + 4] = at;
+    });
+    return t;
+  }
+
+  it('covers every body once, in order, with chunks that shrink as the work runs out', () => {
+    const bodies = table(Array.from({ length: 5000 }, (_, i) => 500 + ((i * 7919) % 3000)));
+    const chunks = planChunks(bodies, 2);
+    expect(chunks[0]).toBe(0);
+    expect(chunks[chunks.length - 1]).toBe(5000);
+    const sizes: number[] = [];
+    for (let k = 0; k + 1 < chunks.length; k++) {
+      expect(chunks[k + 1]!).toBeGreaterThan(chunks[k]!);
+      sizes.push(chunkInputBytes(bodies, chunks, k));
+    }
+    // The first chunk is about an eighth of the work for 2 threads; the last ones are small.
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(sizes[0]! / total).toBeGreaterThan(0.1);
+    expect(sizes[0]! / total).toBeLessThan(0.15);
+    expect(sizes[sizes.length - 2]!).toBeLessThan(MIN_CHUNK_BYTES + 4000);
+    for (let k = 1; k < sizes.length - 1; k++) expect(sizes[k]!).toBeLessThanOrEqual(sizes[k - 1]! + 4000);
+  });
+
+  it('gives a body larger than a chunk a chunk of its own, and an empty table no chunk', () => {
+    expect([...planChunks(table([10, 5_000_000, 10]), 2)]).toEqual([0, 1, 2, 3]);
+    expect([...planChunks(table([10, 20, 30]), 2)]).toEqual([0, 3]);
+    expect([...planChunks(new Int32Array(0), 4)]).toEqual([0]);
   });
 });

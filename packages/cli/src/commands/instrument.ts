@@ -20,7 +20,7 @@ const command: Command = {
   summary: 'Add fuel metering, memory-growth and stack-depth guards to a module',
   usage: `Usage: wsbc instrument <in.wasm> -o <out.wasm> [--policy <p.wsp | manifest.json>] [--no-fuel]
                        [--cost-table <costs.json>] [--stack-depth <N>] [--counter local|global]
-                       [--checks loop|block] [--no-branch-hints]
+                       [--checks loop|block] [--no-branch-hints] [--jobs <n>]
 
 Rewrites a module so it cannot run past its fuel budget, grow memory past its limits or recurse
 deeper than a limit. The budget itself is set at run time by the host (see docs/instrumenter.md);
@@ -43,6 +43,10 @@ Options:
       --no-branch-hints     leave out the metadata.code.branch_hint section that marks each
                             counter test unlikely (engines that read it compile the out-of-fuel
                             path as cold code; others ignore it)
+  -j, --jobs <n>            threads that rewrite a module with 2 MB of code or more, the main one
+                            included (default: the cores the load average leaves idle, less one
+                            for the engine's compiler; 1 to 9999); the output is the same for any
+                            count
       --format <fmt>        how to report diagnostics: pretty (default), json, sarif
   -h, --help                show this help
 
@@ -60,6 +64,7 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       counter: { type: 'string', default: 'local' },
       checks: { type: 'string', default: 'loop' },
       'no-branch-hints': { type: 'boolean' },
+      jobs: { type: 'string', short: 'j' },
       format: { type: 'string', default: 'pretty' },
     });
     if (!parsed.ok) return usageError(ctx, 'instrument', parsed.message);
@@ -76,6 +81,11 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
         return usageError(ctx, 'instrument', `--stack-depth expects an integer from 0 to ${MAX_STACK_DEPTH}`);
       }
       stackDepth = n === 0 ? null : n;
+    }
+    let threads: number | undefined;
+    if (values.jobs !== undefined) {
+      if (!/^[1-9][0-9]{0,3}$/.test(values.jobs)) return usageError(ctx, 'instrument', `--jobs must be a whole number from 1 to 9999 (got "${values.jobs}")`);
+      threads = Number(values.jobs);
     }
     const format = values.format as RenderFormat;
     const file = positionals[0]!;
@@ -131,7 +141,7 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       return ExitCode.BadInput;
     }
     // Large modules are rewritten on several threads; the output is the same for any count.
-    const result = await instrumentAsync(input.value, options);
+    const result = await instrumentAsync(input.value, threads === undefined ? options : { ...options, threads });
     report(result.diagnostics);
     if (!result.ok) {
       const badInput = result.diagnostics.some((d) => d.code === 'instrument/invalid-module' || d.code === 'instrument/invalid-options');
