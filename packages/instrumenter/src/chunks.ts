@@ -1,13 +1,22 @@
 // The code section's bodies cut into chunks that threads claim one at a time (instrumentAsync).
 //
 // Claiming instead of fixed ranges: a thread that starts late (a worker still booting, or one the
-// machine's other processes hold off a core) simply claims fewer chunks, and the calling thread
-// never waits for more than the one chunk each other thread is working on. Chunk sizes shrink as
-// the work runs out (guided self-scheduling: each chunk is a share of what is left), so the last
-// chunks, the ones whose wait nobody can hide, are small.
+// machine's other processes hold off a core) simply claims fewer chunks. Chunk sizes shrink as the
+// work runs out (guided self-scheduling: each chunk is a share of what is left), so the last
+// chunks are small.
+//
+// The calling thread writes the output as it goes: between its own chunks it takes the chunks the
+// workers have finished (each posted on its own, read with receiveMessageOnPort, without waiting
+// for the event loop) and appends every chunk that is next in order; a chunk it claims when every
+// chunk before it is appended, it rewrites straight into the output. Copying the workers' chunks
+// thus shares the calling thread's time with rewriting, and the workers claim more chunks to make
+// up for it. Once nothing is left to claim, the calling thread does not wait for a worker: it
+// rewrites the next missing chunk itself (whoever finishes first wins; the bytes are the same), so
+// a worker that is slow or dead costs at most the chunks it had claimed.
 //
 // A chunk's output depends only on its bodies and the context (see rewriteBodies), so joining the
 // chunks in index order gives the bytes a one-thread rewrite gives, whoever rewrote each.
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WasmError, isWasmError, type WasmErrorCode } from '@wsbc/wasm';
 import { BODY_FIELDS, BodyRewriter, rewriteBodies, type RewriteContext } from './body-rewriter.js';
 import { ByteSink } from './byte-sink.js';
@@ -70,25 +79,101 @@ export function rewriteChunk(rewriter: BodyRewriter, bodies: Int32Array, chunks:
 }
 
 /**
- * Claims chunks (slot 0 of `claims`, shared by every thread of the rewrite) and rewrites them
- * until none is left. After a chunk fails, this thread stops claiming: the failure ends the
- * rewrite, and chunks before it are still done by whoever claims them.
+ * A worker's share: claims chunks (slot 0 of `claims`, shared by every thread of the rewrite) and
+ * rewrites them until none is left, handing each to `send` as soon as it is done. Stops after a
+ * failed chunk: the failure ends the rewrite, and the chunks before it are done by others.
  */
-export function rewriteClaimedChunks(ctx: RewriteContext, bodies: Int32Array, chunks: Int32Array, claims: Int32Array): ChunkResult[] {
-  const results: ChunkResult[] = [];
+export function rewriteClaimedChunks(ctx: RewriteContext, bodies: Int32Array, chunks: Int32Array, claims: Int32Array, send: (r: ChunkResult) => void): void {
   const n = chunks.length - 1;
   const rewriter = new BodyRewriter(ctx);
   for (;;) {
     const k = Atomics.add(claims, 0, 1);
-    if (k >= n) return results;
+    if (k >= n) return;
+    let r: ChunkResult;
     try {
-      results.push(rewriteChunk(rewriter, bodies, chunks, k));
+      r = rewriteChunk(rewriter, bodies, chunks, k);
     } catch (error) {
-      results.push({ index: k, ok: false, error });
-      return results;
+      r = { index: k, ok: false, error };
     }
+    send(r);
+    if (!r.ok) return;
   }
 }
+
+/** The bodies of a code section as written: their stats and branch-hint entries, in order. */
+export interface WrittenBodies {
+  charges: number;
+  maxOverrun: number;
+  hints: Uint8Array[];
+  hintedFunctions: number;
+}
+
+/**
+ * The calling thread's share, and the join: writes every body of `bodies` into `out` (sizes
+ * included, in order), rewriting the chunks it claims and appending those the workers post on
+ * `ports` (see the top of this file). Throws the first failing chunk's error in order.
+ */
+export function writeClaimedChunks(out: ByteSink, ctx: RewriteContext, bodies: Int32Array, chunks: Int32Array, claims: Int32Array, ports: MessagePort[]): WrittenBodies {
+  const n = chunks.length - 1;
+  const results: Array<ChunkResult | null | undefined> = new Array(n);
+  const written: WrittenBodies = { charges: 0, maxOverrun: 0, hints: [], hintedFunctions: 0 };
+  const rewriter = new BodyRewriter(ctx);
+  let next = 0; // the first chunk not yet in `out`
+  const take = (r: ChunkResult): void => {
+    if (!r.ok) throw r.error;
+    out.bytes(r.code);
+    written.hints.push(r.hints);
+    written.hintedFunctions += r.hintedFunctions;
+    written.charges += r.charges;
+    if (r.maxOverrun > written.maxOverrun) written.maxOverrun = r.maxOverrun;
+  };
+  const appendReady = (): void => {
+    for (const port of ports) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const r = fromReply(m.message as ChunkReply);
+        if (r && results[r.index] === undefined) results[r.index] = r;
+      }
+    }
+    for (let r = results[next]; r; r = results[next]) {
+      take(r);
+      results[next++] = null; // appended: its buffers can go
+    }
+  };
+  /** Rewrites chunk k here: into `out` when it is next, else into a buffer of its own. */
+  const here = (k: number): void => {
+    if (k !== next) {
+      try {
+        results[k] = rewriteChunk(rewriter, bodies, chunks, k);
+      } catch (error) {
+        results[k] = { index: k, ok: false, error };
+      }
+      return;
+    }
+    const stats = rewriteBodies(out, rewriter, bodies, chunks[k]!, chunks[k + 1]!);
+    take({ index: k, ok: true, code: EMPTY, hints: rewriter.hintBytes().slice(), hintedFunctions: rewriter.hintedFunctions, ...stats });
+    rewriter.clearHints();
+    results[next++] = null;
+  };
+  try {
+    for (let k = Atomics.add(claims, 0, 1); k < n; k = Atomics.add(claims, 0, 1)) {
+      here(k);
+      appendReady();
+      if (results[k]?.ok === false) break; // fails once the chunks before it are in
+    }
+    // Nothing left to claim (or a chunk failed): the missing chunks in order, from the workers
+    // if they have posted them by then, else rewritten here.
+    while (next < n) {
+      appendReady();
+      if (next < n && results[next] === undefined) here(next);
+    }
+    return written;
+  } finally {
+    Atomics.store(claims, 0, n); // the workers stop claiming
+    for (const port of ports) port.close();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** A ChunkResult as a worker sends it: buffers transferred, errors as plain data. */
 export type ChunkReply =

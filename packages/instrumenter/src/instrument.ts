@@ -58,7 +58,6 @@ import {
   type MemoryType,
   type SectionHeader,
   WasmError,
-  type WasmErrorCode,
 } from '@wsbc/wasm';
 import {
   ABI_VERSION,
@@ -77,8 +76,7 @@ import {
 } from './abi.js';
 import { ByteSink } from './byte-sink.js';
 import { BODY_FIELDS, BodyRewriter, rewriteBodies, type RewriteContext } from './body-rewriter.js';
-import { fromReply, planChunks, rewriteChunk, rewriteClaimedChunks, type ChunkResult } from './chunks.js';
-import type { RewriteJob, RewriteReply } from './rewrite-worker.js';
+import type { WrittenBodies } from './chunks.js';
 import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
 
 /** Growth limits the memory guard enforces. */
@@ -250,7 +248,25 @@ export async function instrumentAsync(input: Uint8Array, options: InstrumentAsyn
     if (refused) return { ok: false, diagnostics: refused };
     const codeBytes = rewriter.codeBytes();
     if (threads === 1 || codeBytes < PARALLEL_MIN_CODE_BYTES || !pool.workersAvailable()) return rewriter.write(null);
-    return rewriter.write(await rewriter.rewriteCodeInParallel(threads, pool.runOnWorker));
+    return rewriter.write(pool.sharedWriter(threads));
+  } catch (e) {
+    if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
+    throw e;
+  }
+}
+
+/**
+ * instrument() with the code section's bodies written by `writer` instead of on this thread alone:
+ * instrumentAsync's seam, for tests that stand in for workers (slow, dead or misbehaving ones).
+ * Not part of the package's API (index.ts does not export it).
+ */
+export function instrumentWithWriter(input: Uint8Array, options: InstrumentOptions, writer: SharedWriter): Result<InstrumentOutput> {
+  const prepared = prepareRewriter(input, options);
+  if (!prepared.ok) return prepared;
+  const { rewriter, file } = prepared.value;
+  try {
+    const refused = rewriter.prepare();
+    return refused ? { ok: false, diagnostics: refused } : rewriter.write(writer);
   } catch (e) {
     if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
     throw e;
@@ -274,30 +290,10 @@ interface Settings {
 }
 
 /**
- * A code section's rewritten bodies (sizes included), in parts to be joined in order, with their
- * branch-hint entries (parts joined in the same order) and stats.
+ * How write() shares the bodies with workers (instrumentAsync; rewrite-pool.ts): writes every
+ * body into `out` in order, from the body table, under `ctx`.
  */
-class RewrittenCode {
-  readonly parts: Uint8Array[] = [];
-  readonly hints: Uint8Array[] = [];
-  hintedFunctions = 0;
-  charges = 0;
-  maxOverrun = 0;
-
-  add(chunk: ChunkResult & { ok: true }): void {
-    this.parts.push(chunk.code);
-    this.hints.push(chunk.hints);
-    this.hintedFunctions += chunk.hintedFunctions;
-    this.charges += chunk.charges;
-    if (chunk.maxOverrun > this.maxOverrun) this.maxOverrun = chunk.maxOverrun;
-  }
-
-  get bytes(): number {
-    let n = 0;
-    for (const p of this.parts) n += p.length;
-    return n;
-  }
-}
+export type SharedWriter = (out: ByteSink, ctx: RewriteContext, bodies: Int32Array) => WrittenBodies;
 
 /** Section order for placing sections the input lacks (index = section id). */
 const ORDER: readonly number[] = [-1, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6];
@@ -336,8 +332,8 @@ class Rewriter {
   /** Largest sum of untested charges in one function (the overrun bound of checks: 'loop'). */
   private maxOverrun = 0;
   private hookType = -1;
-  /** The code section's bodies when rewritten before write() (instrumentAsync). */
-  private rewrittenCode: RewrittenCode | null = null;
+  /** Set while write() shares the bodies with workers. */
+  private sharing: SharedWriter | null = null;
   /** Branch-hint entries of the rewritten bodies and the number of functions they cover. */
   private hints: Uint8Array[] = [];
   private hintedFunctions = 0;
@@ -372,14 +368,14 @@ class Rewriter {
     return s ? s.end - s.payloadStart : 0;
   }
 
-  /** Writes the output module; `code` holds the code section's bodies when already rewritten. */
-  write(code: RewrittenCode | null): Result<InstrumentOutput> {
+  /** Writes the output module, rewriting the bodies on this thread alone or shared with workers. */
+  write(sharing: SharedWriter | null): Result<InstrumentOutput> {
     // INVARIANT: the output is at most 4x the input plus a fixed part: each rewritten instruction
     // gains at most a bounded amount of code (charges go per block, helper calls per instruction).
     // The reservation is address space only; memory is committed as the sink grows.
     const out = new ByteSink(Math.ceil(this.bytes.length * 1.25) + 1024, this.bytes.length * 8 + (1 << 20));
     out.copy(this.bytes, 0, 8);
-    this.rewrittenCode = code;
+    this.sharing = sharing;
     const present = new Set(this.byId.keys());
     const needed = [SectionId.type, SectionId.import, SectionId.function, SectionId.global, SectionId.export, SectionId.code].filter(
       (id) => !present.has(id) && this.mustCreate(id),
@@ -440,43 +436,6 @@ class Rewriter {
       table[k + 4] = r.pos;
     }
     return table;
-  }
-
-  /**
-   * Rewrites the bodies on this thread and up to `threads - 1` pooled workers, which claim chunks
-   * of them (chunks.ts) as they get to it. Chunks are joined in order; the first failing one in
-   * that order fails the rewrite, as it would on one thread, and a chunk whose worker failed is
-   * redone here, so the result never depends on the workers.
-   */
-  async rewriteCodeInParallel(threads: number, runOnWorker: (job: Omit<RewriteJob, 'id'>) => Promise<RewriteReply>): Promise<RewrittenCode> {
-    const ctx = this.context();
-    const bodies = this.bodyTable();
-    const chunks = planChunks(bodies, threads);
-    const claims = new Int32Array(new SharedArrayBuffer(4));
-    // The workers read the module from shared memory (the caller's, when it is shared already).
-    let shared = this.bytes;
-    if (!(shared.buffer instanceof SharedArrayBuffer)) {
-      shared = new Uint8Array(new SharedArrayBuffer(this.bytes.length));
-      shared.set(this.bytes);
-    }
-    const job = { ctx: { ...ctx, bytes: shared }, bodies, chunks, claims };
-    const remote: Array<Promise<RewriteReply | null>> = [];
-    for (let t = 1; t < threads && t < chunks.length - 1; t++) remote.push(runOnWorker(job).catch(() => null));
-    const results: Array<ChunkResult | undefined> = [];
-    for (const r of rewriteClaimedChunks(ctx, bodies, chunks, claims)) results[r.index] = r;
-    for (const reply of await Promise.all(remote)) {
-      if (reply?.ok) for (const c of reply.chunks) results[c.index] = fromReply(c);
-      // (a worker's own bug leaves its chunk undefined: redone below)
-    }
-    const code = new RewrittenCode();
-    let here: BodyRewriter | undefined;
-    for (let k = 0; k < chunks.length - 1; k++) {
-      // Claimed by a worker that failed, or hit a bug in one: redone here.
-      const r = results[k] ?? rewriteChunk((here ??= new BodyRewriter(ctx)), bodies, chunks, k);
-      if (!r.ok) throw r.error;
-      code.add(r);
-    }
-    return code;
   }
 
   private mustCreate(id: number): boolean {
@@ -855,14 +814,6 @@ class Rewriter {
         if (this.funcShift === 0) return simpleCopy();
         return framed(() => this.elementSection(out, s!));
       case SectionId.code: {
-        const code = this.rewrittenCode;
-        if (code) {
-          // Rewritten already, so the branch hints are known and go first.
-          this.takeStats(code.charges, code.maxOverrun, code.hints, code.hintedFunctions);
-          const hints = this.branchHintSection();
-          if (hints) out.bytes(hints);
-          return framed(() => this.codeSection(out, s));
-        }
         const at = out.len;
         framed(() => this.codeSection(out, s));
         // The hints' offsets are known once the bodies are written: the section goes in before them.
@@ -931,15 +882,16 @@ class Rewriter {
 
   private codeSection(out: ByteSink, s: SectionHeader | null): void {
     out.u32(this.definedFuncs + this.helpers.length);
-    const code = this.rewrittenCode;
-    if (code) {
-      out.ensure(code.bytes);
-      for (const part of code.parts) out.bytes(part);
-    } else if (s) {
+    if (s) {
       const bodies = this.bodyTable();
-      const rewriter = new BodyRewriter(this.context());
-      const stats = rewriteBodies(out, rewriter, bodies, 0, bodies.length / BODY_FIELDS);
-      this.takeStats(stats.charges, stats.maxOverrun, [rewriter.hintBytes()], rewriter.hintedFunctions);
+      const ctx = this.context();
+      if (this.sharing) {
+        this.takeStats(this.sharing(out, ctx, bodies));
+      } else {
+        const rewriter = new BodyRewriter(ctx);
+        const stats = rewriteBodies(out, rewriter, bodies, 0, bodies.length / BODY_FIELDS);
+        this.takeStats({ ...stats, hints: [rewriter.hintBytes()], hintedFunctions: rewriter.hintedFunctions });
+      }
     }
     const scratch = new ByteSink(256);
     for (const h of this.helpers) {
@@ -953,11 +905,11 @@ class Rewriter {
   }
 
   /** Takes the stats and branch-hint entries of the rewritten bodies. */
-  private takeStats(charges: number, maxOverrun: number, hints: Uint8Array[], hintedFunctions: number): void {
-    this.charges += charges;
-    if (maxOverrun > this.maxOverrun) this.maxOverrun = maxOverrun;
-    this.hints = hints;
-    this.hintedFunctions = hintedFunctions;
+  private takeStats(w: WrittenBodies): void {
+    this.charges += w.charges;
+    if (w.maxOverrun > this.maxOverrun) this.maxOverrun = w.maxOverrun;
+    this.hints = w.hints;
+    this.hintedFunctions = w.hintedFunctions;
   }
 
   /**

@@ -6,12 +6,16 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { RewriteContext } from './body-rewriter.js';
+import type { ByteSink } from './byte-sink.js';
+import { planChunks, writeClaimedChunks, type WrittenBodies } from './chunks.js';
 import type { RewriteJob, RewriteReply } from './rewrite-worker.js';
 
 const WORKER_URL = new URL('./rewrite-worker.js', import.meta.url);
 let available: boolean | undefined;
-const idle: Worker[] = [];
+/** The pool: each worker with the number of jobs posted to it and not yet reported over. */
+const pool: Array<{ worker: Worker; jobs: number }> = [];
 let nextJob = 0;
 
 /**
@@ -34,44 +38,73 @@ export function workersAvailable(): boolean {
   return available;
 }
 
-function spawn(): Worker {
+function spawn(): { worker: Worker; jobs: number } {
   // No execArgv: flags of the host process (--cpu-prof, loaders, --eval) are not the worker's.
   const worker = new Worker(WORKER_URL, { execArgv: [] });
   worker.unref();
-  return worker;
+  const entry = { worker, jobs: 0 };
+  const drop = (): void => {
+    const at = pool.indexOf(entry);
+    if (at >= 0) pool.splice(at, 1);
+  };
+  worker.on('message', (reply: RewriteReply) => {
+    // Referenced while it has jobs: a job's last chunk ends before the process does.
+    if (--entry.jobs === 0) worker.unref();
+    if (!reply.ok) {
+      drop();
+      void worker.terminate();
+    }
+  });
+  worker.on('error', () => {
+    drop();
+    void worker.terminate();
+  });
+  worker.on('exit', drop);
+  pool.push(entry);
+  return entry;
 }
 
-/** Runs one job on a pooled worker. Rejects if the worker dies; the caller then does the job itself. */
-export function runOnWorker(job: Omit<RewriteJob, 'id'>): Promise<RewriteReply> {
-  const worker = idle.pop() ?? spawn();
-  const id = ++nextJob;
-  return new Promise<RewriteReply>((resolve, reject) => {
-    const cleanup = (): void => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      worker.unref();
-    };
-    const onMessage = (reply: RewriteReply): void => {
-      if (reply.id !== id) return;
-      cleanup();
-      idle.push(worker);
-      resolve(reply);
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      void worker.terminate();
-      reject(error);
-    };
-    const onExit = (code: number): void => {
-      cleanup();
-      reject(new Error(`the rewrite worker exited with code ${code}`));
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-    // Referenced while a job runs, so that awaiting it keeps the process alive.
-    worker.ref();
-    worker.postMessage({ id, ...job });
-  });
+/**
+ * The `count` least busy workers of the pool, started as needed. A worker still busy is one
+ * finishing the last chunk of a rewrite its caller has already completed (see chunks.ts): it
+ * takes the next job after that chunk, sooner than a new thread would start.
+ */
+function pick(count: number): Worker[] {
+  while (pool.length < count) spawn();
+  return [...pool]
+    .sort((a, b) => a.jobs - b.jobs)
+    .slice(0, count)
+    .map((entry) => {
+      entry.jobs++;
+      entry.worker.ref();
+      return entry.worker;
+    });
+}
+
+/**
+ * Writes a code section's bodies (the body table `bodies`, under `ctx`) into `out` on the calling
+ * thread and up to `threads - 1` pooled workers, which claim chunks of them as they get to it
+ * (chunks.ts).
+ */
+export function sharedWriter(threads: number): (out: ByteSink, ctx: RewriteContext, bodies: Int32Array) => WrittenBodies {
+  return (out, ctx, bodies) => {
+    const chunks = planChunks(bodies, threads);
+    const claims = new Int32Array(new SharedArrayBuffer(4));
+    // The workers read the module from shared memory (the caller's, when it is shared already).
+    let shared = ctx.bytes;
+    if (!(shared.buffer instanceof SharedArrayBuffer)) {
+      shared = new Uint8Array(new SharedArrayBuffer(ctx.bytes.length));
+      shared.set(ctx.bytes);
+    }
+    const sharedCtx = { ...ctx, bytes: shared };
+    // Results come back on a port per worker; the worker reports the job over on its parentPort.
+    const ports: MessagePort[] = [];
+    for (const worker of pick(Math.min(threads, chunks.length - 1) - 1)) {
+      const { port1, port2 } = new MessageChannel();
+      ports.push(port1);
+      const job: RewriteJob = { id: ++nextJob, ctx: sharedCtx, bodies, chunks, claims, port: port2 };
+      worker.postMessage(job, [port2]);
+    }
+    return writeClaimedChunks(out, ctx, bodies, chunks, claims, ports);
+  };
 }

@@ -1,10 +1,11 @@
 // Worker-thread entry of instrumentAsync (rewrite-pool.ts): claims chunks of a module's function
-// bodies (chunks.ts) and rewrites them with the same BodyRewriter the one-thread path uses, then
-// sends back the parts of the code section it wrote. The module bytes and the claim counter arrive
-// in SharedArrayBuffers (no copy per worker); the parts' buffers are transferred (no copy back).
-import { parentPort } from 'node:worker_threads';
+// bodies (chunks.ts) and rewrites them with the same BodyRewriter the one-thread path uses,
+// posting each chunk on the job's port as soon as it is done. The module bytes and the claim
+// counter arrive in SharedArrayBuffers (no copy per worker); each chunk's buffers are transferred
+// (no copy back).
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { RewriteContext } from './body-rewriter.js';
-import { rewriteClaimedChunks, toReply, type ChunkReply } from './chunks.js';
+import { rewriteClaimedChunks, toReply } from './chunks.js';
 
 /** A request: rewrite claimed chunks of `bodies` (see BODY_FIELDS) under `ctx`. */
 export interface RewriteJob {
@@ -15,19 +16,23 @@ export interface RewriteJob {
   chunks: Int32Array;
   /** Slot 0: the next chunk to claim, shared by every thread of this rewrite. */
   claims: Int32Array;
+  /** Where each rewritten chunk goes (a ChunkReply per message). */
+  port: MessagePort;
 }
 
-export type RewriteReply = { id: number; ok: true; chunks: ChunkReply[] } | { id: number; ok: false; bug: string };
+/** Sent on parentPort once the job is over (the worker is free again). */
+export type RewriteReply = { id: number; ok: true } | { id: number; ok: false; bug: string };
 
 parentPort?.on('message', (job: RewriteJob) => {
-  let reply: RewriteReply;
-  const transfer: ArrayBuffer[] = [];
+  let reply: RewriteReply = { id: job.id, ok: true };
   try {
-    const chunks = rewriteClaimedChunks(job.ctx, job.bodies, job.chunks, job.claims).map(toReply);
-    for (const c of chunks) if (c.ok) transfer.push(c.code, c.hints);
-    reply = { id: job.id, ok: true, chunks };
+    rewriteClaimedChunks(job.ctx, job.bodies, job.chunks, job.claims, (r) => {
+      const m = toReply(r);
+      job.port.postMessage(m, m.ok ? [m.code, m.hints] : []);
+    });
   } catch (e) {
     reply = { id: job.id, ok: false, bug: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
-  parentPort!.postMessage(reply, transfer);
+  job.port.close();
+  parentPort!.postMessage(reply);
 });

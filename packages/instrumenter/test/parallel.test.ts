@@ -5,12 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import { SectionId, codeSection, sections, skipLocals } from '@wsbc/wasm';
 import { locateRealModules } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
 import type * as Api from '../src/index.js';
-import { BODY_FIELDS } from '../src/body-rewriter.js';
-import { MIN_CHUNK_BYTES, chunkInputBytes, planChunks } from '../src/chunks.js';
+import { BODY_FIELDS, BodyRewriter, type RewriteContext } from '../src/body-rewriter.js';
+import { MIN_CHUNK_BYTES, chunkInputBytes, planChunks, rewriteChunk, toReply, writeClaimedChunks, type ChunkReply } from '../src/chunks.js';
+import { instrument, instrumentWithWriter, type SharedWriter } from '../src/instrument.js';
 
 const dist = resolve(import.meta.dirname, '../dist');
 const built = existsSync(join(dist, 'rewrite-worker.js')) && existsSync(join(dist, 'index.js'));
@@ -124,5 +126,87 @@ describe('chunks of the code section (chunks.ts)', () => {
     expect([...planChunks(table([10, 5_000_000, 10]), 2)]).toEqual([0, 1, 2, 3]);
     expect([...planChunks(table([10, 20, 30]), 2)]).toEqual([0, 3]);
     expect([...planChunks(new Int32Array(0), 4)]).toEqual([0]);
+  });
+});
+
+// The calling thread's side of a shared rewrite (writeClaimedChunks), with the workers played by
+// the test: it must give instrument()'s bytes whatever they do, and never wait for them.
+describe('the calling thread never depends on a worker (chunks.ts)', () => {
+  const esbuild = (() => {
+    const m = locateRealModules({ packages: ['esbuild-wasm'] }).modules.find((x) => x.name.endsWith('esbuild.wasm'));
+    return m ? new Uint8Array(readFileSync(m.path)) : null;
+  })();
+  const expected = esbuild ? instrument(esbuild, { validate: false }) : null;
+
+  /** A writer whose "workers" are `play(chunks, claims, port)` run before the calling thread starts. */
+  function writerPlaying(play: (chunks: Int32Array, claims: Int32Array, post: (r: ChunkReply) => void, ctx: RewriteContext, bodies: Int32Array) => void): SharedWriter {
+    return (out, ctx, bodies) => {
+      const chunks = planChunks(bodies, 2);
+      const claims = new Int32Array(new SharedArrayBuffer(4));
+      const { port1, port2 } = new MessageChannel();
+      play(chunks, claims, (r) => port2.postMessage(r), ctx, bodies);
+      const written = writeClaimedChunks(out, ctx, bodies, chunks, claims, [port1]);
+      port2.close();
+      return written;
+    };
+  }
+
+  function expectSameAsInstrument(r: ReturnType<typeof instrument>): void {
+    expect(r.ok && expected?.ok).toBe(true);
+    if (r.ok && expected?.ok) {
+      expect(Buffer.compare(r.value.bytes, expected.value.bytes)).toBe(0);
+      expect(r.value.stats).toEqual(expected.value.stats);
+    }
+  }
+
+  it.skipIf(!esbuild)('redoes the chunks a worker claimed and never delivered (a dead worker)', () => {
+    // The "worker" claims the first three chunks and dies.
+    const r = instrumentWithWriter(esbuild!, { validate: false }, writerPlaying((_chunks, claims) => void Atomics.add(claims, 0, 3)));
+    expectSameAsInstrument(r);
+  });
+
+  it.skipIf(!esbuild)('takes chunks a worker delivered, out of order and twice, and redoes those it botched', () => {
+    const r = instrumentWithWriter(
+      esbuild!,
+      { validate: false },
+      writerPlaying((chunks, claims, post, ctx, bodies) => {
+        Atomics.add(claims, 0, 4); // chunks 0-3 are the worker's
+        const rewriter = new BodyRewriter(ctx);
+        const three = toReply(rewriteChunk(rewriter, bodies, chunks, 3));
+        post(three);
+        post(toReply(rewriteChunk(rewriter, bodies, chunks, 3))); // a duplicate is ignored
+        post(toReply(rewriteChunk(rewriter, bodies, chunks, 0)));
+        post({ index: 1, ok: false, bug: 'TypeError: a bug in the worker' }); // redone here
+        // chunk 2 never comes
+      }),
+    );
+    expectSameAsInstrument(r);
+  });
+
+  it.skipIf(!esbuild)('fails with the first broken body in order, whichever thread found it', () => {
+    // A broken body in the last chunk; the "worker" reports chunk 0 broken (a made-up error).
+    const bytes = esbuild!.slice();
+    let last = -1;
+    for (const s of sections(bytes)) {
+      if (s.id !== SectionId.code) continue;
+      for (const body of codeSection(bytes, s, 0)) last = skipLocals(bytes, body).codeStart;
+    }
+    bytes[last] = 0xc5;
+    const one = instrument(bytes, { validate: false });
+    expect(one.ok).toBe(false);
+    const r = instrumentWithWriter(
+      bytes,
+      { validate: false },
+      writerPlaying((_chunks, claims, post) => {
+        Atomics.add(claims, 0, 1); // chunk 0 is the worker's
+        post({ index: 0, ok: false, wasmError: { code: 'wasm/unknown-opcode', message: 'made up', offset: 1234 } });
+      }),
+    );
+    // Chunk 0's (made-up) error comes first in order.
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0]!.span).toMatchObject({ byteOffset: 1234 });
+    // Without it, the real one in the last chunk.
+    const real = instrumentWithWriter(bytes, { validate: false }, writerPlaying(() => {}));
+    expect(real).toEqual(one);
   });
 });
