@@ -8,13 +8,13 @@ import type { ByteSpan, Diagnostic, Severity } from '@wsbc/diagnostics';
 import type { CustomCapability, HostImportGrant, Manifest } from '@wsbc/manifest';
 import { ALL_CAPABILITIES, describeCapability, isGranted, type Capability } from './capabilities.js';
 import { classifyImport, RESERVED_IMPORT_MODULES } from './classify.js';
-import type { FuncTypeFact, ImportFact, MemoryFact, ModuleFacts, TableFact } from './module-facts.js';
+import type { ImportFact, MemoryFact, ModuleFacts, TableFact } from './module-facts.js';
 /** The export wasi-threads calls in a new thread (the runtime's THREAD_START_EXPORT). */
 const THREAD_START_EXPORT = 'wasi_thread_start';
 const THREAD_START_SIGNATURE: WasiSignature = { params: ['i32', 'i32'], results: [] };
 import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
 import { walkModule } from '@wsbc/wasm/reader';
-import { formatSignature, type WasiSignature } from './wasi-table.js';
+import { formatSignature, sameSignature, type WasiSignature } from './wasi-table.js';
 
 /** Prefix of the exports the instrumenter adds; an input module exporting one could spoof them. */
 export const RESERVED_EXPORT_PREFIX = '__wsbc_';
@@ -311,14 +311,6 @@ function checkWasiSignature(imp: ImportFact, signatures: readonly WasiSignature[
   );
 }
 
-function sameSignature(expected: WasiSignature, actual: FuncTypeFact): boolean {
-  return (
-    expected.params.length === actual.params.length &&
-    expected.results.length === actual.results.length &&
-    expected.params.every((p, i) => p === actual.params[i]) &&
-    expected.results.every((r, i) => r === actual.results[i])
-  );
-}
 
 function checkMemories(memories: MemoryFact[], manifest: Manifest, span: (o: number) => ByteSpan, add: Add): void {
   const { maxPages } = manifest.limits.memory;

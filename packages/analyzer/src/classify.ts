@@ -23,6 +23,10 @@ import {
 } from './wasi-table.js';
 import { closestName } from './similar-names.js';
 
+// The runtime links WASI imports through this module alone (`@wsbc/analyzer/classify`), so it
+// checks their types as the analyzer does without loading the rest of the analyzer.
+export { formatSignature, sameSignature } from './wasi-table.js';
+
 /**
  * Import module names reserved for wsbc's instrumentation (fuel and memory guards). The
  * instrumenter injects its own imports from here; a module that arrives with such an import

@@ -205,6 +205,16 @@ export function lookupWasiThreads(name: string): WasiFunction | undefined {
 }
 
 /** Text-format rendering of a function type: `(func (param i32 i64) (result i32))`. */
+/** Whether a function type (value type names) is exactly `expected`. */
+export function sameSignature(expected: WasiSignature, actual: { readonly params: readonly string[]; readonly results: readonly string[] }): boolean {
+  return (
+    expected.params.length === actual.params.length &&
+    expected.results.length === actual.results.length &&
+    expected.params.every((p, i) => p === actual.params[i]) &&
+    expected.results.every((r, i) => r === actual.results[i])
+  );
+}
+
 export function formatSignature(signature: { readonly params: readonly string[]; readonly results: readonly string[] }): string {
   const params = signature.params.length ? ` (param ${signature.params.join(' ')})` : '';
   const results = signature.results.length ? ` (result ${signature.results.join(' ')})` : '';

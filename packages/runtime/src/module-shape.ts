@@ -21,6 +21,8 @@ export interface ImportEntry {
   name: string;
   kind: 'func' | 'table' | 'memory' | 'global' | 'tag';
   memory?: Limits;
+  /** A function import's type (value type names), absent when its type index is not a function type. */
+  type?: { params: string[]; results: string[] };
 }
 
 export interface ModuleShape {
@@ -64,9 +66,14 @@ function reading<T>(read: () => T): T {
 export function readModuleShape(bytes: Uint8Array): ModuleShape {
   return reading(() => {
     const m = new ModuleReader(bytes);
-    const imports: ImportEntry[] = m.imports().map(({ module, name, desc }) =>
-      desc.kind === 'memory' ? { module, name, kind: 'memory', memory: limitsOf(desc.memory) } : { module, name, kind: desc.kind },
-    );
+    const types = m.types();
+    const imports: ImportEntry[] = m.imports().map(({ module, name, desc }): ImportEntry => {
+      if (desc.kind === 'memory') return { module, name, kind: 'memory', memory: limitsOf(desc.memory) };
+      if (desc.kind !== 'func') return { module, name, kind: desc.kind };
+      const composite = types[desc.typeIndex]?.composite;
+      if (composite?.kind !== 'func') return { module, name, kind: 'func' };
+      return { module, name, kind: 'func', type: { params: composite.params.map(valTypeName), results: composite.results.map(valTypeName) } };
+    });
     const exports = m.exports();
     const threadStart = exports.find((e) => e.kind === 'func' && e.name === THREAD_START_EXPORT);
     return {

@@ -18,6 +18,7 @@ import { loadManifest, type Manifest } from '@wsbc/manifest';
 import * as abi from '@wsbc/instrumenter/abi';
 import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type AuditRecord, type AuditSink } from './audit.js';
 import type { FuelAbi, GuestOutcome } from './guest.js';
+import { classifyImport, formatSignature, sameSignature } from '@wsbc/analyzer/classify';
 import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';
 import { atomicWaitGuardPending, guardAtomicWaits } from './atomic-wait-probe.js';
 import { createStdinChannel, StdinWriter } from './stdio-channel.js';
@@ -201,6 +202,8 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   if (shape.tableCount > limits.maxTables) {
     return refuse('refused', [diag('run/too-many-tables', `the module has ${shape.tableCount} tables; the limit is ${limits.maxTables}`)]);
   }
+  const mistyped = wasiSignatureMismatch(shape);
+  if (mistyped) return refuse('refused', [mistyped]);
   bytes = tightenMemoryMaxima(bytes, limits.maxPages);
   if (shape.customSections.includes(abi.BRANCH_HINT_SECTION)) await readBranchHints();
   // Atomic waits (shared memories only) need an engine that keeps locals across them
@@ -552,3 +555,23 @@ const ENDING_GRACE_MS = 100;
 
 export type { AuditRecord };
 export { RunStatus };
+
+/**
+ * The first WASI import (preview1, wasi_unstable, wasi-threads) whose type is none WASI defines
+ * for it, as a refusal: the host functions take and return what the WASI ABI says, so such an
+ * import could only fail when called (a BigInt where a number is due, a result of the wrong
+ * type). The analyzer reports the same as check/wasi-signature-mismatch.
+ */
+function wasiSignatureMismatch(shape: ModuleShape): Diagnostic | undefined {
+  for (const imp of shape.imports) {
+    if (imp.kind !== 'func') continue;
+    const cls = classifyImport(imp.module, imp.name);
+    if (cls.kind !== 'wasi') continue;
+    const actual = imp.type;
+    if (actual && cls.signatures.some((s) => sameSignature(s, actual))) continue;
+    const expected = cls.signatures.map(formatSignature).join(' or ');
+    const actualText = actual ? formatSignature(actual) : 'a type that is not a function type';
+    return diag('run/wasi-signature-mismatch', `the import ${imp.module}.${imp.name} has type ${actualText}, but WASI defines ${expected}`, { module: imp.module, name: imp.name, expected, actual: actualText });
+  }
+  return undefined;
+}

@@ -5,7 +5,9 @@
 // policy with `cpu threads` above 1, runs as a hub and guest threads:
 //   - every guest thread, the one running `_start` included, is a worker thread of its own with
 //     its own instance of the module on the one shared memory (wasi-threads' instance-per-thread
-//     model: the toolchain's start code initialises memory once, whoever instantiates first);
+//     model: the toolchain's start code initialises memory once, whoever instantiates first). A
+//     spawned thread's worker outlives its thread: the next spawn runs in it, on a new instance,
+//     instead of in a new worker (starting one costs tens of milliseconds);
 //   - the thread that called runGuest() becomes the hub. It owns everything the guest reaches
 //     through imports: the WASI state (descriptor table, preopens, quotas, audit), the fuel
 //     accounting and the host functions. A guest thread calls an import by writing the import's
@@ -55,6 +57,9 @@ const C_STATUS = 5;
 const C_ERROR = 6;
 const C_MESSAGE = 7;
 const C_FUEL_KNOWN = 8;
+/** The id and start argument of a thread handed to a worker that ran one before (see reuse()). */
+const C_TID = 9;
+const C_ARG = 10;
 /** Slot states. */
 const RUNNING = 0;
 const CALLING = 1;
@@ -140,33 +145,48 @@ function guestThread(require: NodeJS.Require): void {
     (imports[f.module] ??= {})[f.name] = (...args: unknown[]) => call(i, args);
   });
   (imports[d.memoryImport.module] ??= {})[d.memoryImport.name] = d.memory;
-  let instance: WebAssembly.Instance | undefined;
   let fuel: WebAssembly.Global | undefined;
-  let state = 3;
-  try {
-    instance = new WebAssembly.Instance(d.module, imports as WebAssembly.Imports);
-    const exported = instance.exports[d.fuelExport];
-    if (exported instanceof WebAssembly.Global) fuel = exported;
-    const entry = instance.exports[d.entry] as (...args: number[]) => unknown;
-    if (d.entry === '_start') entry();
-    else entry(d.tid, d.startArg);
-  } catch (error) {
-    state = 4;
-    ctl[6] = error instanceof WebAssembly.RuntimeError ? 1 : error instanceof RangeError ? 2
-      : error instanceof WebAssembly.LinkError ? 3 : error instanceof WebAssembly.CompileError ? 4 : 0;
-    const text = new TextEncoder().encode(String((error as Error | null)?.message ?? error)).subarray(0, 512);
-    message.set(text);
-    ctl[7] = text.length;
-    const status = instance?.exports[d.statusExport];
-    ctl[5] = status instanceof WebAssembly.Global ? Number(status.value) : 0;
+  let tid = d.tid;
+  let startArg = d.startArg;
+  for (;;) {
+    // A fresh instance per guest thread (wasi-threads' model), even in a reused worker.
+    let instance: WebAssembly.Instance | undefined;
+    fuel = undefined;
+    let state = 3;
+    try {
+      instance = new WebAssembly.Instance(d.module, imports as WebAssembly.Imports);
+      const exported = instance.exports[d.fuelExport];
+      if (exported instanceof WebAssembly.Global) fuel = exported;
+      const entry = instance.exports[d.entry] as (...args: number[]) => unknown;
+      if (d.entry === '_start') entry();
+      else entry(tid, startArg);
+    } catch (error) {
+      state = 4;
+      ctl[6] = error instanceof WebAssembly.RuntimeError ? 1 : error instanceof RangeError ? 2
+        : error instanceof WebAssembly.LinkError ? 3 : error instanceof WebAssembly.CompileError ? 4 : 0;
+      const text = new TextEncoder().encode(String((error as Error | null)?.message ?? error)).subarray(0, 512);
+      message.set(text);
+      ctl[7] = text.length;
+      const status = instance?.exports[d.statusExport];
+      ctl[5] = status instanceof WebAssembly.Global ? Number(status.value) : 0;
+    }
+    const counter = instance?.exports[d.fuelExport];
+    if (counter instanceof WebAssembly.Global) {
+      resultBig[1] = BigInt(counter.value as bigint);
+      ctl[8] = 1;
+    }
+    instance = undefined;
+    fuel = undefined;
+    Atomics.store(ctl, 0, state);
+    ring();
+    // A failure or `_start` returning ends the run. A spawned thread that returned waits here
+    // until the hub hands this worker the next thread (new id and argument in its slot, state
+    // back to running) or ends the run and terminates it.
+    if (state !== 3 || d.entry === '_start') return;
+    while (Atomics.load(ctl, 0) === 3) Atomics.wait(ctl, 0, 3);
+    tid = ctl[9]!;
+    startArg = ctl[10]! >>> 0;
   }
-  const counter = instance?.exports[d.fuelExport];
-  if (counter instanceof WebAssembly.Global) {
-    resultBig[1] = BigInt(counter.value as bigint);
-    ctl[8] = 1;
-  }
-  Atomics.store(ctl, 0, state);
-  ring();
 }
 
 let threadCode: string | undefined;
@@ -212,7 +232,8 @@ export interface ThreadHubConfig<M> {
   onSpawn: (outcome: { ok: true; tid: number; live: number } | { ok: false; live: number; reason: string }) => void;
 }
 
-interface Running<M> extends GuestThread<M> {
+/** A guest thread's worker and its slot's views. */
+interface Slot {
   worker: Worker;
   ctl: Int32Array;
   num: Float64Array;
@@ -222,6 +243,8 @@ interface Running<M> extends GuestThread<M> {
   sleepFor: Float64Array;
   message: Uint8Array;
 }
+
+interface Running<M> extends GuestThread<M>, Slot {}
 
 const decoder = new TextDecoder();
 /** How long the hub waits for a call before it ticks (flushes output, checks CPU time). */
@@ -238,6 +261,11 @@ const SPIN = 4000;
 export class ThreadHub<M> {
   private readonly door = new Int32Array(new SharedArrayBuffer(4));
   private readonly running: Array<Running<M>> = [];
+  /**
+   * Workers whose spawned thread returned, waiting for the next (see the guest thread's loop): a
+   * new thread in one skips starting a worker, which costs tens of milliseconds.
+   */
+  private readonly idle: Slot[] = [];
   /** Every thread started, for fuel accounting after the run. */
   readonly threads: Array<GuestThread<M>> = [];
   private nextTid = 1;
@@ -293,24 +321,39 @@ export class ThreadHub<M> {
   }
 
   private start(entry: string, tid: number, startArg: number): void {
-    const slot = new SharedArrayBuffer(SLOT_BYTES);
     const c = this.config;
-    const data: ThreadData = {
-      module: c.module, memory: c.memory, memoryImport: c.memoryImport, funcs: c.funcs.map((f) => ({ module: f.module, name: f.name })),
-      entry, tid, startArg, slot, door: this.door.buffer as SharedArrayBuffer, statusExport: c.statusExport, fuelExport: c.fuelExport,
-    };
-    const worker = new Worker(threadSource(), { eval: true, workerData: data, stdout: false, stderr: false, execArgv: [] });
-    // A thread that fails outside the guest (it cannot, short of the host running out of memory)
-    // must not become an unhandled error of the hub's thread; the run's time limits still apply.
-    worker.on('error', () => undefined);
-    worker.unref();
-    const thread: Running<M> = {
-      tid, meter: c.newMeter(), finalCounter: undefined, worker,
-      ctl: new Int32Array(slot, 0, 16), num: new Float64Array(slot, NUM_AT, MAX_ARGS), big: new BigInt64Array(slot, BIG_AT, MAX_ARGS),
-      resultNum: new Float64Array(slot, RESULT_NUM_AT, 1), resultBig: new BigInt64Array(slot, RESULT_BIG_AT, 2),
-      sleepFor: new Float64Array(slot, SLEEP_AT, 1),
-      message: new Uint8Array(slot, MESSAGE_AT, MESSAGE_MAX),
-    };
+    const reused = entry === THREAD_START_EXPORT ? this.idle.pop() : undefined;
+    let slot: Slot;
+    if (reused) {
+      slot = reused;
+      const ctl = slot.ctl;
+      ctl[C_TID] = tid;
+      ctl[C_ARG] = startArg | 0;
+      ctl[C_RESULT] = 0;
+      ctl[C_FUEL_KNOWN] = 0;
+      slot.sleepFor[0] = 0;
+      Atomics.store(ctl, C_STATE, RUNNING);
+      Atomics.notify(ctl, C_STATE);
+    } else {
+      const buffer = new SharedArrayBuffer(SLOT_BYTES);
+      const data: ThreadData = {
+        module: c.module, memory: c.memory, memoryImport: c.memoryImport, funcs: c.funcs.map((f) => ({ module: f.module, name: f.name })),
+        entry, tid, startArg, slot: buffer, door: this.door.buffer as SharedArrayBuffer, statusExport: c.statusExport, fuelExport: c.fuelExport,
+      };
+      const worker = new Worker(threadSource(), { eval: true, workerData: data, stdout: false, stderr: false, execArgv: [] });
+      // A thread that fails outside the guest (it cannot, short of the host running out of memory)
+      // must not become an unhandled error of the hub's thread; the run's time limits still apply.
+      worker.on('error', () => undefined);
+      worker.unref();
+      slot = {
+        worker,
+        ctl: new Int32Array(buffer, 0, 16), num: new Float64Array(buffer, NUM_AT, MAX_ARGS), big: new BigInt64Array(buffer, BIG_AT, MAX_ARGS),
+        resultNum: new Float64Array(buffer, RESULT_NUM_AT, 1), resultBig: new BigInt64Array(buffer, RESULT_BIG_AT, 2),
+        sleepFor: new Float64Array(buffer, SLEEP_AT, 1),
+        message: new Uint8Array(buffer, MESSAGE_AT, MESSAGE_MAX),
+      };
+    }
+    const thread: Running<M> = { ...slot, tid, meter: c.newMeter(), finalCounter: undefined };
     this.running.push(thread);
     this.threads.push(thread);
   }
@@ -399,6 +442,9 @@ export class ThreadHub<M> {
         this.ended = { error: rebuildError(ERROR_KINDS[t.ctl[C_ERROR]!] ?? 'error', text), status: t.ctl[C_STATUS]! };
       } else if (t === this.main) {
         this.ended = { error: undefined, status: 0 };
+      } else {
+        const { worker, ctl, num, big, resultNum, resultBig, sleepFor, message } = t;
+        this.idle.push({ worker, ctl, num, big, resultNum, resultBig, sleepFor, message });
       }
     }
   }
@@ -457,6 +503,8 @@ export class ThreadHub<M> {
       void t.worker.terminate();
     }
     this.running.length = 0;
+    for (const slot of this.idle) void slot.worker.terminate();
+    this.idle.length = 0;
   }
 }
 

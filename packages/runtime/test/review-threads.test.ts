@@ -201,7 +201,7 @@ describe('wasi-threads under attack: hostile modules', () => {
     expect((await runCaptured(returning, threads(4))).result.status).toBe(6);
   });
 
-  it('passes a start_arg of -1 and the highest tid unchanged, and a spawn with a wrong import type ends as a trap', async () => {
+  it('passes a start_arg of -1 and the highest tid unchanged, and a spawn with a wrong import type is refused', async () => {
     // Catches start_arg mangled between the hub and the thread (sign, width).
     const arg = await wat(guest(`
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
@@ -216,18 +216,28 @@ describe('wasi-threads under attack: hostile modules', () => {
           (i32.eq (i32.load (i32.const 532)) (i32.load (i32.const 536))))))`));
     expect((await runCaptured(arg, threads(2))).result.status).toBe(1);
 
-    // thread-spawn imported as (i64) -> i64, and a WASI import with 20 parameters called from a
-    // thread: the guest gets a trap (never a host crash or a hang).
+    // thread-spawn imported as (i64) -> i64: refused before the run (it used to trap at the spawn,
+    // "host function failed"), as is a WASI function imported with 20 parameters.
     const spawn64 = await wat(guest(`
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32))
       (func (export "_start") (drop (call $spawn64 (i64.const 0))))`, '(import "wasi" "thread-spawn" (func $spawn64 (param i64) (result i64)))'));
-    expect((await runCaptured(spawn64, threads(2))).result).toMatchObject({ termination: 'trap', reason: expect.stringContaining('host function failed') });
+    const refusedSpawn = (await runCaptured(spawn64, threads(2))).result;
+    expect(refusedSpawn.status).toBe(RunStatus.Refused);
+    expect(refusedSpawn.diagnostics[0]).toMatchObject({ code: 'run/wasi-signature-mismatch', data: { module: 'wasi', name: 'thread-spawn', actual: '(func (param i64) (result i64))' } });
+    const manyWasi = await wat(guest(`
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32))
+      (func (export "_start"))`, `(import "wasi_snapshot_preview1" "fd_sync" (func $sync (param ${'i32 '.repeat(20)}) (result i32)))`));
+    expect((await runCaptured(manyWasi, threads(2))).result.diagnostics.map((d) => d.code)).toEqual(['run/wasi-signature-mismatch']);
+    // A host function (any arity) imported with 20 parameters and called from a thread: a trap,
+    // never a host crash or a hang.
     const many = await wat(guest(`
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
-        (drop (call $sync ${'(i32.const 1) '.repeat(20)})))
+        (drop (call $peek ${'(i32.const 1) '.repeat(20)})))
       (func (export "_start") (drop (call $spawn (i32.const 0))) (call $forever))`,
-    `(import "wasi_snapshot_preview1" "fd_sync" (func $sync (param ${'i32 '.repeat(20)}) (result i32)))`));
-    expect((await runCaptured(many, threads(2))).result).toMatchObject({ termination: 'trap', reason: 'host function failed: wasi_snapshot_preview1.fd_sync takes more than 16 arguments, the most an import called from a thread may take' });
+    `(import "env" "peek" (func $peek (param ${'i32 '.repeat(20)}) (result i32)))`));
+    const hostFunctions = new URL('./fixtures/host-functions.mjs', import.meta.url);
+    const policy = threads(2, {}, { imports: [{ module: 'env', name: 'peek', requires: null }] });
+    expect((await runCaptured(many, policy, { hostFunctions })).result).toMatchObject({ termination: 'trap', reason: 'host function failed: env.peek takes more than 16 arguments, the most an import called from a thread may take' });
   });
 
   it('refuses a shared memory import without a maximum, and one past the engine limit; runs one of 65536 pages within the policy', async () => {

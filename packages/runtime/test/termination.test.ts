@@ -60,6 +60,35 @@ describe('termination', () => {
     expect(stderr).toBe('wsbc: run refused: cannot open a preopened directory: ENOENT /nonexistent/wsbc-dir (status 125)\n');
   });
 
+  it('refuses a WASI import whose type WASI does not define, before running anything', async () => {
+    // An i64 where fd_write takes an i32: linked, each call would fail converting its arguments.
+    const fdWrite = await wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func (param i64 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")))`);
+    const { result, stderr } = await runCaptured(fdWrite, manifest());
+    expect(result.status).toBe(RunStatus.Refused);
+    expect(result.diagnostics[0]).toMatchObject({
+      code: 'run/wasi-signature-mismatch',
+      data: { module: 'wasi_snapshot_preview1', name: 'fd_write', expected: '(func (param i32 i32 i32 i32) (result i32))', actual: '(func (param i64 i32 i32 i32) (result i32))' },
+    });
+    expect(stderr).toContain('wsbc: run refused: the import wasi_snapshot_preview1.fd_write has type (func (param i64 i32 i32 i32) (result i32)), but WASI defines');
+    // wasi-threads' spawn returning an i64, under a policy that allows threads: refused too, where
+    // it used to trap at the first spawn ("host function failed").
+    const spawn = await wat(`(module
+      (import "wasi" "thread-spawn" (func $spawn (param i32) (result i64)))
+      (import "env" "memory" (memory 1 1 shared))
+      (func (export "wasi_thread_start") (param i32 i32))
+      (func (export "_start") (drop (call $spawn (i32.const 0)))))`);
+    const threaded = await runCaptured(spawn, manifest({ limits: { cpu: { maxThreads: 4 } } }));
+    expect(threaded.result.diagnostics.map((d) => d.code)).toEqual(['run/wasi-signature-mismatch']);
+    // The one other type WASI allows for an import (WasmEdge's first sock_accept) still links.
+    const v1Accept = await wat(`(module
+      (import "wasi_snapshot_preview1" "sock_accept" (func (param i32 i32) (result i32)))
+      (func (export "_start")))`);
+    expect((await runCaptured(v1Accept, manifest())).result.termination).toBe('exit');
+  });
+
   it('refuses modules with more tables than allowed', async () => {
     const bytes = await wat('(module (table 1 funcref) (table 1 funcref) (func (export "_start")))');
     const { result } = await runCaptured(bytes, manifest());

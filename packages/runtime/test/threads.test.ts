@@ -40,6 +40,40 @@ describe('wasi-threads', () => {
     expect(tids).toEqual([1, 2, 3]);
   });
 
+  it('runs threads one after another in reused workers, each on a fresh instance', async () => {
+    // _start spawns `n` threads one at a time at the limit of 2 and waits for each. Every thread
+    // adds its start argument at 520 and checks that its instance is fresh (a mutable global
+    // still at its initial value; a thread that finds it set exits 13).
+    const guest = (n: number) => wat(threadGuest(`
+      (global $used (mut i32) (i32.const 0))
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+        (if (global.get $used) (then (call $proc_exit (i32.const 13))))
+        (global.set $used (i32.const 1))
+        (drop (i32.atomic.rmw.add (i32.const 520) (local.get $arg)))
+        (call $finished))
+      (func (export "_start") (local $i i32)
+        (loop $next
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (if (i32.le_s (call $spawn (local.get $i)) (i32.const 0)) (then (call $proc_exit (i32.const 12))))
+          (call $await (i32.const 512) (local.get $i))
+          (br_if $next (i32.lt_u (local.get $i) (i32.const ${n}))))
+        (call $proc_exit (i32.ne (i32.atomic.load (i32.const 520)) (i32.const ${(n * (n + 1)) / 2}))))`));
+    const policy = threadsPolicy(2, { time: { maxTotalMs: 60_000 } });
+    const [one, many] = [await guest(1), await guest(100)];
+    await runCaptured(one, policy); // warm-up
+    const timed = async (m: Uint8Array): Promise<number> => {
+      const t = performance.now();
+      const { result } = await runCaptured(m, policy);
+      expect(result).toMatchObject({ termination: 'exit', exitCode: 0 });
+      return performance.now() - t;
+    };
+    const t1 = await timed(one);
+    const t100 = await timed(many);
+    // A worker of its own per thread cost about 39 ms each (100 threads: ~4 s, 60x one thread's
+    // run); reused workers, about a run and a half. The bound leaves room for a loaded machine.
+    expect(t100 / t1).toBeLessThan(15);
+  }, 90_000);
+
   it('serves every thread from one WASI state: descriptors, confinement, audit, grown memory, i64 arguments', async () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'data'));

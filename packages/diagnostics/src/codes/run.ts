@@ -17,6 +17,7 @@ export const runCodes: CodeTable = {
   'run/policy-not-compiled': { severity: 'error', summary: 'A .wsp policy was given where a compiled manifest is needed' },
   'run/policy-unreadable': { severity: 'error', summary: 'The manifest file could not be read' },
   'run/preopen-unavailable': { severity: 'error', summary: 'A directory the policy preopens does not exist or cannot be opened' },
+  'run/wasi-signature-mismatch': { severity: 'error', summary: 'The module imports a WASI function with a type WASI does not define, so the runtime cannot link it' },
   'run/too-many-tables': { severity: 'error', summary: "The module has more tables than the policy's max tables" },
   'run/worker-failed': { severity: 'error', summary: 'The sandbox worker could not start' },
 };
