@@ -21,6 +21,18 @@ if (!built) console.log(`parallel rewrite: skipped, no build in ${dist} (run \`n
 const api = built ? ((await import(pathToFileURL(join(dist, 'index.js')).href)) as typeof Api) : undefined;
 const pool = built ? ((await import(pathToFileURL(join(dist, 'rewrite-pool.js')).href)) as { workersAvailable(): boolean }) : undefined;
 
+/** A copy of `module` whose last body starts with an unknown opcode; `last` is where. */
+function breakLastBody(module: Uint8Array): { bytes: Uint8Array; last: number } {
+  const bytes = module.slice();
+  let last = -1;
+  for (const s of sections(bytes)) {
+    if (s.id !== SectionId.code) continue;
+    for (const body of codeSection(bytes, s, 0)) last = skipLocals(bytes, body).codeStart;
+  }
+  bytes[last] = 0xc5;
+  return { bytes, last };
+}
+
 function realModule(pkg: string, name: string): Uint8Array {
   const m = locateRealModules({ packages: [pkg] }).modules.find((x) => x.name.endsWith(name));
   expect(m, `${pkg} ${name} is installed`).toBeDefined();
@@ -60,14 +72,8 @@ describe.skipIf(!built)('instrumentAsync (worker threads, from dist/)', () => {
   });
 
   it('reports a broken body in a worker\'s range exactly as instrument() does', async () => {
-    // Overwrite the first opcode of the last body (in the last thread's range) with an unknown byte.
-    const bytes = esbuild.slice();
-    let last = -1;
-    for (const s of sections(bytes)) {
-      if (s.id !== SectionId.code) continue;
-      for (const body of codeSection(bytes, s, 0)) last = skipLocals(bytes, body).codeStart;
-    }
-    bytes[last] = 0xc5;
+    // The last body (in the last thread's range) broken.
+    const { bytes, last } = breakLastBody(esbuild);
     const one = instrument(bytes, { validate: false });
     const many = await instrumentAsync(bytes, { validate: false, threads: 3 });
     expect(one.ok).toBe(false);
@@ -185,13 +191,7 @@ describe('the calling thread never depends on a worker (chunks.ts)', () => {
 
   it.skipIf(!esbuild)('fails with the first broken body in order, whichever thread found it', () => {
     // A broken body in the last chunk; the "worker" reports chunk 0 broken (a made-up error).
-    const bytes = esbuild!.slice();
-    let last = -1;
-    for (const s of sections(bytes)) {
-      if (s.id !== SectionId.code) continue;
-      for (const body of codeSection(bytes, s, 0)) last = skipLocals(bytes, body).codeStart;
-    }
-    bytes[last] = 0xc5;
+    const { bytes } = breakLastBody(esbuild!);
     const one = instrument(bytes, { validate: false });
     expect(one.ok).toBe(false);
     const r = instrumentWithWriter(
