@@ -17,8 +17,8 @@
 //     are served one at a time. A sleep (poll_oneoff on clocks only) does not hold the hub: the
 //     call completes and its thread sleeps before it returns to the guest, which is the same
 //     to the guest. While a call waits for stdin, a socket or output backpressure (RunMeter.idle,
-//     WaitKind), the hub serves the other threads' calls; a call that itself waits while served
-//     that way blocks until its own wait ends;
+//     WaitKind), the hub serves the other threads' calls, and a call served that way may wait
+//     the same way in turn; the outer call returns once the inner wait is over;
 //   - the run ends when the `_start` thread returns (exit 0), any thread calls proc_exit, any
 //     thread traps, or a limit ends it; the hub then terminates every guest thread. Terminating
 //     the hub's own worker (run()'s timeouts) ends the guest threads with it: they are its
@@ -274,8 +274,6 @@ export class ThreadHub<M> {
   private main: Running<M> | undefined;
   /** Threads whose call is being served now (more than one while a call waits, see waitThrough). */
   private readonly inService = new Set<Running<M>>();
-  /** How deep serveOthers() calls are nested (waits inside them block plainly). */
-  private nesting = 0;
   /** Milliseconds the thread whose call is being served sleeps once it has its reply. */
   private deferredSleep = 0;
 
@@ -361,7 +359,10 @@ export class ThreadHub<M> {
   /**
    * A blocking wait of a call being served (RunMeter.waitThrough): waits at most `ms`, serving
    * the other threads' calls meanwhile, polling the wait in 1 ms steps. A plain sleep is left to
-   * the calling thread (see the header); a `whole` wait, or one inside another, just waits.
+   * the calling thread (see the header); a `whole` wait just waits. A call served inside another's
+   * wait may wait the same way (each thread has one call at a time, so the nesting is at most the
+   * thread count): the threads not waiting are still served, though the outer call only returns
+   * once the inner wait is over (the hub is one stack).
    * Throws HubEnded when the run ends meanwhile (the waiting call then fails; the run is over).
    */
   waitThrough(ms: number, wait: (ms: number) => boolean | void, kind: WaitKind): boolean | void {
@@ -369,7 +370,7 @@ export class ThreadHub<M> {
       this.deferredSleep += ms;
       return undefined;
     }
-    if (this.nesting > 0 || kind === 'whole') return wait(ms);
+    if (kind === 'whole') return wait(ms);
     const until = performance.now() + ms;
     for (;;) {
       if (wait(Math.max(0, Math.min(1, until - performance.now()))) === true) return true;
@@ -382,12 +383,7 @@ export class ThreadHub<M> {
 
   /** Serves the pending calls of threads not already being served (inside a waiting call). */
   private serveOthers(): void {
-    this.nesting++;
-    try {
-      this.servePending();
-    } finally {
-      this.nesting--;
-    }
+    this.servePending();
     if (this.ended !== undefined) throw new HubEnded();
   }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RunStatus, instrumentStep } from '@wsbc/runtime';
+import { RunStatus, instrumentStep, run } from '@wsbc/runtime';
 import { POLL_IMPORT, SLEEP_FN, denials, manifest, runCaptured, tempDir, threadGuest, wat } from './helpers.js';
 
 // threadGuest (helpers.ts) with this file's strings at 0-79 and a memory of 1 to 4 pages.
@@ -73,6 +73,59 @@ describe('wasi-threads', () => {
     // run); reused workers, about a run and a half. The bound leaves room for a loaded machine.
     expect(t100 / t1).toBeLessThan(15);
   }, 90_000);
+
+  it('serves the other threads while two calls wait on stdin, one served inside the other\'s wait', async () => {
+    // Threads 1 and 2 read stdin, which stays empty until thread 3 has printed its five lines
+    // (5 s at the latest). The second read is served while the first waits, and waits in turn:
+    // the hub must go on serving _start's spawn of thread 3, and thread 3, meanwhile.
+    const module = await wat(prelude(`
+      (data (i32.const 80) "c\\n")
+      (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) (local $s i32) (local $i i32)
+        (local.set $s (call $scratch (local.get $tid)))
+        (if (i32.lt_u (local.get $arg) (i32.const 3))
+          (then
+            (i32.store (local.get $s) (i32.add (i32.const 4096) (i32.shl (local.get $arg) (i32.const 6))))
+            (i32.store offset=4 (local.get $s) (i32.const 64))
+            (drop (call $read (i32.const 0) (local.get $s) (i32.const 1) (i32.add (local.get $s) (i32.const 8)))))
+          (else
+            (loop $l
+              (call $print (local.get $s) (i32.const 80) (i32.const 2))
+              (call $sleep (i32.const 8192) (i64.const 5000000))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (i32.const 5))))))
+        (call $finished))
+      (func (export "_start")
+        (drop (call $spawn (i32.const 1)))
+        (drop (call $spawn (i32.const 2)))
+        ;; Both reads are waiting by then (the sleep is this thread's own).
+        (call $sleep (i32.const 8448) (i64.const 50000000))
+        (drop (call $spawn (i32.const 3)))
+        (call $await (i32.const 512) (i32.const 3))
+        (call $print (i32.const 2048) (i32.const 32) (i32.const 5)))
+      ${SLEEP_FN}`, `(import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))${POLL_IMPORT}`));
+    const { Readable } = await import('node:stream');
+    const stdin = new Readable({ read() {} });
+    let pushedBy = '';
+    const push = (by: string): void => {
+      if (pushedBy) return;
+      pushedBy = by;
+      stdin.push('x\n');
+      stdin.push(null);
+    };
+    const fallback = setTimeout(() => push('the 5 s fallback'), 5_000);
+    let out = '';
+    const result = await run(module, {
+      policy: threadsPolicy(4, { time: { maxTotalMs: 20_000, maxIdleMs: 10_000 } }),
+      env: {},
+      stdin,
+      stdout: { write: (c) => { out += Buffer.from(c).toString(); if (out.split('c\n').length - 1 === 5) push('thread 3'); } },
+      stderr: { write: () => undefined },
+    });
+    clearTimeout(fallback);
+    expect(result.status).toBe(0);
+    expect(pushedBy).toBe('thread 3');
+    expect(out).toBe('c\n'.repeat(5) + 'done\n');
+  }, 30_000);
 
   it('serves every thread from one WASI state: descriptors, confinement, audit, grown memory, i64 arguments', async () => {
     const dir = tempDir();
