@@ -442,3 +442,26 @@ describe('wasi-threads and preopened sockets', () => {
     expect(printedAt).toBeLessThanOrEqual(connectedAt);
   });
 });
+
+describe('a threaded C program (conformance/threads: clang, wasi-threads without libc)', () => {
+  const module = path.join(import.meta.dirname, 'conformance/wasm/threads.wasm');
+
+  it('runs four threads on their own stacks and TLS blocks, instrumented and not, with one fuel budget', async () => {
+    for (const prepare of [[], [instrumentStep()]]) {
+      const { result, stdout, audit } = await runCaptured(module, threadsPolicy(5, { fuel: 50_000_000 }), { prepare });
+      // 4 shares of a sum, added atomically; each thread found its TLS at the initial value
+      // (exit 20 otherwise) and main's was left alone (32).
+      expect(stdout).toBe('sum 599970\n');
+      expect(result).toMatchObject({ termination: 'exit', exitCode: 0 });
+      // (The test policy caps CPU usage at 50 %: throttling records only.)
+      expect(audit.filter((r) => r.type === 'limit' && r.limit !== 'cpu-usage')).toEqual([]);
+      if (prepare.length > 0) expect(result.fuelUsed).toBeGreaterThan(4 * 20_000);
+    }
+  });
+
+  it('sees its spawns fail under a one-thread policy (exit 31, its own check)', async () => {
+    const { result, audit } = await runCaptured(module, threadsPolicy(1), {});
+    expect(result).toMatchObject({ termination: 'exit', exitCode: 31 });
+    expect(audit.filter((r) => r.type === 'limit').map((r) => (r as { limit: string }).limit)).toEqual(['threads']);
+  });
+});

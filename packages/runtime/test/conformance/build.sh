@@ -8,4 +8,9 @@ for src in c/*.c; do
   name=$(basename "$src" .c)
   clang --target=wasm32-wasi --sysroot=/usr -Os -Wl,--strip-all "$src" -o "wasm/$name.wasm"
 done
+# wasi-threads: Debian's wasi-libc has no threads build, so threads.c goes without libc, with its
+# own wasi_thread_start, on a shared imported memory.
+clang --target=wasm32-wasi -O2 -matomics -mbulk-memory -ftls-model=local-exec -nostdlib \
+  -Wl,--import-memory,--shared-memory,--max-memory=1048576 -Wl,--export=_start -Wl,--no-entry \
+  threads/threads-start.s threads/threads.c -o wasm/threads.wasm
 echo "built $(ls wasm | wc -l) modules into $(pwd)/wasm"
