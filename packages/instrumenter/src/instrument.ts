@@ -237,7 +237,7 @@ export async function instrumentAsync(input: Uint8Array, options: InstrumentAsyn
   const prepared = prepareRewriter(input, options);
   if (!prepared.ok) return prepared;
   const { rewriter, file } = prepared.value;
-  // Loaded on demand: instrument() callers (the CLI) never load worker_threads.
+  // Loaded on demand: callers of instrument() alone never load worker_threads.
   const pool = await import('./rewrite-pool.js');
   const threads = options.threads ?? pool.defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) {

@@ -189,6 +189,54 @@ describe('the calling thread never depends on a worker (chunks.ts)', () => {
     expectSameAsInstrument(r);
   });
 
+  it('joins any mix of delivered, duplicated, botched and missing chunks into instrument()\'s bytes (20 seeds)', () => {
+    const sql = realModule('sql.js', 'sql-wasm.wasm');
+    const want = instrument(sql, { validate: false });
+    expect(want.ok).toBe(true);
+    for (let seed = 1; seed <= 20; seed++) {
+      let state = seed * 0x9e3779b1;
+      const rand = (): number => {
+        state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+        return ((state ^ (state >>> 13)) >>> 0) / 2 ** 32;
+      };
+      const writer: SharedWriter = (out, ctx, bodies) => {
+        // Chunks of 1 to 200 bodies; the "worker" claims the first `taken` and delivers each
+        // (60 %), twice (10 %), as a bug (10 %) or not at all, all in a shuffled order.
+        const count = bodies.length / BODY_FIELDS;
+        const bounds = [0];
+        while (bounds[bounds.length - 1]! < count) bounds.push(Math.min(count, bounds[bounds.length - 1]! + 1 + Math.floor(rand() * 200)));
+        const chunks = Int32Array.from(bounds);
+        const n = chunks.length - 1;
+        const claims = new Int32Array(new SharedArrayBuffer(4));
+        const taken = Math.floor(rand() * (n + 1));
+        Atomics.add(claims, 0, taken);
+        const rewriter = new BodyRewriter(ctx);
+        const replies: ChunkReply[] = [];
+        for (let k = 0; k < taken; k++) {
+          const x = rand();
+          if (x < 0.7) replies.push(toReply(rewriteChunk(rewriter, bodies, chunks, k)));
+          if (x >= 0.6 && x < 0.7) replies.push(toReply(rewriteChunk(rewriter, bodies, chunks, k)));
+          else if (x >= 0.7 && x < 0.8) replies.push({ index: k, ok: false, bug: 'a bug in the worker' });
+        }
+        for (let i = replies.length - 1; i > 0; i--) {
+          const j = Math.floor(rand() * (i + 1));
+          [replies[i], replies[j]] = [replies[j]!, replies[i]!];
+        }
+        const { port1, port2 } = new MessageChannel();
+        for (const r of replies) port2.postMessage(r);
+        const written = writeClaimedChunks(out, ctx, bodies, chunks, claims, [port1]);
+        port2.close();
+        return written;
+      };
+      const got = instrumentWithWriter(sql, { validate: false }, writer);
+      expect(got.ok, `seed ${seed}`).toBe(true);
+      if (got.ok && want.ok) {
+        expect(Buffer.compare(got.value.bytes, want.value.bytes), `seed ${seed}`).toBe(0);
+        expect(got.value.stats).toEqual(want.value.stats);
+      }
+    }
+  });
+
   it.skipIf(!esbuild)('fails with the first broken body in order, whichever thread found it', () => {
     // A broken body in the last chunk; the "worker" reports chunk 0 broken (a made-up error).
     const { bytes } = breakLastBody(esbuild!);
