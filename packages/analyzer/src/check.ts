@@ -311,7 +311,6 @@ function checkWasiSignature(imp: ImportFact, signatures: readonly WasiSignature[
   );
 }
 
-
 function checkMemories(memories: MemoryFact[], manifest: Manifest, span: (o: number) => ByteSpan, add: Add): void {
   const { maxPages } = manifest.limits.memory;
   const threads = manifest.limits.cpu.maxThreads;

@@ -204,7 +204,6 @@ export function lookupWasiThreads(name: string): WasiFunction | undefined {
   return threadsByName.get(name);
 }
 
-/** Text-format rendering of a function type: `(func (param i32 i64) (result i32))`. */
 /** Whether a function type (value type names) is exactly `expected`. */
 export function sameSignature(expected: WasiSignature, actual: { readonly params: readonly string[]; readonly results: readonly string[] }): boolean {
   return (
@@ -215,6 +214,7 @@ export function sameSignature(expected: WasiSignature, actual: { readonly params
   );
 }
 
+/** Text-format rendering of a function type: `(func (param i32 i64) (result i32))`. */
 export function formatSignature(signature: { readonly params: readonly string[]; readonly results: readonly string[] }): string {
   const params = signature.params.length ? ` (param ${signature.params.join(' ')})` : '';
   const results = signature.results.length ? ` (result ${signature.results.join(' ')})` : '';

@@ -12,13 +12,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
+import { classifyImport, formatSignature, sameSignature } from '@wsbc/analyzer/classify';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { loadManifest, type Manifest } from '@wsbc/manifest';
 // The ABI constants alone: a run of a vetted artifact never loads the instrumenter itself.
 import * as abi from '@wsbc/instrumenter/abi';
 import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type AuditRecord, type AuditSink } from './audit.js';
 import type { FuelAbi, GuestOutcome } from './guest.js';
-import { classifyImport, formatSignature, sameSignature } from '@wsbc/analyzer/classify';
 import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';
 import { atomicWaitGuardPending, guardAtomicWaits } from './atomic-wait-probe.js';
 import { createStdinChannel, StdinWriter } from './stdio-channel.js';

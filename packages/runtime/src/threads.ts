@@ -57,7 +57,7 @@ const C_STATUS = 5;
 const C_ERROR = 6;
 const C_MESSAGE = 7;
 const C_FUEL_KNOWN = 8;
-/** The id and start argument of a thread handed to a worker that ran one before (see reuse()). */
+/** The id and start argument of a thread handed to a worker that ran one before (see start()). */
 const C_TID = 9;
 const C_ARG = 10;
 /** Slot states. */
