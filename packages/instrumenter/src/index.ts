@@ -6,6 +6,7 @@ export {
   instrument,
   instrumentAsync,
   MAX_STACK_DEPTH,
+  MAX_THREADS,
   PARALLEL_MIN_CODE_BYTES,
   type InstrumentAsyncOptions,
   type InstrumentOptions,

@@ -217,12 +217,19 @@ function prepareRewriter(input: Uint8Array, options: InstrumentOptions): Result<
 /** Options of instrumentAsync: those of instrument(), and how many threads may rewrite bodies. */
 export interface InstrumentAsyncOptions extends InstrumentOptions {
   /**
-   * Threads (the calling one included) that rewrite function bodies; default the CPUs the
-   * machine's load average leaves idle less one, 1 to 4 (see defaultThreads in rewrite-pool.ts).
-   * Modules whose code section is under PARALLEL_MIN_CODE_BYTES use one.
+   * Threads (the calling one included) that rewrite function bodies, at most MAX_THREADS; default
+   * the CPUs the machine's load average leaves idle less one, 1 to 4 (see defaultThreads in
+   * rewrite-pool.ts). Modules whose code section is under PARALLEL_MIN_CODE_BYTES use one.
    */
   threads?: number;
 }
+
+/**
+ * Most threads one rewrite uses, whatever is asked: each worker is a thread with its own copy of
+ * the instrumenter, and a count such as `wsbc instrument --jobs 9999` would otherwise start one
+ * per chunk (about 150 for esbuild.wasm).
+ */
+export const MAX_THREADS = 16;
 
 /** Code sections smaller than this are rewritten on the calling thread (workers cost more). */
 export const PARALLEL_MIN_CODE_BYTES = 2 << 20;
@@ -248,7 +255,7 @@ export async function instrumentAsync(input: Uint8Array, options: InstrumentAsyn
     if (refused) return { ok: false, diagnostics: refused };
     const codeBytes = rewriter.codeBytes();
     if (threads === 1 || codeBytes < PARALLEL_MIN_CODE_BYTES || !pool.workersAvailable()) return rewriter.write(null);
-    return rewriter.write(pool.sharedWriter(threads));
+    return rewriter.write(pool.sharedWriter(Math.min(threads, MAX_THREADS)));
   } catch (e) {
     if (isWasmError(e)) return { ok: false, diagnostics: [fromWasmError(e, file)] };
     throw e;

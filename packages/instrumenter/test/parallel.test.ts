@@ -2,7 +2,7 @@
 // the split: byte-identical to instrument() for any thread count, with the same stats, record and
 // errors. Worker threads need the compiled worker script, so this test runs the package's build
 // (dist/, which `pnpm test` builds first through turbo) and skips when there is none.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
@@ -79,6 +79,17 @@ describe.skipIf(!built)('instrumentAsync (worker threads, from dist/)', () => {
     expect(one.ok).toBe(false);
     expect(many).toEqual(one);
     if (!one.ok) expect(one.diagnostics[0]!.span).toMatchObject({ byteOffset: last });
+  }, 60_000);
+
+  it.skipIf(process.platform !== 'linux')('starts at most MAX_THREADS - 1 workers however many threads are asked for', async () => {
+    const osThreads = (): number => readdirSync('/proc/self/task').length;
+    const before = osThreads();
+    const many = await instrumentAsync(esbuild, { validate: false, threads: 9999 });
+    const one = instrument(esbuild, { validate: false });
+    expect(many.ok && one.ok).toBe(true);
+    if (many.ok && one.ok) expect(Buffer.compare(many.value.bytes, one.value.bytes)).toBe(0);
+    // A worker per chunk would be about 150 threads for esbuild.wasm.
+    expect(osThreads() - before).toBeLessThanOrEqual(api!.MAX_THREADS - 1);
   }, 60_000);
 
   it('refuses a thread count that is not a positive integer', async () => {

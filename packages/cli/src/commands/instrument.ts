@@ -45,8 +45,8 @@ Options:
                             path as cold code; others ignore it)
   -j, --jobs <n>            threads that rewrite a module with 2 MB of code or more, the main one
                             included (default: the cores the load average leaves idle, less one
-                            for the engine's compiler; 1 to 9999); the output is the same for any
-                            count
+                            for the engine's compiler; 1 to 9999, at most 16 used); the output is
+                            the same for any count
       --format <fmt>        how to report diagnostics: pretty (default), json, sarif
   -h, --help                show this help
 
