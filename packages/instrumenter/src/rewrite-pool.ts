@@ -16,7 +16,6 @@ const WORKER_URL = new URL('./rewrite-worker.js', import.meta.url);
 let available: boolean | undefined;
 /** The pool: each worker with the number of jobs posted to it and not yet reported over. */
 const pool: Array<{ worker: Worker; jobs: number }> = [];
-let nextJob = 0;
 
 /**
  * Threads instrumentAsync uses by default: the CPUs the machine's load leaves idle (the 1-minute
@@ -102,7 +101,7 @@ export function sharedWriter(threads: number): (out: ByteSink, ctx: RewriteConte
     for (const worker of pick(Math.min(threads, chunks.length - 1) - 1)) {
       const { port1, port2 } = new MessageChannel();
       ports.push(port1);
-      const job: RewriteJob = { id: ++nextJob, ctx: sharedCtx, bodies, chunks, claims, port: port2 };
+      const job: RewriteJob = { ctx: sharedCtx, bodies, chunks, claims, port: port2 };
       worker.postMessage(job, [port2]);
     }
     return writeClaimedChunks(out, ctx, bodies, chunks, claims, ports);

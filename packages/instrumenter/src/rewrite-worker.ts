@@ -9,7 +9,6 @@ import { rewriteClaimedChunks, toReply } from './chunks.js';
 
 /** A request: rewrite claimed chunks of `bodies` (see BODY_FIELDS) under `ctx`. */
 export interface RewriteJob {
-  id: number;
   ctx: RewriteContext;
   bodies: Int32Array;
   /** Chunk boundaries (planChunks). */
@@ -21,17 +20,17 @@ export interface RewriteJob {
 }
 
 /** Sent on parentPort once the job is over (the worker is free again). */
-export type RewriteReply = { id: number; ok: true } | { id: number; ok: false; bug: string };
+export type RewriteReply = { ok: true } | { ok: false; bug: string };
 
 parentPort?.on('message', (job: RewriteJob) => {
-  let reply: RewriteReply = { id: job.id, ok: true };
+  let reply: RewriteReply = { ok: true };
   try {
     rewriteClaimedChunks(job.ctx, job.bodies, job.chunks, job.claims, (r) => {
       const m = toReply(r);
       job.port.postMessage(m, m.ok ? [m.code, m.hints] : []);
     });
   } catch (e) {
-    reply = { id: job.id, ok: false, bug: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    reply = { ok: false, bug: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
   job.port.close();
   parentPort!.postMessage(reply);

@@ -439,8 +439,7 @@ export class ThreadHub<M> {
       } else if (t === this.main) {
         this.ended = { error: undefined, status: 0 };
       } else {
-        const { worker, ctl, num, big, resultNum, resultBig, sleepFor, message } = t;
-        this.idle.push({ worker, ctl, num, big, resultNum, resultBig, sleepFor, message });
+        this.idle.push(t); // its worker and slot; start() gives the next thread its own id and meter
       }
     }
   }
