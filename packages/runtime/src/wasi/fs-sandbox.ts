@@ -2,8 +2,11 @@
 //
 // Algorithm. A guest path is resolved against a directory descriptor component by component,
 // with lstat per component, never by the host kernel in one go:
-//   - absolute paths are refused (ENOTCAPABLE); `.` is skipped; `..` pops one component and is
-//     refused when it would climb above the directory descriptor the path is relative to;
+//   - absolute paths are refused (ENOTCAPABLE); `.` is skipped; `..` pops one component. The
+//     boundary is the preopen, not the directory descriptor: a `..` that climbs above a
+//     descriptor opened below the preopen (`fstatat(dirfd, "..")`, a symlink to `../sibling`)
+//     makes the caller walk the path again from the preopen's root, prefixed with where the
+//     descriptor is now (ClimbsAboveBase); above the preopen's root, `..` is refused;
 //   - a symlink met on the way (and the final one when the caller follows) is read and its target
 //     spliced into the remaining components; absolute targets are refused, at most 40 links are
 //     followed (ELOOP). So `..` and symlinks, including ones the guest planted, cannot name
@@ -86,6 +89,12 @@ export interface ResolvedPath {
   finalStat?: fs.Stats | fs.BigIntStats | null;
   /** Set when finalStat was taken through the pinned parent (so it may be returned to the guest). */
   finalStatPinned?: boolean;
+  /**
+   * Set when a `..` climbed above the descriptor the path was relative to and the walk went again
+   * from the preopen's root (ClimbsAboveBase): the root's guest path. `parent` is then relative
+   * to the root.
+   */
+  rebasedTo?: string;
 }
 
 /**
@@ -97,16 +106,29 @@ export function displayOf(resolved: ResolvedPath): string {
 }
 
 /**
- * Walks `path` from the directory whose host location is `basePath` (a /proc/self/fd path).
- * `followFinal` says whether a symlink in the last position is followed.
+ * A `..` climbed above the directory the walk started from. Where that directory is a preopen's
+ * root (or the walk started there, `within` given), this is the preopen's boundary: the caller
+ * refuses the path (ENOTCAPABLE). Below the root, the caller walks it again from the root.
  */
-export function resolveGuestPath(basePath: string, path: string, followFinal: boolean): ResolvedPath {
+export class ClimbsAboveBase extends WasiError {
+  constructor() {
+    super(Errno.NOTCAPABLE, 'path climbs above its preopen');
+  }
+}
+
+/**
+ * Walks `path` from the directory whose host location is `basePath` (a /proc/self/fd path).
+ * `followFinal` says whether a symlink in the last position is followed. `within` are components
+ * below `basePath` where the walk starts (a descriptor's place below its preopen's root, when the
+ * walk goes again from the root); the result is then relative to `basePath`.
+ */
+export function resolveGuestPath(basePath: string, path: string, followFinal: boolean, within: readonly string[] = []): ResolvedPath {
   if (path.length === 0) throw new WasiError(Errno.NOENT, 'empty path');
   if (path.includes('\0')) throw new WasiError(Errno.INVAL, 'path contains NUL');
   if (path.startsWith('/')) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
   let mustBeDirectory = path.endsWith('/');
   const queue = path.split('/').filter((c) => c.length > 0);
-  const stack: string[] = [];
+  const stack: string[] = [...within];
   let links = 0;
   let finalStat: fs.Stats | null | undefined;
   // The path (after symlinks) ends in `.` or `..`: it names the directory the walk stands in.
@@ -118,7 +140,7 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
       continue;
     }
     if (component === '..') {
-      if (stack.length === 0) throw new WasiError(Errno.NOTCAPABLE, 'path climbs above its directory');
+      if (stack.length === 0) throw new ClimbsAboveBase();
       stack.pop();
       if (queue.length === 0) endsInDot = '..';
       continue;
@@ -394,8 +416,9 @@ export function pinnedPath(parentFd: number, name: string): string {
 }
 
 /**
- * Checks that a symlink target written by the guest at `linkParent` would stay inside the base
- * directory when followed (relative, and never climbing above it).
+ * Checks that a symlink target written by the guest at `linkParent` (components below the
+ * preopen's root) would stay inside the preopen when followed (relative, and never climbing
+ * above its root).
  */
 export function symlinkTargetStaysInside(linkParent: string[], target: string): boolean {
   if (target.startsWith('/') || target.includes('\0')) return false;

@@ -20,7 +20,7 @@ import {
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
-  O_PATH, PinnedParentCache, assertProcFdSupport, displayOf, pinParent, pinParentAsWritten, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
+  ClimbsAboveBase, O_PATH, PinnedParentCache, assertProcFdSupport, displayOf, isInside, pinParent, pinParentAsWritten, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
@@ -57,6 +57,12 @@ interface PreopenState {
   grant: Preopen;
   /** Real host path of the preopened directory, the boundary every pinned parent is checked against. */
   realRoot: string;
+  /**
+   * The preopened directory (O_PATH), held by the sandbox itself: paths whose `..` climbs above
+   * a descriptor opened below the root are walked from here, even after the guest closed or
+   * renumbered its preopen descriptor.
+   */
+  rootFd: number;
 }
 
 interface Descriptor {
@@ -180,7 +186,7 @@ export class WasiPreview1 {
   private readonly fds = new Map<number, Descriptor>();
   private readonly opts: WasiOptions;
   private readonly timeFull: boolean;
-  private readonly maxFileSize = new Map<PreopenState, number | null>();
+  private readonly preopens: PreopenState[] = [];
   private guestOpened = 0;
   /** Set once the guest exited or was terminated; every later call re-raises it. */
   private ended: GuestExit | SandboxTermination | undefined;
@@ -203,8 +209,8 @@ export class WasiPreview1 {
     for (const grant of options.manifest.filesystem.preopens) {
       if (!grant.read && !grant.write) continue;
       const hostFd = fs.openSync(grant.hostPath, O_RDONLY | O_DIRECTORY);
-      const state: PreopenState = { grant, realRoot: realPathOfFd(hostFd) };
-      this.maxFileSize.set(state, grant.maxFileSize);
+      const state: PreopenState = { grant, realRoot: realPathOfFd(hostFd), rootFd: fs.openSync(procFdPath(hostFd), O_PATH | O_DIRECTORY) };
+      this.preopens.push(state);
       const rights = preopenRights(grant, this.timeFull);
       this.fds.set(next++, {
         kind: 'dir', hostFd, stdio: -1, filetype: Filetype.DIRECTORY, rightsBase: rights.base,
@@ -227,6 +233,8 @@ export class WasiPreview1 {
       d.pinned?.clear();
     }
     this.fds.clear();
+    for (const state of this.preopens) safeClose(state.rootFd);
+    this.preopens.length = 0;
   }
 
   /** Import objects for both namespaces. */
@@ -375,14 +383,47 @@ export class WasiPreview1 {
   }
 
   /**
+   * Where a directory descriptor is now, as components below its preopen's root ([] for the
+   * root). A directory moved out of the preopen (by the host: the guest cannot) is ENOTCAPABLE,
+   * a removed one ENOENT (the kernel's answer for `..` in a deleted directory).
+   */
+  private placeInPreopen(dir: Descriptor): string[] {
+    const root = dir.preopen!.realRoot;
+    const real = realPathOfFd(dir.hostFd);
+    if (real === root) return [];
+    if (real.endsWith(' (deleted)')) throw new WasiError(Errno.NOENT, 'the directory was removed');
+    if (!isInside(real, root)) throw new WasiError(Errno.NOTCAPABLE, 'the directory is no longer inside its preopen');
+    return real.slice(root === '/' ? 1 : root.length + 1).split('/');
+  }
+
+  /**
+   * Why the guest may not make a symlink to `target` at `resolved` (below `dir`), or null: the
+   * target is measured from the link's place below the preopen's root, which is the boundary.
+   */
+  private symlinkRefusal(dir: Descriptor, resolved: ResolvedPath, target: string): string | null {
+    let place = resolved.parent;
+    if (resolved.rebasedTo === undefined && !dir.pinned) {
+      try {
+        place = [...this.placeInPreopen(dir), ...place];
+      } catch (error) {
+        if (error instanceof WasiError && error.errno === Errno.NOTCAPABLE) return error.message;
+        throw error;
+      }
+    }
+    return symlinkTargetStaysInside(place, target) ? null : 'symlink target leaves the preopen';
+  }
+
+  /**
    * Resolves a guest path against a directory descriptor and runs `body` on the pinned parent.
-   * Confinement failures are audited as denials with the guest path.
+   * Confinement failures are audited as denials with the guest path. `resolved` is relative to
+   * the descriptor, or to its preopen's root when a `..` climbed above the descriptor (then
+   * `resolved.rebasedTo` is set).
    */
   private withPath<T>(
     op: string, dir: Descriptor, path: string, follow: boolean,
     body: (pinned: { parentFd: number; host: string; resolved: ResolvedPath }) => T,
   ): T {
-    const basePath = procFdPath(dir.hostFd);
+    let basePath = procFdPath(dir.hostFd);
     let resolved: ResolvedPath | null;
     let parentFd: number;
     let owned = false;
@@ -419,7 +460,18 @@ export class WasiPreview1 {
       if (!resolved) {
         // The walk's parent is pinned afresh, not through the cache, whose entries stand for
         // parents reached as written (the walk is the rare route: `..`, symlinks).
-        resolved = resolveGuestPath(basePath, path, follow);
+        try {
+          resolved = resolveGuestPath(basePath, path, follow);
+        } catch (error) {
+          // Below the root, a `..` above the descriptor stays inside the preopen as long as it
+          // does not climb above the root: the path is walked again from there.
+          if (!(error instanceof ClimbsAboveBase) || dir.pinned) throw error;
+          const within = this.placeInPreopen(dir);
+          if (within.length === 0) throw error;
+          basePath = procFdPath(dir.preopen!.rootFd);
+          resolved = resolveGuestPath(basePath, path, follow, within);
+          resolved.rebasedTo = dir.preopen!.grant.guestPath;
+        }
         parentFd = pinParent(basePath, resolved, dir.preopen!.realRoot);
         owned = parentFd !== -1;
       }
@@ -690,7 +742,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         this.withPath('path_create_directory', dir, path, false, ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(Errno.EXIST);
-          if (this.auditAllowed) this.allow('filesystem', 'path_create_directory', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_create_directory', { path: guestPathOf(dir, resolved) });
           fs.mkdirSync(host, 0o777);
         });
       }),
@@ -700,7 +752,7 @@ export class WasiPreview1 {
         m.check(out, flavor.filestatSize);
         const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
         const st = this.statDirect(dir, path, follow) ?? this.withPath('path_filestat_get', dir, path, follow, ({ host, resolved }) => {
-          if (this.auditAllowed) this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_filestat_get', { path: guestPathOf(dir, resolved) });
           // The fast path already stat-ed the entry through the pinned parent.
           const pinned = resolved.finalStatPinned && typeof resolved.finalStat?.size === 'bigint' ? (resolved.finalStat as fs.BigIntStats) : null;
           if (resolved.finalStatPinned && resolved.finalStat === null) throw new WasiError(Errno.NOENT);
@@ -716,7 +768,7 @@ export class WasiPreview1 {
           const path = this.str(p, len);
           const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
           this.withPath('path_filestat_set_times', dir, path, follow, ({ host, resolved }) => {
-            if (this.auditAllowed) this.allow('filesystem', 'path_filestat_set_times', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+            if (this.auditAllowed) this.allow('filesystem', 'path_filestat_set_times', { path: guestPathOf(dir, resolved) });
             const times = this.timesFor(fs.lstatSync(host, { bigint: true }), u64(atim), u64(mtim), u(fst));
             fs.lutimesSync(host, times.atime, times.mtime);
           });
@@ -734,7 +786,7 @@ export class WasiPreview1 {
           const follow = (u(oldFlags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
           this.withPath('path_link', from, oldPath, follow, (src) =>
             this.withPath('path_link', to, newPath, false, (dst) => {
-              if (this.auditAllowed) this.allow('filesystem', 'path_link', { path: joinGuest(from.guestPath, displayOf(src.resolved)), target: joinGuest(to.guestPath, displayOf(dst.resolved)) });
+              if (this.auditAllowed) this.allow('filesystem', 'path_link', { path: guestPathOf(from, src.resolved), target: guestPathOf(to, dst.resolved) });
               if (dst.resolved.mustBeDirectory) throw new WasiError(Errno.NOENT);
               fs.linkSync(src.host, dst.host);
             }));
@@ -748,7 +800,7 @@ export class WasiPreview1 {
         m.check(buf, bufLen);
         m.check(out, 4);
         const target = this.withPath('path_readlink', dir, path, false, ({ host, resolved }) => {
-          if (this.auditAllowed) this.allow('filesystem', 'path_readlink', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_readlink', { path: guestPathOf(dir, resolved) });
           return fs.readlinkSync(host, { encoding: 'buffer' });
         });
         const n = Math.min(target.byteLength, u(bufLen));
@@ -760,7 +812,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         this.withPath('path_remove_directory', dir, path, false, ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(resolved.finalDotDot ? Errno.NOTEMPTY : Errno.INVAL);
-          if (this.auditAllowed) this.allow('filesystem', 'path_remove_directory', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_remove_directory', { path: guestPathOf(dir, resolved) });
           fs.rmdirSync(host);
         });
       }),
@@ -776,7 +828,7 @@ export class WasiPreview1 {
         this.withPath('path_rename', from, oldPath, false, (src) =>
           this.withPath('path_rename', to, newPath, false, (dst) => {
             if (src.resolved.name === '.' || dst.resolved.name === '.') throw new WasiError(Errno.BUSY);
-            if (this.auditAllowed) this.allow('filesystem', 'path_rename', { path: joinGuest(from.guestPath, displayOf(src.resolved)), target: joinGuest(to.guestPath, displayOf(dst.resolved)) });
+            if (this.auditAllowed) this.allow('filesystem', 'path_rename', { path: guestPathOf(from, src.resolved), target: guestPathOf(to, dst.resolved) });
             if (src.resolved.mustBeDirectory || dst.resolved.mustBeDirectory) {
               if (!fs.lstatSync(src.host).isDirectory()) throw new WasiError(Errno.NOTDIR);
             }
@@ -788,12 +840,10 @@ export class WasiPreview1 {
         const target = this.str(op, olen);
         const path = this.str(np, nlen);
         this.withPath('path_symlink', dir, path, false, ({ host, resolved }) => {
-          if (!symlinkTargetStaysInside(resolved.parent, target)) {
-            this.deny('filesystem', 'path_symlink', Errno.NOTCAPABLE, 'symlink target leaves the directory',
-              { path: joinGuest(dir.guestPath, displayOf(resolved)), target });
-          }
+          const refusal = this.symlinkRefusal(dir, resolved, target);
+          if (refusal !== null) this.deny('filesystem', 'path_symlink', Errno.NOTCAPABLE, refusal, { path: guestPathOf(dir, resolved), target });
           if (resolved.name === '.') throw new WasiError(Errno.EXIST);
-          if (this.auditAllowed) this.allow('filesystem', 'path_symlink', { path: joinGuest(dir.guestPath, displayOf(resolved)), target });
+          if (this.auditAllowed) this.allow('filesystem', 'path_symlink', { path: guestPathOf(dir, resolved), target });
           fs.symlinkSync(target, host);
         });
       }),
@@ -802,7 +852,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         this.withPath('path_unlink_file', dir, path, false, ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(Errno.ISDIR);
-          if (this.auditAllowed) this.allow('filesystem', 'path_unlink_file', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+          if (this.auditAllowed) this.allow('filesystem', 'path_unlink_file', { path: guestPathOf(dir, resolved) });
           const st = fs.lstatSync(host);
           if (st.isDirectory()) throw new WasiError(Errno.ISDIR);
           if (resolved.mustBeDirectory) throw new WasiError(Errno.NOTDIR);
@@ -962,7 +1012,7 @@ export class WasiPreview1 {
   }
 
   private checkFileSize(d: Descriptor, end: bigint, op: string): void {
-    const max = d.preopen ? this.maxFileSize.get(d.preopen) ?? null : null;
+    const max = d.preopen ? d.preopen.grant.maxFileSize ?? null : null;
     if (max !== null && end > BigInt(max)) {
       this.record({ type: 'limit', limit: 'file-size', action: 'refused', max, value: Number(end), op });
       throw new WasiError(Errno.FBIG);
@@ -999,7 +1049,7 @@ export class WasiPreview1 {
     for (let i = 0; i < count; i++) total += ranges[2 * i + 1]!;
     // Nothing is written past the largest offset (a file system such as tmpfs would accept
     // it): the descriptor's position, a number, would no longer be exact.
-    const policyMax = d.preopen ? this.maxFileSize.get(d.preopen) ?? null : null;
+    const policyMax = d.preopen ? d.preopen.grant.maxFileSize ?? null : null;
     const max = policyMax === null || policyMax > MAX_FILE_OFFSET ? MAX_FILE_OFFSET : policyMax;
     let room = total;
     if (start + total > max) {
@@ -1206,7 +1256,7 @@ export class WasiPreview1 {
         if (st.isSymbolicLink()) return null;
         // FIFOs, sockets and devices could block the guest's thread or reach host devices.
         this.deny('filesystem', 'path_open', Errno.ACCES, 'not a regular file or directory',
-          { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+          { path: guestPathOf(dir, resolved) });
       }
       if (isDir && create) {
         safeClose(hostFd);
@@ -1231,7 +1281,7 @@ export class WasiPreview1 {
     if (!entry) return null;
     const { resolved, pinned, host } = entry;
     try {
-      const allow = () => this.allow('filesystem', 'path_filestat_get', { path: joinGuest(dir.guestPath, displayOf(resolved)) });
+      const allow = () => this.allow('filesystem', 'path_filestat_get', { path: guestPathOf(dir, resolved) });
       if (!follow && this.auditAllowed) allow();
       const st = fs.lstatSync(host, { bigint: true, throwIfNoEntry: false });
       if (follow && st?.isSymbolicLink()) return null;
@@ -1248,7 +1298,7 @@ export class WasiPreview1 {
     const { dir, oflags, base, fdflags, wantsWrite } = req;
     const op = 'path_open';
     return this.withPath(op, dir, req.path, follow, ({ host, resolved }) => {
-      const display = joinGuest(dir.guestPath, displayOf(resolved));
+      const display = guestPathOf(dir, resolved);
       let existing: fs.Stats | fs.BigIntStats | null | undefined = resolved.finalStat;
       if (existing === undefined) existing = fs.lstatSync(host, { throwIfNoEntry: false }) ?? null;
       const exists = existing !== null;
@@ -1316,7 +1366,7 @@ export class WasiPreview1 {
 
   private allowOpen(req: OpenRequest, resolved: ResolvedPath, created: boolean): void {
     this.allow('filesystem', 'path_open', {
-      path: joinGuest(req.dir.guestPath, displayOf(resolved)), read: req.wantsRead, write: req.wantsWrite, create: created,
+      path: guestPathOf(req.dir, resolved), read: req.wantsRead, write: req.wantsWrite, create: created,
     });
   }
 
@@ -1328,7 +1378,7 @@ export class WasiPreview1 {
       kind: isDir ? 'dir' : 'file', hostFd, stdio: -1, filetype: isDir ? Filetype.DIRECTORY : Filetype.REGULAR_FILE,
       rightsBase: req.base & dir.rightsInheriting & mask, rightsInheriting: req.inheriting & dir.rightsInheriting,
       fdflags: req.fdflags, position: 0, preopen: dir.preopen, preopenName: null,
-      guestPath: joinGuest(dir.guestPath, displayOf(resolved)),
+      guestPath: guestPathOf(dir, resolved),
     };
   }
 
@@ -1554,6 +1604,14 @@ function safeClose(fd: number): void {
   } catch {
     // Already closed: nothing to release.
   }
+}
+
+/**
+ * The guest path of a resolved path, for audit records and descriptor names: below `dir`, or
+ * below its preopen's root when the walk went again from there.
+ */
+function guestPathOf(dir: { guestPath: string }, resolved: ResolvedPath): string {
+  return joinGuest(resolved.rebasedTo ?? dir.guestPath, displayOf(resolved));
 }
 
 function joinGuest(base: string, path: string): string {
