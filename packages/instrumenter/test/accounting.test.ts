@@ -318,3 +318,100 @@ describe('cost table parsing', () => {
     expect(parseCostTable([1]).ok).toBe(false);
   });
 });
+
+// Loops under the default checks ('loop': tests at headers): nested loops left by br, br_if and
+// br_table to frames outside them, a loop with a result, and one with a parameter.
+const LOOPS = `(module
+  (func (export "nest") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $s i32)
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (local.set $j (i32.const 0))
+        (loop $inner
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (local.set $s (i32.add (local.get $s) (local.get $j)))
+          (br_if $inner (i32.lt_u (local.get $j) (i32.rem_u (local.get $i) (i32.const 5))))
+          (br_if $done (i32.gt_u (local.get $s) (i32.const 100000)))
+          (br_table $outer $inner $done (i32.rem_u (local.get $s) (i32.const 3))))))
+    (local.get $s))
+  (func (export "sum") (param $n i32) (result i32) (local $s i32)
+    (loop $l (result i32)
+      (local.set $s (i32.add (local.get $s) (local.get $n)))
+      (local.tee $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l)
+      (local.get $s)))
+  (func (export "param") (param $n i32) (result i32)
+    (local.get $n)
+    (loop $l (param i32) (result i32)
+      (i32.sub (i32.const 1))
+      (local.tee $n)
+      (br_if $l (local.get $n))
+      (drop)
+      (local.get $n))))`;
+
+// A legacy try ... delegate inside a loop: an exception thrown and caught on every iteration.
+const DELEGATE = `(module
+  (tag $t (param i32))
+  (func (export "d") (param $n i32) (result i32) (local $s i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (try $outer
+          (do
+            (try (do (throw $t (local.get $n))) (delegate $outer)))
+          (catch $t (local.set $s (i32.add (local.get $s)))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $s)))`;
+
+describe('loops, tested at their headers', () => {
+  it('compute what the original does and charge what checks at every block charge, in one slice or many', async () => {
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(await wat(LOOPS))).exports as unknown as Record<string, Fn>;
+    for (const [name, args] of [['nest', [0, 1, 7, 40]], ['sum', [1, 5, 300]], ['param', [1, 9]]] as const) {
+      // 'block' charges the same blocks; 'loop' adds the test at the function's exit (the check's
+      // price, 1), so the two differ by a constant whatever the loops ran.
+      const differences = new Set<bigint>();
+      for (const n of args) {
+        const expected = plain[name]!(n);
+        const unwrapped = await measure(LOOPS, (e) => e[name]!(n), 1n << 40n, { checks: 'block' });
+        const results: bigint[] = [];
+        for (const options of [{}, { counter: 'global' as const }]) {
+          for (const slice of [undefined, 3n, 10n]) {
+            const r = await measure(LOOPS, (e) => e[name]!(n), 1n << 40n, options, slice);
+            expect(r.value, `${name}(${n})`).toBe(expected);
+            results.push(r.used);
+            if (slice === 3n && r.used > 3n) expect(r.host.refills).toBeGreaterThan(1);
+          }
+        }
+        expect(unwrapped.value).toBe(expected);
+        expect(new Set(results).size, `${name}(${n})`).toBe(1);
+        differences.add(results[0]! - unwrapped.used);
+      }
+      expect([...differences].every((d) => d === 0n || d === 1n), name).toBe(true);
+      expect(differences.size, name).toBe(1);
+    }
+  });
+
+  it('stop with STATUS_FUEL_EXHAUSTED when the hook refuses at a loop header', async () => {
+    for (const counter of ['local', 'global'] as const) {
+      const bytes = mustInstrument(await wat(LOOPS), { counter });
+      const host = new FuelHost(200n, 10n);
+      const inst = host.instantiate(bytes);
+      expect(() => (inst.exports.nest as Fn)(1000)).toThrow(WebAssembly.RuntimeError);
+      expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
+      expect(host.used).toBeGreaterThan(200n);
+      expect(host.used).toBeLessThanOrEqual(200n + 1000n);
+    }
+  });
+
+  it('charge a loop that catches exceptions the same in one slice or many', async () => {
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(await wat(DELEGATE))).exports as unknown as Record<string, Fn>;
+    for (const n of [0, 1, 20]) {
+      const sliced = await measure(DELEGATE, (e) => e.d!(n), 1n << 40n, {}, 5n);
+      const whole = await measure(DELEGATE, (e) => e.d!(n), 1n << 40n, {});
+      expect(sliced.value).toBe(plain.d!(n));
+      expect(sliced.used).toBe(whole.used);
+    }
+  });
+});
