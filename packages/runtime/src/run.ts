@@ -384,6 +384,11 @@ interface WorkerRun {
 
 type Outcome = GuestOutcome & { stats: RunResult['stats'] };
 
+/** Whether a stdio source or sink is a host terminal (a TTY stream, as process.stdout may be). */
+function isTerminal(stream: unknown): boolean {
+  return typeof stream === 'object' && stream !== null && (stream as { isTTY?: unknown }).isTTY === true;
+}
+
 async function runInWorker(r: WorkerRun): Promise<Outcome> {
   const meterBuffer = new SharedArrayBuffer(METER_LENGTH * 8);
   const meter = new Float64Array(meterBuffer);
@@ -416,6 +421,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     hostFunctions, randomSeed: r.randomSeed,
     sockets: r.sockets ? { channel: r.sockets.channel, listeners: r.sockets.listeners } : null,
     outputPending,
+    terminals: [isTerminal(r.options.stdin), isTerminal(stdout), isTerminal(stderr)],
   };
   const worker = r.worker;
   worker.postMessage(config);

@@ -32,6 +32,8 @@ export interface WorkerConfig {
   outputPending: SharedArrayBuffer;
   /** Preopened listening sockets: the request channel and one label per listener. */
   sockets: { channel: SocketChannel; listeners: Array<{ id: number; address: string }> } | null;
+  /** Which of stdin, stdout and stderr are host terminals (StdioBridge.terminals). */
+  terminals: [boolean, boolean, boolean];
 }
 
 export type WorkerMessage =
@@ -164,6 +166,7 @@ async function serve(config: WorkerConfig): Promise<void> {
       readStdin: (max, timeoutMs) => stdin.read(max, timeoutMs),
       waitStdin: (timeoutMs) => stdin.wait(timeoutMs),
       write: (fd, data) => output.write(fd, data),
+      terminals: config.terminals,
     },
     meter,
     audit,

@@ -117,12 +117,23 @@ export class ClimbsAboveBase extends WasiError {
 }
 
 /**
- * Walks `path` from the directory whose host location is `basePath` (a /proc/self/fd path).
- * `followFinal` says whether a symlink in the last position is followed. `within` are components
- * below `basePath` where the walk starts (a descriptor's place below its preopen's root, when the
- * walk goes again from the root); the result is then relative to `basePath`.
+ * What a path operation does with a symlink in the last position:
+ * - 'follow': follows it (open and stat with the follow flag);
+ * - 'nofollow': acts on the link, unless the path ends in a slash (`link/` names what the link
+ *   points to, as lstat(2) takes it);
+ * - 'entry': acts on the entry itself even with a trailing slash (create, remove, rename, link,
+ *   symlink, unlink): the caller hands the slash to the kernel, which applies it to the entry
+ *   (rmdir of `link/` is ENOTDIR, mkdir of `dangling/` EEXIST), as the same calls do natively.
  */
-export function resolveGuestPath(basePath: string, path: string, followFinal: boolean, within: readonly string[] = []): ResolvedPath {
+export type FinalSymlink = 'follow' | 'nofollow' | 'entry';
+
+/**
+ * Walks `path` from the directory whose host location is `basePath` (a /proc/self/fd path).
+ * `final` says what happens to a symlink in the last position. `within` are components below
+ * `basePath` where the walk starts (a descriptor's place below its preopen's root, when the walk
+ * goes again from the root); the result is then relative to `basePath`.
+ */
+export function resolveGuestPath(basePath: string, path: string, final: FinalSymlink, within: readonly string[] = []): ResolvedPath {
   if (path.length === 0) throw new WasiError(Errno.NOENT, 'empty path');
   if (path.includes('\0')) throw new WasiError(Errno.INVAL, 'path contains NUL');
   if (path.startsWith('/')) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
@@ -148,7 +159,8 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
     endsInDot = null;
     if (Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
     const isLast = queue.length === 0;
-    if (!isLast || followFinal || mustBeDirectory) {
+    const followLast = final === 'follow' || (final === 'nofollow' && mustBeDirectory);
+    if (!isLast || followLast) {
       const hostPath = [basePath, ...stack, component].join('/');
       let stat: fs.Stats | undefined;
       try {
@@ -162,7 +174,7 @@ export function resolveGuestPath(basePath: string, path: string, followFinal: bo
         }
         throw error;
       }
-      if (stat.isSymbolicLink() && (!isLast || followFinal || mustBeDirectory)) {
+      if (stat.isSymbolicLink()) {
         if (++links > MAX_SYMLINKS) throw new WasiError(Errno.LOOP, 'too many symbolic links');
         let target: string;
         try {

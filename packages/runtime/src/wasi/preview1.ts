@@ -9,6 +9,7 @@
 //   the guest; only GuestExit and SandboxTermination unwind it (and, once raised, every later call
 //   raises them again, so a guest that catches them with exception handling cannot continue);
 // - capability checks go through `deny()`, which writes an audit record before failing.
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import type { Manifest, Preopen } from '@wsbc/manifest';
 import type { AuditDraft, Capability } from '../audit.js';
@@ -20,7 +21,7 @@ import {
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
-  ClimbsAboveBase, O_PATH, PinnedParentCache, assertProcFdSupport, displayOf, isInside, pinParent, pinParentAsWritten, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
+  ClimbsAboveBase, O_PATH, PinnedParentCache, type FinalSymlink, assertProcFdSupport, displayOf, isInside, pinParent, pinParentAsWritten, procFdPath, realPathOfFd, resolveGuestPath, splitGuestPath,
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
@@ -91,6 +92,12 @@ interface Descriptor {
   pinned?: PinnedParentCache;
   /** Directory listing cached for fd_readdir cookies. */
   listing?: DirectoryEntry[];
+  /**
+   * Files: the flags the host descriptor was opened with. The host descriptor carries O_APPEND
+   * exactly when the guest's has FdFlags.APPEND (so appends are the kernel's, atomic), and
+   * fd_fdstat_set_flags reopens it to change that.
+   */
+  hostFlags?: number;
 }
 
 /** One entry of a directory listing, as fd_readdir writes it. */
@@ -198,7 +205,7 @@ export class WasiPreview1 {
     this.timeFull = options.manifest.time.mode === 'full';
     this.auditAllowed = options.audit !== null && options.manifest.audit.decisions === 'all';
     const stdio = (n: 0 | 1 | 2): Descriptor => ({
-      kind: 'stdio', hostFd: -1, stdio: n, filetype: Filetype.CHARACTER_DEVICE,
+      kind: 'stdio', hostFd: -1, stdio: n, filetype: options.stdio.terminals?.[n] ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN,
       rightsBase: n === 0 ? STDIN_RIGHTS : STDOUT_RIGHTS, rightsInheriting: 0n, fdflags: n === 0 ? 0 : FdFlags.APPEND,
       position: 0, preopen: null, preopenName: null, guestPath: ['<stdin>', '<stdout>', '<stderr>'][n]!,
     });
@@ -269,7 +276,7 @@ export class WasiPreview1 {
 
   private fdWrite(fd: number, iovs: number, count: number, out: number): number {
     const m = this.memory;
-    const d = this.fd(fd, 'fd_write', Rights.FD_WRITE);
+    const d = this.fd(fd, 'fd_write', Rights.FD_WRITE, 'write');
     if (d.kind === 'dir') return Errno.ISDIR;
     if (d.kind === 'file') {
       const bufCount = m.iovecRanges(iovs, count);
@@ -323,9 +330,19 @@ export class WasiPreview1 {
     throw new WasiError(errno, reason);
   }
 
-  private fd(fd: number, op: string, rights: bigint): Descriptor {
+  /**
+   * The descriptor, with `rights`. `use` says what the call does with it, for the errors that
+   * come from the kind of descriptor rather than from the policy: they are returned as the
+   * kernel returns them, before the rights check, and are not denials (reading a directory is
+   * EISDIR, writing one EBADF, seeking stdout ESPIPE).
+   */
+  private fd(fd: number, op: string, rights: bigint, use: 'any' | 'read' | 'write' | 'pread' | 'pwrite' | 'seek' = 'any'): Descriptor {
     const d = this.fds.get(fd >>> 0);
     if (!d) throw new WasiError(Errno.BADF);
+    if (use !== 'any' && d.kind !== 'file') {
+      if (d.kind === 'dir') throw new WasiError(use === 'read' || use === 'pread' ? Errno.ISDIR : Errno.BADF);
+      if (use !== 'read' && use !== 'write') throw new WasiError(Errno.SPIPE);
+    }
     if ((d.rightsBase & rights) !== rights) {
       this.deny(d.kind === 'stdio' ? 'stdio' : 'filesystem', op, Errno.NOTCAPABLE, `descriptor lacks ${rightNames(rights & ~d.rightsBase)}`,
         { fd: fd >>> 0, path: d.guestPath });
@@ -385,7 +402,8 @@ export class WasiPreview1 {
   /**
    * Where a directory descriptor is now, as components below its preopen's root ([] for the
    * root). A directory moved out of the preopen (by the host: the guest cannot) is ENOTCAPABLE,
-   * a removed one ENOENT (the kernel's answer for `..` in a deleted directory).
+   * a removed one ENOENT (Linux would still reach its former parent; it has no place in the
+   * preopen to start from).
    */
   private placeInPreopen(dir: Descriptor): string[] {
     const root = dir.preopen!.realRoot;
@@ -420,7 +438,7 @@ export class WasiPreview1 {
    * `resolved.rebasedTo` is set).
    */
   private withPath<T>(
-    op: string, dir: Descriptor, path: string, follow: boolean,
+    op: string, dir: Descriptor, path: string, final: FinalSymlink,
     body: (pinned: { parentFd: number; host: string; resolved: ResolvedPath }) => T,
   ): T {
     let basePath = procFdPath(dir.hostFd);
@@ -437,7 +455,7 @@ export class WasiPreview1 {
       if (!asWritten) resolved = null;
       if (resolved && asWritten) {
         ({ fd: parentFd, owned } = asWritten);
-        if ((follow || resolved.mustBeDirectory) && resolved.name !== '.') {
+        if ((final === 'follow' || (final === 'nofollow' && resolved.mustBeDirectory)) && resolved.name !== '.') {
           const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
           let stat: fs.BigIntStats | null = null;
           try {
@@ -461,7 +479,7 @@ export class WasiPreview1 {
         // The walk's parent is pinned afresh, not through the cache, whose entries stand for
         // parents reached as written (the walk is the rare route: `..`, symlinks).
         try {
-          resolved = resolveGuestPath(basePath, path, follow);
+          resolved = resolveGuestPath(basePath, path, final);
         } catch (error) {
           // Below the root, a `..` above the descriptor stays inside the preopen as long as it
           // does not climb above the root: the path is walked again from there.
@@ -469,7 +487,7 @@ export class WasiPreview1 {
           const within = this.placeInPreopen(dir);
           if (within.length === 0) throw error;
           basePath = procFdPath(dir.preopen!.rootFd);
-          resolved = resolveGuestPath(basePath, path, follow, within);
+          resolved = resolveGuestPath(basePath, path, final, within);
           resolved.rebasedTo = dir.preopen!.grant.guestPath;
         }
         parentFd = pinParent(basePath, resolved, dir.preopen!.realRoot);
@@ -485,8 +503,10 @@ export class WasiPreview1 {
     try {
       // INVARIANT: `host` never names the /proc descriptor link itself. That entry is a symlink
       // (lstat says so, readlink returns the directory's real host path, O_NOFOLLOW refuses it);
-      // `<link>/.` is the pinned directory.
-      return body({ parentFd, host: `${parentPath}/${resolved.name}`, resolved });
+      // `<link>/.` is the pinned directory. An operation on the entry itself gets the guest's
+      // trailing slash, which the kernel applies to that entry (see FinalSymlink).
+      const slash = final === 'entry' && resolved.mustBeDirectory && resolved.name !== '.' ? '/' : '';
+      return body({ parentFd, host: `${parentPath}/${resolved.name}${slash}`, resolved });
     } finally {
       if (owned) safeClose(parentFd);
     }
@@ -591,6 +611,7 @@ export class WasiPreview1 {
         // Only append and nonblock can change after open (as on POSIX fcntl F_SETFL).
         if ((f ^ d.fdflags) & (FdFlags.DSYNC | FdFlags.RSYNC | FdFlags.SYNC)) return Errno.NOTSUP;
         if (f & FdFlags.APPEND && !(d.rightsBase & Rights.FD_WRITE)) return Errno.NOTCAPABLE;
+        if (d.kind === 'file') this.setHostAppend(d, (f & FdFlags.APPEND) !== 0);
         d.fdflags = f;
       }),
       fd_fdstat_set_rights: (fd: number, base: bigint, inheriting: bigint) => this.call('fd_fdstat_set_rights', () => {
@@ -626,7 +647,7 @@ export class WasiPreview1 {
         fs.futimesSync(d.hostFd, times.atime, times.mtime);
       }),
       fd_pread: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pread', () => {
-        const d = this.fd(fd, 'fd_pread', Rights.FD_READ | Rights.FD_SEEK);
+        const d = this.fd(fd, 'fd_pread', Rights.FD_READ | Rights.FD_SEEK, 'pread');
         if (d.kind === 'dir') return Errno.ISDIR;
         if (d.kind !== 'file') return Errno.SPIPE;
         const n = m.iovecRanges(iovs, count);
@@ -636,18 +657,18 @@ export class WasiPreview1 {
         m.setU32(out, at > MAX_FILE_OFFSET_BIG ? 0 : this.readFile(d, n, Number(at), 'fd_pread'));
       }),
       fd_pwrite: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pwrite', () => {
-        const d = this.fd(fd, 'fd_pwrite', Rights.FD_WRITE | Rights.FD_SEEK);
+        const d = this.fd(fd, 'fd_pwrite', Rights.FD_WRITE | Rights.FD_SEEK, 'pwrite');
         if (d.kind === 'dir') return Errno.ISDIR;
         if (d.kind !== 'file') return Errno.SPIPE;
         const n = m.iovecRanges(iovs, count);
         m.check(out, 4);
         const at = u64(offset);
         if (at > MAX_FILE_OFFSET_BIG) return Errno.FBIG;
-        // pwrite on an append-mode descriptor still writes at `offset` (Linux appends; WASI does not say); we follow the offset.
+        // pwrite on an append-mode descriptor appends, as on Linux (the host descriptor has O_APPEND).
         m.setU32(out, this.writeFile(d, n, Number(at), 'fd_pwrite'));
       }),
       fd_read: (fd: number, iovs: number, count: number, out: number) => this.call('fd_read', () => {
-        const d = this.fd(fd, 'fd_read', Rights.FD_READ);
+        const d = this.fd(fd, 'fd_read', Rights.FD_READ, 'read');
         if (d.kind === 'dir') return Errno.ISDIR;
         if (d.kind === 'file') {
           const bufCount = m.iovecRanges(iovs, count);
@@ -714,7 +735,7 @@ export class WasiPreview1 {
       fd_seek: (fd: number, offset: bigint, whence: number, out: number) => this.call('fd_seek', () => {
         const w = u(whence);
         const isTell = w === flavor.whence.cur && offset === 0n;
-        const d = this.fd(fd, 'fd_seek', isTell ? Rights.FD_TELL : Rights.FD_SEEK);
+        const d = this.fd(fd, 'fd_seek', isTell ? Rights.FD_TELL : Rights.FD_SEEK, 'seek');
         if (d.kind === 'stdio') return Errno.SPIPE;
         if (d.kind === 'dir') return Errno.BADF;
         m.check(out, 8);
@@ -731,7 +752,7 @@ export class WasiPreview1 {
         m.setU64(out, next);
       }),
       fd_tell: (fd: number, out: number) => this.call('fd_tell', () => {
-        const d = this.fd(fd, 'fd_tell', Rights.FD_TELL);
+        const d = this.fd(fd, 'fd_tell', Rights.FD_TELL, 'seek');
         if (d.kind === 'stdio') return Errno.SPIPE;
         if (d.kind === 'dir') return Errno.BADF;
         m.setU64(out, d.position);
@@ -740,7 +761,7 @@ export class WasiPreview1 {
       path_create_directory: (fd: number, p: number, len: number) => this.call('path_create_directory', () => {
         const dir = this.dirFd(fd, 'path_create_directory', Rights.PATH_CREATE_DIRECTORY);
         const path = this.str(p, len);
-        this.withPath('path_create_directory', dir, path, false, ({ host, resolved }) => {
+        this.withPath('path_create_directory', dir, path, 'entry', ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(Errno.EXIST);
           if (this.auditAllowed) this.allow('filesystem', 'path_create_directory', { path: guestPathOf(dir, resolved) });
           fs.mkdirSync(host, 0o777);
@@ -751,7 +772,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         m.check(out, flavor.filestatSize);
         const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
-        const st = this.statDirect(dir, path, follow) ?? this.withPath('path_filestat_get', dir, path, follow, ({ host, resolved }) => {
+        const st = this.statDirect(dir, path, follow) ?? this.withPath('path_filestat_get', dir, path, follow ? 'follow' : 'nofollow', ({ host, resolved }) => {
           if (this.auditAllowed) this.allow('filesystem', 'path_filestat_get', { path: guestPathOf(dir, resolved) });
           // The fast path already stat-ed the entry through the pinned parent.
           const pinned = resolved.finalStatPinned && typeof resolved.finalStat?.size === 'bigint' ? (resolved.finalStat as fs.BigIntStats) : null;
@@ -767,7 +788,7 @@ export class WasiPreview1 {
           const dir = this.dirFd(fd, 'path_filestat_set_times', Rights.PATH_FILESTAT_SET_TIMES);
           const path = this.str(p, len);
           const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
-          this.withPath('path_filestat_set_times', dir, path, follow, ({ host, resolved }) => {
+          this.withPath('path_filestat_set_times', dir, path, follow ? 'follow' : 'nofollow', ({ host, resolved }) => {
             if (this.auditAllowed) this.allow('filesystem', 'path_filestat_set_times', { path: guestPathOf(dir, resolved) });
             const times = this.timesFor(fs.lstatSync(host, { bigint: true }), u64(atim), u64(mtim), u(fst));
             fs.lutimesSync(host, times.atime, times.mtime);
@@ -784,8 +805,8 @@ export class WasiPreview1 {
               { path: joinGuest(from.guestPath, oldPath), target: joinGuest(to.guestPath, newPath) });
           }
           const follow = (u(oldFlags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
-          this.withPath('path_link', from, oldPath, follow, (src) =>
-            this.withPath('path_link', to, newPath, false, (dst) => {
+          this.withPath('path_link', from, oldPath, follow ? 'follow' : 'nofollow', (src) =>
+            this.withPath('path_link', to, newPath, 'entry', (dst) => {
               if (this.auditAllowed) this.allow('filesystem', 'path_link', { path: guestPathOf(from, src.resolved), target: guestPathOf(to, dst.resolved) });
               if (dst.resolved.mustBeDirectory) throw new WasiError(Errno.NOENT);
               fs.linkSync(src.host, dst.host);
@@ -799,7 +820,7 @@ export class WasiPreview1 {
         const path = this.str(p, len);
         m.check(buf, bufLen);
         m.check(out, 4);
-        const target = this.withPath('path_readlink', dir, path, false, ({ host, resolved }) => {
+        const target = this.withPath('path_readlink', dir, path, 'nofollow', ({ host, resolved }) => {
           if (this.auditAllowed) this.allow('filesystem', 'path_readlink', { path: guestPathOf(dir, resolved) });
           return fs.readlinkSync(host, { encoding: 'buffer' });
         });
@@ -810,7 +831,7 @@ export class WasiPreview1 {
       path_remove_directory: (fd: number, p: number, len: number) => this.call('path_remove_directory', () => {
         const dir = this.dirFd(fd, 'path_remove_directory', Rights.PATH_REMOVE_DIRECTORY);
         const path = this.str(p, len);
-        this.withPath('path_remove_directory', dir, path, false, ({ host, resolved }) => {
+        this.withPath('path_remove_directory', dir, path, 'entry', ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(resolved.finalDotDot ? Errno.NOTEMPTY : Errno.INVAL);
           if (this.auditAllowed) this.allow('filesystem', 'path_remove_directory', { path: guestPathOf(dir, resolved) });
           fs.rmdirSync(host);
@@ -825,13 +846,11 @@ export class WasiPreview1 {
           this.deny('filesystem', 'path_rename', Errno.XDEV, 'rename across preopens',
             { path: joinGuest(from.guestPath, oldPath), target: joinGuest(to.guestPath, newPath) });
         }
-        this.withPath('path_rename', from, oldPath, false, (src) =>
-          this.withPath('path_rename', to, newPath, false, (dst) => {
+        this.withPath('path_rename', from, oldPath, 'entry', (src) =>
+          this.withPath('path_rename', to, newPath, 'entry', (dst) => {
             if (src.resolved.name === '.' || dst.resolved.name === '.') throw new WasiError(Errno.BUSY);
             if (this.auditAllowed) this.allow('filesystem', 'path_rename', { path: guestPathOf(from, src.resolved), target: guestPathOf(to, dst.resolved) });
-            if (src.resolved.mustBeDirectory || dst.resolved.mustBeDirectory) {
-              if (!fs.lstatSync(src.host).isDirectory()) throw new WasiError(Errno.NOTDIR);
-            }
+            // A trailing slash on either side reaches the kernel with it (ENOTDIR for files and symlinks).
             fs.renameSync(src.host, dst.host);
           }));
       }),
@@ -839,7 +858,7 @@ export class WasiPreview1 {
         const dir = this.dirFd(fd, 'path_symlink', Rights.PATH_SYMLINK);
         const target = this.str(op, olen);
         const path = this.str(np, nlen);
-        this.withPath('path_symlink', dir, path, false, ({ host, resolved }) => {
+        this.withPath('path_symlink', dir, path, 'entry', ({ host, resolved }) => {
           const refusal = this.symlinkRefusal(dir, resolved, target);
           if (refusal !== null) this.deny('filesystem', 'path_symlink', Errno.NOTCAPABLE, refusal, { path: guestPathOf(dir, resolved), target });
           if (resolved.name === '.') throw new WasiError(Errno.EXIST);
@@ -850,12 +869,12 @@ export class WasiPreview1 {
       path_unlink_file: (fd: number, p: number, len: number) => this.call('path_unlink_file', () => {
         const dir = this.dirFd(fd, 'path_unlink_file', Rights.PATH_UNLINK_FILE);
         const path = this.str(p, len);
-        this.withPath('path_unlink_file', dir, path, false, ({ host, resolved }) => {
+        this.withPath('path_unlink_file', dir, path, 'entry', ({ host, resolved }) => {
           if (resolved.name === '.') throw new WasiError(Errno.ISDIR);
           if (this.auditAllowed) this.allow('filesystem', 'path_unlink_file', { path: guestPathOf(dir, resolved) });
-          const st = fs.lstatSync(host);
-          if (st.isDirectory()) throw new WasiError(Errno.ISDIR);
-          if (resolved.mustBeDirectory) throw new WasiError(Errno.NOTDIR);
+          // Linux says EISDIR for a directory (POSIX allows EPERM); with a trailing slash the
+          // kernel decides (EISDIR for a directory, ENOTDIR for anything else).
+          if (!resolved.mustBeDirectory && fs.lstatSync(host).isDirectory()) throw new WasiError(Errno.ISDIR);
           fs.unlinkSync(host);
         });
       }),
@@ -1107,7 +1126,16 @@ export class WasiPreview1 {
       { name: DOT, type: Filetype.DIRECTORY, ino: self.ino },
       { name: DOT_DOT, type: Filetype.DIRECTORY, ino: 0n },
     ];
-    for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
+    let listed: fs.Dirent[] = fs.readdirSync(base, { withFileTypes: true });
+    // A name that is not UTF-8 comes back with U+FFFD in place of its bad bytes, and would name
+    // another entry (or none). Guest paths are UTF-8 (anything else is EILSEQ), so the guest
+    // could not name such an entry anyway: it is left out of the listing.
+    if (listed.some((entry) => entry.name.includes('\uFFFD'))) {
+      listed = fs.readdirSync(base, { withFileTypes: true, encoding: 'buffer' })
+        .filter((entry) => isUtf8(entry.name))
+        .map((entry) => Object.assign(entry, { name: entry.name.toString('utf8') }) as unknown as fs.Dirent);
+    }
+    for (const entry of listed) {
       // d_ino needs a stat of each entry (Node's readdir does not return inode numbers). A
       // number stat is cheaper than a BigInt one; an inode number too large for a number (some
       // file systems use the high bits) is read again as a BigInt rather than reported wrong.
@@ -1177,7 +1205,10 @@ export class WasiPreview1 {
     this.countOpen(op, dir.guestPath, path);
     const request: OpenRequest = { dir, path, oflags, base, inheriting, fdflags, wantsRead, wantsWrite };
     const direct = this.openDirect(request);
-    const newFd = direct ?? this.openResolved(request, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0);
+    // O_CREAT|O_EXCL never follows a final symlink: an existing entry, a dangling link included,
+    // is EEXIST (POSIX), so a lock file is never created through a link.
+    const exclusive = (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL);
+    const newFd = direct ?? this.openResolved(request, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0 && !exclusive);
     this.guestOpened++;
     this.memory.setU32(out, newFd);
     return Errno.SUCCESS;
@@ -1263,7 +1294,7 @@ export class WasiPreview1 {
         return null;
       }
       if (this.auditAllowed) this.allowOpen(req, resolved, created);
-      return this.newFd(this.openedDescriptor(req, hostFd, isDir, resolved));
+      return this.newFd(this.openedDescriptor(req, hostFd, isDir, resolved, flags));
     } finally {
       if (pinned.owned) safeClose(pinned.fd);
     }
@@ -1297,7 +1328,7 @@ export class WasiPreview1 {
   private openResolved(req: OpenRequest, follow: boolean): number {
     const { dir, oflags, base, fdflags, wantsWrite } = req;
     const op = 'path_open';
-    return this.withPath(op, dir, req.path, follow, ({ host, resolved }) => {
+    return this.withPath(op, dir, req.path, follow ? 'follow' : 'nofollow', ({ host, resolved }) => {
       const display = guestPathOf(dir, resolved);
       let existing: fs.Stats | fs.BigIntStats | null | undefined = resolved.finalStat;
       if (existing === undefined) existing = fs.lstatSync(host, { throwIfNoEntry: false }) ?? null;
@@ -1308,7 +1339,9 @@ export class WasiPreview1 {
         }
         if (resolved.mustBeDirectory) throw new WasiError(Errno.ISDIR);
       }
-      if (exists && existing!.isSymbolicLink() && !follow) throw new WasiError(Errno.LOOP);
+      const exclusive = (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL);
+      // An exclusive create of an existing symlink is EEXIST below, after its allowed record.
+      if (exists && existing!.isSymbolicLink() && !follow && !exclusive) throw new WasiError(Errno.LOOP);
       if (exists && !existing!.isDirectory() && !existing!.isFile() && !existing!.isSymbolicLink()) {
         // FIFOs, sockets and devices could block the guest's thread or reach host devices.
         this.deny('filesystem', op, Errno.ACCES, 'not a regular file or directory', { path: display });
@@ -1360,7 +1393,7 @@ export class WasiPreview1 {
         safeClose(hostFd);
         this.deny('filesystem', op, Errno.ACCES, 'not a regular file or directory', { path: display });
       }
-      return this.newFd(this.openedDescriptor(req, hostFd, nowDir || (oflags & OFlags.DIRECTORY) !== 0, resolved));
+      return this.newFd(this.openedDescriptor(req, hostFd, nowDir || (oflags & OFlags.DIRECTORY) !== 0, resolved, flags));
     });
   }
 
@@ -1371,15 +1404,30 @@ export class WasiPreview1 {
   }
 
   /** The guest's descriptor for a host descriptor path_open opened. */
-  private openedDescriptor(req: OpenRequest, hostFd: number, isDir: boolean, resolved: ResolvedPath): Descriptor {
+  private openedDescriptor(req: OpenRequest, hostFd: number, isDir: boolean, resolved: ResolvedPath, hostFlags: number): Descriptor {
     const { dir } = req;
     const mask = isDir ? DIR_RIGHTS | Rights.FD_READDIR : FILE_RIGHTS;
     return {
       kind: isDir ? 'dir' : 'file', hostFd, stdio: -1, filetype: isDir ? Filetype.DIRECTORY : Filetype.REGULAR_FILE,
       rightsBase: req.base & dir.rightsInheriting & mask, rightsInheriting: req.inheriting & dir.rightsInheriting,
       fdflags: req.fdflags, position: 0, preopen: dir.preopen, preopenName: null,
-      guestPath: guestPathOf(dir, resolved),
+      guestPath: guestPathOf(dir, resolved), hostFlags,
     };
+  }
+
+  /**
+   * Gives a file's host descriptor O_APPEND or takes it away (fcntl F_SETFL, which Node cannot
+   * call): the file is opened again through its /proc link (the same file, wherever it is now)
+   * with the new flag, and replaces the old descriptor.
+   */
+  private setHostAppend(d: Descriptor, append: boolean): void {
+    const current = d.hostFlags ?? 0;
+    if (((current & O_APPEND) !== 0) === append) return;
+    const flags = (current & ~(O_APPEND | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW)) | (append ? O_APPEND : 0);
+    const fresh = fs.openSync(procFdPath(d.hostFd), flags);
+    safeClose(d.hostFd);
+    d.hostFd = fresh;
+    d.hostFlags = flags;
   }
 
   private pollOneoff(flavor: WasiFlavor, input: number, output: number, count: number, out: number): number {

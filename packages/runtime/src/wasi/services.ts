@@ -157,6 +157,12 @@ export interface StdioBridge {
   waitStdin(timeoutMs: number): boolean;
   /** Streams guest output (copied: the view may point into guest memory). */
   write(fd: 1 | 2, data: Uint8Array): void;
+  /**
+   * Which of stdin, stdout and stderr are terminals on the host. Only those are reported as
+   * character devices, which is what isatty() tests (wasi-libc, Rust's std): output redirected to
+   * a file or a pipe is then not line-buffered or coloured as for a terminal. Default: none.
+   */
+  readonly terminals?: readonly [boolean, boolean, boolean];
 }
 
 // ---------------------------------------------------------------- metering
