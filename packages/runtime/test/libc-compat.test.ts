@@ -95,6 +95,9 @@ describe('O_CREAT|O_EXCL', () => {
     }
     expect(fs.existsSync(path.join(dir, 'nowhere'))).toBe(false);
     expect(fs.existsSync(path.join(path.dirname(dir), 'outside-file'))).toBe(false);
+    // Not followed, a link is ELOOP, or ENOTDIR when a directory is asked for.
+    expect(g.open('link_ab', { follow: false })).toBe(-Errno.LOOP);
+    expect(g.open('link_ab', { follow: false, oflags: O.DIRECTORY })).toBe(-Errno.NOTDIR);
     // Without O_EXCL a dangling link is followed and its target created, as open(2) does.
     expect(g.open('dangling', { oflags: O.CREAT, rights: FD_WRITE })).toBeGreaterThan(3);
     expect(fs.existsSync(path.join(dir, 'nowhere'))).toBe(true);

@@ -1341,7 +1341,8 @@ export class WasiPreview1 {
       }
       const exclusive = (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL);
       // An exclusive create of an existing symlink is EEXIST below, after its allowed record.
-      if (exists && existing!.isSymbolicLink() && !follow && !exclusive) throw new WasiError(Errno.LOOP);
+      // Not followed: ELOOP, or ENOTDIR when a directory was asked for (as Linux decides).
+      if (exists && existing!.isSymbolicLink() && !follow && !exclusive) throw new WasiError(oflags & OFlags.DIRECTORY ? Errno.NOTDIR : Errno.LOOP);
       if (exists && !existing!.isDirectory() && !existing!.isFile() && !existing!.isSymbolicLink()) {
         // FIFOs, sockets and devices could block the guest's thread or reach host devices.
         this.deny('filesystem', op, Errno.ACCES, 'not a regular file or directory', { path: display });
