@@ -58,6 +58,11 @@ describe('a trailing slash on a symlink, for calls on the entry itself', () => {
     expect(g.pathCall('path_unlink_file', 'link_ab/')).toBe(Errno.NOTDIR);
     expect(g.pathCall('path_unlink_file', 'f/')).toBe(Errno.NOTDIR);
     expect(g.pathCall('path_unlink_file', 'sub/')).toBe(Errno.ISDIR);
+    const from = g.put(2048, 'f');
+    const at = g.put(3000, 'le/');
+    expect(g.fns.path_link!(3, 0, 2048, from, 3, 3000, at)).toBe(Errno.EXIST);
+    const fresh = g.put(3000, 'fresh/');
+    expect(g.fns.path_link!(3, 0, 2048, from, 3, 3000, fresh)).toBe(Errno.NOENT);
     // Nothing the links point to moved, appeared or went away.
     expect(fs.readdirSync(dir).sort()).toEqual(['a', 'dangling', 'empty', 'f', 'le', 'link_ab', 'sub']);
     expect(fs.readdirSync(path.join(dir, 'a'))).toEqual(['b']);
