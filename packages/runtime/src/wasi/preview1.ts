@@ -277,7 +277,6 @@ export class WasiPreview1 {
   private fdWrite(fd: number, iovs: number, count: number, out: number): number {
     const m = this.memory;
     const d = this.fd(fd, 'fd_write', Rights.FD_WRITE, 'write');
-    if (d.kind === 'dir') return Errno.ISDIR;
     if (d.kind === 'file') {
       const bufCount = m.iovecRanges(iovs, count);
       m.check(out, 4);
@@ -648,8 +647,6 @@ export class WasiPreview1 {
       }),
       fd_pread: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pread', () => {
         const d = this.fd(fd, 'fd_pread', Rights.FD_READ | Rights.FD_SEEK, 'pread');
-        if (d.kind === 'dir') return Errno.ISDIR;
-        if (d.kind !== 'file') return Errno.SPIPE;
         const n = m.iovecRanges(iovs, count);
         m.check(out, 4);
         const at = u64(offset);
@@ -658,8 +655,6 @@ export class WasiPreview1 {
       }),
       fd_pwrite: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pwrite', () => {
         const d = this.fd(fd, 'fd_pwrite', Rights.FD_WRITE | Rights.FD_SEEK, 'pwrite');
-        if (d.kind === 'dir') return Errno.ISDIR;
-        if (d.kind !== 'file') return Errno.SPIPE;
         const n = m.iovecRanges(iovs, count);
         m.check(out, 4);
         const at = u64(offset);
@@ -669,7 +664,6 @@ export class WasiPreview1 {
       }),
       fd_read: (fd: number, iovs: number, count: number, out: number) => this.call('fd_read', () => {
         const d = this.fd(fd, 'fd_read', Rights.FD_READ, 'read');
-        if (d.kind === 'dir') return Errno.ISDIR;
         if (d.kind === 'file') {
           const bufCount = m.iovecRanges(iovs, count);
           m.check(out, 4);
@@ -736,8 +730,6 @@ export class WasiPreview1 {
         const w = u(whence);
         const isTell = w === flavor.whence.cur && offset === 0n;
         const d = this.fd(fd, 'fd_seek', isTell ? Rights.FD_TELL : Rights.FD_SEEK, 'seek');
-        if (d.kind === 'stdio') return Errno.SPIPE;
-        if (d.kind === 'dir') return Errno.BADF;
         m.check(out, 8);
         const delta = BigInt.asIntN(64, offset);
         let base: bigint;
@@ -753,8 +745,6 @@ export class WasiPreview1 {
       }),
       fd_tell: (fd: number, out: number) => this.call('fd_tell', () => {
         const d = this.fd(fd, 'fd_tell', Rights.FD_TELL, 'seek');
-        if (d.kind === 'stdio') return Errno.SPIPE;
-        if (d.kind === 'dir') return Errno.BADF;
         m.setU64(out, d.position);
       }),
 
