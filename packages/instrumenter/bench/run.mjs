@@ -102,13 +102,17 @@ if (!only || only === 'overhead') {
 }
 
 // ---- Instrumentation speed, code size and memory
-// Each of 5 rounds times, back to back on the same bytes: WebAssembly.validate, instrument()
-// and instrumentAsync() with 2 threads (pool started before the rounds). Wall time and the
-// process's CPU time (all threads) are both kept: on a shared machine the other processes stretch
-// long runs' wall time more than short ones', and V8 validates functions on several threads when
-// cores are free. Medians of the 5 rounds.
+// Each of 9 rounds times, back to back on the same bytes: WebAssembly.validate, instrument()
+// and instrumentAsync() with 2 threads, after 3 untimed rounds (the pool's workers compile the
+// rewriter with TurboFan over their first calls: esbuild.wasm took 423, 221, 170, 72 ms, then
+// 52-66 ms). Wall time and the process's CPU time (all threads) are both kept: on a shared
+// machine the other processes stretch long runs' wall time more than short ones', and V8
+// validates functions on several threads when cores are free. Medians of the 9 rounds; the first
+// call of each module is reported apart.
+const SPEED_WARMUP = 3;
+const SPEED_ROUNDS = 9;
 if (!only || only === 'speed') {
-  say('Instrumentation speed, code size and memory (default options, validation off; median of 5):');
+  say(`Instrumentation speed, code size and memory (default options, validation off; median of ${SPEED_ROUNDS} after ${SPEED_WARMUP} warm-up rounds):`);
   say();
   say('| module | size | WebAssembly.validate | instrument | ratio | CPU ratio | instrumentAsync, 2 threads | ratio | output size | growth | growth, checks=block | peak RSS | RSS over reading the module / module size |');
   say('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
@@ -122,7 +126,12 @@ if (!only || only === 'speed') {
     notes.push(`${label}: first instrumentAsync call (starts the worker pool) ${fmt(first, 0)} ms`);
     const tv = [], cv = [], ti = [], ci = [], ta = [];
     let outBytes = 0;
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < SPEED_WARMUP; i++) {
+      WebAssembly.validate(bytes);
+      instrument(bytes, { validate: false });
+      await instrumentAsync(bytes, { validate: false, threads: 2 });
+    }
+    for (let i = 0; i < SPEED_ROUNDS; i++) {
       const [v, vc] = timed(() => WebAssembly.validate(bytes));
       tv.push(v);
       cv.push(vc);

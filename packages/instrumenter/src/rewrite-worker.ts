@@ -13,7 +13,11 @@ export interface RewriteJob {
   bodies: Int32Array;
   /** Chunk boundaries (planChunks). */
   chunks: Int32Array;
-  /** Slot 0: the next chunk to claim, shared by every thread of this rewrite. */
+  /**
+   * Slot 0: the next chunk to claim, shared by every thread of this rewrite. Slot 1: the workers
+   * of this rewrite still reading its input (counted up when the job is posted, down here when
+   * it is over), so that the input's shared copy is reused only when nobody reads it.
+   */
   claims: Int32Array;
   /** Where each rewritten chunk goes (a ChunkReply per message). */
   port: MessagePort;
@@ -33,5 +37,6 @@ parentPort?.on('message', (job: RewriteJob) => {
     reply = { ok: false, bug: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
   job.port.close();
+  Atomics.sub(job.claims, 1, 1);
   parentPort!.postMessage(reply);
 });

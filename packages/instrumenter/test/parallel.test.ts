@@ -63,6 +63,23 @@ describe.skipIf(!built)('instrumentAsync (worker threads, from dist/)', () => {
     }
   }, 120_000);
 
+  it('gives each of back-to-back calls on different modules its own output (the input copy reused)', async () => {
+    // yosys first: esbuild.wasm then fits the shared copy yosys left, which the next call reuses
+    // once no worker reads it; a worker may still be finishing a chunk of the call before.
+    const yosys = realModule('@yowasp/yosys', 'yosys.core.wasm');
+    const expected = new Map<Uint8Array, Uint8Array>();
+    for (const module of [yosys, esbuild]) {
+      const r = instrument(module, { validate: false });
+      expect(r.ok).toBe(true);
+      if (r.ok) expected.set(module, r.value.bytes);
+    }
+    for (const module of [yosys, esbuild, yosys, esbuild, esbuild]) {
+      const r = await instrumentAsync(module, { validate: false, threads: 2 });
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(Buffer.compare(r.value.bytes, expected.get(module)!)).toBe(0);
+    }
+  }, 120_000);
+
   it('rewrites a small module on the calling thread, with the same output', async () => {
     const sql = realModule('sql.js', 'sql-wasm.wasm');
     const one = instrument(sql);
