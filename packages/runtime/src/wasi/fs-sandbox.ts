@@ -26,6 +26,17 @@ export const O_PATH = 0o10000000;
 const SLASH = 0x2f;
 const DOT = 0x2e;
 const MAX_SYMLINKS = 40;
+/** Linux's PATH_MAX: a path of this many bytes or more is ENAMETOOLONG, whatever it names. */
+const PATH_MAX = 4096;
+
+/** The checks every guest path passes before it is split or walked. */
+function checkGuestPath(path: string): void {
+  if (path.length === 0) throw new WasiError(Errno.NOENT, 'empty path');
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long paths need their length measured.
+  if (path.length >= PATH_MAX || (path.length > PATH_MAX / 3 && Buffer.byteLength(path) >= PATH_MAX)) throw new WasiError(Errno.NAMETOOLONG);
+  if (path.includes('\0')) throw new WasiError(Errno.INVAL, 'path contains NUL');
+  if (path.charCodeAt(0) === SLASH) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
+}
 
 /**
  * The process's descriptor directory in /proc. `/proc/self` is itself a symlink the kernel
@@ -134,9 +145,7 @@ export type FinalSymlink = 'follow' | 'nofollow' | 'entry';
  * goes again from the root); the result is then relative to `basePath`.
  */
 export function resolveGuestPath(basePath: string, path: string, final: FinalSymlink, within: readonly string[] = []): ResolvedPath {
-  if (path.length === 0) throw new WasiError(Errno.NOENT, 'empty path');
-  if (path.includes('\0')) throw new WasiError(Errno.INVAL, 'path contains NUL');
-  if (path.startsWith('/')) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
+  checkGuestPath(path);
   let mustBeDirectory = path.endsWith('/');
   const queue = path.split('/').filter((c) => c.length > 0);
   const stack: string[] = [...within];
@@ -216,9 +225,7 @@ export function resolveGuestPath(basePath: string, path: string, final: FinalSym
  */
 export function splitGuestPath(path: string): ResolvedPath | null {
   const length = path.length;
-  if (length === 0) throw new WasiError(Errno.NOENT, 'empty path');
-  if (path.includes('\0')) throw new WasiError(Errno.INVAL, 'path contains NUL');
-  if (path.charCodeAt(0) === SLASH) throw new WasiError(Errno.NOTCAPABLE, 'absolute path');
+  checkGuestPath(path);
   // One scan, no split: this runs for nearly every path call.
   const parent: string[] = [];
   let name = '';

@@ -206,7 +206,7 @@ export class WasiPreview1 {
     this.auditAllowed = options.audit !== null && options.manifest.audit.decisions === 'all';
     const stdio = (n: 0 | 1 | 2): Descriptor => ({
       kind: 'stdio', hostFd: -1, stdio: n, filetype: options.stdio.terminals?.[n] ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN,
-      rightsBase: n === 0 ? STDIN_RIGHTS : STDOUT_RIGHTS, rightsInheriting: 0n, fdflags: n === 0 ? 0 : FdFlags.APPEND,
+      rightsBase: n === 0 ? STDIN_RIGHTS : STDOUT_RIGHTS, rightsInheriting: 0n, fdflags: 0,
       position: 0, preopen: null, preopenName: null, guestPath: ['<stdin>', '<stdout>', '<stderr>'][n]!,
     });
     this.fds.set(0, stdio(0));
@@ -515,6 +515,12 @@ export class WasiPreview1 {
     return this.memory.string(ptr, len);
   }
 
+  /**
+   * The lowest free descriptor number from 3: 0, 1 and 2 are never handed out again once closed,
+   * unlike POSIX open(2). Programs built for WASI runtimes count on it: Yosys's ABC, built by
+   * YoWASP, closes stdout and later writes to descriptor 1 after opening a file, which then got
+   * that number and refused the write.
+   */
   private newFd(d: Descriptor): number {
     let fd = 3;
     while (this.fds.has(fd)) fd++;
@@ -584,11 +590,14 @@ export class WasiPreview1 {
       }),
       fd_datasync: (fd: number) => this.call('fd_datasync', () => {
         const d = this.fd(fd, 'fd_datasync', Rights.FD_DATASYNC);
-        if (d.hostFd >= 0) fs.fdatasyncSync(d.hostFd);
+        // stdio and sockets are streams: nothing to sync, EINVAL as Linux says for a pipe.
+        if (d.hostFd < 0) return Errno.INVAL;
+        fs.fdatasyncSync(d.hostFd);
       }),
       fd_sync: (fd: number) => this.call('fd_sync', () => {
         const d = this.fd(fd, 'fd_sync', Rights.FD_SYNC);
-        if (d.hostFd >= 0) fs.fsyncSync(d.hostFd);
+        if (d.hostFd < 0) return Errno.INVAL;
+        fs.fsyncSync(d.hostFd);
       }),
       fd_fdstat_get: (fd: number, out: number) => this.call('fd_fdstat_get', () => {
         const d = this.fds.get(u(fd));

@@ -8,6 +8,11 @@ for src in c/*.c; do
   name=$(basename "$src" .c)
   clang --target=wasm32-wasi --sysroot=/usr -Os -Wl,--strip-all "$src" -o "wasm/$name.wasm"
 done
+# The native-parity programs (native/, compared with their native build by native-parity.test.ts).
+for src in native/*.c; do
+  name=$(basename "$src" .c)
+  clang --target=wasm32-wasi --sysroot=/usr -Os -Wl,--strip-all "$src" -o "wasm/native-$name.wasm"
+done
 # wasi-threads: Debian's wasi-libc has no threads build, so threads.c goes without libc, with its
 # own wasi_thread_start, on a shared imported memory.
 clang --target=wasm32-wasi -O2 -matomics -mbulk-memory -ftls-model=local-exec -nostdlib \
