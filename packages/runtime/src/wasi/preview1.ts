@@ -121,6 +121,11 @@ interface OpenRequest {
   wantsRead: boolean;
   /** Write access of any kind; pathOpen has checked that the preopen grants write. */
   wantsWrite: boolean;
+  /**
+   * O_CREAT|O_EXCL: never follows a final symlink, and an existing entry (a dangling link
+   * included) is EEXIST (POSIX), so a lock file is never created through a link.
+   */
+  exclusive: boolean;
 }
 
 /** Largest file offset (2^53 - 1, 8 PiB): offsets are numbers, exact up to there. */
@@ -1202,11 +1207,9 @@ export class WasiPreview1 {
       this.deny('filesystem', op, Errno.NOTCAPABLE, 'truncate not granted', { path: joinGuest(dir.guestPath, path) });
     }
     this.countOpen(op, dir.guestPath, path);
-    const request: OpenRequest = { dir, path, oflags, base, inheriting, fdflags, wantsRead, wantsWrite };
-    const direct = this.openDirect(request);
-    // O_CREAT|O_EXCL never follows a final symlink: an existing entry, a dangling link included,
-    // is EEXIST (POSIX), so a lock file is never created through a link.
     const exclusive = (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL);
+    const request: OpenRequest = { dir, path, oflags, base, inheriting, fdflags, wantsRead, wantsWrite, exclusive };
+    const direct = this.openDirect(request);
     const newFd = direct ?? this.openResolved(request, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0 && !exclusive);
     this.guestOpened++;
     this.memory.setU32(out, newFd);
@@ -1256,7 +1259,7 @@ export class WasiPreview1 {
       // audited, so that whether the call created the file is known exactly (the record says so).
       // When allowed decisions are not audited, nobody needs to know, and one open does.
       let created = false;
-      const exclusive = (oflags & OFlags.EXCL) !== 0;
+      const exclusive = req.exclusive;
       let hostFd = tryOpen(host, !create ? flags : exclusive ? flags | O_CREAT | O_EXCL : this.auditAllowed ? flags : flags | O_CREAT);
       if (typeof hostFd === 'number' && create && exclusive) created = true;
       if (hostFd === 'ENOENT') {
@@ -1325,7 +1328,7 @@ export class WasiPreview1 {
 
   /** path_open through the full resolution: decides from an lstat, then opens and checks what it got. */
   private openResolved(req: OpenRequest, follow: boolean): number {
-    const { dir, oflags, base, fdflags, wantsWrite } = req;
+    const { dir, oflags, base, fdflags, wantsWrite, exclusive } = req;
     const op = 'path_open';
     return this.withPath(op, dir, req.path, follow ? 'follow' : 'nofollow', ({ host, resolved }) => {
       const display = guestPathOf(dir, resolved);
@@ -1338,7 +1341,6 @@ export class WasiPreview1 {
         }
         if (resolved.mustBeDirectory) throw new WasiError(Errno.ISDIR);
       }
-      const exclusive = (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL);
       // An exclusive create of an existing symlink is EEXIST below, after its allowed record.
       // Not followed: ELOOP, or ENOTDIR when a directory was asked for (as Linux decides).
       if (exists && existing!.isSymbolicLink() && !follow && !exclusive) throw new WasiError(oflags & OFlags.DIRECTORY ? Errno.NOTDIR : Errno.LOOP);
@@ -1349,7 +1351,7 @@ export class WasiPreview1 {
       const isDir = exists && existing!.isDirectory();
       if ((oflags & OFlags.DIRECTORY || resolved.mustBeDirectory) && exists && !isDir) throw new WasiError(Errno.NOTDIR);
       if (isDir && wantsWrite && (base & Rights.FD_WRITE)) throw new WasiError(Errno.ISDIR);
-      if (isDir && (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL)) throw new WasiError(Errno.EXIST);
+      if (isDir && exclusive) throw new WasiError(Errno.EXIST);
       // POSIX: O_CREAT naming an existing directory is EISDIR (Linux 6.4+ would say EINVAL for
       // the O_CREAT|O_DIRECTORY this would open with).
       if (isDir && (oflags & OFlags.CREAT)) throw new WasiError(Errno.ISDIR);
@@ -1377,7 +1379,7 @@ export class WasiPreview1 {
       if (this.auditAllowed) this.allowOpen(req, resolved, !exists && (oflags & OFlags.CREAT) !== 0);
       // O_CREAT|O_EXCL of an entry that exists is EEXIST whatever the grants say (the kernel
       // would say it only when O_CREAT is passed, which needs the create right).
-      if (exists && (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL)) throw new WasiError(Errno.EXIST);
+      if (exists && exclusive) throw new WasiError(Errno.EXIST);
       // INVARIANT: `host` names `name` inside a pinned (verified) parent, and O_NOFOLLOW keeps the
       // last component from being a symlink, so the opened file is inside the preopen.
       const hostFd = fs.openSync(host, flags, 0o666);
