@@ -1,7 +1,7 @@
 // Reading the inputs commands share: files or `-` for stdin, and a policy given either as a
 // `.wsp` source or an already-compiled manifest `.json`. Failures become diagnostics, never throws.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { loadManifest, type Manifest } from '@wsbc/manifest';
 import type { CommandContext } from './command.js';
@@ -20,12 +20,72 @@ export async function readInput(path: string, ctx: CommandContext): Promise<Read
   try {
     return { ok: true, value: readFileSync(resolve(ctx.cwd, path)) };
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const reason = unreadableReason(error);
     return {
       ok: false,
       diagnostic: { code: 'input/unreadable', severity: 'error', message: `cannot read ${path}: ${reason}` },
     };
   }
+}
+
+/** Why a file could not be read, in words rather than an errno message. */
+export function unreadableReason(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Replaces each directory argument by the .wsp files below it, in a stable order, so that
+ * `wsbc lint policies/` and `wsbc fmt --check policies/` take a whole tree. Other arguments
+ * (files, `-`, missing paths, which are then reported as unreadable) pass through. A directory
+ * with no policy, or one that cannot be listed, is a problem, as in `wsbc check`: a CI gate on an
+ * emptied or mistyped tree must not pass by checking nothing.
+ */
+export function expandPolicyDirectories(inputs: readonly string[], cwd: string): { inputs: string[]; problems: Diagnostic[] } {
+  const out: string[] = [];
+  const problems: Diagnostic[] = [];
+  for (const input of inputs) {
+    const absolute = resolve(cwd, input);
+    let isDirectory = false;
+    try {
+      isDirectory = input !== '-' && statSync(absolute).isDirectory();
+    } catch {
+      // Missing or unreadable: left to the reader, which reports it with its reason.
+    }
+    if (!isDirectory) {
+      out.push(input);
+      continue;
+    }
+    const before = out.length;
+    const walk = (dir: string): void => {
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      } catch (error) {
+        problems.push({ code: 'input/unreadable', severity: 'error', message: `cannot read directory ${relative(cwd, dir) || dir}: ${unreadableReason(error)}` });
+        return;
+      }
+      for (const entry of entries) {
+        if (entry.isDirectory()) {
+          if (!entry.name.startsWith('.') && entry.name !== 'node_modules') walk(join(dir, entry.name));
+        } else if (entry.isFile() && entry.name.endsWith('.wsp')) {
+          out.push(relative(cwd, join(dir, entry.name)) || entry.name);
+        }
+      }
+    };
+    walk(absolute);
+    if (out.length === before) problems.push({ code: 'input/unreadable', severity: 'error', message: `no .wsp files in directory ${input}` });
+  }
+  return { inputs: out, problems };
 }
 
 /** The policy compiler is loaded only for `.wsp` policies: a compiled manifest does not need its modules (start-up time). */
@@ -63,7 +123,11 @@ export async function loadPolicy(path: string, ctx: CommandContext): Promise<Loa
       sources: new Map([[path, text]]),
     };
   }
-  const { compilePolicyFile } = await loadPolicyCompiler();
-  const result = compilePolicyFile(absolute);
+  // Read here rather than by compilePolicyFile, so a missing policy is reported as every other
+  // unreadable input is: the path as given and the reason.
+  const read = await readInput(path, ctx);
+  if (!read.ok) return { diagnostics: [read.diagnostic], sources: new Map() };
+  const { compilePolicySource } = await loadPolicyCompiler();
+  const result = compilePolicySource(read.value.toString('utf8'), { file: absolute, baseDir: dirname(absolute) });
   return { manifest: result.ok ? result.manifest : undefined, diagnostics: result.diagnostics, sources: result.sources };
 }

@@ -1,6 +1,6 @@
 // `wsbc build`: writes a vetted artifact for an allowed module, refuses a module with the same
 // findings and exit code as `wsbc check`, signs with --sign, and reports bad input with exit 2.
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,7 +84,7 @@ describe('wsbc build', () => {
     expect((await runCli(['build', module, '-p', 'broken.wsp'], { cwd })).code).toBe(2);
     const overwrite = await runCli(['build', module, '-p', 'read-allowed-file/policy.wsp', '-o', `./${module}`], { cwd });
     expect(overwrite.code).toBe(2);
-    expect(overwrite.stderr).toContain('would overwrite the module');
+    expect(overwrite.stderr).toContain(`would overwrite the input ${module}`);
     const usage = await runCli(['build', module], { cwd });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('missing --policy');
@@ -107,5 +107,48 @@ describe('wsbc build', () => {
     const plain = await runCli(['run', module, '-p', 'read-allowed-file/policy.wsp'], { cwd });
     expect(plain.code).toBe(125);
     expect(plain.stderr).toContain('artifact/not-vetted');
+  });
+
+  it('build refuses -o pointing at its policy or a key, even through a link, and leaves them intact', async () => {
+    const cwd = workspace();
+    const module = 'read-allowed-file/read-allowed-file.wasm';
+    const policy = 'read-allowed-file/policy.wsp';
+    const before = readFileSync(join(cwd, policy), 'utf8');
+    const atPolicy = await runCli(['build', module, '-p', policy, '-o', policy], { cwd });
+    expect(atPolicy.code).toBe(2);
+    expect(atPolicy.stderr).toContain(`would overwrite the input ${policy}`);
+    symlinkSync(join(cwd, module), join(cwd, 'link.wasm'));
+    const throughLink = await runCli(['build', module, '-p', policy, '-o', 'link.wasm'], { cwd });
+    expect(throughLink.code).toBe(2);
+    expect(throughLink.stderr).toContain(`would overwrite the input ${module}`);
+    expect(readFileSync(join(cwd, policy), 'utf8')).toBe(before);
+    expect(readFileSync(join(cwd, module))).toEqual(readFileSync(join(examples, module)));
+  });
+
+  it('an -o that cannot be written is bad input (exit 2) and an existing artifact stays as it was', async () => {
+    const cwd = workspace();
+    const module = 'read-allowed-file/read-allowed-file.wasm';
+    mkdirSync(join(cwd, 'out.wasm'));
+    const toDir = await runCli(['build', module, '-p', 'read-allowed-file/policy.wsp', '-o', 'out.wasm'], { cwd });
+    expect(toDir.code).toBe(2);
+    expect(toDir.stderr).toBe('wsbc build: cannot write out.wasm: is a directory\n');
+    const missing = await runCli(['build', module, '-p', 'read-allowed-file/policy.wsp', '-o', 'nowhere/out.wasm'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot write nowhere/out.wasm: no such directory');
+    expect(readdirSync(join(cwd, 'out.wasm'))).toEqual([]);
+  });
+
+  it('a policy that does not compile is a refusal at the policy stage: --format json has the build object, pretty the verdict line', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'broken.wsp'), 'policy "x" extends minimal {\n  limits { fuel many }\n}\n');
+    const module = 'read-allowed-file/read-allowed-file.wasm';
+    const json = await runCli(['build', module, '-p', 'broken.wsp', '--format', 'json'], { cwd });
+    expect(json.code).toBe(2);
+    const report = JSON.parse(json.stdout);
+    expect(report.summary.errors).toBeGreaterThan(0);
+    expect(report.build).toEqual({ module, policy: 'broken.wsp', passed: false, stage: 'policy' });
+    const pretty = await runCli(['build', module, '-p', 'broken.wsp'], { cwd });
+    expect(pretty.code).toBe(2);
+    expect(pretty.stderr).toMatch(/^refused read-allowed-file\/read-allowed-file\.wasm at the policy stage \(1 error\); no artifact written\n$/);
   });
 });

@@ -1,6 +1,7 @@
 // `wsbc compile`: the manifest on stdout or in -o, --hash, stdin, diagnostics in every format with
 // their exact positions, and exit codes (0 compiled, 1 policy errors, 2 unreadable or usage).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manifestHash } from '@wsbc/manifest';
@@ -106,5 +107,50 @@ describe('wsbc compile', () => {
     expect((await runCli(['compile'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['compile', 'a.wsp', 'b.wsp'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['compile', '--format', 'xml', 'child.wsp'], { cwd: dir })).code).toBe(2);
+  });
+
+  it('refuses -o pointing at its input and leaves the policy intact', async () => {
+    const before = readFileSync(join(dir, 'child.wsp'), 'utf8');
+    const r = await runCli(['compile', 'child.wsp', '-o', './child.wsp'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the output ./child.wsp would overwrite the input child.wsp');
+    expect(readFileSync(join(dir, 'child.wsp'), 'utf8')).toBe(before);
+  });
+
+  it('-o at a directory or in a missing directory is bad input (exit 2), not an internal error', async () => {
+    mkdirSync(join(dir, 'out-dir'), { recursive: true });
+    const toDir = await runCli(['compile', 'child.wsp', '-o', 'out-dir'], { cwd: dir });
+    expect(toDir.code).toBe(2);
+    expect(toDir.stderr).toBe('wsbc compile: cannot write out-dir: is a directory\n');
+    const missing = await runCli(['compile', 'child.wsp', '-o', 'no-such-dir/m.json'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('wsbc compile: cannot write no-such-dir/m.json: no such directory\n');
+    expect(readdirSync(join(dir, 'out-dir'))).toEqual([]);
+  });
+
+  it('-o at a FIFO (as at /dev/stdout) writes into it and leaves the FIFO in place', async () => {
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // A reader that does not block on open, so the command's open for writing finds it there.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const r = await runCli(['compile', 'child.wsp', '-o', 'out.fifo'], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      const buffer = Buffer.alloc(1 << 16);
+      const n = readSync(reader, buffer);
+      expect(JSON.parse(buffer.subarray(0, n).toString())).toMatchObject({ name: 'child' });
+    } finally {
+      closeSync(reader);
+    }
+  });
+
+  it('a missing or directory policy is reported as given, with the reason, like every other unreadable input', async () => {
+    const missing = await runCli(['compile', 'nope.wsp'], { cwd: dir });
+    expect(missing.stderr).toContain('cannot read nope.wsp: no such file');
+    mkdirSync(join(dir, 'a-dir.wsp'), { recursive: true });
+    const directory = await runCli(['compile', 'a-dir.wsp'], { cwd: dir });
+    expect(directory.code).toBe(2);
+    expect(directory.stderr).toContain('cannot read a-dir.wsp: is a directory');
   });
 });

@@ -1,6 +1,6 @@
 // `wsbc fmt`: stdout by default, --check lists files to change (exit 1), --write rewrites them,
 // `-` reads stdin, and files with syntax errors are reported and never rewritten (exit 2).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -71,5 +71,33 @@ describe('wsbc fmt', () => {
     const examples = join(import.meta.dirname, '../../../examples');
     const r = await runCli(['fmt', '--check', 'plugin-host.wsp', 'ci-tool-runner.wsp', 'edge-function.wsp', 'data-pipeline.wsp', 'local-development.wsp'], { cwd: examples });
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('takes a directory for the .wsp files below it, as lint does', async () => {
+    mkdirSync(join(dir, 'tree/sub'), { recursive: true });
+    mkdirSync(join(dir, 'tree/node_modules'), { recursive: true });
+    writeFileSync(join(dir, 'tree/sub/b.wsp'), MESSY);
+    writeFileSync(join(dir, 'tree/a.wsp'), CANONICAL);
+    writeFileSync(join(dir, 'tree/node_modules/c.wsp'), MESSY);
+    writeFileSync(join(dir, 'tree/notes.txt'), 'not a policy');
+    const r = await runCli(['fmt', '--check', 'tree'], { cwd: dir });
+    expect(r).toMatchObject({ code: 1, stdout: 'tree/sub/b.wsp\n', stderr: '' });
+  });
+
+  it('a directory with no policy in it is bad input, not a silent pass', async () => {
+    mkdirSync(join(dir, 'empty-tree/node_modules'), { recursive: true });
+    writeFileSync(join(dir, 'empty-tree/node_modules/c.wsp'), MESSY);
+    const r = await runCli(['fmt', '--check', 'empty-tree', 'messy.wsp'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('messy.wsp\n');
+    expect(r.stderr).toContain('error[input/unreadable]: no .wsp files in directory empty-tree');
+  });
+
+  it('--write through a symbolic link rewrites its target and keeps the link', async () => {
+    symlinkSync(join(dir, 'messy.wsp'), join(dir, 'link.wsp'));
+    const r = await runCli(['fmt', '--write', 'link.wsp'], { cwd: dir });
+    expect(r).toMatchObject({ code: 0, stdout: 'link.wsp\n' });
+    expect(lstatSync(join(dir, 'link.wsp')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'messy.wsp'), 'utf8')).toBe(CANONICAL);
   });
 });

@@ -123,4 +123,18 @@ describe('wsbc infer', () => {
       expect(check?.findings.filter((f) => f.severity === 'error')).toEqual([]);
     });
   }
+
+  it('infer refuses -o pointing at its module and leaves the module intact', async () => {
+    const before = readFileSync(join(dir, 'reserved.wasm'));
+    const r = await runCli(['infer', 'reserved.wasm', '-o', './reserved.wasm'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the output ./reserved.wasm would overwrite the input reserved.wasm');
+    expect(readFileSync(join(dir, 'reserved.wasm'))).toEqual(before);
+  });
+
+  it('infer reports an -o it cannot write with exit 2, not as an internal error', async () => {
+    const r = await runCli(['infer', 'reserved.wasm', '-o', 'no-such-dir/p.wsp'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('wsbc infer: cannot write no-such-dir/p.wsp: no such directory\n');
+  });
 });

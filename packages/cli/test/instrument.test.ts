@@ -1,5 +1,5 @@
 // `wsbc instrument`: flags, outputs and exit codes.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleWat } from '@wsbc/testkit';
@@ -114,5 +114,27 @@ describe('wsbc instrument', () => {
     expect(json.code).toBe(2);
     const report = JSON.parse(json.stdout) as { diagnostics: Array<{ code: string }> };
     expect(report.diagnostics[0]!.code).toBe('instrument/invalid-module');
+  });
+
+  it('instrument refuses -o pointing at its input, its policy or its cost table, and leaves them intact', async () => {
+    const before = readFileSync(join(dir, 'm.wasm'));
+    for (const [argv, input] of [
+      [['m.wasm', '-o', 'm.wasm'], 'm.wasm'],
+      [['m.wasm', '-p', 'p.wsp', '-o', 'p.wsp'], 'p.wsp'],
+      [['m.wasm', '--cost-table', 'costs.json', '-o', './costs.json'], 'costs.json'],
+    ] as const) {
+      const r = await runCli(['instrument', ...argv], { cwd: dir });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`would overwrite the input ${input}`);
+    }
+    expect(readFileSync(join(dir, 'm.wasm'))).toEqual(before);
+    expect(JSON.parse(readFileSync(join(dir, 'costs.json'), 'utf8'))).toEqual({ ops: { 'i32.add': 3 } });
+  });
+
+  it('instrument reports an -o it cannot write with exit 2, not as an internal error', async () => {
+    mkdirSync(join(dir, 'a-dir'), { recursive: true });
+    const r = await runCli(['instrument', 'm.wasm', '-o', 'a-dir'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('wsbc instrument: cannot write a-dir: is a directory\n');
   });
 });

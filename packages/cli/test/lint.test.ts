@@ -185,4 +185,22 @@ describe('wsbc lint', () => {
       'tree/warns.wsp lint/no-full-network',
     ]);
   });
+
+  it('a directory with no policy in it is bad input in every format, not a silent pass', async () => {
+    mkdirSync(join(dir, 'no-policies', '.git'), { recursive: true });
+    writeFileSync(join(dir, 'no-policies', '.git', 'hidden.wsp'), ERRORS);
+    const r = await lint('no-policies', 'clean.wsp', '--format', 'json');
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.stdout);
+    expect(report.diagnostics).toEqual([expect.objectContaining({ code: 'input/unreadable', message: 'no .wsp files in directory no-policies' })]);
+    const sarif = JSON.parse((await lint('no-policies', '--format', 'sarif')).stdout);
+    expect(validateSarif(sarif)).toBe(true);
+    expect(sarif.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toEqual(['input/unreadable']);
+  });
+
+  it('refuses stdin given twice with a usage error, as fmt does, instead of linting an empty second read', async () => {
+    const r = await runCli(['lint', '-', '-'], { cwd: dir, stdin: CLEAN });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^wsbc lint: stdin \(-\) can be given once/);
+  });
 });

@@ -129,4 +129,20 @@ describe('wsbc run', () => {
     const stray = await runCli(['run', 'echo.wasm', 'extra'], { cwd: dir });
     expect(stray.stderr).toMatch(/put guest arguments after --/);
   });
+
+  it('run refuses --audit pointing at its module and leaves the module intact', async () => {
+    const before = readFileSync(join(dir, 'echo.wasm'));
+    const r = await runCli(['run', 'echo.wasm', '--policy', 'policy.wsp', '--instrument', '--audit', './echo.wasm'], { cwd: dir });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain('the audit log ./echo.wasm would overwrite the input echo.wasm');
+    expect(readFileSync(join(dir, 'echo.wasm'))).toEqual(before);
+  });
+
+  it('a refused policy gets the one-line reason first, then its diagnostics; a missing one says it cannot be read', async () => {
+    const broken = await runCli(['run', 'echo.wasm', '--policy', 'broken.wsp', '--instrument'], { cwd: dir });
+    expect(broken.stderr).toMatch(/^wsbc: run refused: the policy broken\.wsp has errors \(status 125\)\nerror\[policy\/unknown-block\]/);
+    const missing = await runCli(['run', 'echo.wasm', '--policy', 'nope.wsp', '--instrument'], { cwd: dir });
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toMatch(/^wsbc: run refused: cannot read the policy nope\.wsp \(status 125\)\nerror\[input\/unreadable\]: cannot read nope\.wsp: no such file/);
+  });
 });

@@ -1,6 +1,6 @@
 // `wsbc types`: prints declarations, writes the .d.ts and its loader with -o, and reports a
 // malformed module with exit 2.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,5 +37,18 @@ describe('wsbc types', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('wasm/');
     expect((await runCli(['types', 'bad.wasm', '-o', 'x.ts'], { cwd })).code).toBe(2);
+  });
+
+  it('types reports an -o it cannot write with exit 2, and refuses a loader that would replace the module', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'wsbc-types-'));
+    const module = join(examples, 'plugin-host-function/plugin-host-function.wasm');
+    const missing = await runCli(['types', module, '-o', 'no-such-dir/m.d.ts'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('wsbc types: cannot write no-such-dir/m.d.ts: no such directory\n');
+    copyFileSync(module, join(cwd, 'm.js'));
+    const clobber = await runCli(['types', 'm.js', '-o', 'm.d.ts'], { cwd });
+    expect(clobber.code).toBe(2);
+    expect(clobber.stderr).toContain('the output m.js would overwrite the input m.js');
+    expect(existsSync(join(cwd, 'm.d.ts'))).toBe(false);
   });
 });

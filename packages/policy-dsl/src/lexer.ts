@@ -298,8 +298,10 @@ function lexNumber(text: string, start: number, span: (start: number, end: numbe
     // differently from its formatted `1 GiB`.
     while (isInlineSpaceCode(text.charCodeAt(j))) j++;
     let k = j;
-    while (k < n && isLetterCode(text.charCodeAt(k))) k++;
-    if (k > j && text.charCodeAt(k) === 47 && isLetterCode(text.charCodeAt(k + 1))) {
+    // `%` is a unit too (`50 %`): the grammar allows a space before any unit, not only a word.
+    if (text.charCodeAt(k) === 37) k++;
+    else while (k < n && isLetterCode(text.charCodeAt(k))) k++;
+    if (k > j && text.charCodeAt(k - 1) !== 37 && text.charCodeAt(k) === 47 && isLetterCode(text.charCodeAt(k + 1))) {
       k++;
       while (k < n && isLetterCode(text.charCodeAt(k))) k++;
     }

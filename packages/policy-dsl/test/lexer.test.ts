@@ -45,6 +45,12 @@ describe('lexer', () => {
     expect(kinds('1\rGiB')).toEqual(['number:1|GiB', 'eof']);
   });
 
+  it('joins a percent sign written after spaces to its number, as the grammar allows for every unit', () => {
+    expect(kinds('50 % 60\t%\n7 %x')).toEqual(['number:50|%', 'number:60|%', 'newline', 'number:7', 'ident:x', 'eof']);
+    expect(lex('usage 50 %', 'x').diagnostics).toEqual([]);
+    expect(lex('7 %x', 'x').diagnostics.map((d) => d.code)).toEqual(['parse/unexpected-character']);
+  });
+
   it('reads words with dashes, punctuation, comments and newlines', () => {
     expect(kinds('read-only max-file-size { } [ ] , = # note\nx')).toEqual(['ident:read-only', 'ident:max-file-size', 'lbrace', 'rbrace', 'lbracket', 'rbracket', 'comma', 'equals', 'comment', 'newline', 'ident:x', 'eof']);
   });

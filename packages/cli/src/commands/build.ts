@@ -2,8 +2,6 @@
 // that turns a module into a vetted artifact. Refuses with the same findings and exit codes as
 // `wsbc check`; otherwise instruments the module and seals the normalized manifest, the
 // original's sha256 and the wsbc version into its wsbc.vetted section, optionally signed.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { build, manifestHash, type BuildResult } from 'wsbc';
 import { keyFingerprint, loadSigningKey, type SigningKey } from '@wsbc/artifact';
 import type { Diagnostic } from '@wsbc/diagnostics';
@@ -11,6 +9,7 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy, readInput } from '../input.js';
+import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
 import { renderDiagnostics, type RenderFormat } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -59,8 +58,9 @@ Exit codes: 0 built, 1 the module was refused (check findings or instrumentation
     const format = values.format as RenderFormat;
     const file = positionals[0]!;
     const output = values.output ?? (file.endsWith('.wasm') ? `${file.slice(0, -'.wasm'.length)}.vetted.wasm` : `${file}.vetted.wasm`);
-    // The original is what --original verification and rebuilds need; never overwrite it.
-    if (resolve(ctx.cwd, output) === resolve(ctx.cwd, file)) return usageError(ctx, 'build', 'the output would overwrite the module; choose another -o');
+    // The original is what --original verification and rebuilds need; never overwrite it (nor the policy or a key).
+    const clobbered = clobberedInput(output, [file, values.policy, ...(values.sign ?? [])], ctx.cwd);
+    if (clobbered !== undefined) return usageError(ctx, 'build', clobberMessage(output, clobbered));
     const out = ctx.stdout;
     const render = (diagnostics: Diagnostic[], sources: ReadonlyMap<string, string>) => {
       if (diagnostics.length === 0 && format === 'pretty') return;
@@ -87,15 +87,19 @@ Exit codes: 0 built, 1 the module was refused (check findings or instrumentation
       return ExitCode.BadInput;
     }
     const policy = await loadPolicy(values.policy, ctx);
-    if (!policy.manifest || policy.diagnostics.some((d) => d.severity === 'error')) {
-      render(policy.diagnostics, policy.sources);
-      return ExitCode.BadInput;
-    }
-
-    const result = await build(module.value, { manifest: policy.manifest, sign: keys, file });
-    const all = [...policy.diagnostics, ...result.diagnostics];
+    // A policy that does not compile is a refusal at the `policy` stage, reported like the
+    // others (the JSON `build` object says so), not a bare list of diagnostics.
+    const policyRefused = !policy.manifest || policy.diagnostics.some((d) => d.severity === 'error');
+    const result: BuildResult =
+      !policy.manifest || policyRefused
+        ? { ok: false, stage: 'policy', diagnostics: policy.diagnostics, sources: policy.sources }
+        : await build(module.value, { manifest: policy.manifest, sign: keys, file });
+    const all = policyRefused ? result.diagnostics : [...policy.diagnostics, ...result.diagnostics];
     const badInput = !result.ok && (result.stage === 'policy' || result.stage === 'seal' || result.diagnostics.some((d) => BAD_INPUT_CODES.has(d.code)));
-    if (result.ok) writeFileSync(resolve(ctx.cwd, output), result.artifact);
+    if (result.ok) {
+      const written = writeOutput(output, result.artifact, ctx.cwd);
+      if (!written.ok) return writeError(ctx, 'build', written.message);
+    }
 
     if (format === 'json') {
       // The shared JSON report (version, tool, diagnostics, summary) plus a `build` object, as

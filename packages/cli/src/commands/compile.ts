@@ -1,12 +1,11 @@
 // `wsbc compile policy.wsp [-o manifest.json]`: the policy compiler's front door. Prints the
 // normalized manifest (canonical JSON, so equal meanings give equal bytes) or the diagnostics.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { canonicalManifestJson, manifestHash } from '@wsbc/manifest';
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy } from '../input.js';
+import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
 import type { RenderFormat } from '../render/index.js';
 import { loadRenderer } from '../render/load.js';
 import { useColor } from '../terminal.js';
@@ -43,6 +42,8 @@ Exit codes: 0 compiled (warnings allowed), 1 policy has errors, 2 unreadable inp
     if (formatError) return usageError(ctx, 'compile', formatError);
     if (positionals.length !== 1) return usageError(ctx, 'compile', 'expected exactly one policy file (or - for stdin)');
     const format = values.format as RenderFormat;
+    const clobbered = values.output === undefined ? undefined : clobberedInput(values.output, positionals, ctx.cwd);
+    if (clobbered !== undefined) return usageError(ctx, 'compile', clobberMessage(values.output!, clobbered));
 
     const policy = await loadPolicy(positionals[0]!, ctx);
     const hasErrors = policy.diagnostics.some((d) => d.severity === 'error');
@@ -64,8 +65,10 @@ Exit codes: 0 compiled (warnings allowed), 1 policy has errors, 2 unreadable inp
       return unreadable ? ExitCode.BadInput : ExitCode.Findings;
     }
     const text = values.hash ? `${manifestHash(policy.manifest)}\n` : canonicalManifestJson(policy.manifest);
-    if (values.output !== undefined) writeFileSync(resolve(ctx.cwd, values.output), text);
-    else if (format === 'pretty') ctx.stdout.write(text);
+    if (values.output !== undefined) {
+      const written = writeOutput(values.output, text, ctx.cwd);
+      if (!written.ok) return writeError(ctx, 'compile', written.message);
+    } else if (format === 'pretty') ctx.stdout.write(text);
     return ExitCode.Ok;
   },
 };

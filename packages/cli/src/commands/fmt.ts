@@ -2,14 +2,13 @@
 // docs/policy-language.md, "Canonical layout"). Prints to stdout by default, lists the files that
 // would change with --check (a CI gate), rewrites them with --write. A file with syntax errors is
 // never rewritten: its diagnostics are printed and the exit code says bad input.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { formatPolicy } from '@wsbc/policy-dsl';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { readInput } from '../input.js';
+import { expandPolicyDirectories, readInput } from '../input.js';
+import { writeOutput } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -17,7 +16,7 @@ import { WSBC_VERSION } from '../version.js';
 const command: Command = {
   name: 'fmt',
   summary: 'Print .wsp policies in canonical layout, or check or rewrite them',
-  usage: `Usage: wsbc fmt [--check | --write] <policy.wsp | ->...
+  usage: `Usage: wsbc fmt [--check | --write] <policy.wsp | directory | ->...
 
 Formats policies in the canonical layout: one statement per line, two-space indentation, single
 spaces between terms, every comment kept. Formatting is idempotent and never changes what a policy
@@ -28,7 +27,8 @@ Options:
       --write   rewrite files that are not formatted, in place, and print their names
   -h, --help    show this help
 
-Without --check or --write the formatted text of every file goes to stdout. \`-\` reads stdin
+Without --check or --write the formatted text of every file goes to stdout. A directory stands
+for every .wsp file below it (dot-directories and node_modules skipped). \`-\` reads stdin
 (named <stdin>; not with --write).
 
 Exit codes: 0 formatted (or, with --check, nothing to change), 1 --check found files to change,
@@ -43,11 +43,12 @@ Exit codes: 0 formatted (or, with --check, nothing to change), 1 --check found f
     if (values.write && positionals.includes('-')) return usageError(ctx, 'fmt', '--write cannot rewrite stdin; use `wsbc fmt -` to print the formatted text');
     if (positionals.filter((p) => p === '-').length > 1) return usageError(ctx, 'fmt', 'stdin (-) can be given once');
 
-    let badInput = false;
+    const expanded = expandPolicyDirectories(positionals, ctx.cwd);
+    let badInput = expanded.problems.length > 0;
     let changed = false;
-    const diagnostics: Diagnostic[] = [];
+    const diagnostics: Diagnostic[] = [...expanded.problems];
     const sources = new Map<string, string>();
-    for (const file of positionals) {
+    for (const file of expanded.inputs) {
       const read = await readInput(file, ctx);
       if (!read.ok) {
         diagnostics.push(read.diagnostic);
@@ -70,7 +71,12 @@ Exit codes: 0 formatted (or, with --check, nothing to change), 1 --check found f
         }
       } else if (values.write) {
         if (result.value !== text) {
-          writeFileSync(resolve(ctx.cwd, file), result.value);
+          const written = writeOutput(file, result.value, ctx.cwd);
+          if (!written.ok) {
+            ctx.stderr.write(`wsbc fmt: ${written.message}\n`);
+            badInput = true;
+            continue;
+          }
           ctx.stdout.write(`${name}\n`);
         }
       } else {

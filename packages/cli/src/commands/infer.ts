@@ -1,13 +1,12 @@
 // `wsbc infer module.wasm [-o policy.wsp]`: writes the least-privilege policy a module needs, with
 // a comment on every grant naming the imports that need it. What no policy can grant (reserved or
 // component-model imports, unknown WASI names, memory64) is listed as comments and reported.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { inferPolicy } from '@wsbc/analyzer';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { readInput } from '../input.js';
+import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -39,6 +38,8 @@ grant (see the comments at its top), 2 unreadable or malformed module, or usage 
     const { values, positionals } = parsed.args;
     if (positionals.length !== 1) return usageError(ctx, 'infer', 'expected exactly one module');
     const file = positionals[0]!;
+    const clobbered = values.output === undefined ? undefined : clobberedInput(values.output, [file], ctx.cwd);
+    if (clobbered !== undefined) return usageError(ctx, 'infer', clobberMessage(values.output!, clobbered));
     const render = (diagnostics: Parameters<typeof renderDiagnostics>[1]) =>
       ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
 
@@ -52,8 +53,10 @@ grant (see the comments at its top), 2 unreadable or malformed module, or usage 
       render(result.diagnostics);
       return ExitCode.BadInput;
     }
-    if (values.output !== undefined) writeFileSync(resolve(ctx.cwd, values.output), result.policy);
-    else ctx.stdout.write(result.policy);
+    if (values.output !== undefined) {
+      const written = writeOutput(values.output, result.policy, ctx.cwd);
+      if (!written.ok) return writeError(ctx, 'infer', written.message);
+    } else ctx.stdout.write(result.policy);
     if (result.unfixable.length > 0) {
       render(result.unfixable);
       return ExitCode.Findings;

@@ -1,14 +1,13 @@
 // `wsbc instrument in.wasm -o out.wasm [--policy p] [--fuel N|--no-fuel] [--cost-table f.json]
 // [--stack-depth N]`: the instrumenter alone, without the check and seal of `wsbc build`. Useful to
 // inspect what metering does to a module, or to feed another runtime that speaks the wsbc ABI.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { instrumentAsync, parseCostTable, MAX_STACK_DEPTH, type CostTable, type InstrumentOptions } from '@wsbc/instrumenter';
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy, readInput } from '../input.js';
+import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
 import { renderDiagnostics, type RenderFormat } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -73,6 +72,8 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
     if (formatError) return usageError(ctx, 'instrument', formatError);
     if (positionals.length !== 1) return usageError(ctx, 'instrument', 'expected exactly one module file (or - for stdin)');
     if (values.output === undefined) return usageError(ctx, 'instrument', 'missing -o <out.wasm>');
+    const clobbered = clobberedInput(values.output, [positionals[0], values.policy, values['cost-table']], ctx.cwd);
+    if (clobbered !== undefined) return usageError(ctx, 'instrument', clobberMessage(values.output, clobbered));
     if (values.fuel && values['no-fuel']) return usageError(ctx, 'instrument', '--fuel and --no-fuel contradict each other');
     let stackDepth: number | null | undefined;
     if (values['stack-depth'] !== undefined) {
@@ -147,7 +148,8 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       const badInput = result.diagnostics.some((d) => d.code === 'instrument/invalid-module' || d.code === 'instrument/invalid-options');
       return badInput ? ExitCode.BadInput : ExitCode.Findings;
     }
-    writeFileSync(resolve(ctx.cwd, values.output), result.value.bytes);
+    const written = writeOutput(values.output, result.value.bytes, ctx.cwd);
+    if (!written.ok) return writeError(ctx, 'instrument', written.message);
     if (format === 'pretty') {
       const { stats, record } = result.value;
       const guards = [record.fuel ? 'fuel' : null, record.memory ? `memory ≤ ${record.memory.maxPages} pages` : null, record.stackDepth !== null ? `stack depth ≤ ${record.stackDepth}` : null].filter(Boolean);

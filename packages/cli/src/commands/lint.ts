@@ -3,8 +3,8 @@
 // nearest `.wsbc-lint.json` (or --config), and --rule flags; findings silenced inline are not
 // counted but are kept in JSON (`suppressed`) and SARIF (results with an in-source suppression and
 // its justification) for audits.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Diagnostic, Severity } from '@wsbc/diagnostics';
 import {
   allRules,
@@ -20,7 +20,7 @@ import {
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { readInput, readStdin } from '../input.js';
+import { expandPolicyDirectories, readInput, readStdin, unreadableReason } from '../input.js';
 import { renderDiagnostics, RENDER_FORMATS, type RenderFormat, type RenderOptions } from '../render/index.js';
 import { displayFile } from '../render/summary.js';
 import { useColor } from '../terminal.js';
@@ -92,7 +92,7 @@ invalid policy, invalid configuration, or usage error.
         try {
           text = readFileSync(path, 'utf8');
         } catch (error) {
-          const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+          const reason = unreadableReason(error);
           entry = { diagnostics: [{ code: 'input/unreadable', severity: 'error', message: `cannot read lint configuration ${path}: ${reason}` }], reported: false };
           configs.set(path, entry);
           return entry;
@@ -112,11 +112,14 @@ invalid policy, invalid configuration, or usage error.
       return ExitCode.Ok;
     }
     if (positionals.length === 0) return usageError(ctx, 'lint', 'expected at least one policy file (or - for stdin)');
+    if (positionals.filter((p) => p === '-').length > 1) return usageError(ctx, 'lint', 'stdin (-) can be given once');
 
     const diagnostics: Diagnostic[] = [];
     const suppressed: SuppressedFinding[] = [];
-    let badInput = false;
-    for (const input of expandDirectories(positionals, ctx.cwd)) {
+    const expanded = expandPolicyDirectories(positionals, ctx.cwd);
+    diagnostics.push(...expanded.problems);
+    let badInput = expanded.problems.length > 0;
+    for (const input of expanded.inputs) {
       const file = input === '-' ? '<stdin>' : resolve(ctx.cwd, input);
       const baseDir = input === '-' ? ctx.cwd : dirname(file);
       const configPath = explicitConfig ?? findLintConfig(baseDir);
@@ -149,40 +152,6 @@ invalid policy, invalid configuration, or usage error.
     return finish(ctx, format, diagnostics, suppressed, renderOptions(sources), failLevel, badInput);
   },
 };
-
-/**
- * Replaces each directory argument by the .wsp files below it, in a stable order, so that
- * `wsbc lint policies/` checks a whole tree. Other arguments (files, `-`, missing paths, which
- * are then reported as unreadable) pass through.
- */
-function expandDirectories(inputs: readonly string[], cwd: string): string[] {
-  const out: string[] = [];
-  for (const input of inputs) {
-    const absolute = resolve(cwd, input);
-    let isDirectory = false;
-    try {
-      isDirectory = input !== '-' && statSync(absolute).isDirectory();
-    } catch {
-      // Missing or unreadable: left to the reader, which reports it with its reason.
-    }
-    if (!isDirectory) {
-      out.push(input);
-      continue;
-    }
-    const walk = (dir: string): void => {
-      const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const entry of entries) {
-        if (entry.isDirectory()) {
-          if (!entry.name.startsWith('.') && entry.name !== 'node_modules') walk(join(dir, entry.name));
-        } else if (entry.isFile() && entry.name.endsWith('.wsp')) {
-          out.push(relative(cwd, join(dir, entry.name)) || entry.name);
-        }
-      }
-    };
-    walk(absolute);
-  }
-  return out;
-}
 
 /** Writes the report and turns it into the exit code. */
 function finish(

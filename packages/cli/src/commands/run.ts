@@ -12,6 +12,7 @@ import { run } from 'wsbc';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { loadPolicy } from '../input.js';
+import { clobberedInput } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -69,6 +70,9 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
       return refusedUsage(ctx, positionals.length === 0 ? 'expected a module to run' : `unexpected arguments: ${positionals.slice(1).join(' ')} (put guest arguments after --)`);
     }
     const modulePath = positionals[0]!;
+    // The audit log is opened for writing before the run: naming an input would truncate it.
+    const clobbered = values.audit === undefined ? undefined : clobberedInput(values.audit, [modulePath, values.policy, ...(values.trust ?? [])], ctx.cwd);
+    if (clobbered !== undefined) return refusedUsage(ctx, `the audit log ${values.audit} would overwrite the input ${clobbered}; choose another --audit`);
 
     const envOverrides: Record<string, string> = {};
     for (const pair of values.env ?? []) {
@@ -84,8 +88,10 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
     if (values.policy !== undefined) {
       const loaded = await loadPolicy(values.policy, ctx);
       if (!loaded.manifest || loaded.diagnostics.some((d) => d.severity === 'error')) {
+        // The one-line reason first and the diagnostics after it, as for every other refusal.
+        const unreadable = loaded.diagnostics.some((d) => d.code === 'input/unreadable');
+        ctx.stderr.write(`wsbc: run refused: ${unreadable ? `cannot read the policy ${values.policy}` : `the policy ${values.policy} has errors`} (status ${RunStatus.Refused})\n`);
         report(ctx, loaded.diagnostics, loaded.sources);
-        ctx.stderr.write(`wsbc: run refused: the policy ${values.policy} has errors (status ${RunStatus.Refused})\n`);
         return RunStatus.Refused;
       }
       policy = loaded.manifest;

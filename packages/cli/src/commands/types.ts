@@ -1,12 +1,12 @@
 // `wsbc types module.wasm -o module.d.ts`: TypeScript declarations for a module's imports and
 // exports, plus the typed loader they describe (module.js beside module.d.ts, unless --no-loader).
-import { writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { generateTypes } from '@wsbc/typegen';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { readInput } from '../input.js';
+import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -39,6 +39,11 @@ Exit codes: 0 generated, 2 unreadable or malformed module, or usage error.
     const output = values.output;
     if (output !== undefined && !output.endsWith('.d.ts')) return usageError(ctx, 'types', `the output must be a .d.ts file (got "${output}")`);
     const file = positionals[0]!;
+    const loaderOutput = output === undefined || values['no-loader'] ? undefined : output.replace(/\.d\.ts$/, '.js');
+    for (const target of [output, loaderOutput]) {
+      const clobbered = target === undefined ? undefined : clobberedInput(target, [file], ctx.cwd);
+      if (clobbered !== undefined) return usageError(ctx, 'types', clobberMessage(target!, clobbered));
+    }
 
     const read = await readInput(file, ctx);
     const report = (diagnostics: Parameters<typeof renderDiagnostics>[1]) =>
@@ -59,13 +64,12 @@ Exit codes: 0 generated, 2 unreadable or malformed module, or usage error.
       ctx.stdout.write(generated.value.declarations);
       return ExitCode.Ok;
     }
-    writeFileSync(outputPath, generated.value.declarations);
     const written = [output!];
-    if (!values['no-loader']) {
-      const loaderPath = outputPath.replace(/\.d\.ts$/, '.js');
-      writeFileSync(loaderPath, generated.value.loader);
-      written.push(relative(ctx.cwd, loaderPath) || loaderPath);
+    for (const [target, text] of [[output!, generated.value.declarations], ...(loaderOutput === undefined ? [] : [[loaderOutput, generated.value.loader]])] as const) {
+      const result = writeOutput(target, text, ctx.cwd);
+      if (!result.ok) return writeError(ctx, 'types', result.message);
     }
+    if (loaderOutput !== undefined) written.push(relative(ctx.cwd, resolve(ctx.cwd, loaderOutput)) || loaderOutput);
     ctx.stderr.write(`wrote ${written.join(' and ')} (${generated.value.interface.exports.length} exports, ${generated.value.interface.imports.length} imports)\n`);
     return ExitCode.Ok;
   },
