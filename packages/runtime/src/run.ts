@@ -344,7 +344,12 @@ export function visibleEnvironment(
 ): Array<[string, string]> {
   const { mode, names } = manifest.environment;
   const listed = new Set(names);
-  const visible = (name: string) => mode === 'full' || (mode === 'allow' && listed.has(name)) || (mode === 'deny' && !listed.has(name));
+  // A name holding `=` or NUL is not a variable's name (the manifest refuses such names too), and
+  // the guest would read it as another: `SECRET=x` with value v is the string `SECRET=x=v`, which
+  // getenv("SECRET") reads as `x=v`, past a denylist naming SECRET. Never shown, in any mode.
+  const malformed = (name: string) => name.includes('=') || name.includes('\0');
+  const visible = (name: string) =>
+    !malformed(name) && (mode === 'full' || (mode === 'allow' && listed.has(name)) || (mode === 'deny' && !listed.has(name)));
   const merged = new Map<string, string>();
   for (const [k, v] of Object.entries(hostEnv)) if (v !== undefined) merged.set(k, v);
   for (const [k, v] of Object.entries(overrides)) merged.set(k, v);
@@ -357,7 +362,8 @@ export function visibleEnvironment(
       if (decisions === 'all') emit?.({ type: 'decision', capability: 'environment', op: 'environ', outcome: 'allowed', detail: { name } });
     } else if (name in overrides) {
       if (decisions !== 'none') {
-        emit?.({ type: 'decision', capability: 'environment', op: 'environ', outcome: 'denied', reason: `environment mode ${mode} hides it`, detail: { name } });
+        const reason = malformed(name) ? 'not a variable name (holds = or NUL)' : `environment mode ${mode} hides it`;
+        emit?.({ type: 'decision', capability: 'environment', op: 'environ', outcome: 'denied', reason, detail: { name } });
       }
     } else hidden++;
   }

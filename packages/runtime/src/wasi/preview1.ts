@@ -296,7 +296,6 @@ export class WasiPreview1 {
     m.check(out, 4);
     let n = 0;
     if (d.kind === 'conn') n = this.socketSend(d, bufs, 'fd_write');
-    else if (d.kind === 'listener') return Errno.NOTCONN;
     else {
       const total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
       this.opts.meter.chargeWrite(total, 'fd_write');
@@ -345,6 +344,9 @@ export class WasiPreview1 {
     if (!d) throw new WasiError(Errno.BADF);
     if (use !== 'any' && d.kind !== 'file') {
       if (d.kind === 'dir') throw new WasiError(use === 'read' || use === 'pread' ? Errno.ISDIR : Errno.BADF);
+      // A listening socket is not connected: read(2) says ENOTCONN, write(2) EPIPE (TCP).
+      if (d.kind === 'listener' && use === 'read') throw new WasiError(Errno.NOTCONN);
+      if (d.kind === 'listener' && use === 'write') throw new WasiError(Errno.PIPE);
       if (use !== 'read' && use !== 'write') throw new WasiError(Errno.SPIPE);
     }
     if ((d.rightsBase & rights) !== rights) {
@@ -413,7 +415,9 @@ export class WasiPreview1 {
     const root = dir.preopen!.realRoot;
     const real = realPathOfFd(dir.hostFd);
     if (real === root) return [];
-    if (real.endsWith(' (deleted)')) throw new WasiError(Errno.NOENT, 'the directory was removed');
+    // The kernel marks a removed directory's path with this suffix, but a directory may also be
+    // named so: only a link count of 0 says it was removed.
+    if (real.endsWith(' (deleted)') && fs.fstatSync(dir.hostFd).nlink === 0) throw new WasiError(Errno.NOENT, 'the directory was removed');
     if (!isInside(real, root)) throw new WasiError(Errno.NOTCAPABLE, 'the directory is no longer inside its preopen');
     return real.slice(root === '/' ? 1 : root.length + 1).split('/');
   }
@@ -533,6 +537,22 @@ export class WasiPreview1 {
     return fd;
   }
 
+  /**
+   * Releases what a descriptor the guest closed or renumbered over holds. One place for both, so
+   * that a connection is closed at the host and the open-file count (which counts files,
+   * directories and connections the guest opened, never stdio, preopens or listeners) stays
+   * exact whichever way a descriptor goes. `report` raises a failed host close (fd_close
+   * returns it); otherwise it is ignored.
+   */
+  private release(d: Descriptor, report: boolean): void {
+    d.pinned?.clear();
+    if (d.kind === 'conn') this.opts.sockets?.close(d.sock!);
+    if (d.kind !== 'stdio' && d.kind !== 'listener' && d.preopenName === null) this.guestOpened--;
+    if (d.hostFd < 0) return;
+    if (report) fs.closeSync(d.hostFd);
+    else safeClose(d.hostFd);
+  }
+
   /** `base` and `path` are joined (the guest path in the records) only when the open is refused. */
   private countOpen(op: string, base: string, path = ''): void {
     const max = this.opts.manifest.limits.io.maxOpenFiles;
@@ -577,7 +597,9 @@ export class WasiPreview1 {
         const d = this.fd(fd, 'fd_allocate', Rights.FD_ALLOCATE);
         if (d.kind !== 'file') return d.kind === 'dir' ? Errno.BADF : Errno.SPIPE;
         const end = u64(offset) + u64(len);
-        if (u64(len) === 0n) return Errno.INVAL;
+        // fallocate(2) takes signed offsets: one with the high bit set is negative, EINVAL (as
+        // fd_filestat_set_size says for ftruncate), not a size too large.
+        if (u64(len) === 0n || u64(offset) >= 1n << 63n || u64(len) >= 1n << 63n) return Errno.INVAL;
         const size = fs.fstatSync(d.hostFd, { bigint: true }).size;
         if (end > size) {
           this.checkFileSize(d, end, 'fd_allocate');
@@ -588,10 +610,7 @@ export class WasiPreview1 {
         const d = this.fds.get(u(fd));
         if (!d) return Errno.BADF;
         this.fds.delete(u(fd));
-        d.pinned?.clear();
-        if (d.hostFd >= 0) fs.closeSync(d.hostFd);
-        if (d.kind === 'conn') this.opts.sockets?.close(d.sock!);
-        if (d.kind !== 'stdio' && d.kind !== 'listener' && d.preopenName === null) this.guestOpened--;
+        this.release(d, true);
       }),
       fd_datasync: (fd: number) => this.call('fd_datasync', () => {
         const d = this.fd(fd, 'fd_datasync', Rights.FD_DATASYNC);
@@ -623,7 +642,10 @@ export class WasiPreview1 {
         if (f > 0x1f) return Errno.INVAL;
         // Only append and nonblock can change after open (as on POSIX fcntl F_SETFL).
         if ((f ^ d.fdflags) & (FdFlags.DSYNC | FdFlags.RSYNC | FdFlags.SYNC)) return Errno.NOTSUP;
-        if (f & FdFlags.APPEND && !(d.rightsBase & Rights.FD_WRITE)) return Errno.NOTCAPABLE;
+        if (f & FdFlags.APPEND && !(d.rightsBase & Rights.FD_WRITE)) {
+          this.deny(d.kind === 'stdio' ? 'stdio' : 'filesystem', 'fd_fdstat_set_flags', Errno.NOTCAPABLE, 'append needs fd_write',
+            { fd: u(fd), path: d.guestPath });
+        }
         if (d.kind === 'file') this.setHostAppend(d, (f & FdFlags.APPEND) !== 0);
         d.fdflags = f;
       }),
@@ -671,9 +693,10 @@ export class WasiPreview1 {
         const d = this.fd(fd, 'fd_pwrite', Rights.FD_WRITE | Rights.FD_SEEK, 'pwrite');
         const n = m.iovecRanges(iovs, count);
         m.check(out, 4);
-        const at = u64(offset);
+        // pwrite on an append-mode descriptor appends, as on Linux (the host descriptor has
+        // O_APPEND): its bytes land at the end of the file, where the size limits must judge them.
+        const at = d.fdflags & FdFlags.APPEND ? BigInt(fs.fstatSync(d.hostFd).size) : u64(offset);
         if (at > MAX_FILE_OFFSET_BIG) return Errno.FBIG;
-        // pwrite on an append-mode descriptor appends, as on Linux (the host descriptor has O_APPEND).
         m.setU32(out, this.writeFile(d, n, Number(at), 'fd_pwrite'));
       }),
       fd_read: (fd: number, iovs: number, count: number, out: number) => this.call('fd_read', () => {
@@ -734,9 +757,8 @@ export class WasiPreview1 {
         const target = this.fds.get(u(to));
         if (!d || !target) return Errno.BADF;
         if (u(from) === u(to)) return Errno.SUCCESS;
-        if (target.hostFd >= 0) safeClose(target.hostFd);
-        target.pinned?.clear();
-        if (target.kind !== 'stdio' && target.preopenName === null) this.guestOpened--;
+        // As dup2(2), the target is closed silently: a close error does not fail the renumber.
+        this.release(target, false);
         this.fds.set(u(to), d);
         this.fds.delete(u(from));
       }),

@@ -48,6 +48,13 @@ export class HostClock implements GuestClock {
   }
 }
 
+/**
+ * Guest timestamps are u64 nanoseconds. The virtual clocks stop at the last one: a guest can
+ * sleep until 2^64 - 1 (poll_oneoff's absolute timeout), and a clock past it would be written
+ * modulo 2^64, i.e. go back to 0.
+ */
+const MAX_TIMESTAMP_NS = (1n << 64n) - 1n;
+
 /** Replayable clocks: every read advances time by a fixed step; sleeping advances it instantly. */
 export class DeterministicGuestClock implements GuestClock {
   readonly deterministic = true;
@@ -56,12 +63,12 @@ export class DeterministicGuestClock implements GuestClock {
   private busyNs = 0n;
   constructor(private readonly config: DeterministicClock) {}
   private tick(): bigint {
-    this.elapsedNs += BigInt(this.config.stepNs);
-    this.busyNs += BigInt(this.config.stepNs);
+    this.elapsedNs = saturate(this.elapsedNs + BigInt(this.config.stepNs));
+    this.busyNs = saturate(this.busyNs + BigInt(this.config.stepNs));
     return this.elapsedNs;
   }
   realtimeNs(): bigint {
-    return BigInt(this.config.startMs) * 1_000_000n + this.tick();
+    return saturate(BigInt(this.config.startMs) * 1_000_000n + this.tick());
   }
   monotonicNs(): bigint {
     return this.tick();
@@ -74,8 +81,12 @@ export class DeterministicGuestClock implements GuestClock {
     return BigInt(Math.max(1, this.config.stepNs));
   }
   sleep(ns: bigint): void {
-    this.elapsedNs += ns;
+    this.elapsedNs = saturate(this.elapsedNs + ns);
   }
+}
+
+function saturate(ns: bigint): bigint {
+  return ns > MAX_TIMESTAMP_NS ? MAX_TIMESTAMP_NS : ns;
 }
 
 // ---------------------------------------------------------------- random
