@@ -21,8 +21,13 @@
 // Calls do not end a block: the callee charges itself at its entry.
 // With checkLoopsOnly, a charge tests the counter at function entry, loop headers, handlers and
 // at every way back to the caller (the block holding a `return`, a branch to the function's label
-// or the final `end`, or a tail call that may reach an imported function; kept even when empty),
-// so frames returning over budget cannot chain their untested blocks; the others only subtract.
+// or the final `end`, or a tail call that may reach an imported function; kept even when empty,
+// and a test of its own when a path an exception landed on joins the block), so frames returning
+// over budget cannot chain their untested blocks; the others only subtract. Function entries and
+// loop headers are kept even when empty too: each call and iteration pays at least the check.
+// Known gap: a try_table catch clause that targets the function's own label returns to the caller
+// with no code on that path, so no test: what ran untested before the exception goes on in the
+// caller (a chain of such returns can pass MAX_UNTESTED_FUEL; checks: 'block' is not affected).
 // A caller therefore goes on after a direct call of a defined function with nothing untested
 // behind it (the callee's entry test covered what the caller charged before the call, its exit
 // test what the callee charged). Between two tests a run executes untested charges of one
@@ -251,7 +256,9 @@ export class BodyRewriter {
    * `localsStart` is where the locals vector begins, `codeStart` where instructions begin;
    * `localCount` counts parameters and declared locals (the next free local index).
    *
-   * With the cached counter (ctx.cachedCounter), the function keeps the fuel counter in a local:
+   * With the cached counter (ctx.cachedCounter), the function keeps the fuel counter in a local
+   * (unless a try_table catch lands on one of its labels, or the local would take it past
+   * MAX_LOCALS):
    * loaded at entry, written back to the global before anything else can observe or change it
    * (calls, helper calls, returns, throws, traps via `unreachable`, branches to the function label)
    * and reloaded after calls and in exception handlers. Charges then touch only a register.
@@ -264,11 +271,19 @@ export class BodyRewriter {
     this.hintCount = 0;
     const p = this.planner.plan(codeStart, end);
     const saveDepth = ctx.stackGuard && p.hasHandlers;
+    // Engines refuse functions with more than MAX_LOCALS locals: the cache is optional and left
+    // out where it does not fit; the depth saved for handlers is not, so such a body is refused.
+    if (saveDepth && localCount >= MAX_LOCALS) {
+      throw new WasmError('wasm/too-many', `${UNSUPPORTED_PREFIX}a function with ${localCount} locals and exception handlers leaves no room for the local the stack-depth guard needs (engines accept at most ${MAX_LOCALS})`, localsStart);
+    }
     // Each call site costs a store and a load when cached, each charge a load, a store and a load
     // when not, and caching adds a load at entry and a store at each exit: cache when a body has
     // at least three charges and they outnumber its call sites two to one (loops or not: measured
-    // side by side, caching loop-free functions too gave 1.65x -> 1.60x geomean).
-    const cached = ctx.fuel && ctx.cachedCounter && p.charges >= 3 && p.calls * 2 < p.charges;
+    // side by side, caching loop-free functions too gave 1.65x -> 1.60x geomean). Not where a
+    // try_table catch lands on a label: the reload an exception needs there would also run on the
+    // normal paths to that label and throw away what the local charged since its last write-back
+    // (in a loop, every iteration's charge).
+    const cached = ctx.fuel && ctx.cachedCounter && p.charges >= 3 && p.calls * 2 < p.charges && !p.catchJoins && localCount + (saveDepth ? 1 : 0) < MAX_LOCALS;
     let next = localCount;
     const savedLocal = saveDepth ? next++ : -1;
     const fuelLocal = cached ? next++ : -1;
@@ -428,6 +443,14 @@ export class BodyRewriter {
   }
 }
 
+/**
+ * Starts the message of a WasmError the rewrite raises for a valid body it cannot instrument
+ * (instrument() reports it as instrument/unsupported-feature, without the prefix). A prefix, not
+ * an error class: the error crosses worker threads as code, message and offset.
+ */
+export const UNSUPPORTED_PREFIX = 'unsupported: ';
+/** Most locals, parameters included, a function may have (the JS API's implementation limit, which V8, SpiderMonkey and JSC enforce). */
+const MAX_LOCALS = 50_000;
 /** Most bytes pass 2 adds at one point (charge, restore or special); see the INVARIANT in rewrite(). */
 const MAX_INJECTED = 64;
 /** The same with the stack-depth guard inlined around calls. */

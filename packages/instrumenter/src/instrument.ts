@@ -75,7 +75,7 @@ import {
   type InstrumentationRecord,
 } from './abi.js';
 import { ByteSink } from './byte-sink.js';
-import { BODY_FIELDS, BodyRewriter, rewriteBodies, type RewriteContext } from './body-rewriter.js';
+import { BODY_FIELDS, BodyRewriter, UNSUPPORTED_PREFIX, rewriteBodies, type RewriteContext } from './body-rewriter.js';
 import type { WrittenBodies } from './chunks.js';
 import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
 
@@ -157,6 +157,8 @@ function diag(code: string, message: string, file: string, byteOffset = 0, help?
 }
 
 function fromWasmError(e: WasmError, file: string): Diagnostic {
+  // A valid body the rewrite cannot instrument within the engines' limits: not an invalid module.
+  if (e.message.startsWith(UNSUPPORTED_PREFIX)) return diag('instrument/unsupported-feature', e.message.slice(UNSUPPORTED_PREFIX.length), file, e.offset);
   return diag('instrument/invalid-module', `invalid module: ${e.message}`, file, e.offset);
 }
 
@@ -571,6 +573,14 @@ class Rewriter {
       if (this.settings.cachedCounter) {
         // (param $counter i64) (result i64): hook, sync the global, trap if still negative.
         this.slowLocalFunc = this.addHelper(tI64, (out) => {
+          // The deficit goes to the global before the hook runs: a hook that stops the guest by
+          // throwing leaves it there, so a guest handler that catches the host's exception reloads
+          // a negative counter and asks again, instead of the last (positive) write-back, which
+          // would let it run another slice after every refusal.
+          out.u8(0x20); // local.get 0
+          out.u8(0);
+          out.u8(0x24); // global.set $fuel
+          out.u32(fuelG);
           out.u8(0x20); // local.get 0
           out.u8(0);
           out.u8(0x10); // call $out_of_fuel
@@ -635,10 +645,11 @@ class Rewriter {
       out.u8(0x0b);
     };
     if (guard) {
-      // delta > maxGrowthPages (unsigned)
+      // delta > maxGrowthPages (unsigned). A rate above the page limit refuses nothing more (such
+      // a delta takes any memory past the limit) and must not wrap in the constant.
       out.u8(0x20);
       out.u8(0);
-      constant(out, is64, guard.maxGrowthPages);
+      constant(out, is64, Math.min(guard.maxGrowthPages, pageLimit(guard, is64)));
       out.u8(is64 ? 0x56 : 0x4b); // iN.gt_u
       refuse();
       // memory.size + delta > maxPages; no overflow: size <= maxPages and delta <= maxGrowthPages.
@@ -1011,9 +1022,12 @@ class Rewriter {
 }
 
 
-/** A 32-bit memory cannot declare more than 65536 pages (4 GiB), whatever the policy allows. */
+/**
+ * A 32-bit memory cannot declare more than 65536 pages (4 GiB), nor a 64-bit one more than 2^48
+ * (2^64 bytes), whatever the policy allows.
+ */
 function pageLimit(guard: MemoryGuard, is64: boolean): number {
-  return is64 ? guard.maxPages : Math.min(guard.maxPages, 65536);
+  return Math.min(guard.maxPages, is64 ? 2 ** 48 : 65536);
 }
 
 /** Pushes an iN constant. */

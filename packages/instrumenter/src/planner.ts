@@ -172,6 +172,12 @@ export interface Plan {
   /** Largest sum of untested charges between two tests (checkLoopsOnly), the overrun bound. */
   unchecked: number;
   hasHandlers: boolean;
+  /**
+   * A try_table catch clause targets a label: its handler code starts where normal paths also
+   * arrive (a block's end, a loop's start), so state restored there would be restored on those
+   * paths too.
+   */
+  catchJoins: boolean;
   hasLoops: boolean;
   calls: number;
 }
@@ -260,7 +266,11 @@ export class Planner {
   private chargeAt = new Int32Array(1024);
   private chargeCost = new Float64Array(1024);
   private chargeChecked = new Uint8Array(1024);
-  /** Slots kept even when empty: the test at a function exit (checkLoopsOnly). */
+  /**
+   * Slots kept even when empty: the test at a function exit (checkLoopsOnly), and function entries
+   * and loop headers, so that every call and every iteration pays at least the check's price even
+   * when a cost table makes the instructions of a loop or a (tail-)recursive function free.
+   */
   private chargeKept = new Uint8Array(1024);
   /**
    * Slots in which a direct call of a defined function ran: the callee's entry test covered the
@@ -297,6 +307,7 @@ export class Planner {
   private base = 0;
   private worst = 0;
   private hasHandlers = false;
+  private catchJoins = false;
   private hasLoops = false;
   private calls = 0;
   /** Set by mark() when a branch targets the function frame (it returns). */
@@ -328,6 +339,7 @@ export class Planner {
     this.base = 0;
     this.worst = 0;
     this.hasHandlers = false;
+    this.catchJoins = false;
     this.hasLoops = false;
     this.calls = 0;
     this.track = ctx.checkLoopsOnly && ctx.fuel;
@@ -337,6 +349,7 @@ export class Planner {
     this.frames[F_ENTRY_SLOT] = 0;
     // Function entry: always tests the counter.
     this.openSlot(codeStart, true, 0);
+    this.chargeKept[this.cur] = 1;
 
     const bytes = this.bytes;
     const runPrice = this.runPrice;
@@ -442,6 +455,7 @@ export class Planner {
       restoreAt,
       unchecked: this.worst,
       hasHandlers: this.hasHandlers,
+      catchJoins: this.catchJoins,
       hasLoops: this.hasLoops,
       calls: this.calls,
     };
@@ -480,6 +494,7 @@ export class Planner {
           this.mark(label, true, NONE);
         }
         this.hasHandlers = true;
+        if (r.b > 0) this.catchJoins = true;
         this.push(KIND_BLOCK, after, NONE);
         break;
       }
@@ -488,6 +503,7 @@ export class Planner {
         this.flowAcc();
         this.push(KIND_LOOP, after, NONE);
         this.startSegment(after, this.live, true, 0);
+        if (this.live) this.chargeKept[this.cur] = 1;
         break;
       case Flow.If: {
         const acc = this.flowAcc();
@@ -713,7 +729,7 @@ export class Planner {
     if (!this.track || cur < 0 || !this.live) return NONE;
     const cost = this.chargeCost[cur]! + this.segCost;
     if (this.chargeChecked[cur] === 1) {
-      if (cost === 0) this.pending = true;
+      if (cost === 0 && this.chargeKept[cur] === 0) this.pending = true;
       return this.base;
     }
     const total = this.chargeCovered[cur] === 1 ? this.base : this.base + cost + this.ctx.checkCost;
@@ -733,9 +749,12 @@ export class Planner {
   private testHere(at: number): void {
     const cur = this.cur;
     if (!this.track || cur < 0 || !this.live) return;
-    if (this.chargeChecked[cur] === 1 && this.base > 0) {
+    if (this.chargeChecked[cur] === 1 && (this.base > 0 || this.pending)) {
       // The slot tested at its start, but code folded into it runs after untested charges
-      // (inside the frame it resumed after): a test of its own goes right before the exit.
+      // (inside the frame it resumed after), or after a path that owes a test joined it (an
+      // exception landing from code that ran untested, an empty handler): a test of its own goes
+      // right before the exit, or callers would chain such returns, each bringing its untested
+      // charges.
       this.startSegment(at, true, true, 0);
     }
     this.chargeChecked[this.cur] = 1;

@@ -22,10 +22,27 @@ export function seedBytes(seed: number, length: number): Uint8Array {
   return out;
 }
 
-export function randomModule(seed: number, length = 16_000): Uint8Array {
+/** Proposals binaryen may use on top of the MVP (V8 11.3 runs each of these without flags). */
+export const FEATURE_SETS = {
+  /** What the first differential runs used. */
+  core: [],
+  /** Multi-value blocks and functions, tail calls, SIMD. */
+  'simd-multivalue-tail-call': ['--enable-simd', '--enable-multivalue', '--enable-tail-call'],
+  /** Legacy exception handling (try, catch, catch_all, rethrow, delegate). */
+  exceptions: ['--enable-exception-handling', '--enable-multivalue'],
+  /** Shared memory and atomics, with SIMD. */
+  threads: ['--enable-threads', '--enable-simd'],
+} as const satisfies Record<string, readonly string[]>;
+// Not reference types: binaryen 108 (Debian's) still types funcref as a subtype of externref,
+// which V8 refuses, so such modules never reach the instrumenter.
+
+export type FeatureSet = keyof typeof FEATURE_SETS;
+
+export function randomModule(seed: number, features: FeatureSet = 'core', length = 16_000): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'wsbc-ttf-'));
   writeFileSync(join(dir, 'seed.bin'), seedBytes(seed, length));
-  execFileSync('wasm-opt', ['-ttf', join(dir, 'seed.bin'), '--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals', '-o', join(dir, 'm.wasm')], { stdio: 'pipe' });
+  const flags = ['--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals', ...FEATURE_SETS[features]];
+  execFileSync('wasm-opt', ['-ttf', join(dir, 'seed.bin'), ...flags, '-o', join(dir, 'm.wasm')], { stdio: 'pipe' });
   return readFileSync(join(dir, 'm.wasm'));
 }
 
@@ -42,6 +59,8 @@ export function trace(bytes: Uint8Array): string[] {
     'log-i64': (lo: number, hi?: number) => log.push(`log i64 ${describeValue(lo)} ${describeValue(hi)}`),
     'log-f32': (v: number) => log.push(`log f32 ${describeValue(v)}`),
     'log-f64': (v: number) => log.push(`log f64 ${describeValue(v)}`),
+    // A v128 cannot cross into JavaScript: calling this import throws a TypeError on both sides.
+    'log-v128': () => log.push('log v128'),
   };
   const module = new WebAssembly.Module(bytes);
   const imports: WebAssembly.Imports = { 'fuzzing-support': support, [HOOK_MODULE]: { [OUT_OF_FUEL_HOOK]: (c: bigint) => c + (1n << 40n) } };
