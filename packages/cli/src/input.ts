@@ -46,13 +46,23 @@ export function unreadableReason(error: unknown): string {
 /**
  * Replaces each directory argument by the .wsp files below it, in a stable order, so that
  * `wsbc lint policies/` and `wsbc fmt --check policies/` take a whole tree. Other arguments
- * (files, `-`, missing paths, which are then reported as unreadable) pass through. A directory
+ * (files, `-`, missing paths, which are then reported as unreadable) pass through; a file named
+ * twice, or by name and through a directory, is taken once. A directory
  * with no policy, or one that cannot be listed, is a problem, as in `wsbc check`: a CI gate on an
  * emptied or mistyped tree must not pass by checking nothing.
  */
 export function expandPolicyDirectories(inputs: readonly string[], cwd: string): { inputs: string[]; problems: Diagnostic[] } {
   const out: string[] = [];
   const problems: Diagnostic[] = [];
+  // A file named twice (or by a directory and by name) is taken once, as `wsbc check` does with
+  // modules: its findings would otherwise be reported, and counted, twice.
+  const seen = new Set<string>();
+  const take = (input: string): void => {
+    const key = input === '-' ? input : resolve(cwd, input);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(input);
+  };
   for (const input of inputs) {
     const absolute = resolve(cwd, input);
     let isDirectory = false;
@@ -62,10 +72,11 @@ export function expandPolicyDirectories(inputs: readonly string[], cwd: string):
       // Missing or unreadable: left to the reader, which reports it with its reason.
     }
     if (!isDirectory) {
-      out.push(input);
+      take(input);
       continue;
     }
-    const before = out.length;
+    let found = 0;
+    const unlistable = problems.length;
     const walk = (dir: string): void => {
       let entries;
       try {
@@ -78,12 +89,15 @@ export function expandPolicyDirectories(inputs: readonly string[], cwd: string):
         if (entry.isDirectory()) {
           if (!entry.name.startsWith('.') && entry.name !== 'node_modules') walk(join(dir, entry.name));
         } else if (entry.isFile() && entry.name.endsWith('.wsp')) {
-          out.push(relative(cwd, join(dir, entry.name)) || entry.name);
+          // Counted as found even when already taken: the directory is not empty of policies.
+          const file = relative(cwd, join(dir, entry.name)) || entry.name;
+          found++;
+          take(file);
         }
       }
     };
     walk(absolute);
-    if (out.length === before) problems.push({ code: 'input/unreadable', severity: 'error', message: `no .wsp files in directory ${input}` });
+    if (found === 0 && problems.length === unlistable) problems.push({ code: 'input/unreadable', severity: 'error', message: `no .wsp files in directory ${input}` });
   }
   return { inputs: out, problems };
 }
@@ -128,6 +142,6 @@ export async function loadPolicy(path: string, ctx: CommandContext): Promise<Loa
   const read = await readInput(path, ctx);
   if (!read.ok) return { diagnostics: [read.diagnostic], sources: new Map() };
   const { compilePolicySource } = await loadPolicyCompiler();
-  const result = compilePolicySource(read.value.toString('utf8'), { file: absolute, baseDir: dirname(absolute) });
+  const result = compilePolicySource(read.value.toString('utf8'), { file: path, baseDir: dirname(absolute) });
   return { manifest: result.ok ? result.manifest : undefined, diagnostics: result.diagnostics, sources: result.sources };
 }

@@ -60,4 +60,15 @@ describe('wsbc inspect', () => {
     expect((await runCli(['inspect'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['inspect', 'm.wasm', '--format', 'sarif'], { cwd: dir })).code).toBe(2);
   });
+
+  it('--format json reports an unreadable or malformed module as JSON on stdout, exit 2', async () => {
+    for (const [file, code] of [['bad.wasm', 'check/malformed-module'], ['missing.wasm', 'input/unreadable']] as const) {
+      const r = await runCli(['inspect', file, '--format', 'json'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout);
+      expect(report.diagnostics.map((d: { code: string }) => d.code)).toEqual([code]);
+      expect(report.summary).toMatchObject({ errors: 1 });
+    }
+  });
 });

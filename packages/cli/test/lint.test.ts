@@ -186,6 +186,16 @@ describe('wsbc lint', () => {
     ]);
   });
 
+  it('lints a policy named twice, or by name and through its directory, once', async () => {
+    const r = await lint('tree', 'tree/warns.wsp', './tree/warns.wsp', '--format', 'json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.diagnostics.map((d: { code: string; span: { file: string } }) => `${d.span.file} ${d.code}`)).toEqual([
+      'tree/a/errors.wsp lint/no-full-process',
+      'tree/warns.wsp lint/no-full-network',
+    ]);
+  });
+
   it('a directory with no policy in it is bad input in every format, not a silent pass', async () => {
     mkdirSync(join(dir, 'no-policies', '.git'), { recursive: true });
     writeFileSync(join(dir, 'no-policies', '.git', 'hidden.wsp'), ERRORS);

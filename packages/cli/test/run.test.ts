@@ -128,6 +128,9 @@ describe('wsbc run', () => {
     expect(none.stderr).toMatch(/expected a module to run/);
     const stray = await runCli(['run', 'echo.wasm', 'extra'], { cwd: dir });
     expect(stray.stderr).toMatch(/put guest arguments after --/);
+    const both = await runCli(['run', 'echo.wasm', '--policy', 'policy.wsp', '--instrument', '--allow-unvetted'], { cwd: dir });
+    expect(both.code).toBe(125);
+    expect(both.stderr).toMatch(/--instrument and --allow-unvetted are alternatives/);
   });
 
   it('run refuses --audit pointing at its module and leaves the module intact', async () => {

@@ -22,7 +22,8 @@ capability each one needs), exports (with function types), memories, tables, glo
 function, custom sections, the size of every section, and the WebAssembly features its code uses.
 
 Options:
-      --format <fmt>   pretty (default) or json
+      --format <fmt>   pretty (default) or json (an unreadable or malformed module gives the
+                       JSON report of its diagnostics on stdout)
   -h, --help           show this help
 
 Exit codes: 0 described, 2 unreadable or malformed module, or usage error.
@@ -35,8 +36,12 @@ Exit codes: 0 described, 2 unreadable or malformed module, or usage error.
     if (formatError) return usageError(ctx, 'inspect', formatError);
     if (positionals.length !== 1) return usageError(ctx, 'inspect', 'expected exactly one module');
     const file = positionals[0]!;
+    // A pipeline that asked for JSON gets JSON on failure too: the shared report with the
+    // diagnostics (as `wsbc check --format json` gives), on stdout where it reads the result.
     const render = (diagnostics: Parameters<typeof renderDiagnostics>[1]) =>
-      ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      values.format === 'json'
+        ? ctx.stdout.write(renderDiagnostics('json', diagnostics, { sources: new Map(), color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd }))
+        : ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
 
     const read = await readInput(file, ctx);
     if (!read.ok) {

@@ -22,7 +22,7 @@ const command: Command = {
   summary: 'Run a module in the sandbox under a policy',
   usage: `Usage: wsbc run <module.wasm> [--policy policy.wsp|manifest.json] [--audit file]
                 [--env NAME=VALUE]... [--dir HOST[::GUEST]]... [--listen HOST:PORT]...
-                [--instrument] [-- args...]
+                [--instrument | --allow-unvetted] [--trust key.pem]... [-- args...]
 
 Runs a WebAssembly command module (WASI preview1) in a worker thread with wsbc's own WASI,
 enforcing the policy on every call. A vetted artifact (wsbc build) is verified and runs under
@@ -69,6 +69,8 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
     if (positionals.length !== 1) {
       return refusedUsage(ctx, positionals.length === 0 ? 'expected a module to run' : `unexpected arguments: ${positionals.slice(1).join(' ')} (put guest arguments after --)`);
     }
+    // Two answers to one question (what to do with a plain module): refusing beats guessing which wins.
+    if (values.instrument && values['allow-unvetted']) return refusedUsage(ctx, '--instrument and --allow-unvetted are alternatives: instrument the module on the fly, or run it as is');
     const modulePath = positionals[0]!;
     // The audit log is opened for writing before the run: naming an input would truncate it.
     const clobbered = values.audit === undefined ? undefined : clobberedInput(values.audit, [modulePath, values.policy, ...(values.trust ?? [])], ctx.cwd);
