@@ -181,7 +181,7 @@ describe('.. above the preopen root, from below it', () => {
     expect(g.denials().some((r) => r.type === 'decision' && r.reason === 'the directory is no longer inside its preopen')).toBe(true);
   });
 
-  it('a directory moved elsewhere inside finds its new parent; a removed one ENOENT', () => {
+  it('a directory moved elsewhere inside finds its new parent, and a removed one its former parent', () => {
     const { dir } = layout();
     fs.mkdirSync(path.join(dir, 'x'));
     fs.writeFileSync(path.join(dir, 'x', 'h'), 'in x');
@@ -192,7 +192,35 @@ describe('.. above the preopen root, from below it', () => {
     expect(readFile(g, '../../f', b)).toBe('inside');
     expect(readFile(g, '../../../f', b)).toBe(-Errno.NOTCAPABLE);
     fs.rmdirSync(path.join(dir, 'x', 'b'));
-    expect(g.stat('..', true, b)).toBe(-Errno.NOENT);
+    // As on Linux: `..` still reaches the parent; nothing else can be looked up in a removed directory.
+    expect(g.stat('..', true, b)).toBe(Filetype.DIRECTORY);
+    expect(readFile(g, '../h', b)).toBe('in x');
+    expect(readFile(g, './../../f', b)).toBe('inside');
+    expect(readFile(g, '../../../f', b)).toBe(-Errno.NOTCAPABLE);
+    fs.mkdirSync(path.join(dir, 'x', 'b'));
+    fs.writeFileSync(path.join(dir, 'x', 'b', 'h'), 'in the new b');
+    expect(g.stat('h', true, b)).toBe(-Errno.NOENT);
+    expect(readFile(g, '../b/h', b)).toBe('in the new b');
+  });
+
+  it('climbs out of removed directories one after another, and not out of one whose parent left the preopen', () => {
+    const { dir, outside } = layout();
+    fs.mkdirSync(path.join(dir, 'p', 'q', 'r'), { recursive: true });
+    const g = guest(dir);
+    const r = openDir(g, 'p/q/r');
+    fs.rmdirSync(path.join(dir, 'p', 'q', 'r'));
+    fs.rmdirSync(path.join(dir, 'p', 'q'));
+    expect(readFile(g, '../../../f', r)).toBe('inside');
+    expect(g.stat('../..', true, r)).toBe(Filetype.DIRECTORY);
+    expect(readFile(g, '../../../../f', r)).toBe(-Errno.NOTCAPABLE);
+    // A removed directory whose parent the host moved outside: its `..` is outside too.
+    fs.mkdirSync(path.join(dir, 'm', 'n'), { recursive: true });
+    const n = openDir(g, 'm/n');
+    fs.rmdirSync(path.join(dir, 'm', 'n'));
+    fs.renameSync(path.join(dir, 'm'), path.join(outside, 'm'));
+    fs.writeFileSync(path.join(outside, 'm', 'secret'), 'outside');
+    expect(readFile(g, '../secret', n)).toBe(-Errno.NOTCAPABLE);
+    expect(g.stat('..', true, n)).toBe(-Errno.NOTCAPABLE);
   });
 
   it('works after the guest closed or renumbered away its preopen descriptor', () => {

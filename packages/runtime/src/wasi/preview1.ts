@@ -193,6 +193,9 @@ type WasiFunction = (...args: any[]) => number;
  * otherwise hold 53 million subscriptions).
  */
 export const MAX_POLL_SUBSCRIPTIONS = 65_536;
+/** What /proc/<pid>/fd shows after the path of a removed directory. */
+const DELETED_SUFFIX = ' (deleted)';
+
 export class WasiPreview1 {
   readonly memory = new GuestMemory();
   private readonly fds = new Map<number, Descriptor>();
@@ -407,19 +410,34 @@ export class WasiPreview1 {
 
   /**
    * Where a directory descriptor is now, as components below its preopen's root ([] for the
-   * root). A directory moved out of the preopen (by the host: the guest cannot) is ENOTCAPABLE,
-   * a removed one ENOENT (Linux would still reach its former parent; it has no place in the
-   * preopen to start from).
+   * root). A directory moved out of the preopen (by the host: the guest cannot) is ENOTCAPABLE.
+   * A removed directory is placed below its former parent, as Linux still reaches that parent
+   * through `..` (nothing else can be looked up in a removed directory, so its own name, last in
+   * the place, is only ever climbed out of); the parent must be inside the preopen like any other.
    */
   private placeInPreopen(dir: Descriptor): string[] {
     const root = dir.preopen!.realRoot;
-    const real = realPathOfFd(dir.hostFd);
-    if (real === root) return [];
-    // The kernel marks a removed directory's path with this suffix, but a directory may also be
-    // named so: only a link count of 0 says it was removed.
-    if (real.endsWith(' (deleted)') && fs.fstatSync(dir.hostFd).nlink === 0) throw new WasiError(Errno.NOENT, 'the directory was removed');
-    if (!isInside(real, root)) throw new WasiError(Errno.NOTCAPABLE, 'the directory is no longer inside its preopen');
-    return real.slice(root === '/' ? 1 : root.length + 1).split('/');
+    const removed: string[] = [];
+    let fd = dir.hostFd;
+    try {
+      for (;;) {
+        const real = realPathOfFd(fd);
+        if (real === root) return removed.reverse();
+        // The kernel marks a removed directory's path with this suffix, but a directory may also
+        // be named so: only a link count of 0 says it was removed.
+        if (real.endsWith(DELETED_SUFFIX) && fs.fstatSync(fd).nlink === 0) {
+          removed.push(real.slice(real.lastIndexOf('/') + 1, -DELETED_SUFFIX.length));
+          const parent = fs.openSync(`${procFdPath(fd)}/..`, O_PATH | O_DIRECTORY);
+          if (fd !== dir.hostFd) fs.closeSync(fd);
+          fd = parent;
+          continue;
+        }
+        if (!isInside(real, root)) throw new WasiError(Errno.NOTCAPABLE, 'the directory is no longer inside its preopen');
+        return [...real.slice(root === '/' ? 1 : root.length + 1).split('/'), ...removed.reverse()];
+      }
+    } finally {
+      if (fd !== dir.hostFd) fs.closeSync(fd);
+    }
   }
 
   /**
