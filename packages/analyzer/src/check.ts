@@ -131,8 +131,8 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
         if (cls.kind === 'wasi') checkWasiSignature(imp, cls.signatures, where, add);
         if (cls.kind === 'wasix') {
           // The runtime treats a WASIX module like any host module: it links the import only if
-          // the policy lists it and the embedder registers a host function for it.
-          const listed = hostImportVerdict(manifest, imp.module, imp.name).allowed;
+          // it is a function, the policy lists it and the embedder registers a host function for it.
+          const listed = imp.desc.kind === 'func' && hostImportVerdict(manifest, imp.module, imp.name).allowed;
           add(
             'check/nonstandard-wasi-import',
             listed ? 'warning' : 'error',
@@ -199,6 +199,19 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
         // The runtime creates an imported memory itself (sized by the memory limits, checked
         // below); it is not a host capability and needs no `imports` grant.
         if (imp.desc.kind === 'memory') break;
+        if (imp.desc.kind !== 'func') {
+          // Embedders provide host functions only: the runtime refuses to link any other extern,
+          // so no `imports` grant can make this one run.
+          add(
+            'check/host-import-not-allowed',
+            'error',
+            `host import ${label} is a ${imp.desc.kind}, and the wsbc runtime links only host functions (and an imported memory it creates itself)`,
+            where,
+            { module: imp.module, name: imp.name, capability: null, kind: imp.desc.kind },
+            `define the ${imp.desc.kind} in the module instead of importing it`,
+          );
+          break;
+        }
         const verdict = hostImportVerdict(manifest, imp.module, imp.name);
         if (verdict.allowed) break;
         const resembles = cls.resembles ? ` (the module name resembles \`${cls.resembles}\`, but it is not WASI)` : '';
@@ -408,16 +421,21 @@ function checkTables(tables: TableFact[], manifest: Manifest, span: (o: number) 
   });
 }
 
-/** Whether a grant of manifest.imports admits the import, and if not because of a custom capability, which. */
+/**
+ * Whether the grants of manifest.imports admit the import, and if not because of a custom
+ * capability, which. When both an exact grant and a `*` grant match, every `requires` among them
+ * must hold: `allow "m" "*"` beside `allow "m" "f" requires "x"` means f needs x, and the `*`
+ * grant must not waive it; nor may an exact grant waive the `*` grant's requirement, which the
+ * runtime applies to names that sort after `*` (it links by the first grant in the manifest's
+ * sorted order).
+ */
 export function hostImportVerdict(manifest: Manifest, module: string, name: string): { allowed: boolean; missingCustom?: string } {
   const grants = manifest.imports.filter((g: HostImportGrant) => g.module === module && (g.name === name || g.name === '*'));
   if (grants.length === 0) return { allowed: false };
-  let missingCustom: string | undefined;
   for (const grant of grants) {
-    if (grant.requires === null || customGranted(manifest.custom, grant.requires)) return { allowed: true };
-    missingCustom ??= grant.requires;
+    if (grant.requires !== null && !customGranted(manifest.custom, grant.requires)) return { allowed: false, missingCustom: grant.requires };
   }
-  return missingCustom === undefined ? { allowed: false } : { allowed: false, missingCustom };
+  return { allowed: true };
 }
 
 /** A custom capability is granted when it exists and its value is truthy (true, nonzero, non-empty). */

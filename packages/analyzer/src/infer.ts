@@ -7,7 +7,8 @@
 // Guarantee (tested in packages/cli/test/infer.test.ts, where the policy compiler is available):
 // the text compiles, and checkModule of the module against the compiled manifest reports no
 // error, except for findings no policy can fix (`unfixable` below: reserved or component-model
-// imports, unknown WASI names, signature mismatches, memory64), which are listed as comments.
+// imports, unknown WASI names, signature mismatches, imported tables, globals and tags, memory64),
+// which are listed as comments.
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { PRESETS } from '@wsbc/manifest';
 import type { Capability } from './capabilities.js';
@@ -15,6 +16,7 @@ import { escapeWsp } from './check.js';
 import { classifyImport } from './classify.js';
 import type { ImportFact, ModuleFacts } from './module-facts.js';
 import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
+import { sameSignature } from './wasi-table.js';
 
 export interface InferOptions {
   /** File name for the header comment and for diagnostics (default `module.wasm`). */
@@ -64,17 +66,30 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
           note(imp, 'check/nonstandard-wasi-import', `\`${imp.module}\` \`${imp.name}\`: WasmEdge socket extensions are not implemented by the wsbc runtime`);
           break;
         }
+        if (cls.kind === 'wasi') {
+          const type = imp.desc.kind === 'func' ? imp.desc.type : undefined;
+          if (!type || !cls.signatures.some((s) => sameSignature(s, type))) {
+            note(imp, 'check/wasi-signature-mismatch', `\`${imp.module}\` \`${imp.name}\`: its type is not the one WASI defines, so the runtime cannot link it`);
+          }
+        }
         for (const capability of cls.needs) {
           const list = byCapability.get(capability) ?? [];
           if (!list.includes(imp.name)) list.push(imp.name);
           byCapability.set(capability, list);
         }
         // A WASIX import links only as a host function the embedder provides.
-        if (cls.kind === 'wasix') addHostImport();
+        if (cls.kind === 'wasix') {
+          if (imp.desc.kind === 'func') addHostImport();
+          else note(imp, 'check/nonstandard-wasi-import', `\`${imp.module}\` \`${imp.name}\`: a WASIX ${imp.desc.kind}, which the runtime cannot link`);
+        }
         break;
       case 'host':
-        // Imported memories are created by the runtime and need no grant (see check.ts).
-        if (imp.desc.kind !== 'memory') addHostImport();
+        // Imported memories are created by the runtime and need no grant; other externs than
+        // functions the runtime never links (see check.ts).
+        if (imp.desc.kind === 'func') addHostImport();
+        else if (imp.desc.kind !== 'memory') {
+          note(imp, 'check/host-import-not-allowed', `\`${imp.module}\` \`${imp.name}\`: the runtime links host functions only, not a ${imp.desc.kind}`);
+        }
         break;
       case 'reserved':
         note(imp, 'check/reserved-import', `\`${imp.module}\` \`${imp.name}\`: the module name is reserved for wsbc's instrumentation`);
@@ -92,9 +107,9 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
       unfixable.push({
         code: 'check/memory64',
         severity: 'error',
-        message: `memory ${memory.index} is a 64-bit memory, which the wsbc runtime does not support`,
+        message: `${memory.import ? `imported memory \`${memory.import.module}\` \`${memory.import.name}\`` : `memory ${memory.index}`} is a 64-bit memory, which the wsbc runtime does not support`,
         span: { file, byteOffset: memory.offset },
-        data: { memoryIndex: memory.index },
+        data: { module: memory.import?.module ?? null, name: memory.import?.name ?? null, memoryIndex: memory.index },
       });
     }
   }
@@ -164,8 +179,7 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
     emit(1, '# host imports the embedder must provide');
     emit(1, 'imports {');
     for (const imp of hostImports) {
-      const kind = imp.desc.kind === 'func' ? '' : `  # ${imp.desc.kind}`;
-      emit(2, `allow "${escapeWsp(imp.module)}" "${escapeWsp(imp.name)}"${kind}`);
+      emit(2, `allow "${escapeWsp(imp.module)}" "${escapeWsp(imp.name)}"`);
     }
     emit(1, '}');
   }

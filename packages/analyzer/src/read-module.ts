@@ -164,7 +164,7 @@ export function unreadableModuleDiagnostic(read: Extract<ReadFactsResult, { ok: 
       severity: 'error',
       message: 'this file is a WebAssembly component, not a core module',
       span: { file, byteOffset: read.offset },
-      data: { offset: read.offset, reason: read.message },
+      data: { module: null, name: null, capability: null, offset: read.offset, reason: read.message },
       help: 'wsbc checks and runs core modules (WASI preview1); build for wasm32-wasip1, or run the component with a component-model runtime',
     };
   }
@@ -173,6 +173,6 @@ export function unreadableModuleDiagnostic(read: Extract<ReadFactsResult, { ok: 
     severity: 'error',
     message: `malformed module at byte ${read.offset}: ${read.message}`,
     span: { file, byteOffset: read.offset },
-    data: { offset: read.offset, reason: read.message, wasmCode: read.code },
+    data: { module: null, name: null, capability: null, offset: read.offset, reason: read.message, wasmCode: read.code },
   };
 }

@@ -77,7 +77,9 @@ export const PREVIEW1_FUNCTIONS: readonly WasiFunction[] = [
   fn('path_create_directory', sig('i32 i32 i32'), ['filesystem.create']),
   fn('path_filestat_get', sig('i32 i32 i32 i32 i32'), ['filesystem.read']),
   fn('path_filestat_set_times', sig('i32 i32 i32 i32 i64 i64 i32'), ['filesystem.write', 'time.set']),
-  fn('path_link', sig('i32 i32 i32 i32 i32 i32 i32'), ['filesystem.create']),
+  // Linking gives an existing file a second name, so the runtime grants the link source only
+  // where it may read the file too (read, write and create on one preopen).
+  fn('path_link', sig('i32 i32 i32 i32 i32 i32 i32'), ['filesystem.read', 'filesystem.create']),
   fn('path_open', sig('i32 i32 i32 i32 i32 i64 i64 i32 i32'), ['filesystem.any']),
   fn('path_readlink', sig('i32 i32 i32 i32 i32 i32'), ['filesystem.read']),
   fn('path_remove_directory', sig('i32 i32 i32'), ['filesystem.delete']),

@@ -30,7 +30,7 @@ const EVERYTHING = `(module
   (import "wasi" "thread-spawn" (func (param i32) (result i32)))
   (import "env" "log" (func (param i32 i32)))
   (import "my \\"quoted\\" host" "get" (func))
-  (import "env" "table" (table 4 funcref))
+  (table 4 funcref)
   (memory (export "memory") 200 300 shared)
   (table 1 funcref))`;
 

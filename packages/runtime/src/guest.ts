@@ -189,15 +189,18 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       }
       ns[imp.name] = importedMemory;
     } else if (imp.kind === 'func') {
-      const grant = manifest.imports.find((g) => g.module === imp.module && (g.name === imp.name || g.name === '*'));
+      // Every grant that names the import counts, the exact one and a `*` one alike: `allow "m" "*"`
+      // beside `allow "m" "f" requires "x"` means f needs x (the analyzer's hostImportVerdict reads
+      // grants the same way). Taking the first match let the `*` grant, which sorts first, waive it.
+      const grants = manifest.imports.filter((g) => g.module === imp.module && (g.name === imp.name || g.name === '*'));
       const host = config.hostFunctions.find((h) => h.module === imp.module && h.name === imp.name);
       const op = `${imp.module}.${imp.name}`;
       const detail = { module: imp.module, name: imp.name };
-      if (!grant) {
+      if (grants.length === 0) {
         audit?.({ type: 'decision', capability: 'import', op, outcome: 'denied', reason: 'import not granted by the policy', detail });
         return refused('run/import-not-allowed', `the policy does not allow the import ${op}`, detail);
       }
-      const needed = [grant.requires, host?.capability ?? null].filter((c): c is string => c !== null);
+      const needed = [...grants.map((g) => g.requires), host?.capability ?? null].filter((c): c is string => c !== null);
       const missing = needed.find((name) => !isGranted(manifest, name));
       if (missing !== undefined) {
         audit?.({ type: 'decision', capability: 'import', op, outcome: 'denied', reason: `custom capability "${missing}" not granted`, detail });

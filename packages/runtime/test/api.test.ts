@@ -114,6 +114,24 @@ describe('level 3: host functions with capabilities, custom audit sinks', () => 
     expect(err.text()).toMatch(/custom capability "scoring"/);
   });
 
+  it('a `*` grant does not waive what an exact grant of the same import requires, nor the reverse', async () => {
+    // log is granted by `*` and also exactly, behind a custom value the policy sets to false; then
+    // the reverse, where the `*` grant (which also covers add_points, imported first) needs it.
+    const cases = [
+      { refused: 'log', policy: sandbox().allowImport('env', '*').allowImport('env', 'log', 'log-enabled').custom('log-enabled', false).custom('scoring', true).build() },
+      { refused: 'add_points', policy: sandbox().allowImport('env', '*', 'log-enabled').allowImport('env', 'log').custom('log-enabled', false).custom('scoring', true).build() },
+    ];
+    for (const { refused, policy } of cases) {
+      const records: AuditRecord[] = [];
+      const err = capture();
+      const result = await run(await wat(guest), { policy, hostFunctions, audit: { callback: (r) => records.push(r) }, stderr: err.sink });
+      expect(result.status).toBe(RunStatus.Refused);
+      expect(result.diagnostics[0]).toMatchObject({ code: 'run/import-not-allowed', data: { module: 'env', name: refused } });
+      expect(records.find((r) => r.type === 'decision' && r.capability === 'import')).toMatchObject({ outcome: 'denied', op: `env.${refused}` });
+      expect(err.text()).toMatch(/custom capability "log-enabled"/);
+    }
+  });
+
   it('ends the guest as a trap, not the host, when a host function faults on a bad guest pointer', async () => {
     const bytes = await wat(`(module
       (import "env" "peek" (func $peek (param i32 i32) (result i32)))
