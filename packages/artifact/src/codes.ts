@@ -17,6 +17,7 @@ export const artifactCodes = {
   'artifact/policy-required': { severity: 'error', summary: 'A module that is not vetted can only run (instrumented or opted out) under an explicit policy' },
   'artifact/seal-mismatch': { severity: 'error', summary: 'The vetted section was altered after it was sealed' },
   'artifact/signature-invalid': { severity: 'error', summary: 'A signature does not verify over the sealed fields' },
+  'artifact/too-many-signatures': { severity: 'error', summary: 'Signing would give the artifact more signatures than the format allows (16)' },
   'artifact/unsigned': { severity: 'error', summary: 'Trusted keys were given but the artifact carries no signature by any of them' },
   'artifact/unsupported-format': { severity: 'error', summary: 'The wsbc.vetted section uses a format version this wsbc does not read' },
   'artifact/untrusted-signer': { severity: 'warning', summary: 'A valid signature was made by a key that is not in the trusted set' },

@@ -3,8 +3,8 @@
 //
 //   content   := formatVersion:u8 field*
 //   field     := tag:u8 length:u32-LEB128 bytes[length]
-//   tags, each exactly once and in this order, except 0x06 which may repeat (zero or more):
-//     0x01 tool version     UTF-8, 1..64 bytes (the wsbc version that built the artifact)
+//   tags, each exactly once and in this order, except 0x06 which may repeat (zero to MAX_SIGNATURES times):
+//     0x01 tool version     1..64 bytes of [0-9A-Za-z.+-] (the wsbc version that built the artifact)
 //     0x02 original sha256  32 bytes: sha256 of the module given to `wsbc build`
 //     0x03 body sha256      32 bytes: sha256 of the artifact with its wsbc.vetted section cut out
 //     0x04 manifest         canonical manifest JSON, UTF-8 (canonicalManifestJson)
@@ -45,6 +45,13 @@ const tagNames: Record<number, string> = {
 export const ED25519_PUBLIC_KEY_LENGTH = 32;
 export const ED25519_SIGNATURE_LENGTH = 64;
 const MAX_TOOL_VERSION_LENGTH = 64;
+// The tool version is shown to people (`wsbc verify`, version-differs): the characters of a semver
+// version only, so a forged one cannot carry terminal escapes, bidi overrides or invisible text.
+const TOOL_VERSION_PATTERN = /^[0-9A-Za-z.+-]+$/;
+// Each signature costs a public-key verification (~0.1 ms): without a bound, a file of a few
+// hundred MB of signature fields would keep a verifier busy for minutes. Real artifacts carry one
+// or two.
+export const MAX_SIGNATURES = 16;
 
 export interface SignatureField {
   publicKey: Uint8Array;
@@ -98,8 +105,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** The sealed bytes for a set of fields: the format version byte followed by fields 0x01..0x04. */
 export function encodeSealedBytes(fields: SealedFields): Uint8Array {
   const version = new TextEncoder().encode(fields.toolVersion);
-  if (version.length === 0 || version.length > MAX_TOOL_VERSION_LENGTH) {
-    throw new RangeError(`tool version must be 1..${MAX_TOOL_VERSION_LENGTH} bytes of UTF-8`);
+  if (version.length === 0 || version.length > MAX_TOOL_VERSION_LENGTH || !TOOL_VERSION_PATTERN.test(fields.toolVersion)) {
+    throw new RangeError(`tool version must be 1..${MAX_TOOL_VERSION_LENGTH} characters of [0-9A-Za-z.+-]`);
   }
   if (fields.originalSha256.length !== 32 || fields.bodySha256.length !== 32) throw new RangeError('hashes must be 32 bytes');
   return concat([
@@ -113,6 +120,7 @@ export function encodeSealedBytes(fields: SealedFields): Uint8Array {
 
 /** The complete section content: sealed bytes, the seal, then each signature field. */
 export function encodeSectionContent(sealedBytes: Uint8Array, seal: Uint8Array, signatures: Array<{ publicKey: Uint8Array; signature: Uint8Array }>): Uint8Array {
+  if (signatures.length > MAX_SIGNATURES) throw new RangeError(`an artifact carries at most ${MAX_SIGNATURES} signatures`);
   return concat([
     sealedBytes,
     field(Tag.Seal, seal),
@@ -120,7 +128,9 @@ export function encodeSectionContent(sealedBytes: Uint8Array, seal: Uint8Array, 
   ]);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text, so it fails the tool version check rather than
+// being silently dropped (which would show the same version for different sealed bytes).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Strictly decodes section content. Offsets in errors are relative to the content start. */
 export function decodeSectionContent(content: Uint8Array): DecodeResult {
@@ -145,6 +155,7 @@ export function decodeSectionContent(content: Uint8Array): DecodeResult {
     const bytes = content.subarray(length.next, end);
     if (tag === Tag.Signature) {
       if (next < expectedOrder.length) return { ok: false, message: 'a signature appears before the seal', offset: fieldStart };
+      if (signatures.length === MAX_SIGNATURES) return { ok: false, message: `more than ${MAX_SIGNATURES} signatures`, offset: fieldStart };
       if (bytes.length !== ED25519_PUBLIC_KEY_LENGTH + ED25519_SIGNATURE_LENGTH) {
         return { ok: false, message: `a signature field must be ${ED25519_PUBLIC_KEY_LENGTH + ED25519_SIGNATURE_LENGTH} bytes (got ${bytes.length})`, offset: fieldStart };
       }
@@ -173,8 +184,8 @@ export function decodeSectionContent(content: Uint8Array): DecodeResult {
   } catch {
     return { ok: false, message: 'the tool version is not valid UTF-8', offset: versionField.offset };
   }
-  if (toolVersion.length === 0 || versionField.bytes.length > MAX_TOOL_VERSION_LENGTH || /[\u0000-\u001f\u007f]/.test(toolVersion)) {
-    return { ok: false, message: 'the tool version is empty, too long or contains control characters', offset: versionField.offset };
+  if (versionField.bytes.length > MAX_TOOL_VERSION_LENGTH || !TOOL_VERSION_PATTERN.test(toolVersion)) {
+    return { ok: false, message: 'the tool version is empty, too long or has characters other than [0-9A-Za-z.+-]', offset: versionField.offset };
   }
   const offsets: Record<number, number> = {};
   for (const [tag, f] of fields) offsets[tag] = f.offset;

@@ -7,6 +7,7 @@ import type { Diagnostic, Result } from '@wsbc/diagnostics';
 import { canonicalManifestJson, type Manifest } from '@wsbc/manifest';
 import './codes.js';
 import {
+  MAX_SIGNATURES,
   SEAL_DOMAIN,
   SIGNATURE_DOMAIN,
   VETTED_SECTION_NAME,
@@ -73,6 +74,7 @@ export function sealArtifact(module: Uint8Array, options: SealOptions): Result<U
       ],
     };
   }
+  if ((options.signingKeys ?? []).length > MAX_SIGNATURES) return { ok: false, diagnostics: [tooManySignatures(file, (options.signingKeys ?? []).length)] };
   const originalSha256 = options.original instanceof Uint8Array ? sha256(options.original) : options.original.sha256;
   const sealedBytes = encodeSealedBytes({
     toolVersion: options.toolVersion,
@@ -141,6 +143,7 @@ export function signArtifact(artifact: Uint8Array, keys: SigningKey[], file = '<
       .filter((k) => !existingKeys.has(Buffer.from(k.publicKey).toString('hex')))
       .map((key) => ({ publicKey: key.publicKey, signature: signMessage(key, message) })),
   ];
+  if (signatures.length > MAX_SIGNATURES) return { ok: false, diagnostics: [tooManySignatures(file, signatures.length, frame.contentStart!)] };
   const newSection = encodeCustomSection(VETTED_SECTION_NAME, encodeSectionContent(section.sealedBytes, section.seal, signatures));
   const out = new Uint8Array(body.length + newSection.length);
   out.set(body, 0);
@@ -162,3 +165,13 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
+/** Verifiers refuse a section with more than MAX_SIGNATURES signatures, so signing never writes one. */
+function tooManySignatures(file: string, count: number, byteOffset = 0): Diagnostic {
+  return {
+    code: 'artifact/too-many-signatures',
+    severity: 'error',
+    message: `an artifact carries at most ${MAX_SIGNATURES} signatures; signing would give it ${count}`,
+    span: { file, byteOffset },
+    help: 'sign with fewer keys; a signature proves a key vouched for the artifact, and one or two trusted keys are what verifiers check',
+  };
+}

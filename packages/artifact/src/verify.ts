@@ -140,7 +140,9 @@ export function verifyArtifact(bytes: Uint8Array, options: VerifyOptions = {}): 
   let manifest: Manifest | undefined;
   let manifestText: string | undefined;
   try {
-    manifestText = new TextDecoder('utf-8', { fatal: true }).decode(section.manifestBytes);
+    // ignoreBOM: a leading BOM must stay in the text and fail the canonical comparison, not be
+    // dropped so that bytes other than the canonical ones pass as canonical.
+    manifestText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(section.manifestBytes);
   } catch {
     problem('artifact/manifest-invalid', 'error', 'the embedded manifest is not valid UTF-8', fieldOffset(0x04));
   }
