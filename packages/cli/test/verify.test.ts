@@ -100,4 +100,22 @@ describe('wsbc verify', () => {
     expect((await runCli(['verify', 'app.wasm', '--trust', 'junk.pem'], { cwd })).code).toBe(2);
     expect((await runCli(['verify', 'nothing.wasm'], { cwd })).code).toBe(2);
   });
+  it('prints what a forged manifest says on one line each, with newlines, escapes and bidi controls shown', async () => {
+    const cwd = await builtWorkspace();
+    const compiled = await runCli(['compile', 'policy.wsp'], { cwd });
+    const manifest = JSON.parse(compiled.stdout);
+    manifest.name = 'x\n  ok    forged     all checks passed\u001b[2K\u202eevil';
+    writeFileSync(join(cwd, 'forged.json'), JSON.stringify(manifest));
+    expect((await runCli(['build', 'read-allowed-file.wasm', '-p', 'forged.json', '-o', 'forged.wasm'], { cwd })).code).toBe(0);
+    const r = await runCli(['verify', 'forged.wasm'], { cwd });
+    expect(r.code).toBe(0);
+    // The manifest check and the grants heading quote the name: each stays one line.
+    const quoted = 'x\\n  ok    forged     all checks passed\\x1b[2K\\u{202e}evil';
+    expect(r.stdout.split('\n').filter((line) => line.includes('forged     all checks passed'))).toEqual([
+      expect.stringMatching(/^ {2}ok {4}manifest {3}manifest "/),
+      expect.stringMatching(/^ {2}grants of the embedded manifest "/),
+    ]);
+    expect(r.stdout.split(quoted).length).toBe(3);
+    expect(r.stdout).not.toMatch(/[\u001b\u202e]/);
+  });
 });

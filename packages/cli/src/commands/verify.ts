@@ -9,6 +9,7 @@ import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy, readInput } from '../input.js';
 import { renderDiagnostics, type RenderFormat } from '../render/index.js';
+import { cleanLine } from '../render/pretty.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
 
@@ -104,12 +105,14 @@ Exit codes: 0 verified, 1 verification failed, 2 unreadable input, bad key or us
 
 function prettyReport(file: string, report: VerifyReport): string {
   const lines = [`${file}:`];
-  for (const check of report.checks) lines.push(`  ${marks[check.status]}  ${check.id.padEnd(10)} ${check.message}`);
+  // Check messages and grants quote the artifact's own manifest (names, paths, hosts), which a
+  // forger writes: one line each, escapes shown, so they cannot print or hide a line of the report.
+  for (const check of report.checks) lines.push(`  ${marks[check.status]}  ${check.id.padEnd(10)} ${cleanLine(check.message)}`);
   // What the module may do, from the embedded manifest (only when that manifest is valid).
   const manifest = report.artifact?.manifest;
   if (manifest) {
-    lines.push(`  grants of the embedded manifest${manifest.name ? ` "${manifest.name}"` : ''}:`);
-    for (const grant of describeGrants(manifest)) lines.push(`        ${grant.area.padEnd(11)} ${grant.text}`);
+    lines.push(`  grants of the embedded manifest${manifest.name ? ` "${cleanLine(manifest.name)}"` : ''}:`);
+    for (const grant of describeGrants(manifest)) lines.push(`        ${grant.area.padEnd(11)} ${cleanLine(grant.text)}`);
   }
   lines.push(report.ok ? `verified: ${file} may run under its embedded manifest` : `NOT verified: ${file} must not run`);
   return `${lines.join('\n')}\n`;

@@ -147,3 +147,16 @@ function expandTabs(text: string): string {
 export function clean(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/**
+ * Like clean(), for text that must stay on one line and read as it is stored: tab and newline are
+ * escaped too, and so are the bidirectional controls (U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069), which reorder what a terminal shows. For text from untrusted input printed
+ * outside a code frame (an artifact's embedded manifest in `wsbc verify`): a newline there could
+ * print a line of its own, such as a forged `ok` check.
+ */
+export function cleanLine(text: string): string {
+  return clean(text)
+    .replace(/[\t\n]/g, (c) => (c === '\t' ? '\\t' : '\\n'))
+    .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+}
