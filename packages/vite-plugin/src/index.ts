@@ -90,7 +90,7 @@ export function wsbcVet(options: WsbcVetOptions): WsbcVetPlugin {
           ? `import.meta.ROLLUP_FILE_URL_${this.emitFile({ type: 'asset', name: basename(path).replace(/\.wasm$/, '.vetted.wasm'), source: result.artifact })}`
           : JSON.stringify(`data:application/wasm;base64,${Buffer.from(result.artifact).toString('base64')}`);
       return [
-        `// ${shown}, vetted by wsbc under ${policy}`,
+        `// ${oneLine(shown)}, vetted by wsbc under ${oneLine(policy)}`,
         `export const manifestHash = ${JSON.stringify(hash)};`,
         `const url = ${url};`,
         'export default url;',
@@ -98,6 +98,14 @@ export function wsbcVet(options: WsbcVetOptions): WsbcVetPlugin {
       ].join('\n');
     },
   };
+}
+
+/**
+ * Text for a `//` comment of the generated module. File names may hold line terminators (and JS
+ * also ends a line at U+2028 and U+2029): raw, the rest of a name would become code in the bundle.
+ */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export { formatFindings } from './format-findings.js';

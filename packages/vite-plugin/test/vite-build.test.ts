@@ -85,4 +85,18 @@ describe('wsbcVet in a real vite build', () => {
       await server.close();
     }
   });
+  it('a file name holding line terminators stays inside the comment of the generated module', async () => {
+    const root = app('');
+    for (const name of ['a\nglobalThis.injected = 1;//.wasm', 'b\u2028globalThis.injected = 2;//.wasm']) {
+      cpSync(join(root, 'plugin-host-function.wasm'), join(root, name));
+      const plugin = wsbcVet({ policy: 'policy.wsp' });
+      plugin.configResolved({ command: 'serve', root });
+      const context = { emitFile: () => '', error: (m: string): never => { throw new Error(m); }, warn: () => undefined, addWatchFile: () => undefined };
+      const code = (await plugin.load.call(context, join(root, name)))!;
+      expect(code.split(/\r\n|[\n\r\u2028\u2029]/).filter((line) => line.includes('injected'))).toEqual([expect.stringMatching(/^\/\/ /)]);
+      const loaded = (await import(`data:text/javascript,${encodeURIComponent(code)}`)) as { default: string };
+      expect(loaded.default.startsWith('data:application/wasm;base64,')).toBe(true);
+      expect((globalThis as { injected?: number }).injected).toBeUndefined();
+    }
+  });
 });
