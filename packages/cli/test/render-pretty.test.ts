@@ -65,6 +65,21 @@ describe('pretty renderer', () => {
     expectGolden(renderDiagnostics('pretty', [hostile], options), 'pretty-hostile.txt');
   });
 
+  test('a message, note or file name quoting a newline or a bidi control stays on its one line', () => {
+    const forged = '\n\n1 error, 0 warnings: all clear\u202e';
+    const d = {
+      code: 'example/invalid-name',
+      severity: 'error' as const,
+      message: `host import \`env\` \`x${forged}\` is not listed`,
+      span: { file: `m${forged}.wasm`, byteOffset: 17 },
+      related: [{ message: `named here${forged}`, span: { file: 'm.wasm', byteOffset: 3 } }],
+    };
+    const out = renderDiagnostics('pretty', [d], options);
+    expect(out.split('\n').filter((line) => line.includes('all clear'))).toHaveLength(3);
+    expect(out).not.toContain('\u202e');
+    expect(out).toContain('x\\n\\n1 error, 0 warnings: all clear\\u{202e}` is not listed');
+  });
+
   test('a very long line shows a window around the span', () => {
     const line = `${'{"a": 1, '.repeat(400)}"bad": true}`;
     const column = line.indexOf('"bad"') + 1;

@@ -42,7 +42,7 @@ export const prettyRenderer: DiagnosticRenderer = {
 
 function renderOne(d: Diagnostic, options: RenderOptions, style: Style): string {
   const lines: string[] = [];
-  lines.push(`${style.severity(d.severity, `${severityLabel[d.severity]}[${d.code}]`)}${style.bold(`: ${clean(d.message)}`)}`);
+  lines.push(`${style.severity(d.severity, `${severityLabel[d.severity]}[${d.code}]`)}${style.bold(`: ${cleanLine(d.message)}`)}`);
 
   const frame = d.span && isTextSpan(d.span) ? codeFrame(d.span, options, style, d.severity) : undefined;
   const gutterWidth = frame ? frame.gutterWidth : 1;
@@ -57,7 +57,7 @@ function renderOne(d: Diagnostic, options: RenderOptions, style: Style): string 
   }
   for (const related of d.related ?? []) {
     const where = related.span ? ` (${spanLocation(related.span, options)})` : '';
-    lines.push(`${pad} ${style.gutter('=')} ${style.bold('note')}: ${clean(related.message)}${where}`);
+    lines.push(`${pad} ${style.gutter('=')} ${style.bold('note')}: ${cleanLine(related.message)}${where}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -65,15 +65,15 @@ function renderOne(d: Diagnostic, options: RenderOptions, style: Style): string 
 function describeLocation(d: Diagnostic, options: RenderOptions): string | undefined {
   if (d.span) return spanLocation(d.span, options);
   // Diagnostics about a parsed value (a manifest given as an object) name the file and JSON path.
-  const file = typeof d.data?.file === 'string' ? clean(displayFile(d.data.file, options.cwd)) : undefined;
-  const pointer = typeof d.data?.path === 'string' && d.data.path !== '' ? clean(d.data.path) : undefined;
+  const file = typeof d.data?.file === 'string' ? cleanLine(displayFile(d.data.file, options.cwd)) : undefined;
+  const pointer = typeof d.data?.path === 'string' && d.data.path !== '' ? cleanLine(d.data.path) : undefined;
   if (file && pointer) return `${file} at ${pointer}`;
   if (file) return file;
   return pointer ? `at ${pointer}` : undefined;
 }
 
 function spanLocation(span: Span, options: RenderOptions): string {
-  const file = clean(displayFile(span.file, options.cwd));
+  const file = cleanLine(displayFile(span.file, options.cwd));
   if (isTextSpan(span)) return `${file}:${span.line}:${span.column}`;
   return `${file} @ 0x${span.byteOffset.toString(16)}`;
 }
@@ -151,9 +151,10 @@ export function clean(text: string): string {
 /**
  * Like clean(), for text that must stay on one line and read as it is stored: tab and newline are
  * escaped too, and so are the bidirectional controls (U+200E, U+200F, U+202A-U+202E,
- * U+2066-U+2069), which reorder what a terminal shows. For text from untrusted input printed
- * outside a code frame (an artifact's embedded manifest in `wsbc verify`): a newline there could
- * print a line of its own, such as a forged `ok` check.
+ * U+2066-U+2069), which reorder what a terminal shows. For text printed outside a code frame that
+ * may quote untrusted input: diagnostic messages (a module's import names, paths), file names, an
+ * artifact's embedded manifest in `wsbc verify`. A newline there could print a line of its own,
+ * such as a forged `ok` check or a summary.
  */
 export function cleanLine(text: string): string {
   return clean(text)
