@@ -25,9 +25,11 @@
 // and a test of its own when a path an exception landed on joins the block), so frames returning
 // over budget cannot chain their untested blocks; the others only subtract. Function entries and
 // loop headers are kept even when empty too: each call and iteration pays at least the check.
-// Known gap: a try_table catch clause that targets the function's own label returns to the caller
-// with no code on that path, so no test: what ran untested before the exception goes on in the
-// caller (a chain of such returns can pass MAX_UNTESTED_FUEL; checks: 'block' is not affected).
+// A try_table catch clause that names the function's own label would return to the caller with
+// no code on the way: such a function is wrapped in two blocks typed as its results, the catch
+// clauses that named the function retargeted to the outer one, whose end tests the counter (and
+// restores the stack depth), while the body's own branches to the function label and its final
+// end reach the inner one and return as before (see rewrite()). So that way back tests too.
 // A caller therefore goes on after a direct call of a defined function with nothing untested
 // behind it (the callee's entry test covered what the caller charged before the call, its exit
 // test what the callee charged). Between two tests a run executes untested charges of one
@@ -71,6 +73,15 @@ export interface RewriteContext extends PlanContext {
   statusGlobal: number;
   /** Grow helper per memory index. */
   growFuncs: number[];
+  /** Type index of each defined function. */
+  funcTypes: number[];
+  /**
+   * Per type index, the block type `[] -> results` of a function of that type, encoded (a
+   * landing wrapper's type, see rewrite()); null for other types, and for a type with several
+   * results and parameters when no function of it needs the wrapper (the `[] -> results` type
+   * is then not in the module). Empty when no landing would have work to do (see rewrite()).
+   */
+  resultBlockTypes: Array<Uint8Array | null>;
 }
 
 interface ChargeTemplate {
@@ -262,8 +273,18 @@ export class BodyRewriter {
    * loaded at entry, written back to the global before anything else can observe or change it
    * (calls, helper calls, returns, throws, traps via `unreachable`, branches to the function label)
    * and reloaded after calls and in exception handlers. Charges then touch only a register.
+   *
+   * A function with a try_table catch clause that names its own label (Plan.catchLeaves) is
+   * wrapped, when a landing has work to do (the counter test of checks: 'loop', the depth the
+   * stack guard restores):
+   *   block $land (result R)  block $norm (result R)  <body>  return  end  <landing>  end
+   * where R is the function's results and <body> ends with the original final `end` (now $norm's).
+   * The body's own branches to the function label name $norm at the same depth and leave through
+   * the `return` (their blocks tested on the way, as before, so their fuel is unchanged); only the
+   * catch clauses that named the function are retargeted, one label further, to $land, whose
+   * landing tests the counter (charged at the check price, like every test) and restores the depth.
    */
-  rewrite(out: ByteSink, localsStart: number, localCount: number, localGroups: number, codeStart: number, end: number): BodyStats {
+  rewrite(out: ByteSink, func: number, localsStart: number, localCount: number, localGroups: number, codeStart: number, end: number): BodyStats {
     const ctx = this.ctx;
     const bytes = ctx.bytes;
     // Branch-hint offsets count from the body's first byte (its locals vector), here.
@@ -271,6 +292,12 @@ export class BodyRewriter {
     this.hintCount = 0;
     const p = this.planner.plan(codeStart, end);
     const saveDepth = ctx.stackGuard && p.hasHandlers;
+    const track = ctx.fuel && ctx.checkLoopsOnly;
+    // With checks: 'block' every charge tested before it ran, so a catch that returns leaves
+    // nothing untested behind it and, without the stack guard, the landing would be empty.
+    const wrap = p.catchLeaves && (track || saveDepth);
+    const wrapType = wrap ? (ctx.resultBlockTypes[ctx.funcTypes[func] ?? -1] ?? null) : null;
+    if (wrap && wrapType === null) throw new WasmError('wasm/index-out-of-range', `function ${func} has no function type for its results`, localsStart);
     // Engines refuse functions with more than MAX_LOCALS locals: the cache is optional and left
     // out where it does not fit; the depth saved for handlers is not, so such a body is refused.
     if (saveDepth && localCount >= MAX_LOCALS) {
@@ -313,6 +340,12 @@ export class BodyRewriter {
       out.u32(savedLocal);
     }
     if (cached) reload(out, ctx, fuelLocal);
+    if (wrapType !== null) {
+      for (let i = 0; i < 2; i++) {
+        out.u8(0x02); // block $land, block $norm
+        out.bytes(wrapType);
+      }
+    }
 
     let nextCharge = 0;
     let nextRestore = 0;
@@ -326,15 +359,15 @@ export class BodyRewriter {
     const restoreCount = saveDepth || cached ? p.restores : 0;
     const fuelGlobal = ctx.fuelGlobal;
     const hinting = ctx.branchHints;
-    // At most one hinted `if` per charge and per call (the stack guard's).
-    if (hinting && this.hintAt.length < charges + specials) this.hintAt = new Int32Array(Math.max(charges + specials, this.hintAt.length * 2));
+    // At most one hinted `if` per charge and per call (the stack guard's), and the landing's.
+    if (hinting && this.hintAt.length < charges + specials + 1) this.hintAt = new Int32Array(Math.max(charges + specials + 1, this.hintAt.length * 2));
     const hintAt = this.hintAt;
     let hints = 0;
     // INVARIANT: the body's output fits in its input size plus MAX_INJECTED bytes per point (a
     // charge is at most 48 bytes, a restore 24, the code around a special 52, or 85 with the
-    // stack guard's), so one ensure() covers it and the loop writes through a local index without
-    // bounds bookkeeping.
-    out.ensure(end - codeStart + (ctx.stackGuard ? MAX_INJECTED_GUARDED : MAX_INJECTED) * (charges + specials + restoreCount));
+    // stack guard's; retargeted catch labels add at most p.retargetBytes), so one ensure() covers
+    // it and the loop writes through a local index without bounds bookkeeping.
+    out.ensure(end - codeStart + (ctx.stackGuard ? MAX_INJECTED_GUARDED : MAX_INJECTED) * (charges + specials + restoreCount) + p.retargetBytes);
     const buf = out.buf;
     let o = out.len;
     let copyFrom = codeStart;
@@ -371,6 +404,13 @@ export class BodyRewriter {
       nextSpecial++;
       const op = OPCODES[id]!;
       const flow = FLOW_BY_ID[id] as Flow;
+      if (flow === Flow.TryTable) {
+        if (wrap) {
+          o = putRetargeted(buf, o, bytes, at, after, a, b);
+          copyFrom = after;
+        }
+        continue;
+      }
       if (leaves) o = putPair(buf, o, 0x20, fuelLocal, 0x24, fuelGlobal); // sync
       if (op.sizedOperand) {
         const sized = sizedKind(op, a, b, ctx);
@@ -407,9 +447,29 @@ export class BodyRewriter {
         copyFrom = after;
       }
     }
-    out.len = putRange(buf, o, bytes, copyFrom, end);
+    o = putRange(buf, o, bytes, copyFrom, end);
+    let landingCharges = 0;
+    if (wrap) {
+      out.len = o;
+      out.ensure(MAX_INJECTED * 2);
+      o = out.len;
+      buf[o++] = 0x0f; // return: what reached $norm's end tested on the way, as before
+      buf[o++] = 0x0b; // end $land: only exceptions caught into a return arrive here
+      if (saveDepth) o = putPair(buf, o, 0x20, savedLocal, 0x24, ctx.depthGlobal);
+      if (track) {
+        // INVARIANT: a function with a catch clause never caches the counter (p.catchJoins), so
+        // `tested` is the global counter's sequence.
+        o = putRange(buf, o, tested.pre, 0, tested.pre.length);
+        o = putCost(buf, o, ctx.checkCost);
+        if (hinting) hintAt[hints++] = o + tested.ifInPost - bodyStart;
+        o = putRange(buf, o, tested.post, 0, tested.post.length);
+        landingCharges = 1;
+      }
+      buf[o++] = 0x0b;
+    }
+    out.len = o;
     this.hintCount = hints;
-    return { charges, unchecked: ctx.fuel ? p.unchecked : 0 };
+    return { charges: charges + landingCharges, unchecked: ctx.fuel ? p.unchecked : 0 };
   }
 
   /** The branch-hint entries appended so far (a view of `hints`). */
@@ -519,6 +579,32 @@ function putRemapped(buf: Uint8Array, o: number, ctx: RewriteContext, id: number
   return putRange(buf, o, ctx.bytes, at, after);
 }
 
+/**
+ * Writes the try_table [at, after) with each catch clause whose label is `fnLabel` (the one that
+ * named the function) sent one label further, to the landing block around the body; the other
+ * clauses are copied as they are. Its catch clauses start at `clauses`. The clauses are read
+ * again here: only functions with such a clause take this path.
+ */
+function putRetargeted(buf: Uint8Array, o: number, bytes: Uint8Array, at: number, after: number, clauses: number, fnLabel: number): number {
+  o = putRange(buf, o, bytes, at, clauses);
+  let p = clauses;
+  while (p < after) {
+    const kind = bytes[p]!;
+    const labelAt = kind < 2 ? skipLeb(bytes, p + 1) : p + 1;
+    o = putRange(buf, o, bytes, p, labelAt);
+    p = skipLeb(bytes, labelAt);
+    let label = 0;
+    for (let q = p - 1; q >= labelAt; q--) label = label * 128 + (bytes[q]! & 0x7f);
+    o = label === fnLabel ? putU32(buf, o, label + 1) : putRange(buf, o, bytes, labelAt, p);
+  }
+  return o;
+}
+
+function skipLeb(bytes: Uint8Array, p: number): number {
+  while (bytes[p++]! >= 0x80);
+  return p;
+}
+
 /** Loads the global counter into the cached one. */
 function reload(out: ByteSink, ctx: RewriteContext, fuelLocal: number): void {
   out.u8(0x23); // global.get $fuel
@@ -579,7 +665,7 @@ export function rewriteBodies(out: ByteSink, rewriter: BodyRewriter, bodies: Int
     const inputSize = end - bodyStart;
     const sizeAt = out.reserve(uleb32Length(inputSize + (inputSize >> 2) + 16));
     const start = out.len;
-    const stats = rewriter.rewrite(out, bodyStart, bodies[k + 1]!, bodies[k + 2]!, bodies[k + 3]!, end);
+    const stats = rewriter.rewrite(out, i, bodyStart, bodies[k + 1]!, bodies[k + 2]!, bodies[k + 3]!, end);
     out.patchU32Exact(sizeAt, start - sizeAt, out.len - start);
     rewriter.appendHints(rewriter.ctx.importedFuncs + rewriter.ctx.funcShift + i);
     charges += stats.charges;

@@ -4,8 +4,9 @@
 //  1. Read the module lazily (@wsbc/wasm). Refuse input that is not valid (WebAssembly.validate
 //     unless told otherwise), that imports from the reserved module "wsbc" or exports a
 //     "__wsbc_" name, or whose memories start above the policy's max pages.
-//  2. Append, never insert: types for the hook and helpers at the end of the type section; the
-//     hook import `wsbc.out_of_fuel` after the last import; the fuel, status and depth globals
+//  2. Append, never insert: types for the hook, the helpers and the landing wrappers of catches
+//     that return (body-rewriter.ts) at the end of the type section; the hook import
+//     `wsbc.out_of_fuel` after the last import; the fuel, status and depth globals
 //     after the last global; helper functions after the last function; the ABI exports after the
 //     last export. Appending the import shifts every defined function index by one, so every
 //     function reference is renumbered: call, return_call, ref.func (in code, global initialisers
@@ -37,6 +38,7 @@ import type { Diagnostic, Result } from '@wsbc/diagnostics';
 import type { Manifest } from '@wsbc/manifest';
 import {
   BinaryReader,
+  ByteWriter,
   OperatorReader,
   SectionId,
   isWasmError,
@@ -57,7 +59,9 @@ import {
   type Import,
   type MemoryType,
   type SectionHeader,
+  type ValType,
   WasmError,
+  writeValType,
 } from '@wsbc/wasm';
 import {
   ABI_VERSION,
@@ -78,6 +82,7 @@ import { ByteSink } from './byte-sink.js';
 import { BODY_FIELDS, BodyRewriter, UNSUPPORTED_PREFIX, rewriteBodies, type RewriteContext } from './body-rewriter.js';
 import type { WrittenBodies } from './chunks.js';
 import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
+import { Planner } from './planner.js';
 
 /** Growth limits the memory guard enforces. */
 export interface MemoryGuard {
@@ -318,6 +323,10 @@ class Rewriter {
   private typeCount = 0;
   /** Parameter count of each type (0 for non-function types) and the type of each defined function. */
   private readonly paramCounts: number[] = [];
+  /** Results of each function type (null for other types). */
+  private readonly typeResults: Array<ValType[] | null> = [];
+  /** See RewriteContext.resultBlockTypes. */
+  private resultBlockTypes: Array<Uint8Array | null> = [];
   private funcTypes: number[] = [];
   private memories: MemoryType[] = [];
   private importedMemories = 0;
@@ -330,7 +339,7 @@ class Rewriter {
   private fuelGlobal = -1;
   private statusGlobal = -1;
   private depthGlobal = -1;
-  private readonly newTypes: Array<{ params: number[]; results: number[] }> = [];
+  private readonly newTypes: Array<{ params: ValType[]; results: ValType[] }> = [];
   private readonly helpers: Array<{ type: number; body: (out: ByteSink) => void }> = [];
   private slowFunc = -1;
   private slowLocalFunc = -1;
@@ -470,7 +479,10 @@ class Rewriter {
     const types = this.byId.get(SectionId.type);
     if (types) {
       for (const group of readTypeSection(bytes, types)) {
-        for (const t of group.types) this.paramCounts.push(t.composite.kind === 'func' ? t.composite.params.length : 0);
+        for (const t of group.types) {
+          this.paramCounts.push(t.composite.kind === 'func' ? t.composite.params.length : 0);
+          this.typeResults.push(t.composite.kind === 'func' ? t.composite.results : null);
+        }
       }
       this.typeCount = this.paramCounts.length;
     }
@@ -515,7 +527,7 @@ class Rewriter {
     });
   }
 
-  private addType(params: number[], results: number[]): number {
+  private addType(params: ValType[], results: ValType[]): number {
     this.newTypes.push({ params, results });
     return this.typeCount + this.newTypes.length - 1;
   }
@@ -629,6 +641,65 @@ class Rewriter {
         this.growFuncs.push(this.addHelper(m.memory64 ? tI64 : tI32, (out) => this.growBody(out, index, m.memory64, trap)));
       });
     }
+    this.resultBlockTypes = this.landingBlockTypes();
+  }
+
+  /**
+   * The block type `[] -> results` of each function type, for the landing wrapper of functions
+   * whose try_table catches return straight to the caller (body-rewriter.ts). Several results
+   * take a type index: the function's own type when it has no parameters, else a `[] -> results`
+   * type appended here. That must happen before the type section is written, so the bodies of
+   * such types are planned ahead, and the type is appended only when one of them needs the
+   * wrapper: other modules keep their type section as it was (real modules seldom have any such
+   * body, and then plan nothing twice). Empty when no landing would have work to do.
+   */
+  private landingBlockTypes(): Array<Uint8Array | null> {
+    const { fuel, checkLoopsOnly, stackDepth } = this.settings;
+    if (!((fuel && checkLoopsOnly) || stackDepth !== null)) return [];
+    const encode = (write: (w: ByteWriter) => void): Uint8Array => {
+      const w = new ByteWriter(8);
+      write(w);
+      return w.finish();
+    };
+    const types = this.typeResults.map((results, i): Uint8Array | null => {
+      if (results === null) return null;
+      if (results.length === 0) return Uint8Array.of(0x40);
+      if (results.length === 1) return encode((w) => writeValType(w, results[0]!));
+      return this.paramCounts[i] === 0 ? encode((w) => w.s33(i)) : null;
+    });
+    const pending = (t: number | undefined): boolean => t !== undefined && types[t] === null && this.typeResults[t] !== null;
+    if (!this.funcTypes.some(pending)) return types;
+    let bodies: Int32Array;
+    try {
+      bodies = this.bodyTable();
+    } catch (e) {
+      // The rewrite meets the same error where it would have without this look-ahead.
+      if (isWasmError(e)) return types;
+      throw e;
+    }
+    const planner = new Planner(this.bytes, this.context());
+    const added = new Map<string, number>();
+    for (let i = 0; i * BODY_FIELDS < bodies.length; i++) {
+      const t = this.funcTypes[i];
+      if (!pending(t)) continue;
+      let leaves: boolean;
+      try {
+        leaves = planner.plan(bodies[i * BODY_FIELDS + 3]!, bodies[i * BODY_FIELDS + 4]!).catchLeaves;
+      } catch (e) {
+        if (isWasmError(e)) continue;
+        throw e;
+      }
+      if (!leaves) continue;
+      const results = this.typeResults[t!]!;
+      const key = results.join(',');
+      let index = added.get(key);
+      if (index === undefined) {
+        index = this.addType([], results);
+        added.set(key, index);
+      }
+      types[t!] = encode((w) => w.s33(index));
+    }
+    return types;
   }
 
   /** The grow guard of one memory: refuse past the limits, charge pages, then grow. */
@@ -707,6 +778,8 @@ class Rewriter {
       memory64: this.memories.map((m) => m.memory64),
       table64: this.table64,
       guardGrow: this.memories.length > 0 && (fuel || guard !== null),
+      funcTypes: this.funcTypes,
+      resultBlockTypes: this.resultBlockTypes,
     };
   }
 
@@ -738,12 +811,19 @@ class Rewriter {
           const n = r ? r.u32() : 0;
           out.u32(n + this.newTypes.length);
           if (r) out.copy(b, r.pos, s!.end);
+          const valType = new ByteWriter(16);
+          const put = (types: ValType[]): void => {
+            out.u32(types.length);
+            for (const v of types) {
+              valType.length = 0;
+              writeValType(valType, v);
+              out.bytes(valType.view());
+            }
+          };
           for (const t of this.newTypes) {
             out.u8(0x60);
-            out.u32(t.params.length);
-            for (const p of t.params) out.u8(p);
-            out.u32(t.results.length);
-            for (const p of t.results) out.u8(p);
+            put(t.params);
+            put(t.results);
           }
         });
       case SectionId.import:

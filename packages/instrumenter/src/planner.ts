@@ -178,6 +178,15 @@ export interface Plan {
    * paths too.
    */
   catchJoins: boolean;
+  /**
+   * A try_table catch clause names the function's own label: an exception it catches returns to
+   * the caller with no code on the way. Each such try_table is a special (its OpInfo.id, with the
+   * offset of its first catch clause and the label that names the function as immediates), so
+   * pass 2 can send those clauses to a landing block instead (see body-rewriter.ts).
+   */
+  catchLeaves: boolean;
+  /** Sum of the lengths of those try_tables: retargeting a clause adds at most one byte to its label. */
+  retargetBytes: number;
   hasLoops: boolean;
   calls: number;
 }
@@ -308,6 +317,8 @@ export class Planner {
   private worst = 0;
   private hasHandlers = false;
   private catchJoins = false;
+  private catchLeaves = false;
+  private retargetBytes = 0;
   private hasLoops = false;
   private calls = 0;
   /** Set by mark() when a branch targets the function frame (it returns). */
@@ -340,6 +351,8 @@ export class Planner {
     this.worst = 0;
     this.hasHandlers = false;
     this.catchJoins = false;
+    this.catchLeaves = false;
+    this.retargetBytes = 0;
     this.hasLoops = false;
     this.calls = 0;
     this.track = ctx.checkLoopsOnly && ctx.fuel;
@@ -456,6 +469,8 @@ export class Planner {
       unchecked: this.worst,
       hasHandlers: this.hasHandlers,
       catchJoins: this.catchJoins,
+      catchLeaves: this.catchLeaves,
+      retargetBytes: this.retargetBytes,
       hasLoops: this.hasLoops,
       calls: this.calls,
     };
@@ -486,12 +501,20 @@ export class Planner {
         // INVARIANT: the scanner decodes try_table with the general reader (its catch clauses).
         const r = s.general;
         let p = r.c;
+        // The catch labels count from outside the try_table: `top` names the function.
+        let leaves = false;
         for (let i = 0; i < r.b; i++) {
           const kind = this.bytes[p++]!;
           if (kind < 2) p = skipU32(this.bytes, p);
           const label = readU32At(this.bytes, p);
           p = skipU32(this.bytes, p);
+          if (label === this.top) leaves = true;
           this.mark(label, true, NONE);
+        }
+        if (leaves) {
+          this.catchLeaves = true;
+          this.retargetBytes += after - at;
+          this.addSpecial(at, false, id, after, r.c, this.top);
         }
         this.hasHandlers = true;
         if (r.b > 0) this.catchJoins = true;

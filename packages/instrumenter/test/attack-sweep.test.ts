@@ -45,26 +45,26 @@ const WABT_FEATURES = { exceptions: true, tail_call: true, memory64: true, multi
 const interpreter = resolve(import.meta.dirname, '../../../node_modules/.bin/wasm-interp');
 
 /**
- * Runs export `name` of an instrumented module in wabt's interpreter, which (unlike Node 20's V8)
- * runs try_table. The hook import becomes a wasm function with the same index that grants
- * `budget` once and then refuses (so the module traps with `unreachable`). Returns the
- * interpreter's line for the call, e.g. "spin(i32:10) => i32:10".
+ * The text of an instrumented module with the hook import replaced by wasm function `host` (of
+ * the hook's type, `$wsbc_host`), plus `extra` fields; `$fuel` in `extra` names the counter global.
  */
-async function runInInterpreter(bytes: Uint8Array, budget: number, name: string, args: string[]): Promise<string> {
+async function hostedText(bytes: Uint8Array, host: string, extra: string): Promise<string> {
   const wabt = await wabtInit();
   const m = wabt.readWasm(bytes, WABT_FEATURES);
   let text = m.toText({ foldExprs: false, inlineExport: false });
   m.destroy();
   const hook = /^\s*\(import "wsbc" "out_of_fuel" \(func \(;\d+;\) \(type (\d+)\)\)\)\n/m.exec(text)!;
   text = text.replace(hook[0], '');
+  const fuel = new RegExp(`\\(export "${FUEL_EXPORT}" \\(global (\\d+)\\)\\)`).exec(text)!;
   // The hook is the last import: a function defined first takes its index.
-  const host = `  (func $wsbc_host (type ${hook[1]}) (param i64) (result i64)
-    (if (i64.lt_s (global.get $wsbc_left) (i64.sub (i64.const 0) (local.get 0))) (then (return (local.get 0))))
-    (i64.add (local.get 0) (global.get $wsbc_left))
-    (global.set $wsbc_left (i64.const 0)))\n`;
   const at = text.search(/^ {2}\(func /m);
-  text = text.slice(0, at) + host + text.slice(at);
-  text = text.replace(/\)\s*$/, `  (global $wsbc_left (mut i64) (i64.const ${budget})))\n`);
+  text = text.slice(0, at) + `  (func $wsbc_host (type ${hook[1]}) (param i64) (result i64)\n${host})\n` + text.slice(at);
+  return text.replace(/\)\s*$/, `${extra.replaceAll('$fuel', fuel[1]!)})\n`);
+}
+
+/** Runs export `name` of a module in text form in wabt's interpreter; returns its line for the call. */
+async function interpret(text: string, name: string, args: string[]): Promise<string> {
+  const wabt = await wabtInit();
   const parsed = wabt.parseWat('hosted.wat', text, WABT_FEATURES);
   const binary = parsed.toBinary({}).buffer;
   parsed.destroy();
@@ -72,6 +72,56 @@ async function runInInterpreter(bytes: Uint8Array, budget: number, name: string,
   writeFileSync(file, binary);
   const argv = ['--enable-all', file, '-r', name, ...args.flatMap((a) => ['-a', a])];
   return execFileSync(interpreter, argv, { encoding: 'utf8' }).trim();
+}
+
+/** An instrumented module without the fuel hook, in text form (for interpret()). */
+async function wasm2watText(bytes: Uint8Array): Promise<string> {
+  const wabt = await wabtInit();
+  const m = wabt.readWasm(bytes, WABT_FEATURES);
+  const text = m.toText({ foldExprs: false, inlineExport: false });
+  m.destroy();
+  return text;
+}
+
+/**
+ * Runs export `name` of an instrumented module in wabt's interpreter, which (unlike Node 20's V8)
+ * runs try_table. The hook import becomes a wasm function with the same index that grants
+ * `budget` once and then refuses (so the module traps with `unreachable`). Returns the
+ * interpreter's line for the call, e.g. "spin(i32:10) => i32:10".
+ */
+async function runInInterpreter(bytes: Uint8Array, budget: number, name: string, args: string[]): Promise<string> {
+  const host = `    (if (i64.lt_s (global.get $wsbc_left) (i64.sub (i64.const 0) (local.get 0))) (then (return (local.get 0))))
+    (i64.add (local.get 0) (global.get $wsbc_left))
+    (global.set $wsbc_left (i64.const 0))`;
+  return interpret(await hostedText(bytes, host, `  (global $wsbc_left (mut i64) (i64.const ${budget}))\n`), name, args);
+}
+
+/**
+ * How far past `budget` a call of export `name` (a function without results) with the i32
+ * arguments `args` ran before the instrumented code noticed, in wabt's interpreter: the
+ * deficit at the first hook call after the budget was granted (the host then grants plenty, so
+ * the run goes on), or, when the call returned with no such hook call, the deficit it returned
+ * with (which a host reads after each call).
+ */
+async function overrunInInterpreter(bytes: Uint8Array, budget: number, name: string, args: number[]): Promise<bigint> {
+  const host = `    (if (i64.eqz (global.get $wsbc_granted))
+      (then (global.set $wsbc_granted (i64.const 1)) (return (i64.add (local.get 0) (i64.const ${budget})))))
+    (if (i64.eqz (global.get $wsbc_over)) (then (global.set $wsbc_over (i64.sub (i64.const 0) (local.get 0)))))
+    (i64.add (local.get 0) (i64.const ${2 ** 40}))`;
+  const probe = `  (global $wsbc_granted (mut i64) (i64.const 0))
+  (global $wsbc_over (mut i64) (i64.const 0))
+  (func (export "wsbc_probe") (result i64)
+    (call $wsbc_target ${args.map((a) => `(i32.const ${a})`).join(' ')})
+    (if (result i64) (i64.eqz (global.get $wsbc_over))
+      (then (i64.sub (i64.const 0) (global.get $fuel)))
+      (else (global.get $wsbc_over))))\n`;
+  const text = await hostedText(bytes, host, probe);
+  const target = new RegExp(`\\(export "${name}" \\(func (\\d+)\\)\\)`).exec(text)!;
+  const line = await interpret(text.replace('$wsbc_target', target[1]!), 'wsbc_probe', []);
+  const m = /^wsbc_probe\(\) => i64:(\d+)$/.exec(line);
+  if (!m) throw new Error(`unexpected interpreter output: ${line}`);
+  // The interpreter prints an i64 as unsigned.
+  return BigInt.asIntN(64, BigInt(m[1]!));
 }
 
 describe('exceptions cannot buy fuel', () => {
@@ -138,6 +188,103 @@ describe('exceptions cannot buy fuel', () => {
       expect(host.status).toBe(STATUS_FUEL_EXHAUSTED);
       expect(r.value.record.maxOverrun).toBeLessThanOrEqual(1000);
       expect(host.used - host.budget).toBeLessThanOrEqual(BigInt(r.value.record.maxOverrun) + 100n);
+    }
+  });
+
+  it('returns through a try_table catch to the function\'s own label test the counter, so callers cannot chain untested charges (regression, run in wabt)', async () => {
+    // The try_table form of the test above: each level recurses, runs ~900 untested units in
+    // if/else arms and throws, and its catch_all clause names the function's label, so the
+    // exception returns to the caller with no code on the way. Before the fix that return did
+    // not test: 500 levels ran 400,995 units past a budget of 100,000 and returned.
+    const arm = '(local.set $x (i32.add (local.get $x) (i32.const 1)))'.repeat(7);
+    const arms = Array.from({ length: 30 }, () => `(if (i32.and (local.get $n) (i32.const 1)) (then ${arm}) (else ${arm}))`).join('\n');
+    const src = watAll(`(module
+      (tag $e)
+      (func $lvl (export "lvl") (param $n i32) (local $x i32)
+        (try_table (catch_all 0)
+          (if (local.get $n) (then (call $lvl (i32.sub (local.get $n) (i32.const 1)))))
+          ${arms}
+          (throw $e))))`);
+    for (const options of [{}, { counter: 'global' }, { checks: 'block' }, { stackDepth: 1000 }] as InstrumentOptions[]) {
+      const r = instrument(src, { validate: false, ...options });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect(wabtValidates(r.value.bytes)).toBe(true);
+      expect(r.value.record.maxOverrun).toBeLessThanOrEqual(1000);
+      const overrun = await overrunInInterpreter(r.value.bytes, 100_000, 'lvl', [500]);
+      expect(overrun).toBeLessThanOrEqual(BigInt(r.value.record.maxOverrun) + 100n);
+      expect(await runInInterpreter(r.value.bytes, 2 ** 40, 'lvl', ['i32:500'])).toBe('lvl(i32:500) =>');
+    }
+  });
+
+  it('a function wrapped for its try_table catch to its own label keeps its results and, off the catch path, its charges (run in wabt)', async () => {
+    // Several results and a parameter (the wrapper's block type is a `[] -> [i32 i64]` type the
+    // instrumenter appends), a br_if and a br_table carrying values to the function label, and a
+    // catch that delivers them.
+    const src = watAll(`(module
+      (tag $e (param i32 i64))
+      (func $f (export "f") (param $n i32) (result i32 i64)
+        (try_table (catch $e 0)
+          (if (i32.eq (local.get $n) (i32.const 1)) (then (throw $e (i32.const 7) (i64.const 8))))
+          (i32.const 3) (i64.const 4)
+          (br_if 1 (i32.eq (local.get $n) (i32.const 4)))
+          (drop) (drop)
+          (block $b (result i32 i64) (i32.const 9) (i64.const 10) (br_table $b 2 (i32.and (local.get $n) (i32.const 2))))
+          (drop) (drop))
+        (i32.const 5) (i64.const 6))
+      (func (export "g") (param i32) (call $f (local.get 0)) (drop) (drop)))`);
+    const original = await wasm2watText(Uint8Array.from(src));
+    // Fuel used by g(n) for n = 0, 1 (the catch), 2, 4, 6: what the same options charged before
+    // the wrapper existed, plus the landing's test (the check price, 1) on the catch path; the
+    // stack guard charges g's call site the check price too.
+    const loopFuel = [33n, 16n, 28n, 18n, 28n];
+    const blockFuel = [33n, 15n, 28n, 18n, 28n];
+    const big = 1_000_000_000;
+    for (const options of [{}, { counter: 'global' }, { stackDepth: 50 }, { checks: 'block' }] as InstrumentOptions[]) {
+      const out = mustInstrument(src, { validate: false, ...options });
+      expect(wabtValidates(out)).toBe(true);
+      const expected = options.checks === 'block' ? blockFuel : loopFuel;
+      for (const [k, n] of [0, 1, 2, 4, 6].entries()) {
+        expect(await runInInterpreter(out, big, 'f', [`i32:${n}`])).toBe(await interpret(original, 'f', [`i32:${n}`]));
+        const guard = options.stackDepth === undefined ? 0n : 1n;
+        expect([options, (await overrunInInterpreter(out, big, 'g', [n])) + BigInt(big)]).toEqual([options, expected[k]! + guard]);
+      }
+    }
+  });
+
+  it('functions wrapped for a try_table catch to their own label validate, whatever their results', () => {
+    const shapes = [['', ''], ['', 'i32'], ['', 'funcref'], ['', 'i32 i64'], ['i32', 'i32 i64'], ['i64', 'i32 i64'], ['i32', 'f32 externref v128']];
+    const text = shapes.map(([params, results], i) => `(tag $e${i} (param ${results}))
+      (func $f${i} (param ${params}) (result ${results}) (try_table (catch $e${i} 0) (unreachable)) (unreachable))`);
+    const src = watAll(`(module ${text.join('\n')})`);
+    for (const options of [{}, { checks: 'block', stackDepth: 10 }, { fuel: false, stackDepth: 10 }] as InstrumentOptions[]) {
+      const r = instrument(src, { validate: false, ...options });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect(wabtValidates(r.value.bytes)).toBe(true);
+    }
+  });
+
+  it('a try_table catch to the function\'s own label restores the stack depth callees left behind (regression, run in wabt)', async () => {
+    // $g catches what $h throws straight into a return: $h's frame is unwound without its call
+    // site's decrement, and before the fix every call of $g left the depth one higher, so the
+    // guard trapped after 100 calls of a loop that never recurses.
+    const src = watAll(`(module
+      (tag $e (param i32))
+      (func $h (param i32) (throw $e (local.get 0)))
+      (func $g (param $n i32) (result i32)
+        (try_table (catch $e 0) (call $h (local.get $n)))
+        (i32.const -1))
+      (func (export "loop") (param $n i32) (result i32) (local $sum i32)
+        (loop $l
+          (local.set $sum (i32.add (local.get $sum) (call $g (local.get $n))))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get $sum)))`);
+    for (const options of [{ stackDepth: 100 }, { stackDepth: 100, fuel: false }, { stackDepth: 100, checks: 'block' }] as InstrumentOptions[]) {
+      const out = mustInstrument(src, { validate: false, ...options });
+      expect(wabtValidates(out)).toBe(true);
+      const line = options.fuel === false ? await interpret(await wasm2watText(out), 'loop', ['i32:1000']) : await runInInterpreter(out, 2 ** 40, 'loop', ['i32:1000']);
+      expect(line).toBe('loop(i32:1000) => i32:500500');
     }
   });
 
