@@ -97,6 +97,11 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     ? null
     : manifest.random.mode === 'secure' ? new SecureRandom() : new SeededRandom(config.randomSeed);
   const totals = () => meter.totals;
+  // A grow refused at the module's own declared maximum is the module's limit, not the sandbox's:
+  // only a memory whose maximum the policy lowered can trap "at the memory limit".
+  const declaredMemory = config.shape.imports.find((imp) => imp.kind === 'memory')?.memory ?? config.shape.memories[0];
+  const policyCapsMemory = declaredMemory !== undefined
+    && (declaredMemory.max === null || declaredMemory.max > manifest.limits.memory.maxPages);
   const fuelReason = `fuel budget of ${manifest.limits.fuel} exhausted`;
   let wasi: WasiPreview1;
   try {
@@ -136,6 +141,8 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     : undefined;
   let hub: ThreadHub<FuelMeter | null> | undefined;
   const fuelHook = (meter: FuelMeter, counter: bigint): bigint => {
+    // A guest that caught its own end gets no further slices: it would compute on until the host cuts it off.
+    if (wasi.endedBy) throw wasi.endedBy;
     try {
       return meter.outOfFuel(BigInt.asIntN(64, counter));
     } catch (error) {
@@ -209,6 +216,8 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       if (!host) return refused('run/import-not-provided', `no host function provides the import ${op}`, detail);
       const logCalls = manifest.audit.decisions === 'all' && audit !== null;
       ns[imp.name] = (...args: Array<number | bigint>) => {
+        // As for WASI calls: a guest that caught its own end may not act through the embedder's functions.
+        if (wasi.endedBy) throw wasi.endedBy;
         wasi.memory.refresh();
         if (logCalls) audit!({ type: 'decision', capability: 'import', op, outcome: 'allowed', detail });
         return host.fn(ctx, ...args);
@@ -289,7 +298,10 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     return finish(error);
   }
 
-  function finish(error: unknown, status = readStatus(instance, config.abi.statusExport)): GuestOutcome {
+  function finish(thrown: unknown, status = readStatus(instance, config.abi.statusExport)): GuestOutcome {
+    // The first end wins: a guest that caught its proc_exit or a limit's termination and then
+    // returned (or trapped) does not get to choose another outcome.
+    const error = wasi.endedBy ?? thrown;
     wasi.close();
     const base = { fuelUsed: fuel?.used ?? null, ...totals(), refusals: [] };
     const fuelExhausted = (value: number | null): GuestOutcome => {
@@ -328,7 +340,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       // A guest that traps right after the engine refused to grow its memory past the limit ran
       // out of memory (typically malloc failing into abort()): report the limit, not a bare trap.
       const pages = memory ? memory.buffer.byteLength / 65536 : 0;
-      if (pages >= manifest.limits.memory.maxPages) {
+      if (pages >= manifest.limits.memory.maxPages && policyCapsMemory) {
         audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: pages });
         return { ...base, kind: 'memory', exitCode: null, reason: `memory limit of ${manifest.limits.memory.maxPages} pages reached (${message})` };
       }

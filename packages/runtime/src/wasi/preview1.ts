@@ -309,6 +309,14 @@ export class WasiPreview1 {
     return Errno.SUCCESS;
   }
 
+  /**
+   * How the guest ended, once it has: a guest that catches the unwinding (exception handling's
+   * `catch_all`) and then returns or traps must still be reported as this.
+   */
+  get endedBy(): GuestExit | SandboxTermination | undefined {
+    return this.ended;
+  }
+
   /** Records how the guest ended (first time only), tells the host, and unwinds the guest. */
   end(reason: GuestExit | SandboxTermination): never {
     if (!this.ended) {
