@@ -277,6 +277,21 @@ describe('byte rates', () => {
     expect(throttled(large) / throttled(small)).toBeGreaterThan(0.4);
     expect(throttled(large) / throttled(small)).toBeLessThan(2.5);
   });
+
+  it('one-byte writes under a rate cap are held to the rate without an audit record per byte', async () => {
+    const policy = manifest({ limits: { io: { writeBytesPerSecond: 10 * 1024, maxWriteBytes: null }, cpu: { usagePercent: 100 } } });
+    // 13 KiB one byte at a time at 10 KiB/s after a full one-second bucket: 3 KiB, ~300 ms, throttled.
+    const run = await runCaptured(await guest(`(local.set $i (i32.const 13312)) (call $iov (i32.const 2000) (i32.const 1))
+      (loop $l (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))`), policy);
+    expect(run.result.status).toBe(0);
+    expect(run.result.stats.writtenBytes).toBe(13_312);
+    const records = limitHits(run.audit).filter((h) => h.limit === 'write-rate' && h.action === 'throttled');
+    expect(records.length).toBeGreaterThan(0);
+    // Before the fix: about 3,000 records, one per throttled byte.
+    expect(records.length).toBeLessThan(100);
+    expect(run.result.stats.wallMs - run.result.stats.computeMs - run.result.stats.idleMs).toBeGreaterThan(150);
+  });
 });
 
 describe('idle and total time while the guest blocks', () => {

@@ -332,7 +332,10 @@ export class RunMeter {
   }
 
   private throttle(waitMs: number, limit: 'read-rate' | 'write-rate', max: number | null, op: string): void {
-    if (waitMs <= 0) return;
+    // Small debts are left in the bucket (take() keeps it negative) until they add up to a wait
+    // worth a sleep: the rate holds to within MIN_THROTTLE_MS, and a guest making one-byte calls
+    // cannot make the audit log grow by a record per byte, far faster than its own allowed rate.
+    if (waitMs < MIN_THROTTLE_MS) return;
     this.audit({ type: 'limit', limit, action: 'throttled', max, value: Math.round(waitMs), op });
     this.onBlock();
     const began = wallNow();
@@ -379,6 +382,9 @@ export class RunMeter {
 }
 
 /** Rate limiting with a one-second burst: returns how long to wait before `amount` may pass. */
+/** Shortest wait the byte rates sleep for: at most one throttle record per this many ms and kind. */
+const MIN_THROTTLE_MS = 10;
+
 class TokenBucket {
   private tokens: number;
   private last = wallNow();
