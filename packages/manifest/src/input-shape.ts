@@ -3,7 +3,7 @@
 // fields it knows: a typo like `filesytem` or `limits.memory.maxPage` would otherwise vanish
 // without a word and leave the preset's value in force.
 import type { ManifestInput } from './input.js';
-import { Problems, closestName, displayPath, pointerJoin } from './problems.js';
+import { Problems, displayPath, pointerJoin } from './problems.js';
 
 type Shape = 'leaf' | { fields: Record<string, Shape>; nullable?: boolean } | { items: Shape };
 
@@ -70,7 +70,7 @@ function check(value: unknown, shape: Shape, pointer: string, problems: Problems
     const at = pointerJoin(pointer, key);
     const fieldShape = Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
     if (fieldShape === undefined) {
-      const suggestion = closestName(key, known);
+      const suggestion = problems.suggest(key, known);
       problems.error(
         'manifest/unknown-field',
         at,

@@ -46,8 +46,9 @@ export function mergeManifestInputs(base: ManifestInput, override: ManifestInput
   return out;
 }
 
+// Import names may hold any character, NUL included: a JSON pair keeps every two grants apart.
 function importKey(grant: { module: string; name: string }): string {
-  return `${grant.module}\u0000${grant.name}`;
+  return JSON.stringify([grant.module, grant.name]);
 }
 
 function mergeLimits(base: Limits | undefined, override: Limits | undefined): Limits | undefined {

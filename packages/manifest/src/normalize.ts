@@ -33,7 +33,7 @@ import type {
 } from './types.js';
 import { mergeManifestInputs } from './merge.js';
 import { PRESETS, PRESET_NAMES, isPresetName } from './presets.js';
-import { Problems, closestName, compareStrings, displayPath, pointerJoin } from './problems.js';
+import { Problems, compareStrings, displayPath, pointerJoin } from './problems.js';
 import { checkInputShape } from './input-shape.js';
 
 export interface NormalizeOptions {
@@ -60,7 +60,7 @@ export function normalize(input: ManifestInput, options: NormalizeOptions): Resu
 
   const presetName: PresetName = input.preset ?? 'minimal';
   if (!isPresetName(presetName)) {
-    const suggestion = closestName(String(presetName), PRESET_NAMES);
+    const suggestion = problems.suggest(String(presetName), PRESET_NAMES);
     problems.error(
       'manifest/unknown-preset',
       '/preset',
@@ -164,7 +164,7 @@ class Normalizer {
     if (typeof value !== 'string') {
       this.typeError(pointer, `one of ${choices.map((c) => `"${c}"`).join(', ')}`, value);
     } else {
-      const suggestion = closestName(value, choices);
+      const suggestion = this.problems.suggest(value, choices);
       this.problems.error(
         'manifest/unknown-value',
         pointer,
@@ -288,7 +288,9 @@ class Normalizer {
     const raw = this.string(pointer, value);
     if (typeof value !== 'string') return raw;
     const cleaned = cleanHostName(raw);
-    const problem = hostNameProblem(cleaned);
+    // Non-ASCII is refused before lower-casing, which maps some non-ASCII letters to ASCII ones
+    // (the Kelvin sign to `k`) and would let a name the rule refuses through as another name.
+    const problem = NON_ASCII.test(raw) ? NON_ASCII_HOST : hostNameProblem(cleaned);
     if (problem) {
       this.problems.error('manifest/invalid-host', pointer, `${JSON.stringify(raw)} is not a valid host: ${problem.message}`, problem.help);
     }
@@ -400,6 +402,7 @@ class Normalizer {
       this.problems.error('manifest/unclean-path', pointer, `${displayPath(pointer)} is empty`, 'use "." for the base directory');
       return raw;
     }
+    if (raw.includes('\0')) return this.nulInPath(pointer, raw);
     let expanded = raw;
     if (raw === '$TMPDIR' || raw.startsWith('$TMPDIR/')) expanded = this.tmpDir + raw.slice('$TMPDIR'.length);
     return path.resolve(this.options.baseDir, expanded);
@@ -417,8 +420,19 @@ class Normalizer {
       );
       return raw;
     }
+    if (raw.includes('\0')) return this.nulInPath(pointer, raw);
     // posix.resolve cleans `.`, `..`, doubled and trailing slashes; `..` cannot climb above `/`.
     return path.posix.resolve('/', raw);
+  }
+
+  /**
+   * No file system path holds a NUL, and code that reads C strings stops at it: `/a\0/../etc` would
+   * be cleaned to `/etc` here but read as `/a` there, and `/data\0x` is `/data` to a guest, a
+   * second preopen of one guest path that escapes the preopen-conflict check.
+   */
+  private nulInPath(pointer: string, raw: string): string {
+    this.problems.error('manifest/unclean-path', pointer, `${displayPath(pointer)} contains a NUL character (got ${JSON.stringify(raw)})`);
+    return raw;
   }
 
   // ------------------------------------------------------------ environment, process
@@ -501,7 +515,7 @@ class Normalizer {
       const name = this.nameString(`${at}/name`, grant.name, 'import name', /^$/);
       const requires = grant.requires === undefined || grant.requires === null ? null : this.string(`${at}/requires`, grant.requires);
       if (requires !== null && !declared.has(requires)) {
-        const suggestion = closestName(requires, [...declared]);
+        const suggestion = this.problems.suggest(requires, [...declared]);
         this.problems.error(
           'manifest/unknown-requirement',
           `${at}/requires`,
@@ -509,7 +523,9 @@ class Normalizer {
           suggestion ? `did you mean "${suggestion}"?` : 'declare it in custom',
         );
       }
-      const key = `${module}\u0000${name}`;
+      // Import names are any UTF-8, NUL included, so joining them with a separator could make
+      // two grants one key; a JSON pair cannot.
+      const key = JSON.stringify([module, name]);
       const previous = byKey.get(key);
       if (!previous) {
         byKey.set(key, { module, name, requires, at });
@@ -691,17 +707,36 @@ export function cleanHostName(raw: string): string {
 
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/;
+const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII_HOST = { message: 'it contains non-ASCII characters', help: 'write the name in its punycode (xn--) form' };
+// WHATWG URL parsers (and inet_aton) read a name whose last label is a decimal or 0x number as
+// an IPv4 address: `0x7f.1` is 127.0.0.1, and `*.0.0.1` would match IP literals such as 127.0.0.1.
+const NUMERIC_LABEL = /^([0-9]+|0x[0-9a-f]*)$/;
+
+/** RFC 4291 text form: eight hex groups, one `::` standing for one or more zero groups, an optional dotted IPv4 tail. */
+function isIpv6(host: string): boolean {
+  const halves = host.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
+  let count = groups.length;
+  // Only the last group of the text may be the IPv4 tail (`1.2.3.4::` has none).
+  if (halves[halves.length - 1]!.split(':').pop()!.includes('.')) {
+    if (!IPV4.test(groups.pop()!)) return false;
+    count++;
+  }
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return false;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
 
 function hostNameProblem(host: string): { message: string; help?: string } | undefined {
   if (host === '') return { message: 'it is empty' };
   if (host === '*' || host === '*.') return { message: 'a bare wildcard matches every host', help: 'use network mode "full" to allow every host' };
   if (host.includes(':')) {
-    // IPv6 literal: hex groups, at most one `::`, optional embedded IPv4 tail.
-    if (/^[0-9a-f:.]+$/.test(host) && (host.match(/::/g) ?? []).length <= 1 && host.split(':').length <= 8) return undefined;
-    return { message: 'it is neither a host name nor an IP address' };
+    // Only an IPv6 literal holds a colon: `10.0.0.1:8080` (a host and a port) is neither.
+    return isIpv6(host) ? undefined : { message: 'it is neither a host name nor an IP address' };
   }
   if (/^[0-9.]+$/.test(host)) return IPV4.test(host) ? undefined : { message: 'it is not a valid IPv4 address' };
-  if (/[^\x00-\x7f]/.test(host)) return { message: 'it contains non-ASCII characters', help: 'write the name in its punycode (xn--) form' };
+  if (NON_ASCII.test(host)) return NON_ASCII_HOST;
   const labels = host.split('.');
   const wildcard = labels[0] === '*';
   const rest = wildcard ? labels.slice(1) : labels;
@@ -710,6 +745,9 @@ function hostNameProblem(host: string): { message: string; help?: string } | und
   }
   if (host.length > 253 || rest.length === 0 || !rest.every((label) => LABEL.test(label))) {
     return { message: 'it is not a valid host name' };
+  }
+  if (NUMERIC_LABEL.test(rest[rest.length - 1]!)) {
+    return { message: 'its last label is a number, so it would be read as an IPv4 address', help: 'write an IPv4 address as four decimal numbers, one grant per address' };
   }
   return undefined;
 }

@@ -3,8 +3,15 @@
 // know where the value came from (the policy compiler, the JSON loader) can attach a span.
 import type { Diagnostic, Span } from '@wsbc/diagnostics';
 
+// Edit distance costs the product of the two lengths, and some words and candidate lists come
+// from the input (an unknown requirement against the declared custom capabilities, once per
+// import): a hostile manifest would take minutes to report. One run spends at most this many
+// character pairs on suggestions (tens of milliseconds); past it, problems come without one.
+const SUGGESTION_BUDGET = 1_000_000;
+
 export class Problems {
   readonly list: Diagnostic[] = [];
+  private suggestionPairsLeft = SUGGESTION_BUDGET;
 
   constructor(
     /** Resolves a JSON pointer to a source span, when the value came from a file. */
@@ -17,6 +24,15 @@ export class Problems {
 
   warning(code: string, pointer: string, message: string, help?: string, data?: Record<string, unknown>): void {
     this.add('warning', code, pointer, message, help, data);
+  }
+
+  /** closestName() within this run's budget for suggestions. */
+  suggest(word: string, candidates: readonly string[]): string | undefined {
+    let pairs = 0;
+    for (const candidate of candidates) pairs += word.length * candidate.length;
+    if (pairs > this.suggestionPairsLeft) return undefined;
+    this.suggestionPairsLeft -= pairs;
+    return closestName(word, candidates);
   }
 
   get hasErrors(): boolean {

@@ -11,7 +11,7 @@ import { canonicalManifestJson, orderManifest } from './canonical.js';
 import { INPUT_SHAPE } from './input-shape.js';
 import { parseJsonSource } from './json-source.js';
 import { normalize } from './normalize.js';
-import { Problems, closestName, displayPath, pointerJoin } from './problems.js';
+import { Problems, displayPath, pointerJoin } from './problems.js';
 import { MANIFEST_VERSION, type Manifest } from './types.js';
 import { loadCommonJsWithCodeCache } from './code-cache.js';
 
@@ -184,7 +184,7 @@ function reportSchemaError(error: SchemaError, problems: Problems): void {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(p.additionalProperty);
-      const suggestion = closestName(key, fieldsAt(at));
+      const suggestion = problems.suggest(key, fieldsAt(at));
       problems.error('manifest/schema-violation', pointerJoin(at, key), `unknown field "${key}" in ${where}`, suggestion ? `did you mean "${suggestion}"?` : undefined, data);
       return;
     }
