@@ -7,7 +7,8 @@
 //   call that passes or returns one); funcref -> Function | null; externref -> unknown; every
 //   other reference type -> unknown. No result -> void; several results -> a tuple.
 import { createRequire } from 'node:module';
-import type { Node, NodeFactory, ParameterDeclaration, PropertyName, Statement, TypeElement, TypeNode } from 'typescript';
+import type { Node, NodeFactory, ParameterDeclaration, PropertyName, PropertySignature, Statement, TypeElement, TypeNode } from 'typescript';
+import { commentText } from './comment-text.js';
 import type { FuncSignature, ItemType, ModuleInterface } from './module-interface.js';
 
 // The TypeScript compiler is loaded on the first printDeclarations() call, not when this module
@@ -75,6 +76,17 @@ function watSignature(signature: FuncSignature): string {
   return `(func${params}${results})`;
 }
 
+function watDescription(type: ItemType): string {
+  switch (type.kind) {
+    case 'func':
+      return type.signature ? watSignature(type.signature) : '(func)';
+    case 'global':
+      return `(global ${type.mutable ? `(mut ${type.type})` : type.type})`;
+    default:
+      return `(${type.kind})`;
+  }
+}
+
 function withDoc<T extends Node>(node: T, text: string): T {
   return ts.addSyntheticLeadingComment(node, ts.SyntaxKind.MultiLineCommentTrivia, `* ${text.replace(/\*\//g, '*\\/')} `, true);
 }
@@ -99,7 +111,7 @@ function member(name: string, type: ItemType, asMethod: boolean, readonly: boole
       return withDoc(f.createPropertySignature(modifiers, propertyName(name), undefined, fn), doc);
     }
     case 'global':
-      return withDoc(f.createPropertySignature(modifiers, propertyName(name), undefined, wasmType('Global')), `(global ${type.mutable ? `(mut ${type.type})` : type.type})`);
+      return withDoc(f.createPropertySignature(modifiers, propertyName(name), undefined, wasmType('Global')), watDescription(type));
     case 'memory':
       return f.createPropertySignature(modifiers, propertyName(name), undefined, wasmType('Memory'));
     case 'table':
@@ -107,6 +119,20 @@ function member(name: string, type: ItemType, asMethod: boolean, readonly: boole
     case 'tag':
       return withDoc(f.createPropertySignature(modifiers, propertyName(name), undefined, f.createKeywordTypeNode(ts.SyntaxKind.UnknownKeyword)), 'exception tag');
   }
+}
+
+/**
+ * A module may import one module and name several times with different types. The caller passes
+ * one value for all of them, so it must have every one of those types: one member typed as their
+ * intersection (separate members would be duplicate identifiers, which do not type-check).
+ */
+function importMember(name: string, types: ItemType[]): TypeElement {
+  const distinct = [...new Map(types.map((t) => [JSON.stringify(t), t])).values()];
+  if (distinct.length === 1) return member(name, distinct[0]!, false, false);
+  // Imports are never methods, so member() gives a property signature, always with a type.
+  const parts = distinct.map((t) => member(name, t, false, false) as PropertySignature);
+  const type = f.createIntersectionTypeNode(parts.map((p) => p.type!));
+  return withDoc(f.createPropertySignature(undefined, propertyName(name), undefined, type), `imported as each of ${distinct.map(watDescription).join(', ')}`);
 }
 
 export interface DeclarationOptions {
@@ -118,6 +144,7 @@ export interface DeclarationOptions {
 
 export function printDeclarations(iface: ModuleInterface, options: DeclarationOptions): string {
   loadTypeScript();
+  const source = commentText(options.source);
   const exportModifier = [f.createModifier(ts.SyntaxKind.ExportKeyword)];
   const declareModifiers = [f.createModifier(ts.SyntaxKind.ExportKeyword), f.createModifier(ts.SyntaxKind.DeclareKeyword)];
 
@@ -129,19 +156,19 @@ export function printDeclarations(iface: ModuleInterface, options: DeclarationOp
     iface.exports.map((e) => member(e.name, e.type, true, e.type.kind !== 'func')),
   );
 
-  const byModule = new Map<string, Array<{ name: string; type: ItemType }>>();
+  const byModule = new Map<string, Map<string, ItemType[]>>();
   for (const i of iface.imports) {
-    const list = byModule.get(i.module) ?? [];
-    list.push(i);
-    byModule.set(i.module, list);
+    const names = byModule.get(i.module) ?? new Map<string, ItemType[]>();
+    names.set(i.name, [...(names.get(i.name) ?? []), i.type]);
+    byModule.set(i.module, names);
   }
   const importsInterface = f.createInterfaceDeclaration(
     exportModifier,
     'Imports',
     undefined,
     undefined,
-    [...byModule.entries()].map(([module, items]) =>
-      f.createPropertySignature(undefined, propertyName(module), undefined, f.createTypeLiteralNode(items.map((i) => member(i.name, i.type, false, false)))),
+    [...byModule.entries()].map(([module, names]) =>
+      f.createPropertySignature(undefined, propertyName(module), undefined, f.createTypeLiteralNode([...names].map(([name, types]) => importMember(name, types)))),
     ),
   );
 
@@ -169,11 +196,11 @@ export function printDeclarations(iface: ModuleInterface, options: DeclarationOp
       f.createTypeReferenceNode('Promise', [instanceType]),
       undefined,
     ),
-    `Instantiates ${options.source} (read next to the loader unless \`source\` is given) with \`imports\`.`,
+    `Instantiates ${source} (read next to the loader unless \`source\` is given) with \`imports\`.`,
   );
   const moduleUrl = withDoc(
     f.createVariableStatement(declareModifiers, f.createVariableDeclarationList([f.createVariableDeclaration('moduleUrl', undefined, f.createTypeReferenceNode('URL'))], ts.NodeFlags.Const)),
-    `Where the loader reads ${options.source} from.`,
+    `Where the loader reads ${source} from.`,
   );
 
   const file = ts.createSourceFile('module.d.ts', '', ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
@@ -181,7 +208,7 @@ export function printDeclarations(iface: ModuleInterface, options: DeclarationOp
   const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
   const body = printer.printList(ts.ListFormat.MultiLine, statements, file);
   const header = [
-    `// Generated by \`wsbc types\` from ${options.source} (sha256 ${options.sha256}).`,
+    `// Generated by \`wsbc types\` from ${source} (sha256 ${commentText(options.sha256)}).`,
     '// Do not edit: regenerate when the module changes.',
     '',
   ].join('\n');

@@ -4,6 +4,7 @@
 import type { Diagnostic, Result } from '@wsbc/diagnostics';
 import {
   SectionId,
+  WasmError,
   catchWasmError,
   readExportSection,
   readFunctionSection,
@@ -15,6 +16,7 @@ import {
   valTypeName,
   wasmErrorToDiagnostic,
   type CompositeType,
+  type Export,
   type ExternalKind,
   type GlobalType,
 } from '@wsbc/wasm';
@@ -50,7 +52,7 @@ function readInterface(bytes: Uint8Array): ModuleInterface {
   const globalTypes: GlobalType[] = [];
   const kindCounts: Record<ExternalKind, number> = { func: 0, table: 0, memory: 0, global: 0, tag: 0 };
   const imports: ModuleInterface['imports'] = [];
-  let exportsRaw: Array<{ name: string; kind: ExternalKind; index: number }> = [];
+  let exportsRaw: Export[] = [];
   let functionNames: Map<number, Map<number, string>> | undefined;
 
   const signatureOf = (typeIndex: number): FuncSignature | undefined => {
@@ -86,7 +88,7 @@ function readInterface(bytes: Uint8Array): ModuleInterface {
         for (const g of readGlobalSection(bytes, section)) globalTypes.push(g.type);
         break;
       case SectionId.export:
-        exportsRaw = readExportSection(bytes, section).map((e) => ({ name: e.name, kind: e.kind, index: e.index }));
+        exportsRaw = readExportSection(bytes, section);
         break;
       case SectionId.custom:
         if (section.name === 'name') {
@@ -98,6 +100,14 @@ function readInterface(bytes: Uint8Array): ModuleInterface {
       default:
         break;
     }
+  }
+
+  // Engines reject a module with two exports of one name, and the declarations of both would
+  // merge into one member that describes neither.
+  const exportNames = new Set<string>();
+  for (const e of exportsRaw) {
+    if (exportNames.has(e.name)) throw new WasmError('wasm/duplicate-export', `duplicate export name ${JSON.stringify(e.name)}`, e.offset);
+    exportNames.add(e.name);
   }
 
   const exports = exportsRaw.map((e): ModuleInterface['exports'][number] => {
