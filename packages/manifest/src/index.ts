@@ -6,7 +6,7 @@ export * from './types.js';
 export type { ManifestInput, PreopenInput, PresetName } from './input.js';
 export { PRESETS, PRESET_NAMES, isPresetName } from './presets.js';
 export { mergeManifestInputs } from './merge.js';
-export { normalize, mergePortRanges, cleanHostName, LIMITS } from './normalize.js';
+export { normalize, mergePortRanges, cleanHostName, hostProblem, LIMITS } from './normalize.js';
 export type { NormalizeOptions } from './normalize.js';
 export { canonicalManifestJson, manifestHash, orderManifest } from './canonical.js';
 export { DEFAULT_MANIFEST } from './default-manifest.js';

@@ -288,9 +288,7 @@ class Normalizer {
     const raw = this.string(pointer, value);
     if (typeof value !== 'string') return raw;
     const cleaned = cleanHostName(raw);
-    // Non-ASCII is refused before lower-casing, which maps some non-ASCII letters to ASCII ones
-    // (the Kelvin sign to `k`) and would let a name the rule refuses through as another name.
-    const problem = NON_ASCII.test(raw) ? NON_ASCII_HOST : hostNameProblem(cleaned);
+    const problem = hostProblem(raw);
     if (problem) {
       this.problems.error('manifest/invalid-host', pointer, `${JSON.stringify(raw)} is not a valid host: ${problem.message}`, problem.help);
     }
@@ -728,6 +726,17 @@ function isIpv6(host: string): boolean {
   return halves.length === 2 ? count <= 7 : count === 8;
 }
 
+/**
+ * Why `raw` (as written: any case, a trailing dot, IPv6 in brackets) is not a host a grant may
+ * name, or undefined. The one rule for hosts: the policy compiler applies it too, after its own
+ * checks for what people write by mistake (a scheme, a path, a port).
+ */
+export function hostProblem(raw: string): { message: string; help?: string } | undefined {
+  // Non-ASCII is refused before lower-casing, which maps some non-ASCII letters to ASCII ones
+  // (the Kelvin sign to `k`) and would let a name the rule refuses through as another name.
+  return NON_ASCII.test(raw) ? NON_ASCII_HOST : hostNameProblem(cleanHostName(raw));
+}
+
 function hostNameProblem(host: string): { message: string; help?: string } | undefined {
   if (host === '') return { message: 'it is empty' };
   if (host === '*' || host === '*.') return { message: 'a bare wildcard matches every host', help: 'use network mode "full" to allow every host' };
@@ -743,8 +752,10 @@ function hostNameProblem(host: string): { message: string; help?: string } | und
   if (rest.some((label) => label.includes('*'))) {
     return { message: 'a wildcard may only be the first label', help: 'write "*.example.com" to match subdomains' };
   }
-  if (host.length > 253 || rest.length === 0 || !rest.every((label) => LABEL.test(label))) {
-    return { message: 'it is not a valid host name' };
+  if (host.length > 253) return { message: 'a host name is at most 253 characters' };
+  const bad = rest.length === 0 ? '' : rest.find((label) => !LABEL.test(label));
+  if (bad !== undefined) {
+    return { message: `${JSON.stringify(bad)} is not a valid label of a host name (letters, digits, \`-\` and \`_\`, 1 to 63, not starting or ending with \`-\`)` };
   }
   if (NUMERIC_LABEL.test(rest[rest.length - 1]!)) {
     return { message: 'its last label is a number, so it would be read as an IPv4 address', help: 'write an IPv4 address as four decimal numbers, one grant per address' };

@@ -3,8 +3,8 @@
 // custom values against their own ranges. The checker sees only the AST (never text or tokens),
 // and returns diagnostics; it changes nothing. Checks that need the whole extends chain (an import
 // that requires a custom value declared in a base policy) run in the compiler after merging.
-import { isIPv6 } from 'node:net';
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
+import { hostProblem as manifestHostProblem } from '@wsbc/manifest';
 import type * as A from './ast.js';
 import { policyDiagnostic } from './diagnostics.js';
 import { LIMIT_SETTINGS, PORT_MAX, PRESET_NAMES, SEED_MAX, type QuantitySetting } from './schema.js';
@@ -112,25 +112,20 @@ function checkPorts(ports: A.PortRange[], out: Diagnostic[]): void {
   }
 }
 
-/** Host name (labels of letters, digits, `-`), IPv4, bracket-less IPv6, or `*.suffix`. */
+/**
+ * Why a host written in a policy is not one a grant may name. First what people write by mistake
+ * (a URL, a path, a port), with words for it; then the manifest's one rule for hosts (names,
+ * `*.suffix`, IPv4, IPv6), so that a policy refuses exactly what the manifest would.
+ */
 export function hostProblem(host: string): string | undefined {
   if (host.length === 0) return 'the host is empty';
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) return 'a host has no scheme; write the host name alone';
   if (host.includes('/')) return 'a host has no path; write the host name alone';
   if (/\s/.test(host)) return 'a host cannot contain spaces';
-  if (host.includes(':') && /^[0-9a-f:.]+$/i.test(host)) return isIPv6(host) ? undefined : 'not a valid IPv6 address';
-  if (/:\d+$/.test(host)) return 'write the port with `ports`, not in the host';
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) {
-    return host.split('.').every((o) => Number(o) <= 255) ? undefined : 'an IPv4 address has octets 0..255';
-  }
-  const name = host.startsWith('*.') ? host.slice(2) : host;
-  if (name.includes('*')) return '`*` is only allowed as the first label: `*.example.com`';
-  if (name.length > 253) return 'a host name is at most 253 characters';
-  const labels = name.split('.');
-  for (const label of labels) {
-    if (!/^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i.test(label)) return `\`${label}\` is not a valid host name label`;
-  }
-  return undefined;
+  if (/^[^:]*:\d+$/.test(host)) return 'write the port with `ports`, not in the host';
+  // A policy writes IPv6 addresses bare (`"::1"`): brackets belong to URLs, where a port follows.
+  if (host.startsWith('[')) return 'write an IPv6 address without brackets';
+  return manifestHostProblem(host)?.message;
 }
 
 function checkNetwork(block: A.NetworkBlock, out: Diagnostic[]): void {

@@ -28,6 +28,17 @@ describe('checks', () => {
     // A Cyrillic `а` that looks like a Latin `a`: hosts are ASCII (punycode for IDNs), so a look-alike is refused.
     ['"\u0430pi.example.com"', ['policy/invalid-host']],
     ['"xn--pi-7kc.example.com"', []],
+    // The manifest's rule, applied by the policy too (before, these compiled and failed at normalize
+    // as manifest/invalid-host, or passed): numeric last labels, look-alikes that lower-case to
+    // ASCII, malformed IPv6, host:port in IPv4 form.
+    ['"*.0.0.1"', ['policy/invalid-host']],
+    ['"a.1"', ['policy/invalid-host']],
+    ['"0x7f.1"', ['policy/invalid-host']],
+    ['"\u212Aexample.com"', ['policy/invalid-host']],
+    ['"1:2"', ['policy/invalid-host']],
+    ['"10.0.0.1:8080"', ['policy/invalid-host']],
+    ['"1:2:3:4:5:6:7::"', []],
+    ['"::ffff:192.0.2.1"', []],
   ])('host %s', (host, expected) => {
     expect(codes(`  network {\n    allow host ${host}\n  }`)).toEqual(expected);
   });
