@@ -72,6 +72,25 @@ describe('wsbc run', () => {
     expect(records.at(-1)).toMatchObject({ type: 'lifecycle', event: 'exit', status: 1 });
   });
 
+  it('--audit-max-records ends a guest that floods the audit log, as an I/O quota (138)', async () => {
+    const flood = `(module
+      (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (local $i i32) (local.set $i (i32.const 100000))
+        (loop $l (drop (call $random (i32.const 0) (i32.const 8))) (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))))`;
+    writeFileSync(join(dir, 'flood.wasm'), await wat(flood));
+    writeFileSync(join(dir, 'no-random.wsp'), 'policy "no-random" extends minimal {\n  random none\n}\n');
+    const r = await runCli(['run', 'flood.wasm', '-p', 'no-random.wsp', '--instrument', '--audit', 'flood.jsonl', '--audit-max-records', '50'], { cwd: dir });
+    expect(r.code).toBe(138);
+    expect(r.stderr).toContain('audit log limit of 50 records reached');
+    const records = readFileSync(join(dir, 'flood.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.length).toBeLessThan(60);
+    expect(records.at(-2)).toMatchObject({ type: 'limit', limit: 'audit-records', action: 'terminated', max: 50 });
+    const bad = await runCli(['run', 'flood.wasm', '-p', 'no-random.wsp', '--instrument', '--audit-max-records', 'lots'], { cwd: dir });
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain('--audit-max-records takes a whole number of records (got "lots")');
+  });
+
   it('ends a runaway guest at the total time limit with 124 and a one-line reason', async () => {
     const r = await runCli(['run', 'spin.wasm', '--policy', 'short.wsp', '--instrument'], { cwd: dir });
     expect(r.code).toBe(124);

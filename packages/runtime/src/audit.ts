@@ -12,7 +12,7 @@ export type Capability =
 
 export type LimitName =
   | 'fuel' | 'total-time' | 'idle-time' | 'cpu-time' | 'cpu-usage' | 'memory' | 'open-files'
-  | 'read-bytes' | 'write-bytes' | 'read-rate' | 'write-rate' | 'file-size' | 'threads';
+  | 'read-bytes' | 'write-bytes' | 'read-rate' | 'write-rate' | 'file-size' | 'threads' | 'audit-records';
 
 export type LifecycleEvent = 'start' | 'instantiated' | 'exit' | 'terminated' | 'refused';
 
@@ -162,7 +162,7 @@ export const AUDIT_RECORD_SCHEMA = {
         type: { const: 'limit' },
         limit: {
           enum: ['fuel', 'total-time', 'idle-time', 'cpu-time', 'cpu-usage', 'memory', 'open-files', 'read-bytes',
-            'write-bytes', 'read-rate', 'write-rate', 'file-size', 'threads'],
+            'write-bytes', 'read-rate', 'write-rate', 'file-size', 'threads', 'audit-records'],
         },
         action: { enum: ['terminated', 'refused', 'throttled'] },
         max: { type: ['number', 'null'] },

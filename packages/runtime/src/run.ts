@@ -65,6 +65,12 @@ export interface PrepareStep {
 }
 export type PrepareResult = { ok: true; bytes: Uint8Array; diagnostics?: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
+/**
+ * Default bound on the audit records of one run: about 150 MB of JSON lines, far more than a
+ * well-behaved module writes, and reached in seconds by one looping on a denied call.
+ */
+export const DEFAULT_AUDIT_MAX_RECORDS = 1_000_000;
+
 export interface RunOptions {
   /** The normalized manifest, or the path of a manifest.json. (.wsp policies are compiled by the CLI or @wsbc/cli's helpers.) */
   policy: Manifest | string;
@@ -91,6 +97,13 @@ export interface RunOptions {
   reportTermination?: boolean;
   /** Instructions per fuel slice (default 1e6): how often an instrumented guest returns to the host. */
   fuelSlice?: number;
+  /**
+   * Most audit records the guest's calls may produce (default DEFAULT_AUDIT_MAX_RECORDS; null: no
+   * bound). Every decision is logged, so a guest looping on a denied call would otherwise fill
+   * the host's disk; past the bound the run ends as an I/O quota (status 138), with every record
+   * up to it in the log.
+   */
+  auditMaxRecords?: number | null;
   /** Label of the module in audit records and messages (default: the path, or "module"). */
   label?: string;
   /**
@@ -488,8 +501,11 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       resolve({ ...outcome, stats: s });
     };
     let killed = false;
+    // Records from the worker (the guest's calls and what they hit); the host's own do not count.
+    const auditMax = r.options.auditMaxRecords === undefined ? DEFAULT_AUDIT_MAX_RECORDS : r.options.auditMaxRecords;
+    let auditRecords = 0;
     let ending: { outcome: Pick<GuestOutcome, 'kind' | 'exitCode' | 'reason'>; at: number } | undefined;
-    const kill = (kind: Exclude<TerminationKind, 'exit' | 'refused'>, limit: 'total-time' | 'idle-time' | 'cpu-time', max: number, value: number, reason: string): void => {
+    const kill = (kind: Exclude<TerminationKind, 'exit' | 'refused'>, limit: 'total-time' | 'idle-time' | 'cpu-time' | 'audit-records', max: number, value: number, reason: string): void => {
       if (settled) return;
       killed = true;
       r.emit({ type: 'limit', limit, action: 'terminated', max, value: Math.round(value) });
@@ -525,6 +541,9 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
           break;
         case 'audit':
           r.emit(message.draft, message.at);
+          if (auditMax !== null && ++auditRecords >= auditMax) {
+            kill('io-quota', 'audit-records', auditMax, auditRecords, `audit log limit of ${auditMax} records reached`);
+          }
           break;
         case 'stdin':
           startStdin();

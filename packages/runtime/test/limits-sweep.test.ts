@@ -341,6 +341,28 @@ describe('CPU time in host calls', () => {
   });
 });
 
+describe('the audit log', () => {
+  it('ends a guest looping on a denied call at the audit-records bound, with every record up to it', async () => {
+    const { policy } = dataDir(false, {});
+    const body = `(local.set $i (i32.const 100000))
+      (loop $l ${open(500, 11, 0, READ_RIGHTS)} (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))`;
+    const module = await guest(body, '(data (i32.const 500) "/etc/passwd")');
+    const run = await runCaptured(module, policy, { auditMaxRecords: 1000 });
+    expectTerminated(run, RunStatus.IoQuota, 'audit-records');
+    expect(run.result.reason).toBe('audit log limit of 1000 records reached');
+    const denied = run.audit.filter((r) => r.type === 'decision' && r.outcome === 'denied');
+    // Records from the worker up to the bound (the start and instantiation records count too).
+    expect(denied.length).toBeGreaterThan(990);
+    expect(denied.length).toBeLessThanOrEqual(1000);
+    expect(run.audit.map((r) => r.seq)).toEqual(run.audit.map((_, i) => i));
+    // Without the option the default bound (a million) is far away: the same guest, 2,000 calls.
+    const short = await guest(body.replace('100000', '2000'), '(data (i32.const 500) "/etc/passwd")');
+    const unbounded = await runCaptured(short, policy);
+    expect(unbounded.result.status).toBe(0);
+    expect(unbounded.audit.filter((r) => r.type === 'decision' && r.outcome === 'denied')).toHaveLength(2000);
+  });
+});
+
 describe('statuses a guest chooses itself', () => {
   it('tells a guest exiting with 124, 125 or 134..139 from the sandbox ending it', async () => {
     for (const code of [124, 125, 134, 135, 136, 137, 138, 139]) {

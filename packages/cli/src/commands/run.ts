@@ -20,7 +20,7 @@ import { WSBC_VERSION } from '../version.js';
 const command: Command = {
   name: 'run',
   summary: 'Run a module in the sandbox under a policy',
-  usage: `Usage: wsbc run <module.wasm> [--policy policy.wsp|manifest.json] [--audit file]
+  usage: `Usage: wsbc run <module.wasm> [--policy policy.wsp|manifest.json] [--audit file] [--audit-max-records n]
                 [--env NAME=VALUE]... [--dir HOST[::GUEST]]... [--listen HOST:PORT]...
                 [--instrument | --allow-unvetted] [--trust key.pem]... [-- args...]
 
@@ -32,6 +32,9 @@ its embedded manifest (--policy, if given, must be the same). A plain module is 
 Options:
   -p, --policy <file>      .wsp policy or compiled manifest .json (required for plain modules)
       --audit <file>       write the audit log (JSON lines) to <file>
+      --audit-max-records <n>
+                           end the run (status 138) once the guest's calls have produced n audit
+                           records (default 1000000; 0: no bound)
   -e, --env NAME=VALUE     set a variable for the guest (repeatable); the policy decides which
                            names the guest sees, host variables included
       --dir HOST[::GUEST]  map the policy's preopen GUEST to host directory HOST instead, or add
@@ -57,6 +60,7 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
     const parsed = parseCommandArgs(own, {
       policy: { type: 'string', short: 'p' },
       audit: { type: 'string' },
+      'audit-max-records': { type: 'string' },
       env: { type: 'string', short: 'e', multiple: true },
       dir: { type: 'string', multiple: true },
       listen: { type: 'string', multiple: true },
@@ -71,6 +75,12 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
     }
     // Two answers to one question (what to do with a plain module): refusing beats guessing which wins.
     if (values.instrument && values['allow-unvetted']) return refusedUsage(ctx, '--instrument and --allow-unvetted are alternatives: instrument the module on the fly, or run it as is');
+    let auditMaxRecords: number | null | undefined;
+    if (values['audit-max-records'] !== undefined) {
+      const text = values['audit-max-records'];
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) return refusedUsage(ctx, `--audit-max-records takes a whole number of records (got "${text}")`);
+      auditMaxRecords = Number(text) === 0 ? null : Number(text);
+    }
     const modulePath = positionals[0]!;
     // The audit log is opened for writing before the run: naming an input would truncate it.
     const clobbered = values.audit === undefined ? undefined : clobberedInput(values.audit, [modulePath, values.policy, ...(values.trust ?? [])], ctx.cwd);
@@ -133,6 +143,7 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
       stdout: ctx.stdout,
       stderr: ctx.stderr,
       ...(values.audit !== undefined ? { audit: { file: resolve(ctx.cwd, values.audit) } } : {}),
+      ...(auditMaxRecords !== undefined ? { auditMaxRecords } : {}),
       ...(values.instrument ? { instrument: true } : {}),
       ...(values['allow-unvetted'] ? { allowUnvetted: true } : {}),
       ...(trust.length > 0 ? { trust } : {}),
