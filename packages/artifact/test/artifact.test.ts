@@ -19,17 +19,9 @@ import {
 import { encodeCustomSection, frameSections } from '../src/sections.js';
 import { SEAL_DOMAIN, Tag, decodeSectionContent, encodeSectionContent } from '../src/format.js';
 import { sealDigest } from '../src/seal.js';
-import { manifestNamed, sampleModule, wat } from './helpers.js';
+import { keyPair, manifestNamed, sampleModule, wat } from './helpers.js';
 
 const manifest = manifestNamed('sample');
-
-function keyPair(): { signing: SigningKey; trusted: Uint8Array } {
-  const pair = generateSigningKeyPair();
-  const signing = loadSigningKey(pair.privateKeyPem);
-  const trusted = loadTrustedKey(pair.publicKeyPem);
-  if (!signing.ok || !trusted.ok) throw new Error('key generation failed');
-  return { signing: signing.key, trusted: trusted.key };
-}
 
 function seal(signingKeys: SigningKey[] = []): Uint8Array {
   const result = sealArtifact(sampleModule, { manifest, original: sampleModule, toolVersion: '0.1.0', signingKeys });

@@ -1,6 +1,7 @@
-// Shared fixtures for the artifact tests: a small real module (from WAT) and a manifest.
+// Shared fixtures for the artifact tests: a small real module (from WAT), a manifest and a key pair.
 import { assembleWat } from '@wsbc/testkit';
 import { DEFAULT_MANIFEST, type Manifest } from '@wsbc/manifest';
+import { generateSigningKeyPair, loadSigningKey, loadTrustedKey, type SigningKey } from '../src/index.js';
 
 export function wat(source: string): Uint8Array {
   return assembleWat(source);
@@ -15,4 +16,13 @@ export function manifestNamed(name: string, patch: (m: Manifest) => void = () =>
   m.name = name;
   patch(m);
   return m;
+}
+
+/** A fresh Ed25519 pair: the key that signs and the public key a verifier trusts. */
+export function keyPair(): { signing: SigningKey; trusted: Uint8Array } {
+  const pair = generateSigningKeyPair();
+  const signing = loadSigningKey(pair.privateKeyPem);
+  const trusted = loadTrustedKey(pair.publicKeyPem);
+  if (!signing.ok || !trusted.ok) throw new Error('key generation failed');
+  return { signing: signing.key, trusted: trusted.key };
 }

@@ -9,8 +9,6 @@ import { canonicalManifestJson } from '@wsbc/manifest';
 import {
   SIGNATURE_DOMAIN,
   VETTED_SECTION_NAME,
-  generateSigningKeyPair,
-  loadSigningKey,
   loadTrustedKey,
   sealArtifact,
   signArtifact,
@@ -22,7 +20,7 @@ import { encodeCustomSection, encodeU32Leb, frameSections, type SectionFrame } f
 import { MAX_SIGNATURES, SEAL_DOMAIN, Tag, decodeSectionContent, encodeSectionContent } from '../src/format.js';
 import { sealDigest, sha256, signatureMessage } from '../src/seal.js';
 import { signMessage } from '../src/signing.js';
-import { manifestNamed, sampleModule, wat } from './helpers.js';
+import { keyPair, manifestNamed, sampleModule, wat } from './helpers.js';
 
 const manifest = manifestNamed('sweep');
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -45,14 +43,6 @@ const richModule = (() => {
   );
   return cat(base, encodeCustomSection('name', cat([1, 4, 1, 0, 1, 0x61])), encodeCustomSection('wsbc.instrumented', utf8('{"fuel":true}')), encodeCustomSection('metadata.code.branch_hint', cat([0])));
 })();
-
-function keyPair(): { signing: SigningKey; trusted: Uint8Array } {
-  const pair = generateSigningKeyPair();
-  const signing = loadSigningKey(pair.privateKeyPem);
-  const trusted = loadTrustedKey(pair.publicKeyPem);
-  if (!signing.ok || !trusted.ok) throw new Error('key generation failed');
-  return { signing: signing.key, trusted: trusted.key };
-}
 
 function seal(module: Uint8Array = sampleModule, signingKeys: SigningKey[] = []): Uint8Array {
   const result = sealArtifact(module, { manifest, original: module, toolVersion: '0.1.0', signingKeys });

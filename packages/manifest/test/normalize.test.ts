@@ -4,17 +4,10 @@ import {
   canonicalManifestJson,
   manifestHash,
   normalize,
-  type Manifest,
   type ManifestInput,
 } from '@wsbc/manifest';
+import { ok, options } from './helpers.js';
 
-const options = { baseDir: '/home/user/project', tmpDir: '/var/tmp' };
-
-function ok(input: ManifestInput): Manifest {
-  const result = normalize(input, options);
-  if (!result.ok) throw new Error(result.diagnostics.map((d) => `${d.code} ${String(d.data?.path)}: ${d.message}`).join('\n'));
-  return result.value;
-}
 
 function problems(input: unknown): Array<{ code: string; path: unknown; severity: string }> {
   const result = normalize(input as ManifestInput, options);

@@ -9,6 +9,7 @@ import ts from 'typescript';
 import { assembleWat } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
 import { generateTypes, type GeneratedTypes } from '../src/index.js';
+import { compilerOptions, generate as generateFor } from './helpers.js';
 
 /** A WAT string literal holding exactly `text`: every byte outside printable ASCII as \hh. */
 function watString(text: string): string {
@@ -17,20 +18,8 @@ function watString(text: string): string {
 }
 
 function generate(bytes: Uint8Array, wasmFileName = 'hostile.wasm'): GeneratedTypes {
-  const result = generateTypes(bytes, { wasmFileName });
-  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
-  return result.value;
+  return generateFor(bytes, wasmFileName);
 }
-
-const compilerOptions: ts.CompilerOptions = {
-  strict: true,
-  noEmit: true,
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-  types: [],
-};
 
 /** Type-checks the generated files with a consumer; returns every diagnostic, the .d.ts's included. */
 function typeCheck(generated: GeneratedTypes, consumer: string): string[] {

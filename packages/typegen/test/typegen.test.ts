@@ -9,6 +9,7 @@ import ts from 'typescript';
 import { assembleWat } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
 import { generateTypes } from '../src/index.js';
+import { compilerOptions, generate as generateFor } from './helpers.js';
 
 function wat(source: string): Uint8Array {
   return assembleWat(source, { names: true });
@@ -30,20 +31,8 @@ const sample = wat(`(module
   (func (export "bump") global.get $count i32.const 1 i32.add global.set $count))`);
 
 function generate(bytes = sample) {
-  const result = generateTypes(bytes, { wasmFileName: 'sample.wasm' });
-  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
-  return result.value;
+  return generateFor(bytes, 'sample.wasm');
 }
-
-const compilerOptions: ts.CompilerOptions = {
-  strict: true,
-  noEmit: true,
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-  types: [],
-};
 
 /**
  * Writes the generated files and the consumers, and type-checks them together with the compiler
