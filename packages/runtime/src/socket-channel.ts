@@ -9,8 +9,12 @@
 
 export const SOCKET_DATA_CAPACITY = 64 * 1024;
 export const State = { IDLE: 0, PENDING: 1, DONE: 2 } as const;
-/** Answer statuses: OK carries a value or bytes; AGAIN means "would block"; CLOSED an unknown id. */
-export const SocketStatus = { OK: 0, AGAIN: 1, CLOSED: 2 } as const;
+/**
+ * Answer statuses: OK carries a value or bytes; AGAIN means "would block"; CLOSED an unknown id
+ * (or, for a send, a connection that can take no more); ENDED, for a probe, a connection that is
+ * ready and whose peer hung up.
+ */
+export const SocketStatus = { OK: 0, AGAIN: 1, CLOSED: 2, ENDED: 3 } as const;
 
 export interface SocketChannel {
   control: SharedArrayBuffer;
@@ -24,10 +28,16 @@ export function createSocketChannel(): SocketChannel {
 export type SocketRequest =
   | { op: 'accept'; listener: number; block: boolean }
   | { op: 'recv'; conn: number; max: number; peek: boolean; block: boolean }
-  | { op: 'send'; conn: number; length: number }
+  | { op: 'send'; conn: number; length: number; block: boolean }
   | { op: 'shutdown'; conn: number; how: number }
   | { op: 'close'; conn: number }
-  | { op: 'probe'; kind: 'conn' | 'listener'; id: number };
+  | { op: 'probe'; kind: 'conn' | 'listener' | 'send'; id: number };
+
+/** What a probe found: bytes a connection holds or connections a listener has waiting, and a peer's hang-up. */
+export interface SocketReadiness {
+  nbytes: number;
+  hangup: boolean;
+}
 
 /** What the worker side offers WASI. */
 export interface SocketBridge {
@@ -37,11 +47,15 @@ export interface SocketBridge {
   accept(listener: number, block: boolean, timeoutMs: number): { conn: number; peer: string } | 'again' | null;
   /** Bytes (empty at end of stream), 'again', or null on timeout. */
   recv(conn: number, max: number, peek: boolean, block: boolean, timeoutMs: number): Uint8Array | 'again' | null;
-  send(conn: number, data: Uint8Array): number;
+  /** Bytes taken (at most 64 KiB), -1 when the connection can take no more (EPIPE), 'again', or null on timeout. */
+  send(conn: number, data: Uint8Array, block: boolean, timeoutMs: number): number | 'again' | null;
   shutdown(conn: number, how: number): void;
   close(conn: number): void;
-  /** Without blocking: a connection has data or reached its end, or a listener has a connection waiting. */
-  ready(kind: 'conn' | 'listener', id: number): boolean;
+  /**
+   * Without blocking: a connection has data or reached its end, a listener has a connection
+   * waiting, or ('send') a connection takes bytes or fails at once; null when not.
+   */
+  ready(kind: 'conn' | 'listener' | 'send', id: number): SocketReadiness | null;
 }
 
 /** Worker side: one blocking request at a time. */
@@ -85,11 +99,13 @@ export class SocketClient implements SocketBridge {
     return this.data.slice(0, answer.length);
   }
 
-  send(conn: number, data: Uint8Array): number {
+  send(conn: number, data: Uint8Array, block: boolean, timeoutMs: number) {
     const n = Math.min(data.byteLength, SOCKET_DATA_CAPACITY);
     this.data.set(data.subarray(0, n), 0);
-    const answer = this.request({ op: 'send', conn, length: n }, Number.POSITIVE_INFINITY);
-    return answer && answer.status === SocketStatus.OK ? answer.length : -1;
+    const answer = this.request({ op: 'send', conn, length: n, block }, timeoutMs);
+    if (!answer) return null;
+    if (answer.status === SocketStatus.AGAIN) return 'again' as const;
+    return answer.status === SocketStatus.OK ? answer.length : -1;
   }
 
   shutdown(conn: number, how: number): void {
@@ -100,8 +116,9 @@ export class SocketClient implements SocketBridge {
     this.request({ op: 'close', conn }, Number.POSITIVE_INFINITY);
   }
 
-  ready(kind: 'conn' | 'listener', id: number): boolean {
+  ready(kind: 'conn' | 'listener' | 'send', id: number): SocketReadiness | null {
     const answer = this.request({ op: 'probe', kind, id }, Number.POSITIVE_INFINITY);
-    return answer !== null && answer.status === SocketStatus.OK && answer.length === 1;
+    if (answer === null || (answer.status !== SocketStatus.OK && answer.status !== SocketStatus.ENDED)) return null;
+    return { nbytes: answer.length, hangup: answer.status === SocketStatus.ENDED };
   }
 }

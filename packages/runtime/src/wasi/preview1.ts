@@ -17,7 +17,7 @@ import { GuestExit, SandboxTermination } from '../termination.js';
 import {
   ADVICE_MAX, ClockId, DIRENT_HEADER_SIZE, EVENT_SIZE, EventType, FDSTAT_SIZE, FdFlags,
   Filetype, FstFlags, LOOKUP_SYMLINK_FOLLOW, OFlags, PREOPENTYPE_DIR, PREVIEW1, PRESTAT_SIZE, Rights, SIGNAL_MAX,
-  RiFlags, SNAPSHOT0, SUBCLOCK_ABSTIME, SdFlags, type WasiFlavor,
+  EVENTRWFLAGS_HANGUP, RiFlags, SNAPSHOT0, SUBCLOCK_ABSTIME, SdFlags, type WasiFlavor,
 } from './abi.js';
 import { Errno, WasiError, errnoFromHostError, errnoName } from './errno.js';
 import {
@@ -26,7 +26,7 @@ import {
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
 import { blockFor, wallNow, type GuestClock, type RandomSource, type RunMeter, type StdioBridge } from './services.js';
-import type { SocketBridge } from '../socket-channel.js';
+import { SOCKET_DATA_CAPACITY, type SocketBridge, type SocketReadiness } from '../socket-channel.js';
 
 const {
   O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_APPEND, O_NONBLOCK, O_NOCTTY,
@@ -982,7 +982,7 @@ export class WasiPreview1 {
         const bufs = m.iovecs(iovs, count);
         m.check(out, 4);
         m.check(oflags, 2);
-        const n = this.socketRecv(d, bufs, (u(flags) & RiFlags.RECV_PEEK) !== 0, 'sock_recv');
+        const n = this.socketRecv(d, bufs, (u(flags) & RiFlags.RECV_PEEK) !== 0, 'sock_recv', (u(flags) & RiFlags.RECV_WAITALL) !== 0);
         m.setU32(out, n);
         m.setU16(oflags, 0);
       }),
@@ -1489,7 +1489,7 @@ export class WasiPreview1 {
     interface Ready { userdata: bigint; error: number; type: number; nbytes: bigint; flags: number }
     const ready: Ready[] = [];
     let stdinWaiters: bigint[] = [];
-    const socketWaiters: Array<{ userdata: bigint; probe: () => boolean }> = [];
+    const socketWaiters: Array<{ userdata: bigint; type: number; probe: () => SocketReadiness | null }> = [];
     let soonestNs: bigint | null = null;
     let soonestUserdata = 0n;
     for (let i = 0; i < count; i++) {
@@ -1525,9 +1525,11 @@ export class WasiPreview1 {
         } else if ((d.kind === 'conn' || d.kind === 'listener') && tag === EventType.FD_READ) {
           const kind = d.kind;
           const id = d.sock!;
-          socketWaiters.push({ userdata, probe: () => this.opts.sockets!.ready(kind, id) });
+          socketWaiters.push({ userdata, type: tag, probe: () => this.opts.sockets!.ready(kind, id) });
         } else if (d.kind === 'conn') {
-          ready.push({ userdata, error: 0, type: tag, nbytes: 0n, flags: 0 });
+          // Writable once the host takes more of the guest's bytes (see SOCKET_BUFFER_BYTES).
+          const id = d.sock!;
+          socketWaiters.push({ userdata, type: tag, probe: () => this.opts.sockets!.ready('send', id) });
         } else if (d.kind === 'file' && tag === EventType.FD_READ) {
           const size = fs.fstatSync(d.hostFd, { bigint: true }).size;
           const position = BigInt(d.position);
@@ -1547,8 +1549,12 @@ export class WasiPreview1 {
       const probe = (): boolean => {
         let any = false;
         for (const w of socketWaiters) {
-          if (w.probe()) {
-            ready.push({ userdata: w.userdata, error: 0, type: EventType.FD_READ, nbytes: 1n, flags: 0 });
+          const state = w.probe();
+          if (state) {
+            ready.push({
+              userdata: w.userdata, error: 0, type: w.type, nbytes: BigInt(state.nbytes),
+              flags: state.hangup ? EVENTRWFLAGS_HANGUP : 0,
+            });
             any = true;
           }
         }
@@ -1629,7 +1635,7 @@ export class WasiPreview1 {
    * could race it for a connection or bytes nobody then reads): there the wait probes the socket
    * (an immediate answer) and asks without blocking once it is ready.
    */
-  private socketWait(op: string, kind: 'conn' | 'listener', id: number, block: boolean, request: (block: boolean, ms: number) => boolean): void {
+  private socketWait(op: string, kind: 'conn' | 'listener' | 'send', id: number, block: boolean, request: (block: boolean, ms: number) => boolean): void {
     const meter = this.opts.meter;
     if (!block || !meter.threaded) {
       meter.idle(op, block ? Number.POSITIVE_INFINITY : 1000, (ms) => request(block, ms), 'whole');
@@ -1638,7 +1644,7 @@ export class WasiPreview1 {
     meter.idle(op, Number.POSITIVE_INFINITY, (ms) => {
       const until = wallNow() + ms;
       for (;;) {
-        if (this.opts.sockets!.ready(kind, id) && request(false, Number.POSITIVE_INFINITY)) return true;
+        if (this.opts.sockets!.ready(kind, id) !== null && request(false, Number.POSITIVE_INFINITY)) return true;
         const left = until - wallNow();
         if (left <= 0) return false;
         blockFor(Math.min(5, left));
@@ -1646,38 +1652,68 @@ export class WasiPreview1 {
     }, 'pollable');
   }
 
-  private socketRecv(d: Descriptor, bufs: Uint8Array[], peek: boolean, op: string): number {
+  /**
+   * Reads a connection into `bufs`. With `waitAll` (RECV_WAITALL, not with a peek) a blocking
+   * read goes on until the buffers are full or the stream ends, as recv(2) with MSG_WAITALL.
+   */
+  private socketRecv(d: Descriptor, bufs: Uint8Array[], peek: boolean, op: string, waitAll = false): number {
     const wanted = bufs.reduce((sum, b) => sum + b.byteLength, 0);
     if (wanted === 0) return 0;
     const block = (d.fdflags & FdFlags.NONBLOCK) === 0;
-    let got: ReturnType<SocketBridge['recv']> = null;
-    this.socketWait(op, 'conn', d.sock!, block, (wait, ms) => {
-      got = this.opts.sockets!.recv(d.sock!, wanted, peek, wait, ms);
-      return got !== null && (got !== 'again' || !block);
-    });
-    const bytes = got as ReturnType<SocketBridge['recv']>;
-    if (bytes === null || bytes === 'again') throw new WasiError(Errno.AGAIN);
-    this.opts.meter.chargeRead(bytes.byteLength, op);
     let offset = 0;
-    for (const b of bufs) {
-      if (offset >= bytes.byteLength) break;
-      const n = Math.min(b.byteLength, bytes.byteLength - offset);
-      b.set(bytes.subarray(offset, offset + n));
-      offset += n;
-    }
+    let buf = 0;
+    let at = 0;
+    do {
+      let got: ReturnType<SocketBridge['recv']> = null;
+      this.socketWait(op, 'conn', d.sock!, block, (wait, ms) => {
+        got = this.opts.sockets!.recv(d.sock!, wanted - offset, peek, wait, ms);
+        return got !== null && (got !== 'again' || !block);
+      });
+      const bytes = got as ReturnType<SocketBridge['recv']>;
+      if (bytes === null || bytes === 'again') {
+        if (offset > 0) return offset;
+        throw new WasiError(Errno.AGAIN);
+      }
+      if (bytes.byteLength === 0) break;
+      this.opts.meter.chargeRead(bytes.byteLength, op);
+      for (let from = 0; from < bytes.byteLength;) {
+        const b = bufs[buf]!;
+        const n = Math.min(b.byteLength - at, bytes.byteLength - from);
+        b.set(bytes.subarray(from, from + n), at);
+        from += n;
+        at += n;
+        if (at === b.byteLength) {
+          buf++;
+          at = 0;
+        }
+      }
+      offset += bytes.byteLength;
+    } while (waitAll && !peek && block && offset < wanted);
     return offset;
   }
 
+  /**
+   * Sends `bufs` on a connection, each piece charged before it moves. A blocking send waits
+   * (idle time) while the host holds as much of the guest's output as it takes; a non-blocking
+   * one then returns what it sent, or EAGAIN. A connection that can take no more is EPIPE.
+   */
   private socketSend(d: Descriptor, bufs: Uint8Array[], op: string): number {
-    const total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
-    this.opts.meter.chargeWrite(total, op);
+    const block = (d.fdflags & FdFlags.NONBLOCK) === 0;
     let sent = 0;
     for (const b of bufs) {
       for (let at = 0; at < b.byteLength;) {
-        const n = this.opts.sockets!.send(d.sock!, b.subarray(at));
-        if (n < 0) {
+        const piece = b.subarray(at, at + SOCKET_DATA_CAPACITY);
+        this.opts.meter.chargeWrite(piece.byteLength, op);
+        let taken: ReturnType<SocketBridge['send']> = null;
+        this.socketWait(op, 'send', d.sock!, block, (wait, ms) => {
+          taken = this.opts.sockets!.send(d.sock!, piece, wait, ms);
+          return taken !== null && (taken !== 'again' || !block);
+        });
+        const n = taken as ReturnType<SocketBridge['send']>;
+        if (n === null || n === 'again' || n < 0) {
+          this.opts.meter.refundWrite(piece.byteLength);
           if (sent > 0) return sent;
-          throw new WasiError(Errno.PIPE);
+          throw new WasiError(n !== null && n !== 'again' ? Errno.PIPE : Errno.AGAIN);
         }
         at += n;
         sent += n;

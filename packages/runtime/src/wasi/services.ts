@@ -331,6 +331,12 @@ export class RunMeter {
     if (this.writeBucket) this.throttle(this.writeBucket.take(bytes), 'write-rate', this.limits.io.writeBytesPerSecond, op);
   }
 
+  /** Gives back a charge whose bytes did not move after all (a send that would block or failed). */
+  refundWrite(bytes: number): void {
+    this.writtenBytes -= bytes;
+    this.writeBucket?.take(-bytes);
+  }
+
   private throttle(waitMs: number, limit: 'read-rate' | 'write-rate', max: number | null, op: string): void {
     // Small debts are left in the bucket (take() keeps it negative) until they add up to a wait
     // worth a sleep: the rate holds to within MIN_THROTTLE_MS, and a guest making one-byte calls
