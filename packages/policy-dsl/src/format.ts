@@ -4,7 +4,8 @@
 // trailing comma, when the line would exceed 100 columns or the list holds comments), at most one
 // blank line between statements and none at the start of a block, LF line endings, one final
 // newline. Words, strings and numbers are printed as written; every comment is kept where it was
-// (own-line comments before the statement they precede, end-of-line comments on their line).
+// (own-line comments before the statement they precede, end-of-line comments on their line, which
+// for a comment after a one-line block is the line of the block's last statement).
 // The formatter works on the CST, so it formats files whose meaning has errors (an unknown block)
 // and refuses only text with syntax errors, where the layout of the user's intent is unclear.
 import type { Result } from '@wsbc/diagnostics';
@@ -89,9 +90,15 @@ function printBlock(block: CstBlock, head: string, depth: number, lines: string[
     lines.push(`${head}{}${after}`);
     return;
   }
+  // A comment after a `}` on the line of the block's last statement (`imports { allow "h" "*" } # c`)
+  // was written at the end of that statement's line, and stays there when the block is laid out
+  // over lines: a `wsbc-lint-disable-line` directive must keep applying to that statement.
+  const last = block.statements.at(-1);
+  const moved = trailing !== null && block.closed && last !== undefined && last.trailing === null && last.span.endLine === block.span.endLine;
+  const statements = moved ? [...block.statements.slice(0, -1), { ...last, trailing }] : block.statements;
   lines.push(`${head}{${block.openComment ? ` ${block.openComment.text}` : ''}`);
-  printSequence(block.statements, block.closingComments, depth + 1, lines);
-  lines.push(`${pad}}${after}`);
+  printSequence(statements, block.closingComments, depth + 1, lines);
+  lines.push(`${pad}}${moved ? '' : after}`);
 }
 
 function hasComments(list: CstList): boolean {

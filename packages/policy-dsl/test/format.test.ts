@@ -1,5 +1,6 @@
 // The formatter's canonical layout, comment keeping, and refusal of text with syntax errors.
 import { formatPolicy } from '@wsbc/policy-dsl';
+import { lintPolicySource } from '@wsbc/policy-dsl/lint';
 import { describe, expect, it } from 'vitest';
 
 function fmt(text: string): string {
@@ -53,6 +54,31 @@ describe('formatPolicy', () => {
     const once = fmt('policy {\n  limits {\n    memory max 27 \t pages ..\t growth\n  }\n}\n');
     expect(once).toBe('policy {\n  limits {\n    memory max 27 pages..growth\n  }\n}\n');
     expect(fmt(once)).toBe(once);
+  });
+
+  it('keeps a comment after a one-line block on the line of the statement it followed', () => {
+    expect(fmt('policy {\n  imports { allow "h" "*" } # ours\n}\n')).toBe('policy {\n  imports {\n    allow "h" "*" # ours\n  }\n}\n');
+    expect(fmt('policy { network { allow loopback } } # nested\n')).toBe('policy {\n  network {\n    allow loopback # nested\n  }\n}\n');
+    expect(fmt('policy {\n  network {\n    allow loopback } # same line\n}\n')).toBe('policy {\n  network {\n    allow loopback # same line\n  }\n}\n');
+    expect(fmt('policy {\n  network {} # empty\n}\n')).toBe('policy {\n  network {} # empty\n}\n');
+    expect(fmt('policy {\n  network {\n    allow loopback\n  } # after\n}\n')).toBe('policy {\n  network {\n    allow loopback\n  } # after\n}\n');
+  });
+
+  it('leaves what inline lint suppressions silence unchanged', () => {
+    const lintText = (text: string) => {
+      const r = lintPolicySource(text, { file: '/p/policy.wsp', cwd: '/srv', readFile: () => undefined });
+      return { findings: r.diagnostics.map((d) => d.code), suppressed: r.suppressed.map((x) => x.diagnostic.code) };
+    };
+    const names = Array.from({ length: 8 }, (_, i) => `"VARIABLE_NUMBER_${i}"`).join(', ');
+    for (const text of [
+      'policy {\n  imports { allow "h" "*" } # wsbc-lint-disable-line wildcard-host-import: our own host module\n}\n',
+      `policy {\n  env allow [${names}, "GITHUB_TOKEN"] # wsbc-lint-disable-line env-allows-secret: calls the API\n}\n`,
+      'policy {\n  # wsbc-lint-disable-next-line env-allows-secret: calls the API\n  env allow [\n    "LANG",\n    "GITHUB_TOKEN"\n  ]\n}\n',
+    ]) {
+      const before = lintText(text);
+      expect(before.suppressed, text).not.toEqual([]);
+      expect(lintText(fmt(text)), text).toEqual(before);
+    }
   });
 
   it('normalizes CRLF to LF and keeps ranges tight', () => {

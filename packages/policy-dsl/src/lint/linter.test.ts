@@ -163,6 +163,18 @@ describe('inline suppression', () => {
     expect(result.diagnostics[0]?.message).toContain('(inherited)');
   });
 
+  it('applies a directive on the first or last line of a list written over lines to the whole statement', () => {
+    const list = '  env allow [\n    "LANG",\n    "GITHUB_TOKEN",\n  ]';
+    const above = lint(`policy "a" {\n  # wsbc-lint-disable-next-line env-allows-secret: the plugin calls the GitHub API\n${list}\n}\n`);
+    expect(above.diagnostics).toEqual([]);
+    expect(above.suppressed.map((s) => s.diagnostic.code)).toEqual(['lint/env-allows-secret']);
+    const after = lint(`policy "a" {\n${list} # wsbc-lint-disable-line env-allows-secret: the plugin calls the GitHub API\n}\n`);
+    expect(after.diagnostics).toEqual([]);
+    // On an item's own line, a directive stays with that item.
+    const onItem = lint('policy "a" {\n  env allow [\n    "NPM_TOKEN", # wsbc-lint-disable-line env-allows-secret: publishes\n    "GITHUB_TOKEN",\n  ]\n}\n');
+    expect(brief(onItem.diagnostics)).toEqual(['lint/env-allows-secret@4:5 warning']);
+  });
+
   it('reads directives in files with CRLF line endings', () => {
     const result = lint('policy "a" {\r\n  # wsbc-lint-disable-next-line no-full-network: isolated\r\n  network full\r\n}\r\n');
     expect(result.diagnostics).toEqual([]);

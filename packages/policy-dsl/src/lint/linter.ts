@@ -11,7 +11,8 @@ import { BUILTIN_CHECKS, type BuiltinCheckId } from './builtin-checks.js';
 import { resolveRuleSettings, type LintConfig, type RuleSetting } from './config.js';
 import { createLocator } from './locate.js';
 import { allRules } from './registry.js';
-import { parseSuppressions, type SuppressionDirective } from './suppression.js';
+import { parseCst } from '../parser.js';
+import { multiLineStatements, parseSuppressions, type LineRange, type SuppressionDirective } from './suppression.js';
 import { LineIndex } from './text-span.js';
 import type { LintLevel, LintRule, RuleReport } from './types.js';
 
@@ -102,11 +103,19 @@ export function lintParsedPolicy(policy: ParsedPolicy, settings: LintSettings = 
   const used = new Set<string>();
   const useKey = (d: SuppressionDirective, ruleIndex: number): string => `${d.span.startOffset}:${ruleIndex}`;
 
+  // Only needed when a directive and a finding could be on different lines of one statement.
+  const statementLines: Map<number, LineRange> = directives.some((d) => d.kind !== 'disable-file') && findings.length > 0 ? multiLineStatements(parseCst(policy.source, policy.file).cst.statements) : new Map();
+  const applies = (directive: SuppressionDirective, line: number): boolean => {
+    if (directive.kind === 'disable-file' || directive.targetLine === line) return true;
+    const range = directive.targetLine === undefined ? undefined : statementLines.get(directive.targetLine);
+    return range !== undefined && range.from <= line && line <= range.to;
+  };
+
   for (const finding of findings) {
     const line = (finding.diagnostic.span as TextSpan).line;
     let silencedBy: SuppressionDirective | undefined;
     for (const directive of directives) {
-      if (directive.kind !== 'disable-file' && directive.targetLine !== line) continue;
+      if (!applies(directive, line)) continue;
       const index = directive.rules.findIndex((r) => r.id === finding.rule);
       if (index < 0) continue;
       used.add(useKey(directive, index));

@@ -71,6 +71,16 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * The hosts `allow loopback` grants, as the manifest defines it and the runtime matches it:
+ * `localhost`, 127.0.0.0/8 and `::1` as written. Other names that resolve to loopback
+ * (`a.localhost`, `::ffff:127.0.0.1`) need their own grant, so a rule for them is not redundant.
+ */
+export function isLoopbackGrantHost(host: string): boolean {
+  const h = cleanHost(host);
+  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+}
+
+/**
  * Hosts that are not on the public internet: loopback, private and link-local IP ranges, and
  * names that only resolve inside a network (single-label names, `.local`, `.internal`, ...).
  */
@@ -92,9 +102,17 @@ export function isPrivateHost(host: string): boolean {
   return ['.local', '.internal', '.lan', '.home.arpa', '.intranet', '.corp'].some((suffix) => name.endsWith(suffix));
 }
 
-/** The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`), which connects to that IPv4 host. */
+/**
+ * The IPv4 address inside an IPv4-mapped IPv6 address, which connects to that IPv4 host: written
+ * with a dotted tail (`::ffff:10.0.0.1`) or, equally valid, in hex (`::ffff:a00:1`).
+ */
 function mappedIpv4(h: string): string | undefined {
-  if (isIP(h) !== 6 || !h.includes('.')) return undefined;
+  if (isIP(h) !== 6) return undefined;
+  if (!h.includes('.')) {
+    const g = expandIpv6(h);
+    if (!(g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)) return undefined;
+    return [g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff].join('.');
+  }
   const v4 = h.slice(h.lastIndexOf(':') + 1);
   return isIP(v4) === 4 ? v4 : undefined;
 }

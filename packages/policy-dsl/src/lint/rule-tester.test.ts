@@ -27,11 +27,17 @@ const inherited = {
   errors: [{ messageId: 'inherited', line: 1, column: 12, endLine: 1, endColumn: 29 }],
 };
 
+const ALL_PORTS = 'policy "a" {\n  network {\n    allow ports 0..65535\n  }\n}\n';
+const allPorts = [
+  { policy: ALL_PORTS, errors: [{ messageId: 'allPorts', line: 3, column: 5, endLine: 3, endColumn: 25 }] },
+  { policy: 'policy "a" extends "./b.wsp" {\n}\n', files: { 'b.wsp': ALL_PORTS }, errors: [{ messageId: 'allPortsInherited', line: 1, column: 12, endLine: 1, endColumn: 29 }] },
+];
+
 describe('testRule', () => {
   it('passes a correct table', async () => {
-    const results = await outcomes({ valid: ['policy "a" {\n}\n'], invalid: [{ policy: FULL, errors: [right] }, inherited] });
+    const results = await outcomes({ valid: ['policy "a" {\n}\n'], invalid: [{ policy: FULL, errors: [right] }, inherited, ...allPorts] });
     expect(results.filter((r) => r.error)).toEqual([]);
-    expect(results).toHaveLength(4);
+    expect(results).toHaveLength(6);
   });
 
   it.each([

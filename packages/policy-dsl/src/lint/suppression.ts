@@ -7,9 +7,12 @@
 //
 // `next-line` applies to the next line that holds policy text (blank and comment-only lines are
 // skipped, so several directives can be stacked above one line); `line` to its own line; `file`
-// to the whole file. A finding is matched by the line its span starts on. A directive without a
-// reason is reported and suppresses nothing.
+// to the whole file. A finding is matched by the line its span starts on; a directive on the first
+// or last line of a statement written over several lines (a list broken over lines) applies to all
+// of them, since `wsbc fmt` breaks and joins lists by their width. A directive without a reason is
+// reported and suppresses nothing.
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
+import type { CstStatement } from '../cst.js';
 import { BUILTIN_CHECKS, isBuiltinCheckId } from './builtin-checks.js';
 import { closestMatch } from '../suggest.js';
 import type { LineIndex } from './text-span.js';
@@ -168,4 +171,35 @@ export function parseSuppressions(lines: LineIndex, comments: readonly CommentRa
     directives.push({ kind, rules, reason, span: commentSpan, ...(targetLine !== undefined ? { targetLine } : {}) });
   }
   return { directives, problems };
+}
+
+/** Lines of a statement's terms (its block aside) when they span several lines. */
+export interface LineRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * For the first and the last line of every statement whose terms span several lines, those lines:
+ * where a directive on such a line applies.
+ */
+export function multiLineStatements(statements: readonly CstStatement[]): Map<number, LineRange> {
+  const ranges = new Map<number, LineRange>();
+  const add = (line: number, range: LineRange): void => {
+    const known = ranges.get(line);
+    ranges.set(line, known ? { from: Math.min(known.from, range.from), to: Math.max(known.to, range.to) } : range);
+  };
+  const walk = (list: readonly CstStatement[]): void => {
+    for (const stmt of list) {
+      const last = stmt.terms.at(-1);
+      if (last && last.span.endLine > stmt.span.line) {
+        const range = { from: stmt.span.line, to: last.span.endLine };
+        add(range.from, range);
+        add(range.to, range);
+      }
+      if (stmt.block) walk(stmt.block.statements);
+    }
+  };
+  walk(statements);
+  return ranges;
 }

@@ -1,5 +1,6 @@
 // Generated from the files in this folder by src/lint/meta.test.ts (WSBC_BLESS=1 rewrites it); do not edit.
 import type { LintRule } from '../types.js';
+import broadHostWildcard from './broad-host-wildcard.js';
 import envAllowsSecret from './env-allows-secret.js';
 import envFull from './env-full.js';
 import growthAboveMaxMemory from './growth-above-max-memory.js';
@@ -25,6 +26,7 @@ import writableCwdOrRoot from './writable-cwd-or-root.js';
 import writeWithoutCreate from './write-without-create.js';
 
 export const generatedRules: readonly LintRule[] = [
+  broadHostWildcard,
   envAllowsSecret,
   envFull,
   growthAboveMaxMemory,

@@ -17,6 +17,7 @@ testRule(
       net('allow host "metrics.internal" ports 9090'),
       net('allow host "fd00::1" ports 80'),
       { name: 'an IPv4-mapped IPv6 address of a private host', policy: net('allow host "::ffff:10.0.0.1" ports 80') },
+      { name: 'an IPv4-mapped IPv6 address of a private host, in hex', policy: net('allow host "::ffff:a00:1" ports 80', 'allow host "0:0:0:0:0:ffff:7f00:1" ports 80') },
       net('allow host "localhost" ports 8080'),
       net('allow loopback'),
     ],
@@ -27,6 +28,7 @@ testRule(
       },
       { name: 'a public IPv4 address', policy: net('allow host "8.8.8.8" ports 53'), errors: [{ messageId: 'insecure', line: 3, column: 16, endLine: 3, endColumn: 25 }] },
       { name: 'just outside 172.16.0.0/12', policy: net('allow host "172.32.0.1" ports 80'), errors: [{ messageId: 'insecure', line: 3, column: 16, endLine: 3, endColumn: 28 }] },
+      { name: 'a public host hidden in a hex IPv4-mapped IPv6 address', policy: net('allow host "::ffff:808:808" ports 53'), errors: [{ messageId: 'insecure', line: 3, column: 16, endLine: 3, endColumn: 32 }] },
       {
         name: 'a public host hidden in an IPv4-mapped IPv6 address',
         policy: net('allow host "::ffff:8.8.8.8" ports 53'),

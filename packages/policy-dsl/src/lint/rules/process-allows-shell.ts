@@ -1,6 +1,5 @@
 // A shell or a script interpreter in the process allowlist runs any command it is given, so
 // allowing one is full process access under a reassuring name.
-import { basename } from 'node:path';
 import { defineRule } from '../types.js';
 
 export default defineRule({
@@ -21,7 +20,7 @@ export default defineRule({
   check(context) {
     const shells = new Set((context.options.commands as string[]).map((c) => c.toLowerCase()));
     for (const command of context.manifest.process.commands) {
-      if (!shells.has(basename(command).toLowerCase())) continue;
+      if (!spellings(command).some((name) => shells.has(name))) continue;
       const at = context.locate.find((l) =>
         l
           .blocks('Process')
@@ -38,3 +37,14 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The names a command may be listed under: its last path segment (a Windows path too, which
+ * node:path on POSIX would not split), lower case, with and without a Windows `.exe` suffix and a
+ * version number (`python3.11`, `bash5`), since each of those runs the same interpreter.
+ */
+function spellings(command: string): string[] {
+  const name = (command.split(/[\\/]/).pop() ?? command).toLowerCase();
+  const bare = name.endsWith('.exe') ? name.slice(0, -'.exe'.length) : name;
+  return [name, bare, bare.replace(/-?[0-9][0-9.]*$/, '')];
+}
