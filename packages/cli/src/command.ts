@@ -16,6 +16,31 @@ export interface CommandContext {
   stdin: NodeJS.ReadableStream;
   stdout: OutputStream;
   stderr: OutputStream;
+  /**
+   * How the process is being ended from outside while a command runs: a signal (Ctrl-C, `kill`,
+   * a closed terminal) or a stdout that can no longer be written (`wsbc run ... | head -1`). The
+   * executable provides it (bin.ts); in-process callers may leave it out. A listener runs
+   * synchronously and starts the command's own ending (`wsbc run` aborts its run, whose final
+   * audit record the runtime writes); the process then ends as the command returns, or after a
+   * grace of 2 s, or at once on a second signal.
+   */
+  interrupts?: Interrupts;
+}
+
+export interface Interrupt {
+  /** The signal that ends the process, or null for an unwritable stdout. */
+  signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | null;
+  /** The errno code of the failed stdout write (EPIPE, ENOSPC, ...), for an unwritable stdout. */
+  stdoutError: string | null;
+  /** The process's exit status: 128 + the signal's number, or 141 (as SIGPIPE) for stdout. */
+  status: number;
+  /** Why, in words: `interrupted by SIGINT`, `stdout was closed (EPIPE)`. */
+  reason: string;
+}
+
+export interface Interrupts {
+  /** Calls `listener` if the process is interrupted; returns the function that unsubscribes. */
+  on(listener: (interrupt: Interrupt) => void): () => void;
 }
 
 export interface Command {

@@ -83,6 +83,8 @@ export interface GuestOutcome {
   writtenBytes: number;
   /** Problems that prevented the guest from starting (kind `refused`). */
   refusals: Array<{ code: string; message: string; data?: Record<string, unknown> }>;
+  /** The status of an `interrupted` run when its abort reason names one (see RunOptions.signal). */
+  status?: number;
 }
 
 const WASI_NAMESPACES = new Set([PREVIEW1.namespace, SNAPSHOT0.namespace]);

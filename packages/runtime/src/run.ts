@@ -104,6 +104,13 @@ export interface RunOptions {
    * up to it in the log.
    */
   auditMaxRecords?: number | null;
+  /**
+   * Ends the run from outside when aborted (a Ctrl-C, a caller's own deadline): the guest is
+   * stopped at once, and the run ends as `interrupted`, status 130, with its final audit record
+   * and the sink closed, like any other termination. The abort reason may be a string (the
+   * reason reported) or `{ status, reason }` to report another status (143 for SIGTERM).
+   */
+  signal?: AbortSignal;
   /** Label of the module in audit records and messages (default: the path, or "module"). */
   label?: string;
   /**
@@ -282,7 +289,7 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   let status: number;
   // An exit code a process cannot carry (above 255) must not wrap around to success.
   if (kind === 'exit') status = (outcome.exitCode ?? 0) > 255 ? 1 : outcome.exitCode ?? 0;
-  else status = STATUS_OF_KIND[kind];
+  else status = outcome.status ?? STATUS_OF_KIND[kind];
   diagnostics.push(...outcome.refusals.map((r) => diag(r.code, r.message, r.data)));
   const { stats } = outcome;
   emit({
@@ -302,6 +309,18 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
     status, termination: kind, exitCode: kind === 'exit' ? outcome.exitCode : null, reason: outcome.reason,
     fuelUsed: outcome.fuelUsed, stats, diagnostics, randomSeed,
   };
+}
+
+/** The reason and status of a run ended through RunOptions.signal, from the abort reason. */
+function interruption(abortReason: unknown): { reason: string; status: number } {
+  const given = typeof abortReason === 'object' && abortReason !== null ? (abortReason as { status?: unknown; reason?: unknown }) : {};
+  const status = typeof given.status === 'number' && Number.isInteger(given.status) && given.status >= 1 && given.status <= 255 ? given.status : RunStatus.Interrupted;
+  // A bare abort() gives a DOMException named AbortError, whose message says nothing more.
+  const reason = typeof abortReason === 'string' ? abortReason
+    : typeof given.reason === 'string' ? given.reason
+    : abortReason instanceof Error && abortReason.name !== 'AbortError' ? abortReason.message
+    : 'interrupted';
+  return { reason, status };
 }
 
 /**
@@ -478,10 +497,12 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
         writtenBytes: outcome?.writtenBytes ?? 0,
       };
     };
+    let stopListening = (): void => {};
     const settle = (outcome: GuestOutcome): void => {
       if (settled) return;
       settled = true;
       clearInterval(watch);
+      stopListening();
       const s = stats(outcome);
       // Every message the worker sent before `done` has been handled (one ordered port). The
       // result does not wait for the thread to wind down; terminate() only reclaims it.
@@ -511,6 +532,17 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       r.emit({ type: 'limit', limit, action: 'terminated', max, value: Math.round(value) });
       settle({ kind, exitCode: null, reason, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
     };
+    const signal = r.options.signal;
+    if (signal) {
+      const interrupt = (): void => {
+        if (settled) return;
+        killed = true;
+        settle({ kind: 'interrupted', exitCode: null, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [], ...interruption(signal.reason) });
+      };
+      signal.addEventListener('abort', interrupt, { once: true });
+      stopListening = () => signal.removeEventListener('abort', interrupt);
+      if (signal.aborted) queueMicrotask(interrupt);
+    }
     // Limits the guest cannot be trusted to check are watched from here.
     const watch = setInterval(() => {
       if (ending && wallNow() - ending.at > ENDING_GRACE_MS && !settled) {

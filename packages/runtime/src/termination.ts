@@ -22,11 +22,16 @@ export enum RunStatus {
   IoQuota = 138,
   /** Guest compute time exceeded the CPU time limit. */
   CpuTimeLimit = 139,
+  /**
+   * The run was ended from outside: RunOptions.signal was aborted (`wsbc run`: Ctrl-C). 128 + 2,
+   * what a shell reports for SIGINT; an abort reason with its own `status` (SIGTERM's 143) wins.
+   */
+  Interrupted = 130,
 }
 
 /** How a run ended: `exit` when the guest chose its status, anything else is a sandbox decision. */
 export type TerminationKind =
-  | 'exit' | 'total-timeout' | 'refused' | 'trap' | 'fuel' | 'idle-timeout' | 'memory' | 'io-quota' | 'cpu-time';
+  | 'exit' | 'total-timeout' | 'refused' | 'trap' | 'fuel' | 'idle-timeout' | 'memory' | 'io-quota' | 'cpu-time' | 'interrupted';
 
 export const STATUS_OF_KIND: Readonly<Record<Exclude<TerminationKind, 'exit'>, RunStatus>> = {
   'total-timeout': RunStatus.TotalTimeout,
@@ -37,6 +42,7 @@ export const STATUS_OF_KIND: Readonly<Record<Exclude<TerminationKind, 'exit'>, R
   memory: RunStatus.MemoryLimit,
   'io-quota': RunStatus.IoQuota,
   'cpu-time': RunStatus.CpuTimeLimit,
+  interrupted: RunStatus.Interrupted,
 };
 
 /** A sandbox termination raised inside the guest's thread; unwinds the guest and is never a host crash. */

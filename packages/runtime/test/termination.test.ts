@@ -12,6 +12,28 @@ describe('termination', () => {
     expect(audit.at(-1)).toMatchObject({ type: 'lifecycle', event: 'terminated', status: 134, reason: 'trap: unreachable' });
   });
 
+  it('ends a run when its signal is aborted: status 130 (or the abort reason\'s), final record, sink closed', async () => {
+    const spin = await wat('(module (func (export "_start") (loop $l (br $l))))');
+    const policy = manifest({ limits: { time: { maxTotalMs: 20_000 }, cpu: { maxExecutionMs: 20_000, usagePercent: 100 } } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const plain = await runCaptured(spin, policy, { signal: controller.signal });
+    expect(plain.result).toMatchObject({ status: RunStatus.Interrupted, termination: 'interrupted', reason: 'interrupted' });
+    expect(plain.stderr).toBe('wsbc: guest terminated: interrupted (status 130)\n');
+    expect(plain.audit.at(-1)).toMatchObject({ type: 'lifecycle', event: 'terminated', status: 130, reason: 'interrupted' });
+    expect(plain.result.stats.wallMs).toBeLessThan(10_000);
+
+    const term = new AbortController();
+    setTimeout(() => term.abort({ status: 143, reason: 'interrupted by SIGTERM' }), 100);
+    const withStatus = await runCaptured(spin, policy, { signal: term.signal });
+    expect(withStatus.result).toMatchObject({ status: 143, termination: 'interrupted', reason: 'interrupted by SIGTERM' });
+    expect(withStatus.audit.at(-1)).toMatchObject({ event: 'terminated', status: 143, reason: 'interrupted by SIGTERM' });
+
+    // Aborted before it starts: the guest does not get to run.
+    const early = await runCaptured(spin, policy, { signal: AbortSignal.abort('stopped by the caller') });
+    expect(early.result).toMatchObject({ status: 130, termination: 'interrupted', reason: 'stopped by the caller' });
+  });
+
   it('reports unbounded recursion as a trap, not a host crash', async () => {
     const bytes = await wat('(module (func $f (call $f)) (func (export "_start") (call $f)))');
     const { result } = await runCaptured(bytes, manifest());

@@ -4,10 +4,10 @@
 // module may run (vetted artifact verified, plain module instrumented on the fly or refused) and
 // @wsbc/runtime enforces it. The exit status is the guest's exit code or a RunStatus.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import type { Manifest, Preopen } from '@wsbc/manifest';
-import { RunStatus } from '@wsbc/runtime';
+import { RunStatus, type RunResult } from '@wsbc/runtime';
 import { run } from 'wsbc';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
@@ -50,8 +50,9 @@ Everything after -- is passed to the guest as its arguments.
 
 Exit status: the guest's exit code, or 124 total time limit, 125 run refused (bad input, policy
 error, module refused), 134 trap, 135 fuel exhausted, 136 idle time limit, 137 memory limit,
-138 I/O quota exceeded, 139 CPU time limit. A guest may exit with one of these codes itself;
-the one-line reason on stderr (and the audit log) tells a sandbox termination apart.
+138 I/O quota exceeded, 139 CPU time limit; 129, 130, 143 ended by SIGHUP, SIGINT or SIGTERM
+(wsbc then dies of that signal), 141 stdout closed or unwritable. A guest may exit with one of
+these codes itself; the one-line reason on stderr (and the audit log) tells the two apart.
 `,
   async run(ctx) {
     const dash = ctx.argv.indexOf('--');
@@ -91,7 +92,9 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
       const eq = pair.indexOf('=');
       if (eq <= 0) {
         const value = eq === -1 ? ctx.env[pair] : undefined;
-        if (value === undefined) return refusedUsage(ctx, `--env expects NAME=VALUE (got "${pair}")`);
+        if (value === undefined) {
+          return refusedUsage(ctx, eq === 0 ? `--env expects NAME=VALUE (got "${pair}")` : `--env ${pair}: ${pair} is not set here, so there is no value to pass (give one with --env ${pair}=VALUE)`);
+        }
         envOverrides[pair] = value;
       } else envOverrides[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
@@ -118,9 +121,11 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
     const listen: Array<{ host: string; port: number }> = [];
     for (const spec of values.listen ?? []) {
       const colon = spec.lastIndexOf(':');
-      const port = Number(spec.slice(colon + 1));
+      const portText = spec.slice(colon + 1);
+      const port = Number(portText);
       const host = spec.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-      if (colon <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) return refusedUsage(ctx, `--listen expects HOST:PORT (got "${spec}")`);
+      // Digits only: Number() would also read "" as port 0 (any free port), " 80", "1e3" and "0x50".
+      if (colon <= 0 || host === '' || !/^\d{1,5}$/.test(portText) || port > 65535) return refusedUsage(ctx, `--listen expects HOST:PORT with a port from 0 to 65535 (got "${spec}")`);
       listen.push({ host, port });
     }
 
@@ -133,24 +138,40 @@ the one-line reason on stderr (and the audit log) tells a sandbox termination ap
       }
     }
 
-    const result = await run(modulePath, {
-      cwd: ctx.cwd,
-      ...(policy ? { policy } : {}),
-      args: guestArgs,
-      env: ctx.env,
-      envOverrides,
-      stdin: ctx.stdin,
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      ...(values.audit !== undefined ? { audit: { file: resolve(ctx.cwd, values.audit) } } : {}),
-      ...(auditMaxRecords !== undefined ? { auditMaxRecords } : {}),
-      ...(values.instrument ? { instrument: true } : {}),
-      ...(values['allow-unvetted'] ? { allowUnvetted: true } : {}),
-      ...(trust.length > 0 ? { trust } : {}),
-      ...(listen.length > 0 ? { listen, onListen: (bound) => ctx.stderr.write(`wsbc: listening on ${bound.map((b) => `${b.host}:${b.port}`).join(', ')}\n`) } : {}),
-    });
-    // The runtime already printed the one-line reason; diagnostics add codes and help.
-    if (result.termination === 'refused' && result.diagnostics.length > 0) report(ctx, result.diagnostics, new Map());
+    // Ctrl-C, `kill` or a stdout that cannot be written end the run through its signal: the
+    // runtime stops the guest and writes the audit log's final record, as for any termination.
+    const controller = new AbortController();
+    const stopListening = ctx.interrupts?.on((interrupt) => controller.abort({ status: interrupt.status, reason: interrupt.reason }));
+    let result: RunResult;
+    try {
+      result = await run(modulePath, {
+        cwd: ctx.cwd,
+        ...(policy ? { policy } : {}),
+        args: guestArgs,
+        env: ctx.env,
+        envOverrides,
+        stdin: ctx.stdin,
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        ...(values.audit !== undefined ? { audit: { file: resolve(ctx.cwd, values.audit) } } : {}),
+        ...(auditMaxRecords !== undefined ? { auditMaxRecords } : {}),
+        ...(values.instrument ? { instrument: true } : {}),
+        ...(values['allow-unvetted'] ? { allowUnvetted: true } : {}),
+        ...(trust.length > 0 ? { trust } : {}),
+        ...(listen.length > 0 ? { listen, onListen: (bound) => ctx.stderr.write(`wsbc: listening on ${bound.map((b) => hostPort(b.host, b.port)).join(', ')}\n`) } : {}),
+        signal: controller.signal,
+        // The one-line reason is written below, in one format for refusals and terminations alike.
+        reportTermination: false,
+      });
+    } finally {
+      stopListening?.();
+    }
+    if (result.termination !== 'exit') {
+      const refused = result.termination === 'refused' || result.diagnostics.some((d) => d.severity === 'error');
+      ctx.stderr.write(`wsbc: ${refused ? 'run refused' : 'guest terminated'}: ${result.reason ?? result.termination} (status ${result.status})\n`);
+      // Diagnostics add codes and help.
+      if (refused) report(ctx, result.diagnostics, new Map());
+    }
     return result.status;
   },
 };
@@ -171,18 +192,33 @@ function report(ctx: CommandContext, diagnostics: Diagnostic[], sources: Map<str
  */
 export function applyDirs(manifest: Manifest, dirs: string[], cwd: string): Manifest | string {
   const preopens: Preopen[] = manifest.filesystem.preopens.map((p) => ({ ...p }));
+  const given = new Set<string>();
   for (const spec of dirs) {
-    const [hostRaw, guestRaw, extra] = spec.split('::');
-    if (!hostRaw || extra !== undefined) return `--dir expects HOST or HOST::GUEST (got "${spec}")`;
+    // The last `::` separates GUEST, so that a host path may hold `::` itself (`a::b::/g`).
+    const sep = spec.lastIndexOf('::');
+    const hostRaw = sep === -1 ? spec : spec.slice(0, sep);
+    const guestRaw = sep === -1 ? undefined : spec.slice(sep + 2);
+    if (!hostRaw) return `--dir expects HOST or HOST::GUEST (got "${spec}")`;
     const hostPath = resolve(cwd, hostRaw);
-    const guestPath = guestRaw === undefined || guestRaw === '' ? hostPath : guestRaw;
-    if (!guestPath.startsWith('/')) return `--dir guest path must be absolute (got "${guestPath}")`;
+    const guestGiven = guestRaw === undefined || guestRaw === '' ? hostPath : guestRaw;
+    if (!guestGiven.startsWith('/')) return `--dir guest path must be absolute (got "${guestGiven}")`;
+    // A trailing slash names the same directory (`/data/` is `/data`); `.` and `..` are refused
+    // rather than resolved, as the policy language does, since they usually mean a typo.
+    const guestPath = guestGiven.length > 1 ? guestGiven.replace(/\/+$/, '') || '/' : guestGiven;
+    if (posix.normalize(guestPath) !== guestPath) return `--dir guest path must be clean: no ".", ".." or "//" (got "${guestGiven}"; did you mean "${posix.normalize(guestPath).replace(/(.)\/+$/, '$1')}"?)`;
+    if (given.has(guestPath)) return `--dir gives the guest path ${guestPath} twice`;
+    given.add(guestPath);
     const existing = preopens.find((p) => p.guestPath === guestPath);
     if (existing) existing.hostPath = hostPath;
     else preopens.push({ hostPath, guestPath, read: true, write: false, create: false, delete: false, maxFileSize: null });
   }
   preopens.sort((a, b) => (a.guestPath < b.guestPath ? -1 : a.guestPath > b.guestPath ? 1 : 0));
   return { ...manifest, filesystem: { preopens } };
+}
+
+/** `host:port`, with an IPv6 host in brackets (`[::1]:8080`) so that the port stays readable. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export default command;
