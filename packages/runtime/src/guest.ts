@@ -102,8 +102,13 @@ export function runGuest(config: GuestConfig): GuestOutcome {
   // A grow refused at the module's own declared maximum is the module's limit, not the sandbox's:
   // only a memory whose maximum the policy lowered can trap "at the memory limit".
   const declaredMemory = config.shape.imports.find((imp) => imp.kind === 'memory')?.memory ?? config.shape.memories[0];
+  // The instrumenter writes the policy's limit into the module as its declared maximum, so for an
+  // instrumented module a maximum equal to the limit is taken as the policy's (a module that
+  // declared exactly that much itself is then reported at the memory limit too).
+  const instrumented = config.shape.exports.some((e) => e.name === config.abi.statusExport);
   const policyCapsMemory = declaredMemory !== undefined
-    && (declaredMemory.max === null || declaredMemory.max > manifest.limits.memory.maxPages);
+    && (declaredMemory.max === null || declaredMemory.max > manifest.limits.memory.maxPages
+      || (instrumented && declaredMemory.max === manifest.limits.memory.maxPages));
   const fuelReason = `fuel budget of ${manifest.limits.fuel} exhausted`;
   let wasi: WasiPreview1;
   try {

@@ -198,7 +198,13 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   } else bytes = module;
   for (const step of options.prepare ?? []) {
     const result = await step.apply(bytes, manifest);
-    if (!result.ok) return refuse('refused', result.diagnostics);
+    if (!result.ok) {
+      // The instrument step meets a memory that starts above the limit before the shape check
+      // below would: the same refusal, the memory status (137), whichever sees it first.
+      const memory = result.diagnostics.some((d) => d.code === 'instrument/memory-exceeds-limit');
+      if (memory) emit({ type: 'limit', limit: 'memory', action: 'refused', max: manifest.limits.memory.maxPages, value: null });
+      return refuse(memory ? 'memory' : 'refused', result.diagnostics);
+    }
     diagnostics.push(...(result.diagnostics ?? []));
     bytes = result.bytes;
   }

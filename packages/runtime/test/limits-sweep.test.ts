@@ -150,6 +150,11 @@ describe('memory limit or trap', () => {
       (func (export "_start") (drop (memory.grow (i32.const 1))) (drop (memory.grow (i32.const 1))) unreachable))`), policy);
     expect(capped.result).toMatchObject({ status: RunStatus.MemoryLimit, termination: 'memory' });
     expect(limitHits(capped.audit)).toMatchObject([{ limit: 'memory', action: 'terminated', max: 2, value: 2 }]);
+    // Instrumented, the same module declares the policy's maximum (the instrumenter writes it
+    // in): the abort after the refused grow is still the limit, as without instrumentation.
+    const instrumented = await runCaptured(await wat(`(module (memory (export "memory") 1)
+      (func (export "_start") (drop (memory.grow (i32.const 1))) (drop (memory.grow (i32.const 1))) unreachable))`), policy, { prepare: [instrumentStep()] });
+    expect(instrumented.result).toMatchObject({ status: RunStatus.MemoryLimit, termination: 'memory' });
   });
 
   it('refuses memory.grow past max pages from a thread of a shared memory', async () => {

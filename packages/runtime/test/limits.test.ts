@@ -99,6 +99,11 @@ describe('limits', () => {
     expect(result.status).toBe(RunStatus.MemoryLimit);
     expect(result.diagnostics.map((d) => d.code)).toEqual(['run/memory-over-limit']);
     expect(limitHits(audit)).toMatchObject([{ limit: 'memory', action: 'refused', max: 10, value: 100 }]);
+    // Instrumented on the fly, the instrument step sees it first: the same status, 137, not 125.
+    const instrumented = await runCaptured(bytes, manifest({ limits: { memory: { maxPages: 10, reservedPages: 1 } } }), { prepare: [instrumentStep()] });
+    expect(instrumented.result.status).toBe(RunStatus.MemoryLimit);
+    expect(instrumented.result.diagnostics.map((d) => d.code)).toEqual(['instrument/memory-exceeds-limit']);
+    expect(limitHits(instrumented.audit)).toMatchObject([{ limit: 'memory', action: 'refused', max: 10 }]);
   });
 
   it('makes memory.grow past max pages fail in a plain module', async () => {
