@@ -4,16 +4,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { run } from '@wsbc/runtime';
-import { POLL_IMPORT, SLEEP_FN, manifest, runCaptured, threadGuest, wat } from './helpers.js';
+import { POLL_IMPORT, SLEEP_FN, SOCKET_IMPORTS, manifest, runCaptured, threadGuest, wat } from './helpers.js';
 
 const IMPORTS = `
-  (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "sock_recv" (func $recv (param i32 i32 i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "sock_send" (func $send (param i32 i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "sock_shutdown" (func $shutdown (param i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
+  ${SOCKET_IMPORTS}
   ${POLL_IMPORT}
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))`;
 
