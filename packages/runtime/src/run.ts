@@ -26,6 +26,7 @@ import { createSocketChannel, type SocketChannel } from './socket-channel.js';
 import { SocketHost, listenAllowed } from './socket-host.js';
 import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
 import { METER_LENGTH, METER_SLOTS, wallNow } from './wasi/services.js';
+import { errnoFromHostError } from './wasi/errno.js';
 import type { WorkerConfig, WorkerMessage } from './worker.js';
 import { acquireWorker, release, startWorkerAhead, whenNextWorkerReady } from './worker-pool.js';
 import { WorkerScriptError } from './worker-script.js';
@@ -317,6 +318,11 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   };
 }
 
+/** A Node writable stream (write with a callback), as opposed to a plain `{ write(bytes) }` sink. */
+function isStream(sink: OutputSink): sink is OutputSink & NodeJS.WritableStream {
+  return typeof (sink as unknown as NodeJS.WritableStream).once === 'function' && 'writableLength' in sink;
+}
+
 /** The reason and status of a run ended through RunOptions.signal, from the abort reason. */
 function interruption(abortReason: unknown): { reason: string; status: number } {
   const given = typeof abortReason === 'object' && abortReason !== null ? (abortReason as { status?: unknown; reason?: unknown }) : {};
@@ -444,18 +450,43 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     : r.options.hostFunctions instanceof URL ? r.options.hostFunctions.href
       : /^[a-z]+:/i.test(r.options.hostFunctions) ? r.options.hostFunctions : new URL(`file://${path.resolve(r.options.hostFunctions)}`).href;
   // Backpressure: the worker counts bytes it sent; they are subtracted once the destination
-  // took them (a Node stream's write callback, or at once for other sinks).
-  const outputPending = new SharedArrayBuffer(4);
+  // took them (a Node stream's write callback, or at once for other sinks). Slots 1 and 2 hold
+  // the WASI errno of a failed write to stdout and stderr (a closed pipe, a full disk): the
+  // guest's next write there gets it, as write(2) would give EPIPE, instead of writing on into
+  // nothing. OUTPUT_SLOTS in worker.ts.
+  const outputPending = new SharedArrayBuffer(12);
   const pending = new Int32Array(outputPending);
+  let runEnded = false;
   const drained = (n: number) => {
     Atomics.sub(pending, 0, n);
     Atomics.notify(pending, 0);
+    if (runEnded && Atomics.load(pending, 0) <= 0) unlistenStreams();
   };
-  const writeOut = (sink: OutputSink, data: Uint8Array): void => {
-    if (typeof (sink as unknown as NodeJS.WritableStream).once === 'function' && 'writableLength' in sink) {
-      (sink as unknown as NodeJS.WritableStream).write(data, () => drained(data.byteLength));
+  const failed = (fd: 1 | 2, error: unknown) => {
+    if (Atomics.load(pending, fd) === 0) Atomics.store(pending, fd, errnoFromHostError(error));
+    Atomics.notify(pending, 0);
+  };
+  // A stream that fails also emits 'error', which without a listener is an uncaught exception:
+  // the guest's output must never end the host. Listened to until the run's last write is done.
+  const ignoreError = () => {};
+  const streams = [stdout, stderr].filter((sink): sink is OutputSink & NodeJS.WritableStream => isStream(sink));
+  for (const stream of streams) stream.on('error', ignoreError);
+  const unlistenStreams = () => {
+    for (const stream of streams) stream.removeListener('error', ignoreError);
+    streams.length = 0;
+  };
+  const writeOut = (sink: OutputSink, fd: 1 | 2, data: Uint8Array): void => {
+    if (isStream(sink)) {
+      sink.write(data, (error) => {
+        if (error) failed(fd, error);
+        drained(data.byteLength);
+      });
     } else {
-      sink.write(data);
+      try {
+        sink.write(data);
+      } catch (error) {
+        failed(fd, error);
+      }
       drained(data.byteLength);
     }
   };
@@ -512,6 +543,8 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       settled = true;
       clearInterval(watch);
       stopListening();
+      runEnded = true;
+      if (Atomics.load(pending, 0) <= 0) unlistenStreams();
       const s = stats(outcome);
       // Every message the worker sent before `done` has been handled (one ordered port). The
       // result does not wait for the thread to wind down; terminate() only reclaims it.
@@ -586,7 +619,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       if (settled) return;
       switch (message.t) {
         case 'out':
-          for (const chunk of message.chunks) writeOut(chunk.fd === 1 ? stdout : stderr, chunk.data);
+          for (const chunk of message.chunks) writeOut(chunk.fd === 1 ? stdout : stderr, chunk.fd, chunk.data);
           break;
         case 'audit':
           r.emit(message.draft, message.at);

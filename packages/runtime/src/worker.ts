@@ -81,6 +81,11 @@ class OutputBuffer {
     else this.flushIfStale();
   }
 
+  /** The WASI errno the host set for a failed write to `fd` (slots 1 and 2 of `pending`), or 0. */
+  failure(fd: 1 | 2): number {
+    return Atomics.load(this.pending, fd);
+  }
+
   flushIfStale(): void {
     if (this.chunks.length > 0 && wallNow() - this.since >= 10) this.flush();
   }
@@ -101,6 +106,8 @@ class OutputBuffer {
         this.waitIdle((ms) => {
           const until = wallNow() + ms;
           for (let seen = Atomics.load(this.pending, 0); seen > OUTPUT_HIGH_WATER; seen = Atomics.load(this.pending, 0)) {
+            // A destination that failed will not drain: its next write reports the failure.
+            if (this.failure(1) !== 0 || this.failure(2) !== 0) return true;
             const left = until - wallNow();
             if (left <= 0) return false;
             Atomics.wait(this.pending, 0, seen, left);
@@ -166,6 +173,7 @@ async function serve(config: WorkerConfig): Promise<void> {
       readStdin: (max, timeoutMs) => stdin.read(max, timeoutMs),
       waitStdin: (timeoutMs) => stdin.wait(timeoutMs),
       write: (fd, data) => output.write(fd, data),
+      failure: (fd) => output.failure(fd),
       terminals: config.terminals,
     },
     meter,

@@ -1,8 +1,9 @@
 // How runs end: traps, stack exhaustion, exit codes a process cannot carry, missing entry
 // points, imported memories, and a host that keeps working after each of them.
 import { describe, expect, it } from 'vitest';
-import { RunStatus } from '@wsbc/runtime';
-import { manifest, runCaptured, wat } from './helpers.js';
+import { RunStatus, run } from '@wsbc/runtime';
+import { PassThrough } from 'node:stream';
+import { POLL_IMPORT, SLEEP_FN, manifest, runCaptured, wat } from './helpers.js';
 
 describe('termination', () => {
   it('reports a trap with status 134 and the engine message', async () => {
@@ -32,6 +33,35 @@ describe('termination', () => {
     // Aborted before it starts: the guest does not get to run.
     const early = await runCaptured(spin, policy, { signal: AbortSignal.abort('stopped by the caller') });
     expect(early.result).toMatchObject({ status: 130, termination: 'interrupted', reason: 'stopped by the caller' });
+  });
+
+  it('gives the guest EPIPE once the host\'s stdout failed, and never ends the host', async () => {
+    // Writes a byte, sleeps (its output is flushed to the host meanwhile), writes again and exits
+    // with the second write's errno.
+    const guest = await wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      ${POLL_IMPORT}
+      (memory (export "memory") 1)
+      (data (i32.const 8) "x")
+      ${SLEEP_FN}
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 8)) (i32.store (i32.const 4) (i32.const 1))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))
+        (call $sleep (i32.const 1024) (i64.const 50000000))
+        (call $exit (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))))`);
+    const policy = manifest({ time: { mode: 'full' } });
+    const stderr = { write: () => undefined };
+    // A plain sink that throws, as a closed pipe's write would.
+    const plain = await run(guest, { policy, env: {}, stderr, stdout: { write: () => { throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }); } } });
+    expect(plain).toMatchObject({ termination: 'exit', exitCode: 64 });
+    // A Node stream that fails (written after its end), with no 'error' listener of its own:
+    // the guest gets an error, and nothing escapes as an uncaught exception.
+    const stream = new PassThrough();
+    stream.end();
+    const failed = await run(guest, { policy, env: {}, stderr, stdout: stream });
+    expect(failed.termination).toBe('exit');
+    expect(failed.exitCode).not.toBe(0);
   });
 
   it('reports unbounded recursion as a trap, not a host crash', async () => {

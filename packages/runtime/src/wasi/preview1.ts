@@ -300,6 +300,9 @@ export class WasiPreview1 {
     let n = 0;
     if (d.kind === 'conn') n = this.socketSend(d, bufs, 'fd_write');
     else {
+      // The host's stdout or stderr failed earlier (a closed pipe, a full disk): write(2) says so.
+      const failed = this.opts.stdio.failure?.(d.stdio as 1 | 2) ?? 0;
+      if (failed !== 0) return failed;
       const total = bufs.reduce((sum, b) => sum + b.byteLength, 0);
       this.opts.meter.chargeWrite(total, 'fd_write');
       for (const b of bufs) if (b.byteLength > 0) this.opts.stdio.write(d.stdio as 1 | 2, b);

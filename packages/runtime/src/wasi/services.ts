@@ -169,6 +169,11 @@ export interface StdioBridge {
   /** Streams guest output (copied: the view may point into guest memory). */
   write(fd: 1 | 2, data: Uint8Array): void;
   /**
+   * The WASI errno of an earlier write to stdout or stderr that failed at the host (EPIPE for a
+   * closed pipe, NOSPC for a full disk), or 0: later writes there get it. Default: never fails.
+   */
+  failure?(fd: 1 | 2): number;
+  /**
    * Which of stdin, stdout and stderr are terminals on the host. Only those are reported as
    * character devices, which is what isatty() tests (wasi-libc, Rust's std): output redirected to
    * a file or a pipe is then not line-buffered or coloured as for a terminal. Default: none.
