@@ -35,7 +35,7 @@
 // the growth rate returns -1 (or traps with STATUS_MEMORY_LIMIT) without growing. With a depth
 // limit D, a call made at depth D traps with STATUS_STACK_OVERFLOW before the callee runs.
 import type { Diagnostic, Result } from '@wsbc/diagnostics';
-import type { Manifest } from '@wsbc/manifest';
+import { LIMITS, type Manifest } from '@wsbc/manifest';
 import {
   BinaryReader,
   ByteWriter,
@@ -151,7 +151,7 @@ export interface InstrumentOutput {
 }
 
 /** Most call depth the guard accepts (beyond it every engine overflows first anyway). */
-export const MAX_STACK_DEPTH = 1_000_000;
+export const MAX_STACK_DEPTH = LIMITS.maxStackDepth;
 
 // Value types and opcodes used in emitted code.
 const I32 = 0x7f;

@@ -49,6 +49,11 @@ export const LIMITS = {
   maxPages: 65_536,
   maxU32: 4_294_967_295,
   maxSafe: Number.MAX_SAFE_INTEGER,
+  /**
+   * Most nested guest calls a stack guard can be asked for: beyond it every engine overflows its
+   * own stack first, so the guard would never fire. The instrumenter takes the same bound.
+   */
+  maxStackDepth: 1_000_000,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -673,7 +678,7 @@ class Normalizer {
       },
       fuel: this.nullableInteger('/limits/fuel', limits.fuel, positive),
       stack: {
-        maxDepth: this.nullableInteger('/limits/stack/maxDepth', stack.maxDepth, { min: 1, max: LIMITS.maxU32 }),
+        maxDepth: this.nullableInteger('/limits/stack/maxDepth', stack.maxDepth, { min: 1, max: LIMITS.maxStackDepth }),
       },
     };
   }

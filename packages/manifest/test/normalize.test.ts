@@ -242,6 +242,8 @@ describe('diagnostics carry their code and JSON path, never an exception', () =>
     ['a typo inside the deterministic clock', { time: { deterministic: { startMs: 0, stepNS: 1 } } }, [{ code: 'manifest/unknown-field', path: '/time/deterministic/stepNS' }]],
     ['a deterministic clock that is not an object', { time: { deterministic: 5 } }, [{ code: 'manifest/invalid-type', path: '/time/deterministic' }]],
     ['a boolean that is a string', { network: { loopback: 'yes' } }, [{ code: 'manifest/invalid-type', path: '/network/loopback' }]],
+    // Past the instrumenter's guard (LIMITS.maxStackDepth): such a manifest could never be built.
+    ['a stack depth no guard can enforce', { limits: { stack: { maxDepth: 2_000_000 } } }, [{ code: 'manifest/out-of-range', path: '/limits/stack/maxDepth' }]],
   ];
   test.each(cases)('%s', (_, input, expected) => {
     const result = normalize(input as ManifestInput, options);

@@ -3,7 +3,7 @@
 // here (and suggests the closest on a typo), the checker reads ranges, the compiler reads the
 // manifest field each setting fills, and the docs table is checked against it in a test.
 import type { Dimension, LimitCategory } from './ast.js';
-import type { ManifestInput } from '@wsbc/manifest';
+import { LIMITS, type ManifestInput } from '@wsbc/manifest';
 
 export const BLOCK_NAMES = ['network', 'filesystem', 'env', 'process', 'time', 'random', 'imports', 'custom', 'limits', 'audit'] as const;
 export type BlockName = (typeof BLOCK_NAMES)[number];
@@ -105,7 +105,7 @@ export const LIMIT_SETTINGS: Record<LimitCategory, Record<string, LimitSettingSp
     '': q('count', 1, BIG, ['fuel'], 'instruction budget', true),
   },
   stack: {
-    depth: q('count', 1, 10_000_000, ['stack', 'maxDepth'], 'most nested guest calls (injects a guard)', true),
+    depth: q('count', 1, LIMITS.maxStackDepth, ['stack', 'maxDepth'], 'most nested guest calls (injects a guard)', true),
   },
 };
 

@@ -79,6 +79,10 @@ describe('checks', () => {
     ['fuel unlimted', ['policy/unknown-keyword']],
     ['fuel 1M 2M', ['parse/unexpected-token']],
     ['stack depth 0', ['policy/value-out-of-range']],
+    // The instrumenter's guard goes to 1M (engines overflow before more): a policy asking for more
+    // compiled and then failed every build.
+    ['stack depth 1M', []],
+    ['stack depth 2M', ['policy/value-out-of-range']],
     ['memory grow-failure explode', ['policy/unknown-keyword']],
     ['memory', ['parse/missing-token']],
     ['memory max', ['parse/missing-token']],

@@ -26,8 +26,9 @@ const command: Command = {
 
 Runs a WebAssembly command module (WASI preview1) in a worker thread with wsbc's own WASI,
 enforcing the policy on every call. A vetted artifact (wsbc build) is verified and runs under
-its embedded manifest (--policy, if given, must be the same). A plain module is refused unless
---instrument (instrument on the fly under the policy) or --allow-unvetted is given.
+its embedded manifest (--policy, if given, must match it but for the preopens' host
+directories). A plain module is refused unless --instrument (instrument on the fly under the
+policy) or --allow-unvetted is given.
 
 Options:
   -p, --policy <file>      .wsp policy or compiled manifest .json (required for plain modules)
