@@ -514,7 +514,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     } else {
       source.on('data', (chunk: Buffer | string) => stdinWriter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
       source.on('end', () => stdinWriter.end());
-      source.on('error', () => stdinWriter.end());
+      source.on('error', (error) => stdinWriter.fail(errnoFromHostError(error)));
     }
   };
 

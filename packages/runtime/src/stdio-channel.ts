@@ -1,10 +1,13 @@
 // The stdin channel between the host thread and the guest's worker: a SharedArrayBuffer the
 // host fills and the worker drains, so the worker can block on stdin (Atomics.wait) while the
 // host keeps streaming. Layout of `control` (Int32Array): [state, length]; state is EMPTY (the
-// worker may ask for more), FULL (`length` bytes wait in `data`) or EOF.
+// worker may ask for more), FULL (`length` bytes wait in `data`), EOF, or FAILED (the host's
+// stdin failed after what was read; `length` holds the WASI errno the guest's reads get).
+
+import { WasiError } from './wasi/errno.js';
 
 export const STDIN_CAPACITY = 64 * 1024;
-export const StdinState = { EMPTY: 0, FULL: 1, EOF: 2 } as const;
+export const StdinState = { EMPTY: 0, FULL: 1, EOF: 2, FAILED: 3 } as const;
 
 export interface StdinChannel {
   control: SharedArrayBuffer;
@@ -45,6 +48,7 @@ export class StdinReader {
     if (!this.wait(timeoutMs)) return null;
     const state = Atomics.load(this.control, 0);
     if (state === StdinState.EOF) return new Uint8Array(0);
+    if (state === StdinState.FAILED) throw new WasiError(Atomics.load(this.control, 1), 'stdin failed at the host');
     const length = Atomics.load(this.control, 1);
     const n = Math.min(max, length - this.offset);
     const out = this.data.slice(this.offset, this.offset + n);
@@ -87,6 +91,17 @@ export class StdinWriter {
     this.pump();
   }
 
+  /**
+   * The host's stdin failed (a directory given as stdin, a read error): once what it delivered
+   * is read, the guest's reads get `errno`, where end of file would tell it that all was read.
+   */
+  fail(errno: number): void {
+    this.failure = errno;
+    this.end();
+  }
+
+  private failure = 0;
+
   /** True when the worker is waiting and the queue is empty (the source should be read). */
   get hungry(): boolean {
     return this.wanted && this.queue.length === 0 && !this.ended;
@@ -109,7 +124,8 @@ export class StdinWriter {
       Atomics.store(this.control, 0, StdinState.FULL);
       Atomics.notify(this.control, 0);
     } else if (this.ended) {
-      Atomics.store(this.control, 0, StdinState.EOF);
+      if (this.failure !== 0) Atomics.store(this.control, 1, this.failure);
+      Atomics.store(this.control, 0, this.failure !== 0 ? StdinState.FAILED : StdinState.EOF);
       Atomics.notify(this.control, 0);
     }
   }

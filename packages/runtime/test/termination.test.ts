@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { RunStatus, run } from '@wsbc/runtime';
 import { PassThrough } from 'node:stream';
-import { POLL_IMPORT, SLEEP_FN, manifest, runCaptured, wat } from './helpers.js';
+import fs from 'node:fs';
+import { POLL_IMPORT, SLEEP_FN, manifest, runCaptured, tempDir, wat } from './helpers.js';
 
 describe('termination', () => {
   it('reports a trap with status 134 and the engine message', async () => {
@@ -62,6 +63,19 @@ describe('termination', () => {
     const failed = await run(guest, { policy, env: {}, stderr, stdout: stream });
     expect(failed.termination).toBe('exit');
     expect(failed.exitCode).not.toBe(0);
+  });
+
+  it('gives the guest the error of a stdin that failed at the host, not end of file', async () => {
+    const guest = await wat(`(module
+      (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 64)) (i32.store (i32.const 4) (i32.const 100))
+        (call $exit (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 16)))))`);
+    // A directory given as stdin (\`wsbc run m.wasm < /tmp\`): its read fails with EISDIR.
+    const result = await run(guest, { policy: manifest(), env: {}, stderr: { write: () => undefined }, stdin: fs.createReadStream(tempDir()) });
+    expect(result).toMatchObject({ termination: 'exit', exitCode: 31 }); // WASI ISDIR
   });
 
   it('reports unbounded recursion as a trap, not a host crash', async () => {
