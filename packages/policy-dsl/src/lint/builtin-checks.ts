@@ -41,6 +41,14 @@ export const BUILTIN_CHECKS = {
 
 export type BuiltinCheckId = keyof typeof BUILTIN_CHECKS;
 
+/**
+ * A rule or check id as written by a user: findings print `lint/<id>` as their code, so the
+ * prefix is accepted wherever an id is (suppressions, `--rule`, the config file) and dropped here.
+ */
+export function bareRuleId(written: string): string {
+  return written.startsWith('lint/') ? written.slice('lint/'.length) : written;
+}
+
 export function isBuiltinCheckId(id: string): id is BuiltinCheckId {
   return Object.prototype.hasOwnProperty.call(BUILTIN_CHECKS, id);
 }

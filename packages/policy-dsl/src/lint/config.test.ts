@@ -19,6 +19,12 @@ describe('parseLintConfig', () => {
     });
   });
 
+  it('takes rule ids as finding codes print them (lint/<id>) too', () => {
+    const { config, diagnostics } = parseLintConfig(JSON.stringify({ rules: { 'lint/no-full-network': 'off' } }), FILE, allRules);
+    expect(diagnostics).toEqual([]);
+    expect(config?.rules).toEqual({ 'no-full-network': { level: 'off' } });
+  });
+
   it('reports an unknown rule at its entry, with a suggestion', () => {
     const text = '{\n  "rules": {\n    "no-full-netwrk": "error"\n  }\n}\n';
     const { config, diagnostics } = parseLintConfig(text, FILE, allRules);
@@ -103,6 +109,8 @@ describe('findLintConfig', () => {
 describe('parseRuleFlag', () => {
   it('reads id=level', () => {
     expect(parseRuleFlag('no-full-network=off', allRules)).toEqual({ ok: true, id: 'no-full-network', level: 'off' });
+    // As the finding's code prints it, which suppression comments accept too.
+    expect(parseRuleFlag('lint/no-full-network=off', allRules)).toEqual({ ok: true, id: 'no-full-network', level: 'off' });
     expect(parseRuleFlag('unused-suppression=error', allRules)).toEqual({ ok: true, id: 'unused-suppression', level: 'error' });
   });
 

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
-import { BUILTIN_CHECKS, isBuiltinCheckId } from './builtin-checks.js';
+import { BUILTIN_CHECKS, bareRuleId, isBuiltinCheckId } from './builtin-checks.js';
 import { parseJsonSource } from '@wsbc/manifest';
 import { closestMatch } from '../suggest.js';
 import { LineIndex } from './text-span.js';
@@ -87,36 +87,37 @@ export function parseLintConfig(text: string, file: string, rules: readonly Lint
   } else if (rulesValue !== undefined) {
     const byId = new Map(rules.map((r) => [r.id, r]));
     const knownIds = [...byId.keys(), ...Object.keys(BUILTIN_CHECKS)];
-    for (const [id, entry] of Object.entries(rulesValue)) {
+    for (const [written, entry] of Object.entries(rulesValue)) {
+      const id = bareRuleId(written);
       const rule = byId.get(id);
       if (!rule && !isBuiltinCheckId(id)) {
         const hint = closestMatch(id, knownIds);
-        problem(`unknown rule "${id}"`, where(['rules', id]), hint ? `did you mean "${hint}"?` : 'run `wsbc lint --list-rules` to see every rule');
+        problem(`unknown rule "${id}"`, where(['rules', written]), hint ? `did you mean "${hint}"?` : 'run `wsbc lint --list-rules` to see every rule');
         continue;
       }
       if (isBuiltinCheckId(id) && !BUILTIN_CHECKS[id].configurable) {
-        problem(`the level of "${id}" cannot be changed`, where(['rules', id]));
+        problem(`the level of "${id}" cannot be changed`, where(['rules', written]));
         continue;
       }
       if (typeof entry === 'string') {
         if (isLevel(entry)) config.rules[id] = { level: entry };
-        else problem(levelMessage(entry), where(['rules', id]));
+        else problem(levelMessage(entry), where(['rules', written]));
         continue;
       }
       if (!isObject(entry)) {
-        problem(`the setting of "${id}" must be a level (${LINT_LEVELS.join(', ')}) or an object { "level", "options" }`, where(['rules', id]));
+        problem(`the setting of "${id}" must be a level (${LINT_LEVELS.join(', ')}) or an object { "level", "options" }`, where(['rules', written]));
         continue;
       }
       const setting: RuleConfigEntry = {};
       for (const [key, value] of Object.entries(entry)) {
         if (key === 'level') {
           if (typeof value === 'string' && isLevel(value)) setting.level = value;
-          else problem(levelMessage(value), where(['rules', id, 'level']));
+          else problem(levelMessage(value), where(['rules', written, 'level']));
         } else if (key === 'options') {
           const options = readOptions(rule, id, value, ['rules', id, 'options'], where, problem);
           if (options) setting.options = options;
         } else {
-          problem(`unknown property "${key}" in the setting of "${id}"`, where(['rules', id, key]), 'a rule setting has only "level" and "options"');
+          problem(`unknown property "${key}" in the setting of "${id}"`, where(['rules', written, key]), 'a rule setting has only "level" and "options"');
         }
       }
       config.rules[id] = setting;
@@ -174,7 +175,7 @@ export type RuleFlagResult = { ok: true; id: string; level: LintLevel } | { ok: 
 export function parseRuleFlag(flag: string, rules: readonly LintRule[]): RuleFlagResult {
   const eq = flag.lastIndexOf('=');
   if (eq <= 0) return { ok: false, message: `--rule expects id=level (got "${flag}")` };
-  const id = flag.slice(0, eq).trim();
+  const id = bareRuleId(flag.slice(0, eq).trim());
   const level = flag.slice(eq + 1).trim();
   const known = rules.some((r) => r.id === id) || (isBuiltinCheckId(id) && BUILTIN_CHECKS[id].configurable);
   if (!known) {

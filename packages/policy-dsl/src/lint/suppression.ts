@@ -13,7 +13,7 @@
 // reported and suppresses nothing.
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
 import type { CstStatement } from '../cst.js';
-import { BUILTIN_CHECKS, isBuiltinCheckId } from './builtin-checks.js';
+import { BUILTIN_CHECKS, bareRuleId, isBuiltinCheckId } from './builtin-checks.js';
 import { closestMatch } from '../suggest.js';
 import type { LineIndex } from './text-span.js';
 
@@ -111,7 +111,7 @@ export function parseSuppressions(lines: LineIndex, comments: readonly CommentRa
     for (let m = listRe.exec(list); m; m = listRe.exec(list)) {
       const raw = m[0];
       const span = lines.span(q + m.index, q + m.index + raw.length);
-      const id = raw.startsWith('lint/') ? raw.slice(5) : raw;
+      const id = bareRuleId(raw);
       if (isBuiltinCheckId(id)) {
         problems.push({
           code: 'lint/invalid-suppression',
