@@ -700,12 +700,48 @@ export function mergePortRanges(ranges: readonly PortRange[]): PortRange[] {
   return out;
 }
 
-/** Lower-cases, strips one trailing dot (`example.com.` is the same host) and IPv6 brackets. */
+/**
+ * Lower-cases, strips one trailing dot (`example.com.` is the same host) and IPv6 brackets, and
+ * writes an IPv6 address in its one canonical text form (RFC 5952), so that `0::1` and `::1`,
+ * the same address, are the same grant and give the same hash.
+ */
 export function cleanHostName(raw: string): string {
   let host = raw.toLowerCase();
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host.endsWith('.') && host.length > 1) host = host.slice(0, -1);
-  return host;
+  return host.includes(':') && isIpv6(host) ? canonicalIpv6(host) : host;
+}
+
+/**
+ * RFC 5952: no leading zeros in a group, the longest run of two or more zero groups (the first
+ * of equals) as `::`, and a dotted IPv4 tail kept as written (`::ffff:192.0.2.1`).
+ */
+function canonicalIpv6(host: string): string {
+  const lastColon = host.lastIndexOf(':');
+  const tail = host.slice(lastColon + 1).includes('.') ? host.slice(lastColon + 1) : undefined;
+  // The tail stands for two groups while the address is expanded.
+  const text = tail === undefined ? host : `${host.slice(0, lastColon + 1)}0:0`;
+  const groupsOf = (half: string): string[] => (half === '' ? [] : half.split(':'));
+  const halves = text.split('::');
+  const groups = halves.length === 2
+    ? [...groupsOf(halves[0]!), ...new Array<string>(8 - groupsOf(halves[0]!).length - groupsOf(halves[1]!).length).fill('0'), ...groupsOf(halves[1]!)]
+    : groupsOf(text);
+  const values = groups.map((group) => parseInt(group, 16).toString(16)).slice(0, tail === undefined ? 8 : 6);
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < values.length; ) {
+    let j = i;
+    while (j < values.length && values[j] === '0') j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const join = (parts: string[]): string => parts.join(':');
+  const withTail = (text: string): string => (tail === undefined ? text : text === '' || text.endsWith(':') ? `${text}${tail}` : `${text}:${tail}`);
+  if (bestStart === -1) return withTail(join(values));
+  return withTail(`${join(values.slice(0, bestStart))}::${join(values.slice(bestStart + bestLength))}`);
 }
 
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;

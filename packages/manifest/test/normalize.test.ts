@@ -29,6 +29,11 @@ describe('equivalent inputs give byte-identical manifests and hashes', () => {
       { network: { mode: 'restricted', hosts: [{ host: 'api.example.com', ports: [{ from: 443, to: 443 }], secure: true }] } },
     ],
     [
+      'an IPv6 address in any of its spellings (RFC 5952 canonical form)',
+      { network: { hosts: [{ host: '[2001:DB8:0:0:0:0:0:1]', ports: [{ from: 443, to: 443 }] }, { host: '0::1', ports: [{ from: 80, to: 80 }] }] } },
+      { network: { hosts: [{ host: '2001:db8::1', ports: [{ from: 443, to: 443 }] }, { host: '::1', ports: [{ from: 80, to: 80 }] }] } },
+    ],
+    [
       'host grants for one host merge their ports; an empty list (every port) absorbs others',
       { network: { hosts: [{ host: 'a.test', ports: [{ from: 1, to: 2 }] }, { host: 'a.test' }] } },
       { network: { hosts: [{ host: 'a.test', ports: [], secure: false }] } },

@@ -2,7 +2,7 @@
 // servers and connections live on the host thread and answer the worker's blocking requests.
 // Kept apart from the worker's side so that the worker never loads node:net.
 import net from 'node:net';
-import type { Manifest } from '@wsbc/manifest';
+import { cleanHostName, type Manifest } from '@wsbc/manifest';
 import { SocketStatus, State, type SocketChannel, type SocketRequest } from './socket-channel.js';
 
 interface Connection {
@@ -236,7 +236,8 @@ export function listenAllowed(manifest: Manifest, host: string, port: number): s
   const network = manifest.network;
   if (network.mode === 'none') return 'the policy grants no network access';
   if (network.mode === 'full') return null;
-  const name = host.toLowerCase();
+  // Spelled as grants are (case, a trailing dot, IPv6 in its canonical form), or `0::1` would miss `::1`.
+  const name = cleanHostName(host);
   const loopback = name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
   if (network.loopback && loopback) return null;
   const inRanges = (ranges: ReadonlyArray<{ from: number; to: number }>) =>
