@@ -97,7 +97,9 @@ export class ByteWriter {
     if (typeof v === 'number' && v <= 0xffffffff) return this.u32(v);
     this.ensure(10);
     const b = this.buf;
-    let n = BigInt.asUintN(64, BigInt(v));
+    // A number at or above 2^64 is a u64 near the top that the reader rounded up (memory64 limits
+    // are numbers); write the largest u64, which reads back as the same number, not its wrap to 0.
+    let n = typeof v === 'number' && v >= 2 ** 64 ? 0xffffffffffffffffn : BigInt.asUintN(64, BigInt(v));
     while (n >= 0x80n) {
       b[this.length++] = Number(n & 0x7fn) | 0x80;
       n >>= 7n;
