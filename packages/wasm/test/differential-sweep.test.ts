@@ -13,7 +13,6 @@ import {
   BinaryReader,
   ByteWriter,
   ModuleReader,
-  WASM_HEADER,
   bodyOperators,
   readMemorySection,
   rebuildModule,
@@ -22,13 +21,8 @@ import {
   writeMemoryPayload,
   type Feature,
 } from '../src/index.js';
+import { moduleOf } from './sections.js';
 
-function moduleOf(...sections: Array<[id: number, payload: number[]]>): Uint8Array {
-  const w = new ByteWriter();
-  w.bytes(WASM_HEADER);
-  for (const [id, payload] of sections) w.u8(id).u32(payload.length).bytes(new Uint8Array(payload));
-  return w.finish();
-}
 
 const U64_MAX_LEB = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
 

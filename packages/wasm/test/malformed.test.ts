@@ -4,7 +4,6 @@
 import { describeCode } from '@wsbc/diagnostics';
 import { describe, expect, test } from 'vitest';
 import {
-  ByteWriter,
   ModuleReader,
   WASM_HEADER,
   WasmError,
@@ -14,14 +13,9 @@ import {
   wasmErrorToDiagnostic,
   type WalkResult,
 } from '../src/index.js';
+import { moduleOf } from './sections.js';
 import { wat } from './wat.js';
 
-function moduleOf(...sections: Array<[id: number, payload: number[]]>): Uint8Array {
-  const w = new ByteWriter();
-  w.bytes(WASM_HEADER);
-  for (const [id, payload] of sections) w.u8(id).u32(payload.length).bytes(new Uint8Array(payload));
-  return w.finish();
-}
 
 /** A module with one function [] -> [] whose body is `code` (locals: none). */
 function withBody(code: number[], extra: Array<[number, number[]]> = []): Uint8Array {
