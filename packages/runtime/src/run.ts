@@ -663,8 +663,13 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
   });
 }
 
-/** How long a guest that has exited may take to unwind before it is cut off. */
-const ENDING_GRACE_MS = 100;
+/**
+ * How long a guest that has exited may take to unwind before it is cut off. Unwinding takes
+ * microseconds, but a worker descheduled on a loaded machine can take much longer; cutting it off
+ * then costs the worker (it is terminated and a new one started), so the grace is generous. Only
+ * a guest that catches its own end and spins without a call or a fuel slice uses all of it.
+ */
+const ENDING_GRACE_MS = 1000;
 
 export type { AuditRecord };
 export { RunStatus };

@@ -121,7 +121,7 @@ describe('a guest that catches its own end', () => {
     expect(logged.audit.filter((r) => r.type === 'decision' && r.op === 'env.log')).toEqual([]);
 
     // An instrumented guest computing on after the catch: its next fuel slice ends it, in the
-    // worker, with the fuel it used read back (cut off by the host 100 ms later, it had none).
+    // worker, with the fuel it used read back (cut off by the host a second later, it had none).
     const computes = await guest(`
       (call $iov (i32.const 1000) (i32.const 5))
       (try (do (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))) (catch_all))
