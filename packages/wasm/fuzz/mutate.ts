@@ -6,7 +6,8 @@
 // re-encoder and the section readers. The invariants checked on each input:
 //   1. every outcome is a result or a WasmError: any other exception is a finding;
 //   2. each input finishes within the time bound (no hang, no blow-up from a length field);
-//   3. when V8 accepts the input the walk accepts it too (no false rejections);
+//   3. when V8 accepts the input the walk accepts it too (no false rejections), but for atomics
+//      below natural alignment, which the walk refuses with the spec (V8 11.3 does not);
 //   4. when the walk accepts the input the rebuild is byte-identical with no mismatches, and the
 //      pass-through re-encoder returns the input unchanged.
 // A sample runs inside the test suite (test/fuzz-sample.test.ts); the large run is
@@ -174,7 +175,10 @@ export function checkInput(bytes: Uint8Array, checkV8: boolean): { problem?: str
     return { problem: `walkModule threw ${describeError(e)}`, accepted: false };
   }
   const v8 = checkV8 ? WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>) : undefined;
-  if (v8 === true && !walk.ok) return { problem: `V8 accepts but the walk rejects: ${walk.error.code} ${walk.error.message} @${walk.error.offset}`, accepted: false };
+  // The one documented difference (docs/binary-layer.md): atomics below natural alignment, which
+  // the threads spec and wabt refuse and the V8 of Node 20 accepts.
+  const underAlignedAtomic = !walk.ok && walk.error.code === 'wasm/bad-alignment' && bytes[walk.error.offset] === 0xfe;
+  if (v8 === true && !walk.ok && !underAlignedAtomic) return { problem: `V8 accepts but the walk rejects: ${walk.error.code} ${walk.error.message} @${walk.error.offset}`, accepted: false };
   for (const [name, run] of [
     ['rebuildModule', () => rebuildModule(bytes)],
     ['reencode', () => reencode(bytes, { instruction: () => false, locals: (c) => c.locals })],
