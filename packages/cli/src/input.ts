@@ -20,7 +20,7 @@ export async function readInput(path: string, ctx: CommandContext): Promise<Read
   try {
     return { ok: true, value: readFileSync(resolve(ctx.cwd, path)) };
   } catch (error) {
-    const reason = unreadableReason(error);
+    const reason = ioErrorReason(error);
     return {
       ok: false,
       diagnostic: { code: 'input/unreadable', severity: 'error', message: `cannot read ${path}: ${reason}` },
@@ -28,8 +28,8 @@ export async function readInput(path: string, ctx: CommandContext): Promise<Read
   }
 }
 
-/** Why a file could not be read, in words rather than an errno message. */
-export function unreadableReason(error: unknown): string {
+/** Why a file could not be read or written, in words rather than an errno message. */
+export function ioErrorReason(error: unknown): string {
   switch ((error as NodeJS.ErrnoException).code) {
     case 'ENOENT':
       return 'no such file';
@@ -38,6 +38,10 @@ export function unreadableReason(error: unknown): string {
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
     default:
       return error instanceof Error ? error.message : String(error);
   }
@@ -82,7 +86,7 @@ export function expandPolicyDirectories(inputs: readonly string[], cwd: string):
       try {
         entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       } catch (error) {
-        problems.push({ code: 'input/unreadable', severity: 'error', message: `cannot read directory ${relative(cwd, dir) || dir}: ${unreadableReason(error)}` });
+        problems.push({ code: 'input/unreadable', severity: 'error', message: `cannot read directory ${relative(cwd, dir) || dir}: ${ioErrorReason(error)}` });
         return;
       }
       for (const entry of entries) {

@@ -5,6 +5,7 @@
 import { chmodSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExitCode } from './exit-codes.js';
+import { ioErrorReason } from './input.js';
 
 export type WriteResult = { ok: true } | { ok: false; message: string };
 
@@ -38,23 +39,10 @@ export function clobberMessage(output: string, input: string): string {
   return `the output ${output} would overwrite the input ${input}; choose another -o`;
 }
 
+/** Why a write failed: a missing directory on the way is named as such, the rest as for reads. */
 function reason(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return 'no such directory';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' ? 'no such directory' : ioErrorReason(error);
 }
 
 /**

@@ -722,10 +722,8 @@ function canonicalIpv6(host: string): string {
   // The tail stands for two groups while the address is expanded.
   const text = tail === undefined ? host : `${host.slice(0, lastColon + 1)}0:0`;
   const groupsOf = (half: string): string[] => (half === '' ? [] : half.split(':'));
-  const halves = text.split('::');
-  const groups = halves.length === 2
-    ? [...groupsOf(halves[0]!), ...new Array<string>(8 - groupsOf(halves[0]!).length - groupsOf(halves[1]!).length).fill('0'), ...groupsOf(halves[1]!)]
-    : groupsOf(text);
+  const [left, right] = text.split('::').map(groupsOf);
+  const groups = right === undefined ? left! : [...left!, ...new Array<string>(8 - left!.length - right.length).fill('0'), ...right];
   const values = groups.map((group) => parseInt(group, 16).toString(16)).slice(0, tail === undefined ? 8 : 6);
   let bestStart = -1;
   let bestLength = 1;

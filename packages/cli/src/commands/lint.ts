@@ -20,7 +20,7 @@ import {
 import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { expandPolicyDirectories, readInput, readStdin, unreadableReason } from '../input.js';
+import { expandPolicyDirectories, ioErrorReason, readInput, readStdin } from '../input.js';
 import { renderDiagnostics, RENDER_FORMATS, type RenderFormat, type RenderOptions } from '../render/index.js';
 import { displayFile } from '../render/summary.js';
 import { useColor } from '../terminal.js';
@@ -92,7 +92,7 @@ invalid policy, invalid configuration, or usage error.
         try {
           text = readFileSync(path, 'utf8');
         } catch (error) {
-          const reason = unreadableReason(error);
+          const reason = ioErrorReason(error);
           entry = { diagnostics: [{ code: 'input/unreadable', severity: 'error', message: `cannot read lint configuration ${path}: ${reason}` }], reported: false };
           configs.set(path, entry);
           return entry;
