@@ -15,6 +15,7 @@ const THREAD_START_SIGNATURE: WasiSignature = { params: ['i32', 'i32'], results:
 import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
 import { walkModule } from '@wsbc/wasm/reader';
 import { formatSignature, sameSignature, type WasiSignature } from './wasi-table.js';
+import { escapeWsp, visibleText } from './visible-text.js';
 
 /** Prefix of the exports the instrumenter adds; an input module exporting one could spoof them. */
 export const RESERVED_EXPORT_PREFIX = '__wsbc_';
@@ -90,16 +91,30 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
     findings.push({ code, severity, message, ...(at ? { span: at } : {}), data, ...(help ? { help } : {}) });
   };
 
+  const grants = indexGrants(manifest.imports);
+  const conflicts = importKindConflicts(facts.imports);
+
   for (const imp of facts.imports) {
     const where = span(imp.offset, imp.length);
-    const label = `\`${imp.module}\` \`${imp.name}\``;
+    const label = importLabel(imp);
     const cls = classifyImport(imp.module, imp.name);
+    const conflict = conflicts.get(imp);
+    if (conflict) {
+      add(
+        'check/host-import-not-allowed',
+        'error',
+        `import ${label} is imported again as a ${imp.desc.kind}, after a ${conflict.desc.kind} import of the same name (byte ${conflict.offset}); a host gives one value per name, so no runtime can link both`,
+        where,
+        { module: imp.module, name: imp.name, capability: null, kind: imp.desc.kind, otherKind: conflict.desc.kind, otherOffset: conflict.offset },
+        'import each name as one kind only',
+      );
+    }
     switch (cls.kind) {
       case 'reserved':
         add(
           'check/reserved-import',
           'error',
-          `import ${label} uses the module name \`${imp.module}\`, which wsbc reserves for its own instrumentation`,
+          `import ${label} uses the module name \`${visibleText(imp.module)}\`, which wsbc reserves for its own instrumentation`,
           where,
           { module: imp.module, name: imp.name, capability: null },
           `only the instrumenter may add these imports; a module that already has them could impersonate the fuel and memory guards (${ARTIFACT_HINT})`,
@@ -119,7 +134,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
         add(
           'check/unknown-import',
           'error',
-          `import ${label} is not a function of \`${imp.module}\``,
+          `import ${label} is not a function of \`${visibleText(imp.module)}\``,
           where,
           { module: imp.module, name: imp.name, capability: null },
           cls.suggestion ? `did you mean \`${cls.suggestion}\`?` : undefined,
@@ -132,7 +147,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
         if (cls.kind === 'wasix') {
           // The runtime treats a WASIX module like any host module: it links the import only if
           // it is a function, the policy lists it and the embedder registers a host function for it.
-          const listed = imp.desc.kind === 'func' && hostImportVerdict(manifest, imp.module, imp.name).allowed;
+          const listed = imp.desc.kind === 'func' && verdictOf(grants.get(imp.module), imp.name, manifest).allowed;
           add(
             'check/nonstandard-wasi-import',
             listed ? 'warning' : 'error',
@@ -212,8 +227,19 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
           );
           break;
         }
-        const verdict = hostImportVerdict(manifest, imp.module, imp.name);
+        const verdict = verdictOf(grants.get(imp.module), imp.name, manifest);
         if (verdict.allowed) break;
+        if (imp.module === '') {
+          // The policy language and the manifest refuse an empty module name, so no grant names it.
+          add(
+            'check/host-import-not-allowed',
+            'error',
+            `host import ${label} has an empty module name, which no policy can grant (a grant names a non-empty module)`,
+            where,
+            { module: imp.module, name: imp.name, capability: null, kind: imp.desc.kind },
+          );
+          break;
+        }
         const resembles = cls.resembles ? ` (the module name resembles \`${cls.resembles}\`, but it is not WASI)` : '';
         if (verdict.missingCustom) {
           add(
@@ -231,7 +257,10 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
             `host import ${label} (${imp.desc.kind}) is not listed in the policy's imports${resembles}`,
             where,
             { module: imp.module, name: imp.name, capability: null, kind: imp.desc.kind },
-            `add \`imports { allow "${escapeWsp(imp.module)}" "${escapeWsp(imp.name)}" }\` to the policy if the host provides it`,
+            // A grant of the name `*` is the wildcard, and an empty name cannot be written.
+            imp.name === '*' || imp.name === ''
+              ? `only the wildcard grant \`imports { allow "${escapeWsp(imp.module)}" "*" }\` admits ${imp.name === '' ? 'a function with an empty name' : 'a function named \`*\`'}, and it admits every function of \`${visibleText(imp.module)}\``
+              : `add \`imports { allow "${escapeWsp(imp.module)}" "${escapeWsp(imp.name)}" }\` to the policy if the host provides it`,
           );
         }
         break;
@@ -248,7 +277,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
       add(
         'check/reserved-import',
         'error',
-        `export \`${exp.name}\` uses the prefix \`${RESERVED_EXPORT_PREFIX}\`, which wsbc reserves for its instrumentation`,
+        `export \`${visibleText(exp.name)}\` uses the prefix \`${RESERVED_EXPORT_PREFIX}\`, which wsbc reserves for its instrumentation`,
         span(exp.offset),
         { module: null, name: exp.name, capability: null, export: true },
         `the runtime reads these names to learn fuel and guard status (${ARTIFACT_HINT})`,
@@ -261,7 +290,7 @@ export function checkFacts(facts: ModuleFacts, manifest: Manifest, file: string)
       add(
         'check/reserved-section',
         'warning',
-        `custom section \`${section.name}\` uses the prefix \`${RESERVED_SECTION_PREFIX}\`, which wsbc reserves for its own records`,
+        `custom section \`${visibleText(section.name)}\` uses the prefix \`${RESERVED_SECTION_PREFIX}\`, which wsbc reserves for its own records`,
         span(section.offset, section.size),
         { module: null, name: section.name, capability: null, section: section.name },
         ARTIFACT_HINT,
@@ -305,7 +334,7 @@ function checkWasiSignature(imp: ImportFact, signatures: readonly WasiSignature[
     add(
       'check/wasi-signature-mismatch',
       'error',
-      `import \`${imp.module}\` \`${imp.name}\` is imported as a ${imp.desc.kind}, but WASI defines it as a function ${expected}`,
+      `import ${importLabel(imp)} is imported as a ${imp.desc.kind}, but WASI defines it as a function ${expected}`,
       where,
       { module: imp.module, name: imp.name, capability: null, expected, actual: imp.desc.kind },
     );
@@ -317,7 +346,7 @@ function checkWasiSignature(imp: ImportFact, signatures: readonly WasiSignature[
   add(
     'check/wasi-signature-mismatch',
     'error',
-    `import \`${imp.module}\` \`${imp.name}\` has type ${actualText}, but WASI defines ${expected}`,
+    `import ${importLabel(imp)} has type ${actualText}, but WASI defines ${expected}`,
     where,
     { module: imp.module, name: imp.name, capability: null, expected, actual: actualText },
     'the runtime cannot link this import; rebuild the module against a matching WASI SDK',
@@ -328,7 +357,7 @@ function checkMemories(memories: MemoryFact[], manifest: Manifest, span: (o: num
   const { maxPages } = manifest.limits.memory;
   const threads = manifest.limits.cpu.maxThreads;
   for (const memory of memories) {
-    const what = memory.import ? `imported memory \`${memory.import.module}\` \`${memory.import.name}\`` : `memory ${memory.index}`;
+    const what = memory.import ? `imported memory ${importLabel(memory.import)}` : `memory ${memory.index}`;
     const data = {
       module: memory.import?.module ?? null,
       name: memory.import?.name ?? null,
@@ -396,7 +425,7 @@ function checkThreadStart(facts: ModuleFacts, manifest: Manifest, span: (o: numb
 function checkTables(tables: TableFact[], manifest: Manifest, span: (o: number) => ByteSpan, add: Add): void {
   const { maxTables, maxTableElements } = manifest.limits.memory;
   tables.forEach((table, position) => {
-    const what = table.import ? `imported table \`${table.import.module}\` \`${table.import.name}\`` : `table ${table.index}`;
+    const what = table.import ? `imported table ${importLabel(table.import)}` : `table ${table.index}`;
     const data = { module: table.import?.module ?? null, name: table.import?.name ?? null, capability: null, tableIndex: table.index, min: table.min, max: table.max, maxTables, maxTableElements };
     if (position === maxTables) {
       add(
@@ -430,12 +459,72 @@ function checkTables(tables: TableFact[], manifest: Manifest, span: (o: number) 
  * sorted order).
  */
 export function hostImportVerdict(manifest: Manifest, module: string, name: string): { allowed: boolean; missingCustom?: string } {
-  const grants = manifest.imports.filter((g: HostImportGrant) => g.module === module && (g.name === name || g.name === '*'));
-  if (grants.length === 0) return { allowed: false };
-  for (const grant of grants) {
+  return verdictOf(indexGrants(manifest.imports.filter((g) => g.module === module)).get(module), name, manifest);
+}
+
+/** One module's grants, by exact name and its `*` grants, each with its position in the manifest. */
+interface ModuleGrants {
+  byName: Map<string, Array<[position: number, grant: HostImportGrant]>>;
+  wildcard: Array<[position: number, grant: HostImportGrant]>;
+}
+
+/** The verdict from the grants of the import's module (checkFacts indexes them once per check). */
+function verdictOf(grants: ModuleGrants | undefined, name: string, manifest: Manifest): { allowed: boolean; missingCustom?: string } {
+  // In manifest order, so that the first unmet requirement is the one a scan of the list finds.
+  const matching = grants ? [...(grants.byName.get(name) ?? []), ...grants.wildcard].sort((a, b) => a[0] - b[0]) : [];
+  if (matching.length === 0) return { allowed: false };
+  for (const [, grant] of matching) {
     if (grant.requires !== null && !customGranted(manifest.custom, grant.requires)) return { allowed: false, missingCustom: grant.requires };
   }
   return { allowed: true };
+}
+
+/**
+ * The policy's grants by module and name. Scanning every grant for every import made a check
+ * quadratic: the inferred policy of a module with 100,000 host imports has 100,000 grants.
+ */
+function indexGrants(imports: readonly HostImportGrant[]): Map<string, ModuleGrants> {
+  const index = new Map<string, ModuleGrants>();
+  imports.forEach((grant, position) => {
+    let grants = index.get(grant.module);
+    if (!grants) index.set(grant.module, (grants = { byName: new Map(), wildcard: [] }));
+    const entry: [number, HostImportGrant] = [position, grant];
+    if (grant.name === '*') grants.wildcard.push(entry);
+    else {
+      const list = grants.byName.get(grant.name);
+      if (list) list.push(entry);
+      else grants.byName.set(grant.name, [entry]);
+    }
+  });
+  return index;
+}
+
+/**
+ * Host (and WASIX) imports that repeat an earlier import's module and name as another kind (a
+ * function, then a memory), each mapped to that earlier import. A host answers a name with one
+ * value, which cannot be both, so the runtime fails to link such a module. The same name
+ * imported twice as functions (of any types) is fine: one host function serves both.
+ */
+export function importKindConflicts(imports: readonly ImportFact[]): Map<ImportFact, ImportFact> {
+  const first = new Map<string, ImportFact>();
+  const conflicts = new Map<ImportFact, ImportFact>();
+  for (const imp of imports) {
+    // A JSON pair: names are any UTF-8, so joining them with a separator could make two keys one.
+    const key = JSON.stringify([imp.module, imp.name]);
+    const earlier = first.get(key);
+    if (!earlier) first.set(key, imp);
+    else if (earlier.desc.kind !== imp.desc.kind) {
+      // WASI names have one kind (a function), and a different one is a signature finding already.
+      const kind = classifyImport(imp.module, imp.name).kind;
+      if (kind === 'host' || kind === 'wasix') conflicts.set(imp, earlier);
+    }
+  }
+  return conflicts;
+}
+
+/** `` `module` `name` `` for messages, invisible characters shown as escapes (visible-text.ts). */
+export function importLabel(imp: { module: string; name: string }): string {
+  return `\`${visibleText(imp.module)}\` \`${visibleText(imp.name)}\``;
 }
 
 /** A custom capability is granted when it exists and its value is truthy (true, nonzero, non-empty). */
@@ -511,26 +600,6 @@ function formatBytes(bytes: number): string {
   if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)} MiB`;
   if (bytes >= 1 << 10 && bytes % (1 << 10) === 0) return `${bytes / (1 << 10)} KiB`;
   return `${bytes} bytes`;
-}
-
-/**
- * Escapes a name for a `.wsp` string literal: quotes and backslashes, the named escapes, and every
- * other control or invisible formatting character (NUL, DEL, bidi overrides, zero-width) as
- * `\\u{hex}`, so an import name can neither break the policy text nor hide in it.
- */
-export function escapeWsp(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '"') out += '\\"';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || /\p{Cf}|\p{Zl}|\p{Zp}/u.test(ch)) out += `\\u{${cp.toString(16)}}`;
-    else out += ch;
-  }
-  return out;
 }
 
 export { RESERVED_IMPORT_MODULES };

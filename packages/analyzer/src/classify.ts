@@ -52,6 +52,13 @@ export type ImportClass =
 
 const WASI_MODULE_NAMES = [WASI_PREVIEW1_MODULE, WASI_UNSTABLE_MODULE, WASI_THREADS_MODULE, ...WASIX_MODULES];
 
+// Suggestion candidates, listed once rather than per import (a module may have 100,000 imports).
+const PREVIEW1_NAMES = PREVIEW1_FUNCTIONS.map((f) => f.name);
+const PREVIEW1_AND_WASMEDGE_NAMES = [...PREVIEW1_FUNCTIONS, ...WASMEDGE_SOCKET_FUNCTIONS].map((f) => f.name);
+const UNSTABLE_NAMES = UNSTABLE_FUNCTIONS.map((f) => f.name);
+const WASI_THREADS_NAMES = WASI_THREADS_FUNCTIONS.map((f) => f.name);
+const LONG_WASI_MODULE_NAMES = WASI_MODULE_NAMES.filter((m) => m.length > 6);
+
 export function classifyImport(module: string, name: string): ImportClass {
   if (RESERVED_IMPORT_MODULES.includes(module)) return { kind: 'reserved' };
   if (module.startsWith('wasi:')) return { kind: 'component-model' };
@@ -67,25 +74,25 @@ export function classifyImport(module: string, name: string): ImportClass {
     if (ext) return { kind: 'wasi', family: 'wasmedge', fn: ext, signatures: ext.signatures, needs: ext.needs };
     return {
       kind: 'unknown-wasi',
-      suggestion: closestName(name, [...PREVIEW1_FUNCTIONS, ...WASMEDGE_SOCKET_FUNCTIONS].map((f) => f.name)),
+      suggestion: closestName(name, PREVIEW1_AND_WASMEDGE_NAMES),
     };
   }
   if (module === WASI_UNSTABLE_MODULE) {
     const fn = lookupUnstable(name);
     if (fn) return { kind: 'wasi', family: 'unstable', fn, signatures: fn.signatures, needs: fn.needs };
-    return { kind: 'unknown-wasi', suggestion: closestName(name, UNSTABLE_FUNCTIONS.map((f) => f.name)) };
+    return { kind: 'unknown-wasi', suggestion: closestName(name, UNSTABLE_NAMES) };
   }
   if (module === WASI_THREADS_MODULE) {
     const fn = lookupWasiThreads(name);
     if (fn) return { kind: 'wasi', family: 'wasi-threads', fn, signatures: fn.signatures, needs: fn.needs };
-    return { kind: 'unknown-wasi', suggestion: closestName(name, WASI_THREADS_FUNCTIONS.map((f) => f.name)) };
+    return { kind: 'unknown-wasi', suggestion: closestName(name, WASI_THREADS_NAMES) };
   }
   if (WASIX_MODULES.includes(module)) {
     const preview1 = lookupPreview1(name);
     if (preview1) return { kind: 'wasix', needs: preview1.needs };
     const family = wasixFamily(name);
     if (family) return { kind: 'wasix', needs: family.needs };
-    return { kind: 'unknown-wasi', suggestion: closestName(name, PREVIEW1_FUNCTIONS.map((f) => f.name)) };
+    return { kind: 'unknown-wasi', suggestion: closestName(name, PREVIEW1_NAMES) };
   }
   return { kind: 'host', resembles: resemblesWasiModule(module) };
 }
@@ -99,5 +106,5 @@ function resemblesWasiModule(module: string): string | undefined {
   const folded = module.trim().toLowerCase().replace(/-/g, '_');
   for (const wasi of WASI_MODULE_NAMES) if (folded === wasi && module !== wasi) return wasi;
   if (module.length < 6) return undefined;
-  return closestName(module, WASI_MODULE_NAMES.filter((m) => m.length > 6));
+  return closestName(module, LONG_WASI_MODULE_NAMES);
 }

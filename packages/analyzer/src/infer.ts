@@ -4,19 +4,23 @@
 // it. Placeholders the analyzer cannot know (which directory, which variables, which hosts) are
 // the narrowest legal value and are marked for review.
 //
-// Guarantee (tested in packages/cli/test/infer.test.ts, where the policy compiler is available):
-// the text compiles, and checkModule of the module against the compiled manifest reports no
-// error, except for findings no policy can fix (`unfixable` below: reserved or component-model
-// imports, unknown WASI names, signature mismatches, imported tables, globals and tags, memory64),
-// which are listed as comments.
+// Guarantee (tested in packages/cli/test/infer.test.ts and packages/wsbc/test/attack-sweep.test.ts,
+// where the policy compiler is available): the text compiles, every grant names exactly the
+// import it is for (names are escaped, comments too: a name cannot add a line to the policy), and
+// checkModule of the module against the compiled manifest reports no error, except for findings
+// the inferred policy does not fix (`unfixable` below: reserved or component-model imports,
+// unknown WASI names, signature mismatches, imported tables, globals and tags, memory64, a name
+// imported as two kinds, empty names no grant can name, and a function named `*`, which only the
+// wildcard grant admits), which are listed as comments.
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { PRESETS } from '@wsbc/manifest';
 import type { Capability } from './capabilities.js';
-import { escapeWsp } from './check.js';
+import { importKindConflicts, importLabel } from './check.js';
 import { classifyImport } from './classify.js';
 import type { ImportFact, ModuleFacts } from './module-facts.js';
 import { readModuleFacts, unreadableModuleDiagnostic } from './read-module.js';
 import { sameSignature } from './wasi-table.js';
+import { escapeWsp, visibleText } from './visible-text.js';
 
 export interface InferOptions {
   /** File name for the header comment and for diagnostics (default `module.wasm`). */
@@ -48,39 +52,54 @@ export function inferPolicy(bytes: Uint8Array, options: InferOptions = {}): Infe
 }
 
 export function inferFromFacts(facts: ModuleFacts, file: string, name: string): InferResult {
-  const byCapability = new Map<Capability, string[]>();
-  const hostImports: ImportFact[] = [];
+  // Sets and keyed maps, not lists scanned per import: a module may have 100,000 imports.
+  const byCapability = new Map<Capability, Set<string>>();
+  const hostImports = new Map<string, ImportFact>();
   const unfixable: Diagnostic[] = [];
   const note = (imp: ImportFact, code: string, message: string) =>
     unfixable.push({ code, severity: 'error', message, span: { file, byteOffset: imp.offset, byteLength: imp.length }, data: { module: imp.module, name: imp.name } });
+  const conflicts = importKindConflicts(facts.imports);
 
   for (const imp of facts.imports) {
     const cls = classifyImport(imp.module, imp.name);
+    const label = importLabel(imp);
+    const conflict = conflicts.get(imp);
+    if (conflict) note(imp, 'check/host-import-not-allowed', `${label}: imported again as a ${imp.desc.kind} after a ${conflict.desc.kind} of the same name, which no runtime can link`);
     const addHostImport = () => {
-      if (!hostImports.some((h) => h.module === imp.module && h.name === imp.name)) hostImports.push(imp);
+      // A grant names a non-empty module, so no policy can grant an empty one; and only the
+      // wildcard grant, which admits every function of the module, admits a function named `*`
+      // or with an empty name.
+      if (imp.module === '') {
+        note(imp, 'check/host-import-not-allowed', `${label}: an empty module name cannot be granted`);
+      } else if (imp.name === '*' || imp.name === '') {
+        note(imp, 'check/host-import-not-allowed', `${label}: only the wildcard \`allow "${escapeWsp(imp.module)}" "*"\` grants ${imp.name === '' ? 'a function with an empty name' : 'a function named \`*\`'}, and it grants every function of the module; add it by hand if that is meant`);
+      } else {
+        const key = JSON.stringify([imp.module, imp.name]);
+        if (!hostImports.has(key)) hostImports.set(key, imp);
+      }
     };
     switch (cls.kind) {
       case 'wasi':
       case 'wasix':
         if (cls.kind === 'wasi' && cls.family === 'wasmedge') {
-          note(imp, 'check/nonstandard-wasi-import', `\`${imp.module}\` \`${imp.name}\`: WasmEdge socket extensions are not implemented by the wsbc runtime`);
+          note(imp, 'check/nonstandard-wasi-import', `${label}: WasmEdge socket extensions are not implemented by the wsbc runtime`);
           break;
         }
         if (cls.kind === 'wasi') {
           const type = imp.desc.kind === 'func' ? imp.desc.type : undefined;
           if (!type || !cls.signatures.some((s) => sameSignature(s, type))) {
-            note(imp, 'check/wasi-signature-mismatch', `\`${imp.module}\` \`${imp.name}\`: its type is not the one WASI defines, so the runtime cannot link it`);
+            note(imp, 'check/wasi-signature-mismatch', `${label}: its type is not the one WASI defines, so the runtime cannot link it`);
           }
         }
         for (const capability of cls.needs) {
-          const list = byCapability.get(capability) ?? [];
-          if (!list.includes(imp.name)) list.push(imp.name);
-          byCapability.set(capability, list);
+          const users = byCapability.get(capability);
+          if (users) users.add(imp.name);
+          else byCapability.set(capability, new Set([imp.name]));
         }
         // A WASIX import links only as a host function the embedder provides.
         if (cls.kind === 'wasix') {
           if (imp.desc.kind === 'func') addHostImport();
-          else note(imp, 'check/nonstandard-wasi-import', `\`${imp.module}\` \`${imp.name}\`: a WASIX ${imp.desc.kind}, which the runtime cannot link`);
+          else note(imp, 'check/nonstandard-wasi-import', `${label}: a WASIX ${imp.desc.kind}, which the runtime cannot link`);
         }
         break;
       case 'host':
@@ -88,17 +107,17 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
         // functions the runtime never links (see check.ts).
         if (imp.desc.kind === 'func') addHostImport();
         else if (imp.desc.kind !== 'memory') {
-          note(imp, 'check/host-import-not-allowed', `\`${imp.module}\` \`${imp.name}\`: the runtime links host functions only, not a ${imp.desc.kind}`);
+          note(imp, 'check/host-import-not-allowed', `${label}: the runtime links host functions only, not a ${imp.desc.kind}`);
         }
         break;
       case 'reserved':
-        note(imp, 'check/reserved-import', `\`${imp.module}\` \`${imp.name}\`: the module name is reserved for wsbc's instrumentation`);
+        note(imp, 'check/reserved-import', `${label}: the module name is reserved for wsbc's instrumentation`);
         break;
       case 'component-model':
-        note(imp, 'check/component-model-import', `\`${imp.module}\` \`${imp.name}\`: component-model imports are not supported`);
+        note(imp, 'check/component-model-import', `${label}: component-model imports are not supported`);
         break;
       case 'unknown-wasi':
-        note(imp, 'check/unknown-import', `\`${imp.module}\` \`${imp.name}\`: not a WASI function`);
+        note(imp, 'check/unknown-import', `${label}: not a WASI function`);
         break;
     }
   }
@@ -107,7 +126,7 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
       unfixable.push({
         code: 'check/memory64',
         severity: 'error',
-        message: `${memory.import ? `imported memory \`${memory.import.module}\` \`${memory.import.name}\`` : `memory ${memory.index}`} is a 64-bit memory, which the wsbc runtime does not support`,
+        message: `${memory.import ? `imported memory ${importLabel(memory.import)}` : `memory ${memory.index}`} is a 64-bit memory, which the wsbc runtime does not support`,
         span: { file, byteOffset: memory.offset },
         data: { module: memory.import?.module ?? null, name: memory.import?.name ?? null, memoryIndex: memory.index },
       });
@@ -118,12 +137,14 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
   const emit = (indent: number, text: string) => lines.push(`${'  '.repeat(indent)}${text}`);
   const why = (indent: number, capability: Capability, what: string) => {
     const users = byCapability.get(capability);
-    if (users?.length) emit(indent, `# ${what}: ${users.join(', ')}`);
+    if (users?.size) emit(indent, `# ${what}: ${[...users].map(visibleText).join(', ')}`);
   };
 
-  lines.push(`# Least-privilege policy for ${commentSafe(file)}, inferred by \`wsbc infer\` from its imports,`);
+  // Every comment goes through visibleText: a line break in a name would end the comment and
+  // make the rest of the name policy text, and a bidi control is refused by the policy lexer.
+  lines.push(`# Least-privilege policy for ${visibleText(file)}, inferred by \`wsbc infer\` from its imports,`);
   lines.push('# memories and tables. Review each grant; paths, names and hosts are placeholders to narrow.');
-  for (const problem of unfixable) lines.push(`# cannot be granted (${problem.code}): ${commentSafe(problem.message)}`);
+  for (const problem of unfixable) lines.push(`# cannot be granted (${problem.code}): ${visibleText(problem.message)}`);
   lines.push(`policy "${escapeWsp(name)}" extends minimal {`);
 
   const fsAny = byCapability.has('filesystem.any');
@@ -175,10 +196,10 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
     why(1, 'process', 'process control; replace the placeholder with the commands the module may run');
     emit(1, 'process allow ["command"]');
   }
-  if (hostImports.length > 0) {
+  if (hostImports.size > 0) {
     emit(1, '# host imports the embedder must provide');
     emit(1, 'imports {');
-    for (const imp of hostImports) {
+    for (const imp of hostImports.values()) {
       emit(2, `allow "${escapeWsp(imp.module)}" "${escapeWsp(imp.name)}"`);
     }
     emit(1, '}');
@@ -199,7 +220,9 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
   const limitLines: string[] = [];
   const memoryWhy: string[] = [];
   const memorySettings: string[] = [];
-  const pagesNeeded = Math.max(0, ...facts.memories.filter((m) => !m.memory64).map((m) => m.min));
+  // A loop, not Math.max(...sizes): spreading hundreds of thousands of memories overflows the stack.
+  let pagesNeeded = 0;
+  for (const memory of facts.memories) if (!memory.memory64 && memory.min > pagesNeeded) pagesNeeded = memory.min;
   if (pagesNeeded > MINIMAL_MAX_PAGES) {
     memoryWhy.push(`the module's memory starts at ${pagesNeeded} pages`);
     memorySettings.push(`max ${pagesNeeded} pages`);
@@ -213,8 +236,8 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
     limitLines.push(`memory ${memorySettings.join('  ')}`);
   }
   const threadUsers = byCapability.get('threads');
-  if (threadUsers?.length) {
-    limitLines.push(`# spawn threads: ${threadUsers.join(', ')}`);
+  if (threadUsers?.size) {
+    limitLines.push(`# spawn threads: ${[...threadUsers].map(visibleText).join(', ')}`);
     limitLines.push('cpu threads 2');
   }
   if (limitLines.length > 0) {
@@ -229,8 +252,4 @@ export function inferFromFacts(facts: ModuleFacts, file: string, name: string): 
 function baseName(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
   return base.replace(/\.wasm$/i, '') || 'module';
-}
-
-function commentSafe(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ');
 }

@@ -91,7 +91,9 @@ function collect(bytes: Uint8Array): { facts: ModuleFacts } {
   const importedFunctionCount = funcTypeIndices.length;
 
   const defined = reader.functions();
-  funcTypeIndices.push(...defined);
+  // One at a time: spreading a large list into push() overflows the call stack (a valid module
+  // may define hundreds of thousands of functions).
+  for (const typeIndex of defined) funcTypeIndices.push(typeIndex);
 
   for (const table of reader.tables()) {
     const t = table.type;

@@ -145,48 +145,52 @@ export const WASIX_MODULES: readonly string[] = ['wasix_32v1', 'wasix_64v1'];
  * several times.
  */
 export function wasixFamily(name: string): { needs: Capability[] } | undefined {
-  const exact: Record<string, Capability[]> = {
-    clock_time_set: ['time.set'],
-    fd_dup: [],
-    fd_dup2: [],
-    fd_event: [],
-    fd_pipe: [],
-    fd_fdflags_get: [],
-    fd_fdflags_set: [],
-    getcwd: ['filesystem.any'],
-    chdir: ['filesystem.any'],
-    tty_get: [],
-    tty_set: ['process'],
-    resolve: ['network'],
-    proc_id: [],
-    proc_parent: [],
-    proc_raise_interval: ['process'],
-    path_open2: ['filesystem.any'],
-  };
-  const known = exact[name];
-  if (known) return { needs: known };
-  const byPrefix: Array<[string, Capability[]]> = [
-    ['sock_', ['network']],
-    ['port_', ['network']],
-    ['http_', ['network']],
-    ['ws_', ['network']],
-    ['proc_', ['process']],
-    ['bus_', ['process']],
-    ['call_', ['process']],
-    ['thread_spawn', ['threads']],
-    ['thread_', []],
-    ['futex_', []],
-    ['callback_', []],
-    ['stack_', []],
-    ['closure_', []],
-    ['context_', []],
-    ['reflect_', []],
-    ['epoll_', []],
-    ['dl_', ['filesystem.read']],
-  ];
-  for (const [prefix, needs] of byPrefix) if (name.startsWith(prefix)) return { needs };
+  // A Map, not an object literal: an import named `constructor` or `__proto__` must not find
+  // Object.prototype's members.
+  const known = WASIX_EXACT.get(name);
+  if (known) return { needs: [...known] };
+  for (const [prefix, needs] of WASIX_PREFIXES) if (name.startsWith(prefix)) return { needs: [...needs] };
   return undefined;
 }
+
+const WASIX_EXACT: ReadonlyMap<string, readonly Capability[]> = new Map<string, readonly Capability[]>([
+  ['clock_time_set', ['time.set']],
+  ['fd_dup', []],
+  ['fd_dup2', []],
+  ['fd_event', []],
+  ['fd_pipe', []],
+  ['fd_fdflags_get', []],
+  ['fd_fdflags_set', []],
+  ['getcwd', ['filesystem.any']],
+  ['chdir', ['filesystem.any']],
+  ['tty_get', []],
+  ['tty_set', ['process']],
+  ['resolve', ['network']],
+  ['proc_id', []],
+  ['proc_parent', []],
+  ['proc_raise_interval', ['process']],
+  ['path_open2', ['filesystem.any']],
+]);
+
+const WASIX_PREFIXES: ReadonlyArray<readonly [string, readonly Capability[]]> = [
+  ['sock_', ['network']],
+  ['port_', ['network']],
+  ['http_', ['network']],
+  ['ws_', ['network']],
+  ['proc_', ['process']],
+  ['bus_', ['process']],
+  ['call_', ['process']],
+  ['thread_spawn', ['threads']],
+  ['thread_', []],
+  ['futex_', []],
+  ['callback_', []],
+  ['stack_', []],
+  ['closure_', []],
+  ['context_', []],
+  ['reflect_', []],
+  ['epoll_', []],
+  ['dl_', ['filesystem.read']],
+];
 
 const preview1ByName = new Map(PREVIEW1_FUNCTIONS.map((f) => [f.name, f]));
 const unstableByName = new Map(UNSTABLE_FUNCTIONS.map((f) => [f.name, f]));

@@ -2,11 +2,11 @@
 // `.wsp` policy (compiled), a path to a manifest `.json` (validated), `.wsp` source text, or an
 // already-normalized Manifest object (validated, so a hand-built object cannot smuggle in values
 // the schema forbids). Failures are diagnostics, with source texts for code frames.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { canonicalManifestJson, loadManifest, type Manifest } from '@wsbc/manifest';
 import { compilePolicyFile, compilePolicySource, type CompileResult } from '@wsbc/policy-dsl';
+import { badOption, readRegularFile, unreadableFile } from './inputs.js';
 
 export type PolicySpec =
   | { policy: string; manifest?: never; policySource?: never }
@@ -25,7 +25,11 @@ export interface PolicyLocation {
 }
 
 export function loadPolicySpec(spec: Partial<{ policy: string; manifest: Manifest; policySource: string }>, where: PolicyLocation = {}): LoadedPolicy {
-  const cwd = where.cwd ?? process.cwd();
+  // Callers in JavaScript may pass anything; a wrong type is a diagnostic naming the option.
+  spec ??= {};
+  const refuse = (diagnostic: Diagnostic): LoadedPolicy => ({ diagnostics: [diagnostic], sources: new Map() });
+  const cwd = where?.cwd ?? process.cwd();
+  if (typeof cwd !== 'string') return refuse(badOption('input/unreadable', 'cwd', 'a directory path (a string)', cwd));
   const given = [spec.policy, spec.manifest, spec.policySource].filter((x) => x !== undefined).length;
   if (given !== 1) {
     return {
@@ -43,20 +47,21 @@ export function loadPolicySpec(spec: Partial<{ policy: string; manifest: Manifes
     return { manifest: loaded.ok ? loaded.value : undefined, diagnostics: loaded.diagnostics, sources: new Map([['<manifest>', text]]) };
   }
   if (spec.policySource !== undefined) {
+    if (typeof spec.policySource !== 'string') return refuse(badOption('input/unreadable', 'policySource', '.wsp source text (a string)', spec.policySource));
     const result = compilePolicySource(spec.policySource, { file: '<policy>', baseDir: cwd });
     return { manifest: result.ok ? result.manifest : undefined, diagnostics: result.diagnostics, sources: result.sources };
   }
-  const path = resolve(cwd, spec.policy!);
+  if (typeof spec.policy !== 'string') return refuse(badOption('input/unreadable', 'policy', 'the path of a .wsp policy or a manifest .json (a string)', spec.policy));
+  const path = resolve(cwd, spec.policy);
   if (path.endsWith('.json')) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      return { diagnostics: [{ code: 'input/unreadable', severity: 'error', message: `cannot read ${spec.policy}` }], sources: new Map() };
-    }
-    const loaded = loadManifest(text, spec.policy!);
-    return { manifest: loaded.ok ? loaded.value : undefined, diagnostics: loaded.diagnostics, sources: new Map([[spec.policy!, text]]) };
+    const file = readRegularFile(path);
+    if (!file.ok) return refuse({ code: 'input/unreadable', severity: 'error', message: `cannot read ${spec.policy} (${file.reason})` });
+    const text = file.bytes.toString('utf8');
+    const loaded = loadManifest(text, spec.policy);
+    return { manifest: loaded.ok ? loaded.value : undefined, diagnostics: loaded.diagnostics, sources: new Map([[spec.policy, text]]) };
   }
+  const unreadable = unreadableFile(path);
+  if (unreadable !== undefined) return refuse({ code: 'input/unreadable', severity: 'error', message: `cannot read ${spec.policy} (${unreadable})` });
   const result = compilePolicyFile(path);
   return { manifest: result.ok ? result.manifest : undefined, diagnostics: result.diagnostics, sources: result.sources };
 }
@@ -74,7 +79,18 @@ function canonicalManifestJsonSafe(manifest: Manifest): string | undefined {
  * text: the one entry point for both forms of compilePolicyFile / compilePolicySource.
  */
 export function compilePolicy(policy: string | { source: string; file?: string }, where: PolicyLocation = {}): CompileResult {
-  const cwd = where.cwd ?? process.cwd();
-  if (typeof policy === 'string') return compilePolicyFile(resolve(cwd, policy));
-  return compilePolicySource(policy.source, { file: policy.file ?? '<policy>', baseDir: cwd });
+  const refuse = (diagnostic: Diagnostic): CompileResult => ({ ok: false, diagnostics: [diagnostic], sources: new Map() });
+  const cwd = where?.cwd ?? process.cwd();
+  if (typeof cwd !== 'string') return refuse(badOption('input/unreadable', 'cwd', 'a directory path (a string)', cwd));
+  if (typeof policy === 'string') {
+    const path = resolve(cwd, policy);
+    const unreadable = unreadableFile(path);
+    if (unreadable !== undefined) return refuse({ code: 'input/unreadable', severity: 'error', message: `cannot read ${policy} (${unreadable})` });
+    return compilePolicyFile(path);
+  }
+  if (typeof policy !== 'object' || policy === null) return refuse(badOption('input/unreadable', 'policy', 'a .wsp path or { source } (a string or an object)', policy));
+  if (typeof policy.source !== 'string') return refuse(badOption('input/unreadable', 'source', '.wsp source text (a string)', policy.source));
+  const file = policy.file ?? '<policy>';
+  if (typeof file !== 'string') return refuse(badOption('input/unreadable', 'file', 'a file name (a string)', file));
+  return compilePolicySource(policy.source, { file, baseDir: cwd });
 }

@@ -10,12 +10,13 @@
 //     `allowUnvetted: true` (run as is, with a loud warning: no fuel or memory-growth guard).
 // Refusals come back as a RunResult with the runtime's Refused status and diagnostics, through
 // the runtime itself so the audit log and the one-line reason are the same as for any refusal.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { loadTrustedKey, verifyArtifact, vettedArtifactStep } from '@wsbc/artifact';
 import { DEFAULT_MANIFEST, type Manifest } from '@wsbc/manifest';
 import { instrumentStep, run as runtimeRun, type PrepareStep, type RunOptions as RuntimeRunOptions, type RunResult } from '@wsbc/runtime';
+import { asModuleBytes, badOption, readRegularFile, type ModuleBytes } from './inputs.js';
 import { loadPolicySpec } from './policy.js';
 import { WSBC_VERSION } from './version.js';
 
@@ -25,8 +26,8 @@ export interface RunOptions extends Omit<RuntimeRunOptions, 'policy' | 'prepare'
    * vetted artifact (its embedded manifest is used); required otherwise.
    */
   policy?: string | Manifest;
-  /** Ed25519 public keys (PEM text or bytes): the artifact must carry a valid signature by one. */
-  trust?: Array<string | Uint8Array>;
+  /** Ed25519 public keys (PEM text or bytes), one or a list: the artifact must carry a valid signature by one. */
+  trust?: string | Uint8Array | Array<string | Uint8Array>;
   /** Run a module that is not vetted by instrumenting it on the fly under the policy. */
   instrument?: boolean;
   /** Run a module that is not vetted as it is. Loudly warned on stderr; for debugging only. */
@@ -37,14 +38,18 @@ export interface RunOptions extends Omit<RuntimeRunOptions, 'policy' | 'prepare'
 
 export type { RunResult };
 
-export async function run(module: string | Uint8Array, options: RunOptions = {}): Promise<RunResult> {
-  const cwd = options.cwd ?? process.cwd();
+export async function run(module: string | ModuleBytes, options: RunOptions = {}): Promise<RunResult> {
+  options ??= {};
   const { policy, trust, instrument, allowUnvetted, cwd: _cwd, ...runtimeOptions } = options;
+  const cwdOption = options.cwd ?? process.cwd();
+  const cwd = typeof cwdOption === 'string' ? cwdOption : process.cwd();
   const label = options.label ?? (typeof module === 'string' ? module : 'module');
   const base: RuntimeRunOptions = { ...runtimeOptions, label, policy: DEFAULT_MANIFEST };
   // Paths the runtime opens itself are relative to `cwd` here, as every other path of this API.
-  if (typeof base.hostFunctions === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(base.hostFunctions)) base.hostFunctions = resolve(cwd, base.hostFunctions);
-  if (base.audit && typeof base.audit === 'object' && 'file' in base.audit) base.audit = { file: resolve(cwd, base.audit.file) };
+  // Host functions are imported by URL, so a path becomes a file URL here: made by hand from a
+  // path, a `#`, `?` or `%` in a directory name would be read as URL syntax.
+  if (typeof base.hostFunctions === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(base.hostFunctions)) base.hostFunctions = pathToFileURL(resolve(cwd, base.hostFunctions));
+  if (base.audit && typeof base.audit === 'object' && 'file' in base.audit && typeof base.audit.file === 'string') base.audit = { file: resolve(cwd, base.audit.file) };
   if (typeof module === 'string' && base.argv0 === undefined) base.argv0 = module.split(/[\\/]/).pop() ?? module;
 
   // Refusals go through the runtime with a step that refuses, so they are audited and reported
@@ -52,14 +57,23 @@ export async function run(module: string | Uint8Array, options: RunOptions = {})
   const refuse = (diagnostics: Diagnostic[]) =>
     runtimeRun(new Uint8Array(), { ...base, prepare: [{ name: 'refuse', apply: () => ({ ok: false, diagnostics }) }] });
 
+  if (typeof cwdOption !== 'string') return refuse([badOption('run/module-unreadable', 'cwd', 'a directory path (a string)', cwdOption)]);
+  // A number would reach the file system as a descriptor: the log would go to whatever it is.
+  if (base.audit && typeof base.audit === 'object' && 'file' in base.audit && typeof base.audit.file !== 'string') {
+    const problem = badOption('run/audit-open-failed', 'audit.file', 'a path (a string)', base.audit.file);
+    delete base.audit;
+    return refuse([problem]);
+  }
   let bytes: Uint8Array;
   if (typeof module === 'string') {
-    try {
-      bytes = readFileSync(resolve(cwd, module));
-    } catch (error) {
-      return refuse([{ code: 'run/module-unreadable', severity: 'error', message: `cannot read ${module}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
-    }
-  } else bytes = module;
+    const file = readRegularFile(resolve(cwd, module));
+    if (!file.ok) return refuse([{ code: 'run/module-unreadable', severity: 'error', message: `cannot read ${module}: ${file.reason}` }]);
+    bytes = file.bytes;
+  } else {
+    const given = asModuleBytes(module);
+    if (given === undefined) return refuse([badOption('run/module-unreadable', 'module', 'a path or the bytes of a module (a Uint8Array or an ArrayBuffer)', module)]);
+    bytes = given;
+  }
 
   let manifest: Manifest | undefined;
   if (policy !== undefined) {
@@ -68,7 +82,10 @@ export async function run(module: string | Uint8Array, options: RunOptions = {})
     manifest = loaded.manifest;
   }
   const trustedKeys: Uint8Array[] = [];
-  for (const key of trust ?? []) {
+  // One key or a list, as build's `sign` takes them: iterating a single PEM string would try
+  // each of its characters as a key.
+  const trustList = trust === undefined ? [] : Array.isArray(trust) ? trust : [trust];
+  for (const key of trustList) {
     const loaded = loadTrustedKey(key);
     if (!loaded.ok) return refuse([{ code: 'artifact/bad-key', severity: 'error', message: `trusted key: ${loaded.message}` }]);
     trustedKeys.push(loaded.key);
