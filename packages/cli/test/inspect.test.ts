@@ -72,3 +72,36 @@ describe('wsbc inspect', () => {
     }
   });
 });
+
+describe('wsbc inspect on hostile modules', () => {
+  it('shows escape sequences, line breaks and bidi controls in names as escapes', async () => {
+    writeFileSync(
+      join(dir, 'names.wasm'),
+      assembleWat(`(module
+        (import "env\\1b[31m" "log\\0aexports (0):" (func))
+        (import "m" "\\e2\\80\\aemem" (memory 1))
+        (func (export "run\\1b]0;title\\07"))
+        (@custom "sec\\0d\\e2\\81\\a6" ""))`),
+    );
+    const r = await runCli(['inspect', 'names.wasm'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u001b\u0007\r\u202e\u2066]/);
+    expect(r.stdout).toContain('env\\x1b[31m');
+    expect(r.stdout).toContain('log\\nexports (0):');
+    expect(r.stdout).toContain('imported from m.\\u{202e}mem');
+    expect(r.stdout).toContain('run\\x1b]0;title\\x07');
+    expect(r.stdout).toContain('sec\\x0d\\u{2066}');
+    // The forged header stayed inside its row: one `exports (` line, the real one.
+    expect(r.stdout.split('\n').filter((line) => line.startsWith('exports ('))).toEqual(['exports (1):']);
+  });
+
+  it('lists 200,000 custom sections (too many rows to spread into one push)', async () => {
+    const parts = [Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])];
+    for (let i = 0; i < 200_000; i++) parts.push(Buffer.from([0, 2, 1, 0x61]));
+    writeFileSync(join(dir, 'many.wasm'), Buffer.concat(parts));
+    const r = await runCli(['inspect', 'many.wasm'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('custom sections (200000):');
+  });
+});

@@ -214,3 +214,19 @@ describe('wsbc lint', () => {
     expect(r.stderr).toMatch(/^wsbc lint: stdin \(-\) can be given once/);
   });
 });
+
+describe('wsbc lint on a flood of findings', () => {
+  // 150,000 repeated blocks, one finding each. Before: the pretty renderer split the whole source
+  // for every finding (quadratic: minutes), and the findings were spread into one push() call
+  // (a stack overflow, "internal error").
+  it('renders 150,000 findings, pretty and JSON', { timeout: 120_000 }, async () => {
+    const text = `policy "p" {\n${'  env allow ["A"]\n'.repeat(150_000)}}\n`;
+    writeFileSync(join(dir, 'flood.wsp'), text);
+    const pretty = await runCli(['lint', 'flood.wsp'], { cwd: dir });
+    expect(pretty.stdout + pretty.stderr).not.toContain('internal error');
+    expect(pretty.stdout + pretty.stderr).toContain('149999 errors');
+    expect(pretty.stdout + pretty.stderr).toContain('150001 |   env allow ["A"]');
+    const json = await runCli(['lint', '--format', 'json', 'flood.wsp'], { cwd: dir });
+    expect(JSON.parse(json.stdout).diagnostics).toHaveLength(149_999);
+  });
+});

@@ -5,7 +5,7 @@
 // values merge by key; see docs/policy-language.md), and the result goes through normalize().
 // Relative host paths of an extended file are made absolute against that file's own directory
 // before merging, so a base policy means the same wherever it is extended from.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
 import { mergeManifestInputs, normalize, type Manifest, type ManifestInput, type PreopenInput, type PresetName } from '@wsbc/manifest';
@@ -40,11 +40,25 @@ export interface CompileSourceOptions {
 /** A deterministic clock advances 1 ms per read unless `step` says otherwise. */
 const DEFAULT_STEP_NS = 1_000_000;
 
+/**
+ * A policy file's text, or undefined when it cannot be read. Only a regular file is read: a
+ * policy under review may say `extends "/dev/stdin"` (the compiler would wait forever), a FIFO
+ * (opening it blocks until a writer comes) or `"/dev/zero"` (reading never ends). The open does
+ * not block, and the type is taken from the descriptor, so nothing can be swapped in between.
+ */
 function readFromDisk(p: string): string | undefined {
+  let fd: number;
   try {
-    return readFileSync(p, 'utf8');
+    fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return undefined;
+  }
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,6 +1,10 @@
 // `extends`: presets, files (relative to the extending file, chains, merge rules), cycles and
 // missing files.
-import { compilePolicySource } from '@wsbc/policy-dsl';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { compilePolicyFile, compilePolicySource } from '@wsbc/policy-dsl';
 import { describe, expect, it } from 'vitest';
 import { compileVirtual, errors } from './helpers.js';
 
@@ -121,6 +125,22 @@ describe('extends', () => {
     expect(thrown.diagnostics.map((d) => d.code)).toEqual(['policy/extends-not-found']);
     const dir = compilePolicySource('policy "a" extends "." {}\n', { file: `${import.meta.dirname}/a.wsp` });
     expect(dir.diagnostics.map((d) => d.code)).toEqual(['policy/extends-not-found']);
+  });
+
+  it('extends of a FIFO, a device or stdin is refused at once, never waited on or read without end', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wsbc-extends-'));
+    try {
+      const fifo = path.join(dir, 'base.wsp');
+      execFileSync('mkfifo', [fifo]);
+      // Before, opening the FIFO blocked the compiler until a writer came (for ever, here).
+      for (const target of [fifo, '/dev/zero', '/dev/stdin']) {
+        const r = compilePolicySource(`policy "a" extends ${JSON.stringify(target)} {}\n`, { file: path.join(dir, 'a.wsp') });
+        expect(r.diagnostics.map((d) => d.code), target).toEqual(['policy/extends-not-found']);
+      }
+      expect(compilePolicyFile(fifo).diagnostics.map((d) => d.code)).toEqual(['input/unreadable']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a relative top file name gives relative names to the files it extends', () => {

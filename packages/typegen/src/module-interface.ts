@@ -82,7 +82,9 @@ function readInterface(bytes: Uint8Array): ModuleInterface {
         }
         break;
       case SectionId.function:
-        funcTypeIndices.push(...readFunctionSection(bytes, section));
+        // One at a time: a valid module may define hundreds of thousands of functions, too many
+        // to spread into one push() call.
+        for (const typeIndex of readFunctionSection(bytes, section)) funcTypeIndices.push(typeIndex);
         break;
       case SectionId.global:
         for (const g of readGlobalSection(bytes, section)) globalTypes.push(g.type);

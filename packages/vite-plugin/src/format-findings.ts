@@ -9,10 +9,11 @@ function where(span: Span | undefined): string {
   return `${span.file} (byte ${span.byteOffset}): `;
 }
 
-function frame(span: Span | undefined, sources: ReadonlyMap<string, string>): string[] {
+/** Each source split into lines once per call: splitting it per finding was quadratic. */
+function frame(span: Span | undefined, sources: ReadonlyMap<string, string>, split: Map<string, string[] | undefined>): string[] {
   if (!span || !('line' in span)) return [];
-  const text = sources.get(span.file);
-  const line = text?.split('\n')[span.line - 1];
+  if (!split.has(span.file)) split.set(span.file, sources.get(span.file)?.split('\n'));
+  const line = split.get(span.file)?.[span.line - 1];
   if (line === undefined) return [];
   const width = span.endLine === span.line ? Math.max(1, span.endColumn - span.column) : 1;
   return [`    | ${line}`, `    | ${' '.repeat(span.column - 1)}${'^'.repeat(width)}`];
@@ -20,9 +21,10 @@ function frame(span: Span | undefined, sources: ReadonlyMap<string, string>): st
 
 export function formatFindings(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string> = new Map()): string {
   const lines: string[] = [];
+  const split = new Map<string, string[] | undefined>();
   for (const d of diagnostics) {
     lines.push(`  ${where(d.span)}${d.severity}[${d.code}]: ${d.message}`);
-    lines.push(...frame(d.span, sources));
+    for (const line of frame(d.span, sources, split)) lines.push(line);
     if (d.help) lines.push(`    help: ${d.help}`);
   }
   return lines.join('\n');

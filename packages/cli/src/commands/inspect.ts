@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { readInput } from '../input.js';
 import { renderDiagnostics } from '../render/index.js';
+import { cleanLine } from '../render/pretty.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
 
@@ -68,11 +69,17 @@ function pages(n: number | null): string {
   return n === null ? 'unbounded' : `${n} pages (${size(n * 65536)})`;
 }
 
-/** Columns padded to the widest cell, two spaces apart. */
-function table(rows: string[][], indent = '  '): string[] {
+/**
+ * Appends rows as columns padded to the widest cell, two spaces apart. Appended one by one: a
+ * module may have hundreds of thousands of exports or custom sections, too many to spread into
+ * one push() call (that overflowed the call stack). Names come from the module and go through
+ * cleanLine(), so an escape sequence, a line break or a bidi control in one cannot reach the
+ * terminal or fake a line of the report.
+ */
+function table(out: string[], rows: string[][], indent = '  '): void {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  for (const row of rows) out.push(indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
 /** What a policy must say for an import, in the words of the capability model. */
@@ -87,43 +94,34 @@ function policyNeed(imp: ModuleInspection['imports'][number]): string {
 
 export function renderInspection(i: ModuleInspection): string {
   const out: string[] = [];
-  out.push(`${i.file}: ${size(i.byteLength)} (${i.byteLength} bytes)`);
+  const importedFrom = (imp: { module: string; name: string } | null | undefined) => (imp ? `imported from ${cleanLine(imp.module)}.${cleanLine(imp.name)}` : '');
+  out.push(`${cleanLine(i.file)}: ${size(i.byteLength)} (${i.byteLength} bytes)`);
   out.push(`functions: ${i.functions.imported} imported, ${i.functions.defined} defined; ${i.instructionCount} instructions`);
   out.push(`start function: ${i.start === null ? 'none' : i.start}`);
   out.push(`features: ${i.features.join(', ')}`);
 
   out.push('', `imports (${i.imports.length}):`);
-  out.push(
-    ...table(
-      i.imports.map((imp) => [
-        imp.module,
-        imp.name,
-        imp.type ?? imp.kind,
-        policyNeed(imp),
-      ]),
-    ),
-  );
+  table(out, i.imports.map((imp) => [cleanLine(imp.module), cleanLine(imp.name), imp.type ?? imp.kind, policyNeed(imp)]));
   out.push('', `exports (${i.exports.length}):`);
-  out.push(...table(i.exports.map((e) => [e.name, e.kind, e.type ?? `${e.kind} ${e.index}`])));
+  table(out, i.exports.map((e) => [cleanLine(e.name), e.kind, e.type ?? `${e.kind} ${e.index}`]));
   out.push('', `memories (${i.memories.length}):`);
-  out.push(
-    ...table(
-      i.memories.map((m) => [
-        String(m.index),
-        `min ${pages(m.min)}`,
-        `max ${pages(m.max)}`,
-        [m.shared ? 'shared' : '', m.memory64 ? 'memory64' : '', m.import ? `imported from ${m.import.module}.${m.import.name}` : ''].filter(Boolean).join(', '),
-      ]),
-    ),
+  table(
+    out,
+    i.memories.map((m) => [
+      String(m.index),
+      `min ${pages(m.min)}`,
+      `max ${pages(m.max)}`,
+      [m.shared ? 'shared' : '', m.memory64 ? 'memory64' : '', importedFrom(m.import)].filter(Boolean).join(', '),
+    ]),
   );
   out.push('', `tables (${i.tables.length}):`);
-  out.push(...table(i.tables.map((t) => [String(t.index), t.elementType, `min ${t.min}`, `max ${t.max ?? 'unbounded'}`, t.import ? `imported from ${t.import.module}.${t.import.name}` : ''])));
+  table(out, i.tables.map((t) => [String(t.index), t.elementType, `min ${t.min}`, `max ${t.max ?? 'unbounded'}`, importedFrom(t.import)]));
   const mutable = i.globals.filter((g) => g.mutable).length;
   out.push('', `globals: ${i.globals.length} (${mutable} mutable)`);
   out.push('', `custom sections (${i.customSections.length}):`);
-  out.push(...table(i.customSections.map((c) => [c.name, size(c.size)])));
+  table(out, i.customSections.map((c) => [cleanLine(c.name), size(c.size)]));
   out.push('', 'section sizes:');
-  out.push(...table(i.sections.filter((s) => !s.custom).map((s) => [s.name, size(s.size), `${((100 * s.size) / i.byteLength).toFixed(1)}%`])));
+  table(out, i.sections.filter((s) => !s.custom).map((s) => [s.name, size(s.size), `${((100 * s.size) / i.byteLength).toFixed(1)}%`]));
   return `${out.join('\n')}\n`;
 }
 

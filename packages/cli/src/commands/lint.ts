@@ -117,7 +117,7 @@ invalid policy, invalid configuration, or usage error.
     const diagnostics: Diagnostic[] = [];
     const suppressed: SuppressedFinding[] = [];
     const expanded = expandPolicyDirectories(positionals, ctx.cwd);
-    diagnostics.push(...expanded.problems);
+    for (const problem of expanded.problems) diagnostics.push(problem);
     let badInput = expanded.problems.length > 0;
     for (const input of expanded.inputs) {
       const file = input === '-' ? '<stdin>' : resolve(ctx.cwd, input);
@@ -126,7 +126,7 @@ invalid policy, invalid configuration, or usage error.
       const config = configPath ? loadConfig(configPath) : undefined;
       if (config && !config.config) {
         // A configuration that cannot be read would lint with the wrong levels: report it once, lint nothing under it.
-        if (!config.reported) diagnostics.push(...config.diagnostics);
+        if (!config.reported) for (const d of config.diagnostics) diagnostics.push(d);
         config.reported = true;
         badInput = true;
         continue;
@@ -146,8 +146,9 @@ invalid policy, invalid configuration, or usage error.
       for (const [name, source] of result.sources) sources.set(name, source);
       sources.set(file, text);
       if (!result.ok) badInput = true;
-      diagnostics.push(...result.diagnostics);
-      suppressed.push(...result.suppressed);
+      // One at a time: a flood of findings (one per repeated line) is too many to spread into push().
+      for (const d of result.diagnostics) diagnostics.push(d);
+      for (const s of result.suppressed) suppressed.push(s);
     }
     return finish(ctx, format, diagnostics, suppressed, renderOptions(sources), failLevel, badInput);
   },

@@ -79,7 +79,7 @@ Exit codes: 0 verified, 1 verification failed, 2 unreadable input, bad key or us
       const policy = await loadPolicy(values.policy, ctx);
       sources = policy.sources;
       if (policy.manifest && !policy.diagnostics.some((d) => d.severity === 'error')) expectedManifest = policy.manifest;
-      else inputProblems.push(...policy.diagnostics);
+      else for (const d of policy.diagnostics) inputProblems.push(d);
     }
     const render = (diagnostics: Diagnostic[], out = format === 'pretty' ? ctx.stderr : ctx.stdout) =>
       out.write(renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));

@@ -33,23 +33,26 @@ export const prettyRenderer: DiagnosticRenderer = {
   render(diagnostics, options) {
     if (diagnostics.length === 0) return '';
     const style = options.color ? colored : plain;
-    const blocks = diagnostics.map((d) => renderOne(d, options, style));
+    // Each source is split into lines once per render: splitting it for every finding made a
+    // policy with tens of thousands of findings take minutes (quadratic).
+    const lines = new Map<string, string[]>();
+    const blocks = diagnostics.map((d) => renderOne(d, options, style, lines));
     const summary = summarize(diagnostics);
     const worst: Severity = summary.errors > 0 ? 'error' : summary.warnings > 0 ? 'warning' : 'info';
     return `${blocks.join('\n')}\n${style.severity(worst, summaryLine(summary))}\n`;
   },
 };
 
-function renderOne(d: Diagnostic, options: RenderOptions, style: Style): string {
+function renderOne(d: Diagnostic, options: RenderOptions, style: Style, lineCache: Map<string, string[]>): string {
   const lines: string[] = [];
   lines.push(`${style.severity(d.severity, `${severityLabel[d.severity]}[${d.code}]`)}${style.bold(`: ${cleanLine(d.message)}`)}`);
 
-  const frame = d.span && isTextSpan(d.span) ? codeFrame(d.span, options, style, d.severity) : undefined;
+  const frame = d.span && isTextSpan(d.span) ? codeFrame(d.span, options, style, d.severity, lineCache) : undefined;
   const gutterWidth = frame ? frame.gutterWidth : 1;
   const pad = ' '.repeat(gutterWidth);
   const location = describeLocation(d, options);
   if (location) lines.push(`${pad}${style.gutter('-->')} ${location}`);
-  if (frame) lines.push(...frame.lines);
+  if (frame) for (const line of frame.lines) lines.push(line);
   if (d.help !== undefined) {
     for (const [i, helpLine] of clean(d.help).split('\n').entries()) {
       lines.push(i === 0 ? `${pad} ${style.gutter('=')} ${style.bold('help')}: ${helpLine}` : `${pad}         ${helpLine}`);
@@ -78,10 +81,20 @@ function spanLocation(span: Span, options: RenderOptions): string {
   return `${file} @ 0x${span.byteOffset.toString(16)}`;
 }
 
-function codeFrame(span: TextSpan, options: RenderOptions, style: Style, severity: Severity): { lines: string[]; gutterWidth: number } | undefined {
-  const source = options.sources.get(span.file);
-  if (source === undefined) return undefined;
-  const sourceLines = source.split(/\r?\n/);
+function codeFrame(
+  span: TextSpan,
+  options: RenderOptions,
+  style: Style,
+  severity: Severity,
+  lineCache: Map<string, string[]>,
+): { lines: string[]; gutterWidth: number } | undefined {
+  let sourceLines = lineCache.get(span.file);
+  if (sourceLines === undefined) {
+    const source = options.sources.get(span.file);
+    if (source === undefined) return undefined;
+    sourceLines = source.split(/\r?\n/);
+    lineCache.set(span.file, sourceLines);
+  }
   let { endLine, endColumn } = span;
   // A span that ends at the very start of a line really ends at the end of the previous one.
   if (endLine > span.line && endColumn === 1) {
