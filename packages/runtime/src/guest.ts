@@ -266,7 +266,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       },
     });
     hub = threads;
-    meter.waitThrough = (ms, wait, kind) => threads.waitThrough(ms, wait, kind);
+    meter.waits = threads;
     if (pool) {
       pool.liveThreads = () => threads.live;
       pool.metered = config.shape.exports.some((e) => e.name === config.abi.fuelExport);

@@ -14,11 +14,20 @@
 //     index and arguments into its slot (shared memory), waking the hub and waiting; the hub
 //     runs the very function a single-threaded run would call, on the shared guest memory, and
 //     writes the result back. So every check of the single-threaded run applies unchanged. Calls
-//     are served one at a time. A sleep (poll_oneoff on clocks only) does not hold the hub: the
-//     call completes and its thread sleeps before it returns to the guest, which is the same
-//     to the guest. While a call waits for stdin, a socket or output backpressure (RunMeter.idle,
-//     WaitKind), the hub serves the other threads' calls, and a call served that way may wait
-//     the same way in turn; the outer call returns once the inner wait is over;
+//     are served one at a time, and none holds the hub while it waits:
+//   - waiting calls. A sleep (poll_oneoff on clocks only) completes at once and its thread
+//     sleeps before it returns to the guest, which is the same to the guest. A call that waits
+//     for stdin, a socket or output backpressure (RunMeter.idle, WaitKind) checks its condition
+//     once; when it cannot go on it is parked (CallWaits in wasi/services.ts): it unwinds, its
+//     thread goes on waiting for the reply, and the hub runs it again from the start every
+//     millisecond (every 5 ms for a socket, whose check asks the host) until its condition is
+//     met or its wait's deadline, set when it first parked, has passed. The hub is never inside
+//     more than one call (INVARIANT: serve() is not re-entered), so each waiting call returns
+//     as soon as its own condition is met, whatever the other threads wait on. Running a call
+//     again is the same call: the WASI code does what must not happen twice after its waits,
+//     undoes it when it parks, or keeps its progress. What still pauses the hub is bounded and
+//     paces the run as a whole: rate and CPU-usage throttling, and a spawn at the thread limit
+//     waiting up to FINISH_WAIT_MS for a thread to finish;
 //   - the run ends when the `_start` thread returns (exit 0), any thread calls proc_exit, any
 //     thread traps, or a limit ends it; the hub then terminates every guest thread. Terminating
 //     the hub's own worker (run()'s timeouts) ends the guest threads with it: they are its
@@ -28,7 +37,7 @@
 // record. Each thread takes fuel slices from the run's one budget (see FuelPool in guest.ts).
 import { Worker } from 'node:worker_threads';
 import { Errno } from './wasi/errno.js';
-import type { WaitKind } from './wasi/services.js';
+import { WAIT_PARKED, type CallWaits, type WaitKind } from './wasi/services.js';
 import { THREAD_START_EXPORT } from './thread-start.js';
 
 /** Thread ids are positive and below 2^29 (wasi-threads). */
@@ -244,11 +253,21 @@ interface Slot {
   message: Uint8Array;
 }
 
-interface Running<M> extends GuestThread<M>, Slot {}
+interface Running<M> extends GuestThread<M>, Slot {
+  /** When the hub runs this thread's parked call again (performance.now()); undefined when its call is not parked. */
+  runAt: number | undefined;
+  /** The wait the parked call is in, as it began: when it times out, and whether the idle limit cut it. */
+  waiting: { deadline: number; cut: boolean } | undefined;
+  /** What the parked call kept for its next run (CallWaits.progress). */
+  progress: unknown;
+}
 
 const decoder = new TextDecoder();
 /** How long the hub waits for a call before it ticks (flushes output, checks CPU time). */
 const TICK_MS = 10;
+/** How often a parked call is run again: a wait whose check is local (stdin, output), and a socket probe (a round trip to the host). */
+const RERUN_MS = 1;
+const PROBE_RERUN_MS = 5;
 /** How long a spawn at the thread limit waits for a running thread to finish. */
 const FINISH_WAIT_MS = 20;
 /** Door checks before the hub sleeps. */
@@ -258,7 +277,7 @@ const SPIN = 4000;
  * The hub of a threaded run (see the header). run() starts the `_start` thread, serves the
  * threads' import calls until the run ends, terminates every thread and says how it ended.
  */
-export class ThreadHub<M> {
+export class ThreadHub<M> implements CallWaits {
   private readonly door = new Int32Array(new SharedArrayBuffer(4));
   private readonly running: Array<Running<M>> = [];
   /**
@@ -272,8 +291,10 @@ export class ThreadHub<M> {
   private ended: ThreadsEnd | undefined;
   /** The `_start` thread. */
   private main: Running<M> | undefined;
-  /** Threads whose call is being served now (more than one while a call waits, see waitThrough). */
-  private readonly inService = new Set<Running<M>>();
+  /** The thread whose call is being served now (one at most: see the header). */
+  private serving: Running<M> | undefined;
+  /** Whether that call is a parked call run again. */
+  private rerunning = false;
   /** Milliseconds the thread whose call is being served sleeps once it has its reply. */
   private deferredSleep = 0;
 
@@ -351,52 +372,78 @@ export class ThreadHub<M> {
         message: new Uint8Array(buffer, MESSAGE_AT, MESSAGE_MAX),
       };
     }
-    const thread: Running<M> = { ...slot, tid, meter: c.newMeter(), finalCounter: undefined };
+    const thread: Running<M> = { ...slot, tid, meter: c.newMeter(), finalCounter: undefined, runAt: undefined, waiting: undefined, progress: undefined };
     this.running.push(thread);
     this.threads.push(thread);
   }
 
   /**
-   * A blocking wait of a call being served (RunMeter.waitThrough): waits at most `ms`, serving
-   * the other threads' calls meanwhile, polling the wait in 1 ms steps. A plain sleep is left to
-   * the calling thread (see the header); a `whole` wait just waits. A call served inside another's
-   * wait may wait the same way (each thread has one call at a time, so the nesting is at most the
-   * thread count): the threads not waiting are still served, though the outer call only returns
-   * once the inner wait is over (the hub is one stack).
-   * Throws HubEnded when the run ends meanwhile (the waiting call then fails; the run is over).
+   * A blocking wait of the call being served (CallWaits.wait, through RunMeter.idle). A plain
+   * sleep is left to the calling thread (see the header); a `whole` wait just waits (only
+   * requests the host answers at once come here). Any other wait checks its condition once,
+   * without blocking, and parks the call when it is not met and its deadline has not passed.
    */
-  waitThrough(ms: number, wait: (ms: number) => boolean | void, kind: WaitKind): boolean | void {
+  wait(allowed: number, wait: (ms: number) => boolean | void, kind: WaitKind, cut: boolean): boolean | 'cut' {
+    const t = this.serving;
     if (kind === 'sleep') {
-      this.deferredSleep += ms;
-      return undefined;
+      this.deferredSleep += allowed;
+      return cut ? 'cut' : false;
     }
-    if (kind === 'whole') return wait(ms);
-    const until = performance.now() + ms;
-    for (;;) {
-      if (wait(Math.max(0, Math.min(1, until - performance.now()))) === true) return true;
-      this.serveOthers();
-      // Output written meanwhile goes out while this call waits (what the main loop's tick does).
-      this.config.tick();
-      if (until - performance.now() <= 0) return false;
+    // Outside a call (not reached: the hub's own flushes never wait, see worker.ts) a wait waits.
+    if (kind === 'whole' || t === undefined) return wait(allowed) === true ? true : cut ? 'cut' : false;
+    if (wait(0) === true) {
+      t.waiting = undefined;
+      return true;
     }
+    const now = performance.now();
+    const waiting = (t.waiting ??= { deadline: now + allowed, cut });
+    if (now >= waiting.deadline) {
+      t.waiting = undefined;
+      return waiting.cut ? 'cut' : false;
+    }
+    t.runAt = Math.min(waiting.deadline, now + (kind === 'probe' ? PROBE_RERUN_MS : RERUN_MS));
+    throw WAIT_PARKED;
   }
 
-  /** Serves the pending calls of threads not already being served (inside a waiting call). */
-  private serveOthers(): void {
-    this.servePending();
-    if (this.ended !== undefined) throw new HubEnded();
+  get rerun(): boolean {
+    return this.rerunning;
+  }
+
+  get progress(): unknown {
+    return this.serving?.progress;
+  }
+
+  set progress(value: unknown) {
+    if (this.serving) this.serving.progress = value;
   }
 
   /**
-   * Reaps finished threads, then serves every pending call but those of threads already being
-   * served (an index loop: a served call may spawn, appending threads).
+   * Reaps finished threads, then serves every new call and runs again every parked call that
+   * is due (an index loop: a served call may spawn, appending threads). True when it served a
+   * new call.
    */
-  private servePending(): void {
+  private servePending(): boolean {
     this.reap();
+    let now: number | undefined;
+    let fresh = false;
     for (let i = 0; i < this.running.length && this.ended === undefined; i++) {
       const t = this.running[i]!;
-      if (!this.inService.has(t) && Atomics.load(t.ctl, C_STATE) === CALLING) this.serve(t);
+      if (Atomics.load(t.ctl, C_STATE) !== CALLING) continue;
+      if (t.runAt === undefined) fresh = true;
+      else if (t.runAt > (now ??= performance.now())) continue;
+      this.serve(t);
     }
+    return fresh;
+  }
+
+  /** Milliseconds until the next tick or the next parked call is due, whichever comes first. */
+  private untilNextRun(): number {
+    let soonest = TICK_MS;
+    let now: number | undefined;
+    for (const t of this.running) {
+      if (t.runAt !== undefined) soonest = Math.min(soonest, t.runAt - (now ??= performance.now()));
+    }
+    return Math.max(0, soonest);
   }
 
   /** Runs the guest: `_start` on a thread of its own, every import call served here. */
@@ -409,7 +456,7 @@ export class ThreadHub<M> {
     this.main = this.running[0];
     while (this.ended === undefined) {
       const seen = Atomics.load(this.door, 0);
-      this.servePending();
+      const served = this.servePending();
       if (this.ended !== undefined) break;
       try {
         this.config.tick();
@@ -417,9 +464,9 @@ export class ThreadHub<M> {
         this.ended = { error, status: 0 };
         break;
       }
-      // A thread that called recently is likely to call again soon (spin, as guestThread does).
-      for (let spin = 0; spin < SPIN && Atomics.load(this.door, 0) === seen; spin++);
-      Atomics.wait(this.door, 0, seen, TICK_MS);
+      // A thread that called just now is likely to call again soon (spin, as guestThread does).
+      if (served) for (let spin = 0; spin < SPIN && Atomics.load(this.door, 0) === seen; spin++);
+      Atomics.wait(this.door, 0, seen, this.untilNextRun());
     }
     this.stopAll();
     return this.ended;
@@ -452,26 +499,30 @@ export class ThreadHub<M> {
     const args: Array<number | bigint> = [];
     for (let i = 0; i < argc; i++) args.push(kinds & (1 << i) ? t.big[i]! : t.num[i]!);
     let result: unknown;
-    this.inService.add(t);
-    const outerSleep = this.deferredSleep;
+    if (this.serving !== undefined) throw new Error(`wsbc bug: a call of thread ${t.tid} served inside one of thread ${this.serving.tid}`);
+    this.serving = t;
+    this.rerunning = t.runAt !== undefined;
     this.deferredSleep = 0;
-    let sleep = 0;
     try {
       const f = c.funcs[index];
       if (f === undefined) throw new RangeError(`no import ${index}`);
       result = index === c.fuelHookIndex ? c.fuelHook(t.meter, args[0] as bigint) : f.fn(...args);
     } catch (error) {
+      // Parked (see wait()): the thread goes on waiting, and the call runs again at t.runAt.
+      if (error === WAIT_PARKED) return;
       // The run ends (proc_exit, a limit, or a host function that failed); the caller is
       // terminated while it waits for its reply. What ended it first is what the run reports.
       this.ended ??= { error, status: 0 };
       return;
     } finally {
-      this.inService.delete(t);
-      sleep = this.deferredSleep;
-      this.deferredSleep = outerSleep;
+      this.serving = undefined;
+      this.rerunning = false;
     }
+    t.runAt = undefined;
+    t.waiting = undefined;
+    t.progress = undefined;
     if (this.ended !== undefined) return;
-    t.sleepFor[0] = sleep;
+    t.sleepFor[0] = this.deferredSleep;
     if (typeof result === 'bigint') {
       t.resultBig[0] = result;
       t.ctl[C_RESULT] = 2;
@@ -500,13 +551,6 @@ export class ThreadHub<M> {
     this.running.length = 0;
     for (const slot of this.idle) void slot.worker.terminate();
     this.idle.length = 0;
-  }
-}
-
-/** Thrown out of a wait when the run ended meanwhile (the waiting call's result no longer matters). */
-class HubEnded extends Error {
-  constructor() {
-    super('the run ended');
   }
 }
 

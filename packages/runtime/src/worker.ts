@@ -93,30 +93,39 @@ class OutputBuffer {
   /** True while flush() waits for the host (the meter's onBlock must not flush meanwhile). */
   waiting = false;
 
+  /**
+   * Waits at most `ms` until the host holds at most OUTPUT_HIGH_WATER bytes of output not yet
+   * taken, or a destination failed (it will not drain: its next write reports the failure);
+   * true when so.
+   */
+  waitForRoom(ms: number): boolean {
+    let seen = Atomics.load(this.pending, 0);
+    // A threaded run asks before every write: most often there is room, and no clock is read.
+    if (seen <= OUTPUT_HIGH_WATER) return true;
+    const until = wallNow() + ms;
+    for (; seen > OUTPUT_HIGH_WATER; seen = Atomics.load(this.pending, 0)) {
+      if (this.failure(1) !== 0 || this.failure(2) !== 0) return true;
+      const left = until - wallNow();
+      if (left <= 0) return false;
+      Atomics.wait(this.pending, 0, seen, left);
+    }
+    return true;
+  }
+
   flush(): void {
     if (this.chunks.length === 0) return;
-    // Wait before taking the chunks: in a threaded run the hub serves other threads' calls
-    // during this wait, and their writes join this buffer behind the ones already in it (and
-    // may flush it themselves, after a wait of their own). Chunks taken before the wait would
-    // be posted after those later writes: one thread's output out of its own order.
+    // The guest waits here, as idle time, until the host has taken enough of its output. A
+    // threaded run's flushes never wait (see waitIdle in serve()): its writes wait for room
+    // before they are buffered, so no write waits holding chunks that later writes of other
+    // threads would overtake.
     if (Atomics.load(this.pending, 0) > OUTPUT_HIGH_WATER) {
       const outer = this.waiting;
       this.waiting = true;
       try {
-        this.waitIdle((ms) => {
-          const until = wallNow() + ms;
-          for (let seen = Atomics.load(this.pending, 0); seen > OUTPUT_HIGH_WATER; seen = Atomics.load(this.pending, 0)) {
-            // A destination that failed will not drain: its next write reports the failure.
-            if (this.failure(1) !== 0 || this.failure(2) !== 0) return true;
-            const left = until - wallNow();
-            if (left <= 0) return false;
-            Atomics.wait(this.pending, 0, seen, left);
-          }
-          return true;
-        });
+        this.waitIdle((ms) => this.waitForRoom(ms));
       } catch (error) {
-        // The run ends (idle limit, or another thread ended it): what was written still goes
-        // out, and no later flush waits for it again.
+        // The run ends (idle limit): what was written still goes out, and no later flush waits
+        // for it again.
         this.send();
         throw error;
       } finally {
@@ -148,7 +157,11 @@ async function serve(config: WorkerConfig): Promise<void> {
   }
   const meter = new RunMeter(config.manifest.limits, (draft) => audit?.(draft), new Float64Array(config.meter));
   const output = new OutputBuffer(new Int32Array(config.outputPending), (wait) => {
-    meter.idle('fd_write', Number.POSITIVE_INFINITY, wait);
+    // In a threaded run a flush never waits: it may come from any call, or from the hub between
+    // calls, and a wait there would hold them. Each write waits for room before anything of it
+    // is charged or buffered instead (StdioBridge.waitWritable), which bounds the output the
+    // host holds the same way.
+    if (!meter.threaded) meter.idle('fd_write', Number.POSITIVE_INFINITY, wait);
   });
   // Flushing may itself wait for the host; it must not recurse into another flush.
   let flushing = false;
@@ -173,6 +186,7 @@ async function serve(config: WorkerConfig): Promise<void> {
       readStdin: (max, timeoutMs) => stdin.read(max, timeoutMs),
       waitStdin: (timeoutMs) => stdin.wait(timeoutMs),
       write: (fd, data) => output.write(fd, data),
+      waitWritable: (ms) => output.waitForRoom(ms),
       failure: (fd) => output.failure(fd),
       terminals: config.terminals,
     },

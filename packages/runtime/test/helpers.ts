@@ -112,13 +112,20 @@ export const threadGuest = (body: string, imports = '', memory = '(memory 1 16 s
     (drop (memory.atomic.notify (i32.const 516) (i32.const -1))))
   ${body})`;
 
-/** The socket calls and the descriptor calls a socket guest makes, as $accept, $recv, $send, $shutdown, $fd_read, $fd_write, $fd_close. */
-export const SOCKET_IMPORTS = `
+/**
+ * The socket calls and the descriptor calls a socket guest makes but fd_write, as $accept, $recv,
+ * $send, $shutdown, $fd_read, $fd_close: for threadGuest, which imports fd_write itself.
+ */
+export const SOCKET_CALLS = `
   (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_recv" (func $recv (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_send" (func $send (param i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_shutdown" (func $shutdown (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
+`;
+
+/** The socket calls and the descriptor calls a socket guest makes, as $accept, $recv, $send, $shutdown, $fd_read, $fd_write, $fd_close. */
+export const SOCKET_IMPORTS = `${SOCKET_CALLS}
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
 `;

@@ -74,10 +74,10 @@ describe('wasi-threads', () => {
     expect(t100 / t1).toBeLessThan(15);
   }, 90_000);
 
-  it('serves the other threads while two calls wait on stdin, one served inside the other\'s wait', async () => {
+  it('serves the other threads while two calls wait on stdin at once', async () => {
     // Threads 1 and 2 read stdin, which stays empty until thread 3 has printed its five lines
-    // (5 s at the latest). The second read is served while the first waits, and waits in turn:
-    // the hub must go on serving _start's spawn of thread 3, and thread 3, meanwhile.
+    // (5 s at the latest). The second read comes while the first waits, and waits too: the hub
+    // must go on serving _start's spawn of thread 3, and thread 3, meanwhile.
     const module = await wat(prelude(`
       (data (i32.const 80) "c\\n")
       (func (export "wasi_thread_start") (param $tid i32) (param $arg i32) (local $s i32) (local $i i32)

@@ -25,7 +25,7 @@ import {
   symlinkTargetStaysInside, type ResolvedPath,
 } from './fs-sandbox.js';
 import { GuestMemory } from './memory.js';
-import { blockFor, wallNow, type GuestClock, type RandomSource, type RunMeter, type StdioBridge } from './services.js';
+import { WAIT_PARKED, blockFor, wallNow, type GuestClock, type RandomSource, type RunMeter, type StdioBridge } from './services.js';
 import { SOCKET_DATA_CAPACITY, type SocketBridge, type SocketReadiness } from '../socket-channel.js';
 
 const {
@@ -98,6 +98,15 @@ interface Descriptor {
    * fd_fdstat_set_flags reopens it to change that.
    */
   hostFlags?: number;
+}
+
+/**
+ * What a socket call that moved bytes before it parked keeps for its next run (CallWaits.progress):
+ * its descriptor, and the bytes received or sent.
+ */
+interface SocketProgress {
+  d: Descriptor;
+  moved: number;
 }
 
 /** One entry of a directory listing, as fd_readdir writes it. */
@@ -272,6 +281,8 @@ export class WasiPreview1 {
 
   /** The errno for an exception a WASI function raised (see call()). */
   private failed(op: string, error: unknown): number {
+    // A threaded run's call that parked in a wait (CallWaits) unwinds to the hub that runs it again.
+    if (error === WAIT_PARKED) throw error;
     if (error instanceof GuestExit || error instanceof SandboxTermination) {
       this.end(error);
     }
@@ -300,6 +311,9 @@ export class WasiPreview1 {
     let n = 0;
     if (d.kind === 'conn') n = this.socketSend(d, bufs, 'fd_write');
     else {
+      // A threaded run's write waits for room at the host before anything is charged or
+      // buffered: it may park and run again (CallWaits).
+      if (this.opts.meter.waits !== null) this.awaitOutputRoom();
       // The host's stdout or stderr failed earlier (a closed pipe, a full disk): write(2) says so.
       const failed = this.opts.stdio.failure?.(d.stdio as 1 | 2) ?? 0;
       if (failed !== 0) return failed;
@@ -1495,6 +1509,8 @@ export class WasiPreview1 {
     const socketWaiters: Array<{ userdata: bigint; type: number; probe: () => SocketReadiness | null }> = [];
     let soonestNs: bigint | null = null;
     let soonestUserdata = 0n;
+    const waits = this.opts.meter.waits;
+    let clocks = waits?.progress as Array<bigint | undefined> | undefined;
     for (let i = 0; i < count; i++) {
       const s = (input >>> 0) + i * flavor.subscriptionSize;
       const userdata = m.u64(s);
@@ -1509,7 +1525,17 @@ export class WasiPreview1 {
         }
         let relative = timeout;
         if (flags & SUBCLOCK_ABSTIME) {
-          const now = this.readClock(id, 'poll_oneoff');
+          // A parked call runs again (CallWaits) with the clocks it read in its first run: a
+          // read is a time decision (logged once) and the step of a deterministic clock.
+          let now = clocks?.[id];
+          if (now === undefined) {
+            now = this.readClock(id, 'poll_oneoff');
+            if (waits !== null) {
+              clocks ??= [];
+              clocks[id] = now;
+              waits.progress = clocks;
+            }
+          }
           relative = timeout > now ? timeout - now : 0n;
         }
         if (soonestNs === null || relative < soonestNs) {
@@ -1577,7 +1603,7 @@ export class WasiPreview1 {
               if (probe()) return true;
             }
             return false;
-          });
+          }, 'probe');
         }
       }
       if (ready.length === 0 && soonestNs !== null) {
@@ -1633,10 +1659,10 @@ export class WasiPreview1 {
    * Waits for a socket request as idle time: `request(block, ms)` asks the host (blocking for at
    * most `ms` when `block`) and says whether it has its answer (for a blocking socket, 'again'
    * is not one: it comes only from asking without blocking). Single-threaded, one blocking
-   * request waits whole. In a threaded run the hub serves other threads while a call waits, in
-   * short waits, and a blocking request cut short would stay pending at the host (the next
-   * could race it for a connection or bytes nobody then reads): there the wait probes the socket
-   * (an immediate answer) and asks without blocking once it is ready.
+   * request waits whole. In a threaded run a waiting call parks and runs again (CallWaits), and
+   * a blocking request cut short would stay pending at the host (the next could race it for a
+   * connection or bytes nobody then reads): there the wait probes the socket (an immediate
+   * answer) and asks without blocking once it is ready.
    */
   private socketWait(op: string, kind: 'conn' | 'listener' | 'send', id: number, block: boolean, request: (block: boolean, ms: number) => boolean): void {
     const meter = this.opts.meter;
@@ -1652,7 +1678,13 @@ export class WasiPreview1 {
         if (left <= 0) return false;
         blockFor(Math.min(5, left));
       }
-    }, 'pollable');
+    }, 'probe');
+  }
+
+  /** A threaded run's write to stdout or stderr: waits (parking the call) while the host holds too much output. */
+  private awaitOutputRoom(): void {
+    const room = this.opts.stdio.waitWritable;
+    if (room !== undefined && !room(0)) this.opts.meter.idle('fd_write', Number.POSITIVE_INFINITY, room);
   }
 
   /**
@@ -1663,10 +1695,21 @@ export class WasiPreview1 {
     const wanted = bufs.reduce((sum, b) => sum + b.byteLength, 0);
     if (wanted === 0) return 0;
     const block = (d.fdflags & FdFlags.NONBLOCK) === 0;
+    const waits = this.opts.meter.waits;
     let offset = 0;
     let buf = 0;
     let at = 0;
+    // A threaded call that parked runs again from the start (CallWaits): the bytes it received
+    // before it parked are in the guest's buffers, counted and charged. It goes on after them,
+    // or, when its descriptor was replaced meanwhile, ends with them.
+    const kept = waits?.progress as SocketProgress | undefined;
+    if (kept !== undefined) {
+      if (kept.d !== d || kept.moved >= wanted) return kept.moved;
+      offset = kept.moved;
+      for (at = offset; at >= bufs[buf]!.byteLength; buf++) at -= bufs[buf]!.byteLength;
+    }
     do {
+      if (waits !== null && offset > 0) waits.progress = { d, moved: offset } satisfies SocketProgress;
       let got: ReturnType<SocketBridge['recv']> = null;
       this.socketWait(op, 'conn', d.sock!, block, (wait, ms) => {
         got = this.opts.sockets!.recv(d.sock!, wanted - offset, peek, wait, ms);
@@ -1702,16 +1745,32 @@ export class WasiPreview1 {
    */
   private socketSend(d: Descriptor, bufs: Uint8Array[], op: string): number {
     const block = (d.fdflags & FdFlags.NONBLOCK) === 0;
+    const waits = this.opts.meter.waits;
     let sent = 0;
+    // As in socketRecv: a parked call run again does not send again what it sent before.
+    const kept = waits?.progress as SocketProgress | undefined;
+    if (kept !== undefined && kept.d !== d) return kept.moved;
+    let skip = (sent = kept?.moved ?? 0);
     for (const b of bufs) {
-      for (let at = 0; at < b.byteLength;) {
+      if (skip >= b.byteLength) {
+        skip -= b.byteLength;
+        continue;
+      }
+      for (let at = skip; at < b.byteLength;) {
         const piece = b.subarray(at, at + SOCKET_DATA_CAPACITY);
         this.opts.meter.chargeWrite(piece.byteLength, op);
+        if (waits !== null && sent > 0) waits.progress = { d, moved: sent } satisfies SocketProgress;
         let taken: ReturnType<SocketBridge['send']> = null;
-        this.socketWait(op, 'send', d.sock!, block, (wait, ms) => {
-          taken = this.opts.sockets!.send(d.sock!, piece, wait, ms);
-          return taken !== null && (taken !== 'again' || !block);
-        });
+        try {
+          this.socketWait(op, 'send', d.sock!, block, (wait, ms) => {
+            taken = this.opts.sockets!.send(d.sock!, piece, wait, ms);
+            return taken !== null && (taken !== 'again' || !block);
+          });
+        } catch (error) {
+          // Parked: the piece has not moved, and is charged again when the call runs again.
+          if (error === WAIT_PARKED) this.opts.meter.refundWrite(piece.byteLength);
+          throw error;
+        }
         const n = taken as ReturnType<SocketBridge['send']>;
         if (n === null || n === 'again' || n < 0) {
           this.opts.meter.refundWrite(piece.byteLength);
@@ -1721,6 +1780,7 @@ export class WasiPreview1 {
         at += n;
         sent += n;
       }
+      skip = 0;
     }
     return sent;
   }

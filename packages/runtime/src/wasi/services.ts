@@ -169,6 +169,13 @@ export interface StdioBridge {
   /** Streams guest output (copied: the view may point into guest memory). */
   write(fd: 1 | 2, data: Uint8Array): void;
   /**
+   * Waits at most `timeoutMs` until the host holds little enough of the guest's output not yet
+   * written out for a write to go on, or a destination failed; true when so. A threaded run's
+   * writes wait here before anything of them is charged or buffered, and its `write`s never
+   * wait (a single-threaded run's `write` waits as it flushes). Default: never waits.
+   */
+  waitWritable?(timeoutMs: number): boolean;
+  /**
    * The WASI errno of an earlier write to stdout or stderr that failed at the host (EPIPE for a
    * closed pipe, NOSPC for a full disk), or 0: later writes there get it. Default: never fails.
    */
@@ -209,13 +216,41 @@ export type AuditFn = (draft: AuditDraft) => void;
 
 /**
  * What a blocking wait is, for a threaded run's hub (threads.ts): `sleep`, a plain sleep (the
- * calling thread can do it); `pollable`, a wait that may be cut into short waits (stdin, socket
- * probes, output backpressure: each short wait that times out leaves nothing behind);
- * `whole`, a wait that must not be (a blocking socket request that times out stays pending at
+ * calling thread can do it); `pollable`, a wait whose check may be made at any time without
+ * leaving anything behind (stdin, output backpressure); `probe`, the same for a check that asks
+ * the host (a socket probe, a round trip to the host thread), made less often; `whole`, a wait
+ * that must not be cut into checks (a blocking socket request that times out stays pending at
  * the host, and a new one would race it: a connection or bytes handed to a request nobody
  * reads). Threaded runs wait for sockets by probing instead (WasiPreview1.socketWait).
  */
-export type WaitKind = 'sleep' | 'pollable' | 'whole';
+export type WaitKind = 'sleep' | 'pollable' | 'probe' | 'whole';
+
+/**
+ * What a threaded run's hub (threads.ts) offers the calls it serves for guest threads. A call
+ * that must wait and cannot go on yet is parked: WAIT_PARKED unwinds it, its thread goes on
+ * waiting for the reply, and the hub runs the call again from the start, a little later, until
+ * its wait is over. So no call waits inside another, and each returns as soon as its own wait is
+ * over. A call is written so that running it again is the same call: whatever it must not do
+ * twice (move bytes, charge them, log a decision) comes after its waits, is undone when it
+ * parks, or is kept in `progress`.
+ */
+export interface CallWaits {
+  /**
+   * A wait of the call being served, of at most `allowed` ms; `cut` when the idle limit made
+   * `allowed` shorter than the wait asked for. True when the wait is satisfied; false when it
+   * timed out, 'cut' when it timed out and was cut by the idle limit as it began (a call run
+   * again keeps the deadline and the cut of its wait's first run); otherwise the call parks
+   * (WAIT_PARKED is thrown).
+   */
+  wait(allowed: number, wait: (ms: number) => boolean | void, kind: WaitKind, cut: boolean): boolean | 'cut';
+  /** True while the hub runs a parked call again (any run but its first): its CPU check was made as it began. */
+  readonly rerun: boolean;
+  /** What the call being served kept before it parked (undefined in its first run); set it before a wait that may park. */
+  progress: unknown;
+}
+
+/** Thrown by CallWaits.wait to park the call being served: a symbol, with no stack to capture. */
+export const WAIT_PARKED: unique symbol = Symbol('wsbc: call parked');
 
 export class RunMeter {
   readonly shared: Float64Array;
@@ -233,10 +268,11 @@ export class RunMeter {
   onBlock: () => void = () => undefined;
   onTick: () => void = () => undefined;
   /**
-   * Set for a threaded run (threads.ts): the hub runs every blocking wait through it, so that it
-   * can serve the other threads' calls meanwhile (see WaitKind). Its presence is `threaded`.
+   * Set for a threaded run (threads.ts): every blocking wait goes through the hub, which parks
+   * a call that cannot go on rather than block the other threads' calls (see CallWaits). Its
+   * presence is `threaded`.
    */
-  waitThrough: ((ms: number, wait: (ms: number) => boolean | void, kind: WaitKind) => boolean | void) | null = null;
+  waits: CallWaits | null = null;
   /**
    * In a threaded run neither waits nor throttling are taken off the guest's CPU time: other
    * threads may compute meanwhile (a thread that never calls the host is not paused), and
@@ -245,7 +281,7 @@ export class RunMeter {
    * own throttling (throttledHere).
    */
   get threaded(): boolean {
-    return this.waitThrough !== null;
+    return this.waits !== null;
   }
   /** Throttling of a threaded run, for the usage cap only (see `threaded`). */
   private throttledHere = 0;
@@ -286,24 +322,30 @@ export class RunMeter {
    * Runs a blocking wait of at most `ms` as idle time. The wait is cut short, and the run
    * terminated, when it would take the run past its idle limit. `wait` receives the time it
    * may block and returns true when it was satisfied before that (e.g. stdin became readable).
+   * In a threaded run the hub runs the wait instead (CallWaits: the call may park and run
+   * again), the limit bounds each wait rather than their sum, and waits are not idle time.
    */
   idle(op: string, ms: number, wait: (ms: number) => boolean | void, kind: WaitKind = 'pollable'): boolean {
     const max = this.limits.time.maxIdleMs;
     const remaining = max - this.idleMs();
     const allowed = Math.min(ms, Math.max(0, remaining));
+    if (this.waits) {
+      // Output written before the wait goes out as it begins; while a parked call runs again,
+      // the hub's ticks send it (a flush at every run would undo the batching of output).
+      if (!this.waits.rerun) this.onBlock();
+      const outcome = this.waits.wait(allowed, wait, kind, ms > allowed);
+      if (outcome === 'cut') this.terminateIdle(op);
+      return outcome === true;
+    }
     this.onBlock();
     let satisfied: boolean | void;
-    if (this.waitThrough) {
-      satisfied = this.waitThrough(allowed, wait, kind);
-    } else {
-      const began = wallNow();
-      this.shared[METER_SLOTS.blockedSince] = began;
-      try {
-        satisfied = wait(allowed);
-      } finally {
-        this.shared[METER_SLOTS.blockedSince] = 0;
-        this.shared[METER_SLOTS.idleMs] = this.idleMs() + (wallNow() - began);
-      }
+    const began = wallNow();
+    this.shared[METER_SLOTS.blockedSince] = began;
+    try {
+      satisfied = wait(allowed);
+    } finally {
+      this.shared[METER_SLOTS.blockedSince] = 0;
+      this.shared[METER_SLOTS.idleMs] = this.idleMs() + (wallNow() - began);
     }
     if (satisfied !== true && ms > allowed) this.terminateIdle(op);
     return satisfied === true;
@@ -367,6 +409,8 @@ export class RunMeter {
     // Reading the clock on every call would cost more than many calls themselves; the host thread
     // watches CPU time independently, so sampling one call in 32 loses nothing that matters.
     if ((++this.calls & 31) !== 0 && op !== 'fuel') return;
+    // A parked call run again is no work of the guest's (CallWaits): it was checked as it began.
+    if (this.waits !== null && this.waits.rerun) return;
     this.onTick();
     const compute = this.computeMs();
     const maxCompute = this.limits.cpu.maxExecutionMs;
