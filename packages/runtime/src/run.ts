@@ -11,10 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { classifyImport, formatSignature, sameSignature } from '@wsbc/analyzer/classify';
 import type { Diagnostic } from '@wsbc/diagnostics';
-import { loadManifest, type Manifest } from '@wsbc/manifest';
+import { loadManifest, validateManifest, type Manifest } from '@wsbc/manifest';
 // The ABI constants alone: a run of a vetted artifact never loads the instrumenter itself.
 import * as abi from '@wsbc/instrumenter/abi';
 import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type AuditRecord, type AuditSink } from './audit.js';
@@ -180,6 +181,10 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
     };
   };
 
+  const hostFunctions = options.hostFunctions;
+  if (hostFunctions !== undefined && typeof hostFunctions !== 'string' && !(hostFunctions instanceof URL)) {
+    return refuse('refused', [diag('run/invalid-options', `\`hostFunctions\` must be a path or a URL of an ES module, got ${hostFunctions === null ? 'null' : `a ${typeof hostFunctions}`}`)]);
+  }
   try {
     sink = openAuditSink(options.audit);
   } catch (error) {
@@ -362,8 +367,24 @@ function diag(code: string, message: string, data?: Record<string, unknown>): Di
   return { code, severity: 'error', message, ...(data ? { data } : {}) };
 }
 
+/**
+ * The URL the worker imports host functions from: a URL as given, a string with a URL scheme
+ * (`file:`, `data:`, ...) as it is, any other string as a file path (pathToFileURL: a `#`, `?` or
+ * `%` in it is part of the name, not URL syntax).
+ */
+function hostFunctionsUrl(option: string | URL | undefined): string | null {
+  if (option === undefined) return null;
+  if (option instanceof URL) return option.href;
+  return /^[a-z][a-z0-9+.-]+:/i.test(option) ? option : pathToFileURL(path.resolve(option)).href;
+}
+
 function resolveManifest(policy: Manifest | string): { ok: true; manifest: Manifest } | { ok: false; diagnostics: Diagnostic[] } {
-  if (typeof policy !== 'string') return { ok: true, manifest: policy };
+  if (typeof policy !== 'string') {
+    // An object may come from anywhere (hand-built, parsed from a configuration): it is checked
+    // against the schema as a file's manifest is, rather than trusted and failing mid-run.
+    const checked = validateManifest(policy, '<manifest>');
+    return checked.ok ? { ok: true, manifest: checked.value } : { ok: false, diagnostics: checked.diagnostics };
+  }
   if (policy.endsWith('.wsp')) {
     return { ok: false, diagnostics: [diag('run/policy-not-compiled', `${policy} is a policy source; compile it first (wsbc compile) or pass it to \`wsbc run\`, which compiles it`)] };
   }
@@ -446,9 +467,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
   const stdinWriter = new StdinWriter(stdinChannel);
   const stdout = r.options.stdout ?? process.stdout;
   const stderr = r.options.stderr ?? process.stderr;
-  const hostFunctions = r.options.hostFunctions === undefined ? null
-    : r.options.hostFunctions instanceof URL ? r.options.hostFunctions.href
-      : /^[a-z]+:/i.test(r.options.hostFunctions) ? r.options.hostFunctions : new URL(`file://${path.resolve(r.options.hostFunctions)}`).href;
+  const hostFunctions = hostFunctionsUrl(r.options.hostFunctions);
   // Backpressure: the worker counts bytes it sent; they are subtracted once the destination
   // took them (a Node stream's write callback, or at once for other sinks). Slots 1 and 2 hold
   // the WASI errno of a failed write to stdout and stderr (a closed pipe, a full disk): the

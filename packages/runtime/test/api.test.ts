@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalManifestJson } from '@wsbc/manifest';
+import { canonicalManifestJson, type Manifest } from '@wsbc/manifest';
+import { ByteWriter, WASM_HEADER } from '@wsbc/wasm';
 import { RunStatus, SandboxBuildError, run, sandbox, type AuditRecord, type AuditSink } from '@wsbc/runtime';
 import { manifest, tempDir, wat } from './helpers.js';
 
@@ -146,5 +147,65 @@ describe('level 3: host functions with capabilities, custom audit sinks', () => 
   it('refuses imports the policy does not list', async () => {
     const result = await run(await wat(guest), { policy: manifest(), hostFunctions, stderr: capture().sink });
     expect(result.diagnostics[0]).toMatchObject({ code: 'run/import-not-allowed' });
+  });
+});
+
+describe('options an embedder gets wrong, and hostile sizes', () => {
+  const hello = `(module
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start") (call $exit (i32.const 3))))`;
+
+  it('refuses a hostFunctions that is not a path or a URL, and a manifest object that is not a manifest', async () => {
+    const bytes = await wat(hello);
+    // Before: a TypeError out of run() (path.resolve of a number), and a TypeError mid-run
+    // (reading `time.deterministic` of a hand-built object).
+    const badHost = await run(bytes, { policy: sandbox().build(), hostFunctions: 5 as unknown as string, reportTermination: false });
+    expect(badHost.status).toBe(RunStatus.Refused);
+    expect(badHost.diagnostics.map((d) => d.code)).toEqual(['run/invalid-options']);
+    const badPolicy = await run(bytes, { policy: { imports: [] } as unknown as Manifest, reportTermination: false });
+    expect(badPolicy.status).toBe(RunStatus.Refused);
+    expect(badPolicy.diagnostics.length).toBeGreaterThan(0);
+    expect(badPolicy.reason).toContain('version');
+    const good = await run(bytes, { policy: sandbox().build(), reportTermination: false });
+    expect(good.status).toBe(3);
+  });
+
+  it('loads host functions from a path whose directories have # % and ? in their names', async () => {
+    const dir = path.join(tempDir(), 'a#b%20c?d');
+    fs.mkdirSync(dir);
+    fs.copyFileSync(new URL('./fixtures/host-functions.mjs', import.meta.url), path.join(dir, 'host.mjs'));
+    const guest = `(module
+      (import "env" "add_points" (func $add (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (call $exit (call $add (i32.const 2) (i32.const 3)))))`;
+    const policy = sandbox().allowImport('env', '*').custom('scoring', true).custom('bonus', 10).build();
+    const result = await run(await wat(guest), { policy, hostFunctions: path.join(dir, 'host.mjs'), reportTermination: false });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.status).toBe(15);
+  });
+
+  it('links 99,999 granted host imports against as many grants (the grant scan was quadratic)', { timeout: 120_000 }, async () => {
+    const n = 99_999;
+    const w = new ByteWriter();
+    w.bytes(WASM_HEADER);
+    w.u8(1).sized((p) => p.u32(1).u8(0x60).u32(0).u32(0));
+    w.u8(2).sized((p) => {
+      p.u32(n);
+      for (let i = 0; i < n; i++) p.name('env').name(`f${i}`).u8(0).u32(0);
+    });
+    // One function, _start, that returns: the run exits 0 once every import is linked.
+    w.u8(3).sized((p) => p.u32(1).u32(0));
+    w.u8(7).sized((p) => p.u32(1).name('_start').u8(0).u32(n));
+    w.u8(10).sized((p) => p.u32(1).u8(2).u8(0).u8(0x0b));
+    const dir = tempDir();
+    const host = path.join(dir, 'many.mjs');
+    fs.writeFileSync(host, `export default Array.from({ length: ${n} }, (_, i) => ({ module: 'env', name: 'f' + i, fn: () => {} }));\n`);
+    let builder = sandbox();
+    for (let i = 0; i < n; i++) builder = builder.allowImport('env', `f${i}`);
+    const result = await run(w.finish(), { policy: builder.build(), hostFunctions: host, reportTermination: false });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.status).toBe(0);
   });
 });

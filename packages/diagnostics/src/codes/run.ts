@@ -8,6 +8,7 @@ export const runCodes: CodeTable = {
   'run/import-not-provided': { severity: 'error', summary: 'The module imports something the runtime does not provide' },
   'run/instantiate-failed': { severity: 'error', summary: 'The engine refused to instantiate the module' },
   'run/instrument-failed': { severity: 'error', summary: 'Instrumenting the module on the fly failed' },
+  'run/invalid-options': { severity: 'error', summary: 'A run option has a value of the wrong type' },
   'run/listen-failed': { severity: 'error', summary: 'The host could not listen on an address given to the guest' },
   'run/listen-not-allowed': { severity: 'error', summary: "A listening socket for the guest is outside the policy's network grants" },
   'run/memory-over-limit': { severity: 'error', summary: "The module's initial memory exceeds the policy's max pages" },
