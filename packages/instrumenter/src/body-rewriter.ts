@@ -74,7 +74,7 @@ export interface RewriteContext extends PlanContext {
   /** Grow helper per memory index. */
   growFuncs: number[];
   /** Type index of each defined function. */
-  funcTypes: number[];
+  funcTypes: Uint32Array;
   /**
    * Per type index, the block type `[] -> results` of a function of that type, encoded (a
    * landing wrapper's type, see rewrite()); null for other types, and for a type with several
@@ -85,12 +85,32 @@ export interface RewriteContext extends PlanContext {
 }
 
 interface ChargeTemplate {
-  /** Bytes before the cost's LEB128 (the counter load and the i64.const opcode). */
+  /**
+   * Bytes before the cost's LEB128 (the counter load and the i64.const opcode), the first preLength
+   * of them; the array runs OVERRUN bytes further, for putInput.
+   */
   pre: Uint8Array;
-  /** Bytes after it. */
+  preLength: number;
+  /** Bytes after it, the first postLength of them (and OVERRUN more). */
   post: Uint8Array;
+  postLength: number;
+  /** DataViews of pre and post, for putInput. */
+  preView: DataView;
+  postView: DataView;
   /** Where in `post` the test's `if` opcode is (-1: the sequence does not test). */
   ifInPost: number;
+}
+
+/** A template of the given parts (see ChargeTemplate). */
+function chargeTemplate(pre: Uint8Array, post: Uint8Array, ifInPost: number): ChargeTemplate {
+  const padded = (part: Uint8Array): Uint8Array => {
+    const b = new Uint8Array(part.length + OVERRUN);
+    b.set(part);
+    return b;
+  };
+  const preBytes = padded(pre);
+  const postBytes = padded(post);
+  return { pre: preBytes, preLength: pre.length, post: postBytes, postLength: post.length, preView: new DataView(preBytes.buffer), postView: new DataView(postBytes.buffer), ifInPost };
 }
 
 const templateSink = new ByteSink(64);
@@ -108,7 +128,7 @@ function template(emit: (out: ByteSink, cost: number) => number, counter: number
   templateSink.len = 0;
   const ifAt = emit(templateSink, 0);
   const b = templateSink.buf;
-  return { pre: b.slice(0, costAt), post: b.slice(costAt + 1, templateSink.len), ifInPost: ifAt < 0 ? -1 : ifAt - (costAt + 1) };
+  return chargeTemplate(b.slice(0, costAt), b.slice(costAt + 1, templateSink.len), ifAt < 0 ? -1 : ifAt - (costAt + 1));
 }
 
 /**
@@ -223,7 +243,7 @@ export interface BodyStats {
 export class BodyRewriter {
   private readonly planner: Planner;
   /** Charge templates by counter: key 4 * index + (cached ? 2 : 0) + (tested ? 1 : 0). */
-  private readonly templates = new Map<number, ChargeTemplate>();
+  private readonly templates: Array<ChargeTemplate | undefined> = [];
   /** Offsets (from the body's start) of the test `if`s of the body last rewritten. */
   private hintAt = new Int32Array(256);
   private hintCount = 0;
@@ -238,8 +258,12 @@ export class BodyRewriter {
   private readonly depthEnterIfAt: number;
   private readonly depthLeave: Uint8Array;
 
+  /** A DataView of ctx.bytes, for putInput. */
+  private readonly input: DataView;
+
   constructor(readonly ctx: RewriteContext) {
     this.planner = new Planner(ctx.bytes, ctx);
+    this.input = new DataView(ctx.bytes.buffer, ctx.bytes.byteOffset, ctx.bytes.byteLength);
     const guard = new ByteSink(64);
     this.depthEnterIfAt = ctx.stackGuard ? emitDepthEnter(guard, ctx) : -1;
     this.depthEnter = guard.buf.slice(0, guard.len);
@@ -252,12 +276,13 @@ export class BodyRewriter {
     const ctx = this.ctx;
     const counter = cached ? fuelLocal : ctx.fuelGlobal;
     const key = counter * 4 + (cached ? 2 : 0) + (tested ? 1 : 0);
-    let t = this.templates.get(key);
+    // An array indexed by key (a hole where none was made yet), looked up twice per body.
+    let t = this.templates[key];
     if (t === undefined) {
       t = tested
         ? template((o, c) => (cached ? emitLocalCharge(o, ctx, c, fuelLocal) : emitGlobalCharge(o, ctx, c)), counter)
         : template((o, c) => emitDecrement(o, ctx, c, cached ? fuelLocal : -1), counter);
-      this.templates.set(key, t);
+      this.templates[key] = t;
     }
     return t;
   }
@@ -365,10 +390,13 @@ export class BodyRewriter {
     let hints = 0;
     // INVARIANT: the body's output fits in its input size plus MAX_INJECTED bytes per point (a
     // charge is at most 48 bytes, a restore 24, the code around a special 52, or 85 with the
-    // stack guard's; retargeted catch labels add at most p.retargetBytes), so one ensure() covers
-    // it and the loop writes through a local index without bounds bookkeeping.
-    out.ensure(end - codeStart + (ctx.stackGuard ? MAX_INJECTED_GUARDED : MAX_INJECTED) * (charges + specials + restoreCount) + p.retargetBytes);
+    // stack guard's; retargeted catch labels add at most p.retargetBytes; putInput may write
+    // OVERRUN bytes past its last run), so one ensure() covers it and the loop writes through a
+    // local index without bounds bookkeeping.
+    out.ensure(end - codeStart + (ctx.stackGuard ? MAX_INJECTED_GUARDED : MAX_INJECTED) * (charges + specials + restoreCount) + p.retargetBytes + OVERRUN);
     const buf = out.buf;
+    const view = out.view();
+    const input = this.input;
     let o = out.len;
     let copyFrom = codeStart;
     // Visits, in offset order, only the points where something is injected; the bytes between them
@@ -379,7 +407,7 @@ export class BodyRewriter {
       if (nextRestore < restoreCount && restoreAt[nextRestore]! < at) at = restoreAt[nextRestore]!;
       if (nextSpecial < specials && specialAt[nextSpecial]! < at) at = specialAt[nextSpecial]!;
       if (at >= end) break;
-      o = putRange(buf, o, bytes, copyFrom, at);
+      o = putInput(buf, view, o, bytes, input, copyFrom, at);
       copyFrom = at;
       while (nextRestore < restoreCount && restoreAt[nextRestore] === at) {
         if (saveDepth) o = putPair(buf, o, 0x20, savedLocal, 0x24, ctx.depthGlobal); // local.get $saved; global.set $depth
@@ -388,10 +416,10 @@ export class BodyRewriter {
       }
       if (nextCharge < charges && chargeAt[nextCharge] === at) {
         const t = chargeChecked[nextCharge] ? tested : untested;
-        o = putRange(buf, o, t.pre, 0, t.pre.length);
+        o = putInput(buf, view, o, t.pre, t.preView, 0, t.preLength);
         o = putCost(buf, o, chargeCost[nextCharge]!);
         if (hinting && t.ifInPost >= 0) hintAt[hints++] = o + t.ifInPost - bodyStart;
-        o = putRange(buf, o, t.post, 0, t.post.length);
+        o = putInput(buf, view, o, t.post, t.postView, 0, t.postLength);
         nextCharge++;
       }
       if (nextSpecial >= specials || specialAt[nextSpecial] !== at) continue;
@@ -447,7 +475,7 @@ export class BodyRewriter {
         copyFrom = after;
       }
     }
-    o = putRange(buf, o, bytes, copyFrom, end);
+    o = putInput(buf, view, o, bytes, input, copyFrom, end);
     let landingCharges = 0;
     if (wrap) {
       out.len = o;
@@ -459,10 +487,10 @@ export class BodyRewriter {
       if (track) {
         // INVARIANT: a function with a catch clause never caches the counter (p.catchJoins), so
         // `tested` is the global counter's sequence.
-        o = putRange(buf, o, tested.pre, 0, tested.pre.length);
+        o = putRange(buf, o, tested.pre, 0, tested.preLength);
         o = putCost(buf, o, ctx.checkCost);
         if (hinting) hintAt[hints++] = o + tested.ifInPost - bodyStart;
-        o = putRange(buf, o, tested.post, 0, tested.post.length);
+        o = putRange(buf, o, tested.post, 0, tested.postLength);
         landingCharges = 1;
       }
       buf[o++] = 0x0b;
@@ -492,13 +520,17 @@ export class BodyRewriter {
     const n = this.hintCount;
     if (n === 0) return;
     const h = this.hints;
-    h.u32(funcIndex);
-    h.u32(n);
+    // At most 5 bytes per LEB: the entries fit 10 + 7 * n bytes.
+    h.ensure(10 + 7 * n);
+    const buf = h.buf;
+    const hintAt = this.hintAt;
+    let o = putU32(buf, putU32(buf, h.len, funcIndex), n);
     for (let i = 0; i < n; i++) {
-      h.u32(this.hintAt[i]!);
-      h.u8(1);
-      h.u8(0);
+      o = putU32(buf, o, hintAt[i]!);
+      buf[o++] = 1;
+      buf[o++] = 0;
     }
+    h.len = o;
     this.hintedFunctions++;
   }
 }
@@ -515,7 +547,34 @@ const MAX_LOCALS = 50_000;
 const MAX_INJECTED = 64;
 /** The same with the stack-depth guard inlined around calls. */
 const MAX_INJECTED_GUARDED = 96;
-const EMPTY_TEMPLATE: ChargeTemplate = { pre: new Uint8Array(0), post: new Uint8Array(0), ifInPost: -1 };
+/** How far past a run putInput may read and write. */
+const OVERRUN = 3;
+const EMPTY_TEMPLATE: ChargeTemplate = chargeTemplate(new Uint8Array(0), new Uint8Array(0), -1);
+
+/**
+ * Copies src[start, end) (input bytes or a charge template; `srcView` is a DataView of all of
+ * `src`) to buf at o (`view` is a DataView of `buf`): short runs 4 bytes at a time (V8
+ * compiles a DataView access to one unaligned load or store), the last word running up to 3
+ * bytes past the run where src has room, into bytes the next write replaces; long ones
+ * with one memcpy (a subarray view per copy costs more than a short run).
+ * INVARIANT: buf has room for the run and OVERRUN more bytes (see the reservation in rewrite()).
+ */
+function putInput(buf: Uint8Array, view: DataView, o: number, src: Uint8Array, srcView: DataView, start: number, end: number): number {
+  const n = end - start;
+  if (n > 128) {
+    buf.set(src.subarray(start, end), o);
+    return o + n;
+  }
+  const to = o + n;
+  // (src.length, not srcView.byteLength: V8 11.3 calls a builtin for the latter.) Up to 128
+  // bytes the loop also saves allocating a subarray view per copy.
+  if (end + OVERRUN <= src.length) {
+    for (let i = start; i < end; i += 4, o += 4) view.setUint32(o, srcView.getUint32(i, true), true);
+    return to;
+  }
+  for (let i = start; i < end; i++) buf[o++] = src[i]!;
+  return to;
+}
 
 /** Copies src[start, end) to buf at o; short runs byte by byte (a subarray view per copy costs more). */
 function putRange(buf: Uint8Array, o: number, src: Uint8Array, start: number, end: number): number {
@@ -616,6 +675,8 @@ function reload(out: ByteSink, ctx: RewriteContext, fuelLocal: number): void {
 
 /** How much rewritten code rewriteBodies gathers in a plain buffer before moving it to a resizable one. */
 const FLUSH_BYTES = 1 << 20;
+/** That buffer (one per thread; rewriteBodies does not re-enter itself with a resizable sink). */
+let flushScratch: ByteSink | undefined;
 
 /** Stride of a body table: [bodyStart, localCount, localGroups, codeStart, end] per body. */
 export const BODY_FIELDS = 5;
@@ -633,30 +694,33 @@ export interface BodiesStats {
  * order, gives the same bytes.
  */
 export function rewriteBodies(out: ByteSink, rewriter: BodyRewriter, bodies: Int32Array, from: number, to: number): BodiesStats {
+  const stats: BodiesStats = { charges: 0, maxOverrun: 0 };
   if (out.isResizable) {
     // Element writes into a view of a resizable ArrayBuffer are markedly slower in V8 (measured:
     // the write pass took ~1.5x as long), so bodies are written to a plain buffer and moved over
     // in large blocks (one memcpy each).
-    const scratch = new ByteSink(FLUSH_BYTES + (FLUSH_BYTES >> 1));
-    let charges = 0;
-    let maxOverrun = 0;
+    // Kept for later calls on this thread: fresh pages cost a page fault each (about 0.7 ms for
+    // this buffer on the machine of docs/benchmarks.md), touched ones nothing.
+    const scratch = (flushScratch ??= new ByteSink(FLUSH_BYTES + (FLUSH_BYTES >> 1)));
     for (let i = from; i < to; ) {
-      const start = i;
-      while (i < to && scratch.len < FLUSH_BYTES) {
-        const stats = rewriteBodies(scratch, rewriter, bodies, i, i + 1);
-        charges += stats.charges;
-        if (stats.maxOverrun > maxOverrun) maxOverrun = stats.maxOverrun;
-        i++;
-      }
-      if (i === start) break;
-      out.bytes(scratch.buf.subarray(0, scratch.len));
       scratch.len = 0;
+      i = writeBodies(scratch, rewriter, bodies, i, to, FLUSH_BYTES, stats);
+      out.bytes(scratch.buf.subarray(0, scratch.len));
     }
-    return { charges, maxOverrun };
+    return stats;
   }
-  let charges = 0;
-  let maxOverrun = 0;
-  for (let i = from; i < to; i++) {
+  writeBodies(out, rewriter, bodies, from, to, Infinity, stats);
+  return stats;
+}
+
+/**
+ * Writes bodies from `from` on, until `to` or until `out` holds `limit` bytes (at least one body),
+ * adding their stats to `stats`; returns the next body's index.
+ */
+function writeBodies(out: ByteSink, rewriter: BodyRewriter, bodies: Int32Array, from: number, to: number, limit: number, stats: BodiesStats): number {
+  const funcBase = rewriter.ctx.importedFuncs + rewriter.ctx.funcShift;
+  let i = from;
+  while (i < to) {
     const k = i * BODY_FIELDS;
     const bodyStart = bodies[k]!;
     const end = bodies[k + 4]!;
@@ -665,11 +729,13 @@ export function rewriteBodies(out: ByteSink, rewriter: BodyRewriter, bodies: Int
     const inputSize = end - bodyStart;
     const sizeAt = out.reserve(uleb32Length(inputSize + (inputSize >> 2) + 16));
     const start = out.len;
-    const stats = rewriter.rewrite(out, i, bodyStart, bodies[k + 1]!, bodies[k + 2]!, bodies[k + 3]!, end);
+    const body = rewriter.rewrite(out, i, bodyStart, bodies[k + 1]!, bodies[k + 2]!, bodies[k + 3]!, end);
     out.patchU32Exact(sizeAt, start - sizeAt, out.len - start);
-    rewriter.appendHints(rewriter.ctx.importedFuncs + rewriter.ctx.funcShift + i);
-    charges += stats.charges;
-    if (stats.unchecked > maxOverrun) maxOverrun = stats.unchecked;
+    rewriter.appendHints(funcBase + i);
+    stats.charges += body.charges;
+    if (body.unchecked > stats.maxOverrun) stats.maxOverrun = body.unchecked;
+    i++;
+    if (out.len >= limit) break;
   }
-  return { charges, maxOverrun };
+  return i;
 }

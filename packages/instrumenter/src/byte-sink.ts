@@ -1,24 +1,32 @@
 // A growable output buffer with the LEB128 encodings the instrumenter emits. The rewriter writes
 // one output module front to back into one sink, backed by a resizable ArrayBuffer where the
-// engine has them: it grows in place (no copy) in steps of about 1/16 of its size, so the final
-// shrink to the exact length (which zeroes what it cuts off) touches little memory.
+// engine has them: it grows in place (no copy) in steps of 256 KiB, so the final shrink to the
+// exact length (which zeroes what it cuts off) touches little memory.
 interface ResizableBuffer extends ArrayBuffer {
   resize(byteLength: number): void;
   readonly maxByteLength: number;
 }
 
+/** How far past what it needs a resizable sink grows at a time. */
+const GROWTH_STEP = 1 << 18;
+
 export class ByteSink {
   buf: Uint8Array;
   len = 0;
+  private dataView: DataView | undefined;
+  /** The buf, and its length, that dataView covers. */
+  private viewOf: Uint8Array | undefined;
+  private viewLength = 0;
   /** Set when the sink grows a resizable ArrayBuffer in place (no copy on growth or at the end). */
   private readonly resizable: ResizableBuffer | undefined;
 
   /**
    * `maxCapacity` (for the one big output buffer) reserves address space for a resizable buffer,
    * so growing never copies and the result needs no final copy: peak memory stays near the output
-   * size instead of twice it.
+   * size instead of twice it. Where the engine has no resizable buffers, such a sink starts at
+   * `plainCapacity` (default `capacity`) instead, to copy less as it doubles.
    */
-  constructor(capacity = 1024, maxCapacity?: number) {
+  constructor(capacity = 1024, maxCapacity?: number, plainCapacity = capacity) {
     const initial = Math.max(16, capacity);
     if (maxCapacity !== undefined && maxCapacity > initial) {
       const Ctor = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ResizableBuffer;
@@ -29,7 +37,7 @@ export class ByteSink {
         return;
       }
     }
-    this.buf = new Uint8Array(initial);
+    this.buf = new Uint8Array(Math.max(initial, plainCapacity));
   }
 
   ensure(extra: number): void {
@@ -38,8 +46,9 @@ export class ByteSink {
     const rb = this.resizable;
     if (rb) {
       if (need > rb.maxByteLength) throw new RangeError(`output larger than the ${rb.maxByteLength} bytes reserved`);
-      // Growing in place is cheap; shrinking at the end zeroes the excess, so keep it small.
-      rb.resize(Math.min(need + Math.max(1 << 16, this.buf.length >> 4), rb.maxByteLength));
+      // Growing in place is cheap (about a microsecond a step); shrinking at the end zeroes the
+      // excess, faulting in pages nothing wrote (0.6 ms a megabyte), so the steps stay small.
+      rb.resize(Math.min(need + GROWTH_STEP, rb.maxByteLength));
       return; // a length-tracking view: this.buf already covers the new length
     }
     let cap = this.buf.length * 2;
@@ -47,6 +56,35 @@ export class ByteSink {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
+  }
+
+  /** A DataView of `buf` (made again when buf changes or grows). */
+  view(): DataView {
+    const buf = this.buf;
+    let v = this.dataView;
+    // (Typed-array fields, not the DataView's: V8 11.3 calls a builtin for DataView.byteLength.)
+    if (v === undefined || this.viewOf !== buf || this.viewLength !== buf.length) {
+      v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.dataView = v;
+      this.viewOf = buf;
+      this.viewLength = buf.length;
+    }
+    return v;
+  }
+
+  /**
+   * Faults in (writes a zero to each 4 KiB page of) the memory from the page after `len` up to
+   * `end`, growing a resizable sink to it: the pages later writes will touch, touched ahead of
+   * time (see writeClaimedChunks). Nothing past `len` is part of the output, and all of it is
+   * written before it becomes so. A no-op for other sinks, where growing copies.
+   */
+  prefault(end: number): void {
+    const rb = this.resizable;
+    if (!rb) return;
+    const to = Math.min(end, rb.maxByteLength);
+    if (to > this.buf.length) rb.resize(to);
+    const buf = this.buf;
+    for (let i = Math.ceil(this.len / 4096) * 4096; i < to; i += 4096) buf[i] = 0;
   }
 
   /** Whether the sink writes into a resizable ArrayBuffer (slower element access in V8). */

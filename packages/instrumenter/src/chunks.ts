@@ -109,12 +109,33 @@ export interface WrittenBodies {
 }
 
 /**
+ * Unclaimed input per worker below which the calling thread stops to fault in the pages the rest
+ * of the output will take (see writeClaimedChunks): about what a worker rewrites while the calling
+ * thread faults in the 4-5 MB that esbuild.wasm's last chunks and data section take.
+ */
+const PREFAULT_LEAD_BYTES = 256 << 10;
+
+/**
  * The calling thread's share, and the join: writes every body of `bodies` into `out` (sizes
  * included, in order), rewriting the chunks it claims and appending those the workers post on
  * `ports` (see the top of this file). Throws the first failing chunk's error in order.
+ *
+ * `tailBytes` is about how much the module's output holds after the code section. Fresh memory
+ * costs a page fault per 4 KiB page when first written (0.5 ms a megabyte on the VM of
+ * docs/benchmarks.md), and what follows the code section (esbuild.wasm's 3.9 MB data section) is
+ * written after every chunk is in, by this thread alone. So when little is left to claim, this
+ * thread faults in the pages the rest of the output will take, by its estimate, while the workers
+ * rewrite the last chunks (it claims fewer of them); the tail then writes into touched pages. The
+ * estimate is a hint only: pages it misses fault in later, pages it overshoots are cut off at the
+ * end.
  */
-export function writeClaimedChunks(out: ByteSink, ctx: RewriteContext, bodies: Int32Array, chunks: Int32Array, claims: Int32Array, ports: MessagePort[]): WrittenBodies {
+export function writeClaimedChunks(out: ByteSink, ctx: RewriteContext, bodies: Int32Array, chunks: Int32Array, claims: Int32Array, ports: MessagePort[], tailBytes = 0): WrittenBodies {
   const n = chunks.length - 1;
+  const codeStart = out.len;
+  // unclaimed[k]: input bytes of chunks k and after.
+  const unclaimed = new Float64Array(n + 1);
+  for (let k = n - 1; k >= 0; k--) unclaimed[k] = unclaimed[k + 1]! + chunkInputBytes(bodies, chunks, k);
+  let prefaulted = tailBytes <= 0 || ports.length === 0 || !out.isResizable;
   const results: Array<ChunkResult | null | undefined> = new Array(n);
   const written: WrittenBodies = { charges: 0, maxOverrun: 0, hints: [], hintedFunctions: 0 };
   const rewriter = new BodyRewriter(ctx);
@@ -154,11 +175,34 @@ export function writeClaimedChunks(out: ByteSink, ctx: RewriteContext, bodies: I
     rewriter.clearHints();
     results[next++] = null;
   };
+  /** Faults in the pages from out.len to the estimated end of the output (see above). */
+  const prefault = (): void => {
+    let outBytes = out.len - codeStart;
+    let inBytes = n > 0 ? unclaimed[0]! - unclaimed[next]! : 0;
+    let hintBytes = 0;
+    for (const h of written.hints) hintBytes += h.length;
+    for (let i = next; i < n; i++) {
+      const r = results[i];
+      if (!r?.ok) continue;
+      outBytes += r.code.length;
+      inBytes += chunkInputBytes(bodies, chunks, i);
+      hintBytes += r.hints.length;
+    }
+    if (inBytes <= 0) return;
+    const scale = unclaimed[0]! / inBytes;
+    // At most what the output can take (4 bytes per input byte, see Rewriter.write).
+    const code = Math.min((outBytes + hintBytes) * scale, 4 * unclaimed[0]!);
+    out.prefault(codeStart + Math.ceil(code) + tailBytes + (64 << 10));
+  };
   try {
     for (let k = Atomics.add(claims, 0, 1); k < n; k = Atomics.add(claims, 0, 1)) {
       here(k);
       appendReady();
       if (results[k]?.ok === false) break; // fails once the chunks before it are in
+      if (!prefaulted && unclaimed[Math.min(Atomics.load(claims, 0), n)]! <= PREFAULT_LEAD_BYTES * ports.length) {
+        prefaulted = true;
+        prefault();
+      }
     }
     // Nothing left to claim (or a chunk failed): the missing chunks in order, from the workers
     // if they have posted them by then, else rewritten here.

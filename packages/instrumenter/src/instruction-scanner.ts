@@ -296,7 +296,7 @@ function readShortU32(bytes: Uint8Array, p: number, end: number): number {
   return value;
 }
 
-/** How skipRun skips the immediates of one opcode byte (if-chain order: most frequent first). */
+/** How skipCareful skips the immediates of one opcode byte (if-chain order: most frequent first). */
 const enum Run {
   Stop,
   None,
@@ -340,70 +340,164 @@ for (let byte = 0; byte < 256; byte++) {
  * Skips instructions from `pos` while their opcode byte has an entry in `run` (see runTable():
  * single-byte opcodes whose only effect is their price) and their immediates have a short form,
  * adding their prices into `cost[0]`. global.get/global.set (if in the table) are skipped only
- * when their index is below `globalLimit`. Returns where it stopped: `end`, or the offset of an
- * instruction it did not skip. Never throws and never reads at or past `end`.
+ * when their index is below `globalLimit` (the limit runTable was given). Returns where it
+ * stopped: `end`, or the offset of an instruction it did not skip. Never throws and never reads
+ * at or past `end`.
+ *
+ * Most instructions take the fast path: the entry gives the length with one-byte immediates and
+ * the bits the next two bytes must have clear for that length to hold, so one test, predicted
+ * taken, replaces a branch per immediate kind (whose mispredictions cost more than the loads).
+ * Longer LEBs and global indices take skipLonger, the rest (and the last bytes of the range)
+ * skipCareful.
  */
 export function skipRun(bytes: Uint8Array, pos: number, end: number, run: Int32Array, cost: Float64Array, globalLimit = 0): number {
   let sum = 0;
+  // INVARIANT: below fastEnd an instruction of at most 9 bytes ends at or before `end`, and the
+  // two bytes after its opcode are in the range.
+  const fastEnd = end - 9;
   while (pos < end) {
-    const byte = bytes[pos]!;
-    // One load gives both the price and how to skip the immediates.
-    const entry = run[byte]!;
-    const kind = (entry & RUN_KIND_MASK) as Run;
-    if (kind === Run.Stop) break;
-    let next = -1;
-    // One-byte immediates dominate: each LEB kind tests for one before calling skipLeb.
-    if (kind === Run.None) next = pos + 1;
-    else if (kind === Run.U32 || kind === Run.S32 || kind === Run.Leb9) {
-      const p = pos + 1;
-      if (p < end && bytes[p]! < 0x80) next = p + 1;
-      else next = kind === Run.U32 ? skipU32(bytes, p, end) : kind === Run.S32 ? skipS32(bytes, p, end) : skipLeb(bytes, p, end, 9);
-    } else if (kind === Run.MemArg) {
-      const p = pos + 2;
-      if (p < end && bytes[pos + 1]! < 0x40) next = bytes[p]! < 0x80 ? p + 1 : skipLeb(bytes, p, end, 9);
-    } else if (kind === Run.Global) {
-      const p = pos + 1;
-      if (p < end && bytes[p]! < 0x80) {
-        if (bytes[p]! < globalLimit) next = p + 1;
-      } else {
-        const q = skipU32(bytes, p, end);
-        if (q > 0 && readShortU32(bytes, p, q) < globalLimit) next = q;
-      }
-    } else if (kind === Run.U32U32) {
-      const q = skipU32(bytes, pos + 1, end);
-      if (q > 0) next = skipU32(bytes, q, end);
-    } else if (kind === Run.Bytes4) {
-      if (pos + 5 <= end) next = pos + 5;
-    } else if (kind === Run.Bytes8) {
-      if (pos + 9 <= end) next = pos + 9;
+    const entry = run[bytes[pos]!]!;
+    if (entry === 0) break;
+    if (pos <= fastEnd && ((bytes[pos + 1]! & entry & RUN_MASK1) | (bytes[pos + 2]! & (entry << 2) & 0x80) | (entry & RUN_CAREFUL)) === 0) {
+      pos += entry & RUN_LENGTH;
+    } else {
+      let next = pos + 11 <= end ? skipLonger(bytes, pos, entry, globalLimit) : -1;
+      if (next < 0) next = skipCareful(bytes, pos, end, globalLimit);
+      if (next < 0) break;
+      pos = next;
     }
-    if (next < 0) break;
     sum += entry >> RUN_PRICE_SHIFT;
-    pos = next;
   }
   cost[0] = sum;
   return pos;
 }
 
-const RUN_KIND_MASK = 15;
-const RUN_PRICE_SHIFT = 4;
+/**
+ * The next most frequent forms, at least 11 bytes before the end of the range: a LEB longer than
+ * one byte (i32.const 1000, local.get 200, i32.load offset=400, an i64.const of a pointer, a
+ * padded i32.const address), and a one-byte global index below the limit. Returns where the
+ * instruction ends, or -1 to leave it to skipCareful.
+ */
+function skipLonger(bytes: Uint8Array, pos: number, entry: number, globalLimit: number): number {
+  let q = pos + 1;
+  if ((entry & RUN_GLOBAL) !== 0) {
+    const index = bytes[q]!;
+    return index < 0x80 && index < globalLimit ? q + 1 : -1;
+  }
+  if ((entry & RUN_CAREFUL) !== 0 || (entry & RUN_MASK1) === 0) return -1;
+  if ((entry & RUN_CHECK2) !== 0) {
+    // A memarg: flags without a memory index, then the offset.
+    if (bytes[q]! >= 0x40) return -1;
+    q++;
+  }
+  // u32 and s32 LEBs of up to 4 bytes and u64/s64 ones of up to 9 are always well formed.
+  const long = (entry & RUN_LONG) !== 0;
+  const last = q + (long ? 8 : 3);
+  while (q < last && bytes[q]! >= 0x80) q++;
+  if (bytes[q]! < 0x80) return q + 1;
+  if (long) return -1;
+  // A 5-byte u32 or s32 (padded for relocation: LLVM's output keeps them) whose last byte holds
+  // no more bits than the type has, as the general reader requires.
+  const fifth = bytes[q + 1]!;
+  if ((entry & RUN_SIGNED) === 0) return fifth < 0x10 ? q + 2 : -1;
+  const top = fifth & 0x78;
+  return fifth < 0x80 && (top === 0 || top === 0x78) ? q + 2 : -1;
+}
+
+/** End of the instruction at `pos` (a skippable opcode byte) with its immediates checked, or -1. */
+function skipCareful(bytes: Uint8Array, pos: number, end: number, globalLimit: number): number {
+  const kind = RUN_KIND[bytes[pos]!] as Run;
+  if (kind === Run.None) return pos + 1;
+  if (kind === Run.U32 || kind === Run.S32 || kind === Run.Leb9) {
+    const p = pos + 1;
+    if (p < end && bytes[p]! < 0x80) return p + 1;
+    return kind === Run.U32 ? skipU32(bytes, p, end) : kind === Run.S32 ? skipS32(bytes, p, end) : skipLeb(bytes, p, end, 9);
+  }
+  if (kind === Run.MemArg) {
+    const p = pos + 2;
+    if (p < end && bytes[pos + 1]! < 0x40) return bytes[p]! < 0x80 ? p + 1 : skipLeb(bytes, p, end, 9);
+    return -1;
+  }
+  if (kind === Run.Global) {
+    const p = pos + 1;
+    if (p < end && bytes[p]! < 0x80) return bytes[p]! < globalLimit ? p + 1 : -1;
+    const q = skipU32(bytes, p, end);
+    return q > 0 && readShortU32(bytes, p, q) < globalLimit ? q : -1;
+  }
+  if (kind === Run.U32U32) {
+    const q = skipU32(bytes, pos + 1, end);
+    return q > 0 ? skipU32(bytes, q, end) : -1;
+  }
+  if (kind === Run.Bytes4) return pos + 5 <= end ? pos + 5 : -1;
+  if (kind === Run.Bytes8) return pos + 9 <= end ? pos + 9 : -1;
+  return -1;
+}
+
+// Fields of a runTable entry (0: stop).
+/** The instruction's length when its immediates are one-byte LEBs (or fixed bytes). */
+const RUN_LENGTH = 15;
+/** Never the fast path (immediates without a fixed short form, global indices to compare). */
+const RUN_CAREFUL = 16;
+/** Set when the second byte after the opcode must be below 0x80 (a memarg's offset). */
+const RUN_CHECK2 = 32;
+/** Bits the byte after the opcode must have clear: 0x80 (a one-byte LEB) or 0xc0 (memarg flags without a memory index). */
+const RUN_MASK1 = 0xc0;
+/** global.get/set: an index must be checked against the limit unless RUN_MASK1 clears it. */
+const RUN_GLOBAL = 0x100;
+/** The LEB is 64 bits (i64.const, a memarg's offset): up to 9 bytes are well formed, not 4. */
+const RUN_LONG = 0x200;
+/** The LEB is an s32 (i32.const), for the check of a 5-byte one. */
+const RUN_SIGNED = 0x400;
+const RUN_PRICE_SHIFT = 11;
 
 /**
  * The table skipRun takes: for each single-byte opcode for which `plain(id)` holds, its price
  * (shifted) and how to skip its immediates; 0 (stop) for every other byte (other opcodes,
- * prefixes, unknown bytes, prices of 2^27 or more).
+ * prefixes, unknown bytes, prices of 2^20 or more). `globalLimit` must be the one skipRun is
+ * given: global indices below it are skipped.
  */
-export function runTable(prices: Uint32Array, plain: (id: number) => boolean): Int32Array {
+export function runTable(prices: Uint32Array, plain: (id: number) => boolean, globalLimit = 0): Int32Array {
   const run = new Int32Array(256);
   for (let byte = 0; byte < 256; byte++) {
     const op = SINGLE_BYTE_OPS[byte];
-    if (op === undefined || !plain(op.id) || RUN_KIND[byte] === Run.Stop) continue;
+    const kind = RUN_KIND[byte] as Run;
+    if (op === undefined || !plain(op.id) || kind === Run.Stop) continue;
     const price = prices[op.id]!;
     // A price too large for the entry (only a CostTable built by hand, past MAX_PRICE, has one)
     // leaves the opcode to the scanner, which adds it in full.
     if (price >= 2 ** (31 - RUN_PRICE_SHIFT)) continue;
-    run[byte] = (price << RUN_PRICE_SHIFT) | RUN_KIND[byte]!;
+    let fast: number;
+    switch (kind) {
+      case Run.None:
+        fast = 1;
+        break;
+      case Run.U32:
+        fast = 2 | 0x80;
+        break;
+      case Run.S32:
+        fast = 2 | 0x80 | RUN_SIGNED;
+        break;
+      case Run.Leb9:
+        fast = 2 | 0x80 | RUN_LONG;
+        break;
+      case Run.Global:
+        // A one-byte index is below the limit whenever the limit is above every one-byte index;
+        // otherwise skipLonger compares it.
+        fast = globalLimit >= 0x80 ? 2 | 0x80 | RUN_GLOBAL : 2 | RUN_GLOBAL | RUN_CAREFUL;
+        break;
+      case Run.MemArg:
+        fast = 3 | 0xc0 | RUN_CHECK2 | RUN_LONG;
+        break;
+      case Run.Bytes4:
+        fast = 5;
+        break;
+      case Run.Bytes8:
+        fast = 9;
+        break;
+      default:
+        fast = RUN_CAREFUL;
+    }
+    run[byte] = (price << RUN_PRICE_SHIFT) | fast;
   }
   return run;
 }
-

@@ -3,10 +3,10 @@
 // implements). Built for speed on 10 MB code sections: runs of instructions that matter only for
 // their price go through skipRun (instruction-scanner.ts), which sums them in a local; the plan
 // loop decodes the short forms of the most frequent control instructions itself (end, block,
-// loop, if, br, br_if, call) and InstructionScanner everything else, so only control flow, calls,
-// sized operands and function/global references reach the (method-based) state machine. Frames
-// live in one typed-array stack and charges in typed arrays, all reused across bodies: nothing is
-// allocated per instruction, and per body only the returned Plan.
+// loop, if, br, br_if, call, return, unreachable) and InstructionScanner everything else, so only
+// control flow, calls, sized operands and function/global references reach the (method-based)
+// state machine. Frames live in one typed-array stack and charges in typed arrays, all reused
+// across bodies, as is the returned Plan: nothing is allocated per instruction or per body.
 import { ImmLayout, OPCODES, WasmError, opByName, type OpInfo } from '@wsbc/wasm';
 import { InstructionScanner, runTable, skipRun } from './instruction-scanner.js';
 
@@ -145,8 +145,9 @@ export function sizedKind(op: OpInfo, a: number, b: number, ctx: PlanContext): S
 }
 
 /**
- * The plan of one body. The typed arrays belong to the Planner and are overwritten by its next
- * plan() call; `charges`, `specials` and `restores` say how much of each is this body's.
+ * The plan of one body. The object and its typed arrays belong to the Planner and are overwritten
+ * by its next plan() call; `charges`, `specials` and `restores` say how much of each is this
+ * body's.
  */
 export interface Plan {
   /** Charges, in offset order: where (input offset), how much, and whether the charge tests the counter. */
@@ -203,13 +204,15 @@ const END_OP = opByName('end')!;
 const BLOCK_OP = opByName('block')!;
 const CALL_OP = opByName('call')!;
 const RETURN_OP = opByName('return')!;
+const UNREACHABLE_OP = opByName('unreachable')!;
 const RETURN_CALL_OP = opByName('return_call')!;
 /** Tail calls whose callee is not known statically (it may be an imported function). */
-const TAIL_CALL_IDS = new Set(['return_call_indirect', 'return_call_ref'].map((n) => opByName(n)!.id));
+const TAIL_CALL_BY_ID = new Uint8Array(OPCODES.length);
+for (const n of ['return_call_indirect', 'return_call_ref']) TAIL_CALL_BY_ID[opByName(n)!.id] = 1;
 
 /**
  * OpInfo.id of the control opcodes the plan loop decodes itself in their short forms (br, br_if,
- * call, return_call with a label or function index of up to 3 LEB bytes; block, loop, if with a
+ * call, return_call with a label or function index of 1-3 or 5 LEB bytes; block, loop, if with a
  * one-byte block type), 0 for other bytes.
  */
 const SHORT_CONTROL_ID = new Uint16Array(256);
@@ -293,6 +296,28 @@ export class Planner {
   private specialEnd = new Int32Array(1024);
   private specialImm = new Float64Array(2048);
   private restoreAt = new Int32Array(64);
+  /** What plan() returns (see Plan). */
+  private readonly result: Plan = {
+    charges: 0,
+    chargeAt: this.chargeAt,
+    chargeCost: this.chargeCost,
+    chargeChecked: this.chargeChecked,
+    specials: 0,
+    specialAt: this.specialAt,
+    specialLeaves: this.specialLeaves,
+    specialId: this.specialId,
+    specialEnd: this.specialEnd,
+    specialImm: this.specialImm,
+    restores: 0,
+    restoreAt: this.restoreAt,
+    unchecked: 0,
+    hasHandlers: false,
+    catchJoins: false,
+    catchLeaves: false,
+    retargetBytes: 0,
+    hasLoops: false,
+    calls: 0,
+  };
 
   // The frame stack, FRAME slots per frame (field offsets F_*); frame 0 is the function's, `top`
   // the innermost (-1: none open). One Int32Array: a frame's fields share one bounds check.
@@ -332,7 +357,7 @@ export class Planner {
     private readonly ctx: PlanContext,
   ) {
     this.scanner = new InstructionScanner(bytes, 0, 0);
-    this.runPrice = runTable(ctx.prices, (id) => RUNNABLE_BY_ID[id] === 1);
+    this.runPrice = runTable(ctx.prices, (id) => RUNNABLE_BY_ID[id] === 1, ctx.originalGlobals);
   }
 
   /** Plans the instructions in [codeStart, end). Throws WasmError on malformed or unbalanced code. */
@@ -386,6 +411,14 @@ export class Planner {
         pos++;
         continue;
       }
+      if (byte === 0x00 || byte === 0x0f) {
+        // unreachable, return: no immediates (neither pass reads a or b for them).
+        const id = byte === 0x00 ? UNREACHABLE_OP.id : RETURN_OP.id;
+        this.segCost += prices[id]!;
+        this.exit(id, pos, pos + 1, 0, 0);
+        pos++;
+        continue;
+      }
       if (byte === 0x02 && pos + 1 < end) {
         const t = bytes[pos + 1]!;
         if (t === 0x40 || (t >= 0x7b && t <= 0x7f)) {
@@ -407,7 +440,7 @@ export class Planner {
             a = b1;
           }
         } else if (b1 < 0x80) {
-          // A label or function index of one to three LEB bytes.
+          // A label or function index of one to three LEB bytes (or five, below).
           after = pos + 2;
           a = b1;
         } else if (pos + 4 < end && bytes[pos + 2]! < 0x80) {
@@ -416,12 +449,18 @@ export class Planner {
         } else if (pos + 4 < end && bytes[pos + 3]! < 0x80) {
           after = pos + 4;
           a = (b1 & 0x7f) | ((bytes[pos + 2]! & 0x7f) << 7) | (bytes[pos + 3]! << 14);
+        } else if (pos + 6 < end && bytes[pos + 4]! >= 0x80 && bytes[pos + 5]! < 0x10) {
+          // Five bytes: function indices padded for relocation (LLVM's output keeps them).
+          after = pos + 6;
+          a = (b1 & 0x7f) + (bytes[pos + 2]! & 0x7f) * 0x80 + (bytes[pos + 3]! & 0x7f) * 0x4000 + (bytes[pos + 4]! & 0x7f) * 0x200000 + bytes[pos + 5]! * 0x10000000;
         }
         if (after > 0) {
           this.segCost += prices[control]!;
-          // The two most frequent skip notable()'s generic prologue and dispatch.
+          // The most frequent skip notable()'s generic prologue and dispatch.
           if (byte === 0x0d) this.brIf(control, pos, after, a);
           else if (byte === 0x10) this.call(control, pos, after, a);
+          else if (byte === 0x0c) this.br(control, pos, after, a, 0);
+          else if (byte === 0x04) this.ifOp(after);
           else this.notable(s, control, pos, after, a, 0);
           pos = after;
           continue;
@@ -453,27 +492,29 @@ export class Planner {
     }
     const restoreAt = this.restoreAt;
     if (this.restores > 1) restoreAt.subarray(0, this.restores).sort();
-    return {
-      charges,
-      chargeAt,
-      chargeCost,
-      chargeChecked,
-      specials: this.specials,
-      specialAt: this.specialAt,
-      specialLeaves: this.specialLeaves,
-      specialId: this.specialId,
-      specialEnd: this.specialEnd,
-      specialImm: this.specialImm,
-      restores: this.restores,
-      restoreAt,
-      unchecked: this.worst,
-      hasHandlers: this.hasHandlers,
-      catchJoins: this.catchJoins,
-      catchLeaves: this.catchLeaves,
-      retargetBytes: this.retargetBytes,
-      hasLoops: this.hasLoops,
-      calls: this.calls,
-    };
+    // One Plan object per Planner, updated in place: a new one per body was 19 fields of garbage
+    // for each of yosys.core.wasm's 34,000 bodies.
+    const r = this.result;
+    r.charges = charges;
+    r.chargeAt = chargeAt;
+    r.chargeCost = chargeCost;
+    r.chargeChecked = chargeChecked;
+    r.specials = this.specials;
+    r.specialAt = this.specialAt;
+    r.specialLeaves = this.specialLeaves;
+    r.specialId = this.specialId;
+    r.specialEnd = this.specialEnd;
+    r.specialImm = this.specialImm;
+    r.restores = this.restores;
+    r.restoreAt = restoreAt;
+    r.unchecked = this.worst;
+    r.hasHandlers = this.hasHandlers;
+    r.catchJoins = this.catchJoins;
+    r.catchLeaves = this.catchLeaves;
+    r.retargetBytes = this.retargetBytes;
+    r.hasLoops = this.hasLoops;
+    r.calls = this.calls;
+    return r;
   }
 
   /**
@@ -528,12 +569,9 @@ export class Planner {
         this.startSegment(after, this.live, true, 0);
         if (this.live) this.chargeKept[this.cur] = 1;
         break;
-      case Flow.If: {
-        const acc = this.flowAcc();
-        this.push(KIND_IF, after, acc);
-        this.startSegment(after, this.live, false, acc);
+      case Flow.If:
+        this.ifOp(after);
         break;
-      }
       case Flow.Try:
         this.hasHandlers = true;
         this.push(KIND_TRY, after, NONE);
@@ -564,13 +602,9 @@ export class Planner {
       case Flow.End:
         this.end(at, after, op);
         break;
-      case Flow.Br: {
-        this.branchLeaves = false;
-        this.mark(a, false, this.flowAcc());
-        if (this.branchLeaves) this.leaving(at, id, after, a, b);
-        this.startSegment(after, false, false, 0);
+      case Flow.Br:
+        this.br(id, at, after, a, b);
         break;
-      }
       case Flow.BrIf: {
         this.branchLeaves = false;
         const acc = this.flowAcc();
@@ -596,16 +630,36 @@ export class Planner {
         break;
       }
       case Flow.Exit:
-        // A return, and a tail call that may reach an imported function (which does not test),
-        // test the counter: the caller goes on as if nothing charged here were untested.
-        if (id === RETURN_OP.id || (id === RETURN_CALL_OP.id ? a < ctx.importedFuncs : TAIL_CALL_IDS.has(id))) this.testHere(at);
-        this.flowAcc();
-        this.escape(0);
-        // return_call* also names a function: pass 2 renumbers it while it is there.
-        this.addSpecial(at, true, id, after, a, b);
-        this.startSegment(after, false, false, 0);
+        this.exit(id, at, after, a, b);
         break;
     }
+  }
+
+  /** notable() for the unconditional exits (Flow.Exit). */
+  private exit(id: number, at: number, after: number, a: number, b: number): void {
+    // A return, and a tail call that may reach an imported function (which does not test),
+    // test the counter: the caller goes on as if nothing charged here were untested.
+    if (id === RETURN_OP.id || (id === RETURN_CALL_OP.id ? a < this.ctx.importedFuncs : TAIL_CALL_BY_ID[id] === 1)) this.testHere(at);
+    this.flowAcc();
+    this.escape(0);
+    // return_call* also names a function: pass 2 renumbers it while it is there.
+    this.addSpecial(at, true, id, after, a, b);
+    this.startSegment(after, false, false, 0);
+  }
+
+  /** notable() for `br` (`b`: as the general reader decodes it, 0 in the short form). */
+  private br(id: number, at: number, after: number, label: number, b: number): void {
+    this.branchLeaves = false;
+    this.mark(label, false, this.flowAcc());
+    if (this.branchLeaves) this.leaving(at, id, after, label, b);
+    this.startSegment(after, false, false, 0);
+  }
+
+  /** notable() for `if`. */
+  private ifOp(after: number): void {
+    const acc = this.flowAcc();
+    this.push(KIND_IF, after, acc);
+    this.startSegment(after, this.live, false, acc);
   }
 
   /** notable() for `br_if` (one label immediate). */

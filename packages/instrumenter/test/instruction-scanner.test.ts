@@ -288,6 +288,26 @@ describe('InstructionScanner and skipRun agree with OperatorReader', () => {
 });
 
 describe('runTable', () => {
+  it('skips global.get/set only below the global limit, for limits on both sides of 128', () => {
+    const run = (limit: number): Int32Array => runTable(prices, (id) => OPCODES[id]!.flow === 'plain', limit);
+    // nop x12 (so that the globals sit where skipRun's fast paths apply), then a global.get
+    const at = (index: number[]): Uint8Array => new Uint8Array([...new Array(12).fill(0x01), 0x23, ...index, ...new Array(12).fill(0x01)]);
+    const cost = new Float64Array(1);
+    for (const [limit, index, skipped] of [
+      [10, [5], true],
+      [10, [10], false],
+      [10, [0x85, 0x00], true], // 5, padded
+      [200, [5], true],
+      [200, [0x96, 0x01], true], // 150
+      [200, [0xfa, 0x01], false], // 250
+      [0, [0], false],
+    ] as const) {
+      const bytes = at([...index]);
+      const stop = skipRun(bytes, 0, bytes.length, run(limit), cost, limit);
+      expect({ limit, index, stop }).toEqual({ limit, index, stop: skipped ? bytes.length : 12 });
+    }
+  });
+
   it('leaves opcodes whose price does not fit an entry to the scanner, which adds it in full', () => {
     const big = compileCostTable({ ...DEFAULT_COST_TABLE, ops: { 'i32.add': 2 ** 28 } });
     const run = runTable(big, () => true);

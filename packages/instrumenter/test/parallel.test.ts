@@ -265,6 +265,24 @@ describe('the calling thread never depends on a worker (chunks.ts)', () => {
     }
   });
 
+  it.skipIf(!esbuild)('gives the same bytes whatever it faults in ahead for the tail, too little or far too much', () => {
+    for (const tailBytes of [1, 4 << 20, 64 << 20]) {
+      const r = instrumentWithWriter(esbuild!, { validate: false }, (out, ctx, bodies) => {
+        const chunks = planChunks(bodies, 2);
+        const claims = new Int32Array(new SharedArrayBuffer(4));
+        const { port1, port2 } = new MessageChannel();
+        // A "worker" that delivers every other chunk of the second half, in order.
+        const rewriter = new BodyRewriter(ctx);
+        const n = chunks.length - 1;
+        for (let k = n >> 1; k < n; k += 2) port2.postMessage(toReply(rewriteChunk(rewriter, bodies, chunks, k)));
+        const written = writeClaimedChunks(out, ctx, bodies, chunks, claims, [port1], tailBytes);
+        port2.close();
+        return written;
+      });
+      expectSameAsInstrument(r);
+    }
+  });
+
   it.skipIf(!esbuild)('fails with the first broken body in order, whichever thread found it', () => {
     // A broken body in the last chunk; the "worker" reports chunk 0 broken (a made-up error).
     const { bytes } = breakLastBody(esbuild!);
