@@ -49,6 +49,29 @@ export function priceOf(table: CostTable, op: OpInfo): number {
   return table.ops[op.name] ?? table.default;
 }
 
+/**
+ * What is wrong with a cost table given as an object (the API's `costTable`): every field
+ * present, each a price, `ops` naming known instructions. Unlike parseCostTable, nothing is
+ * filled in: the object is the whole table. Empty when it is a table.
+ */
+export function costTableProblems(table: unknown): string[] {
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) return ['the cost table must be an object'];
+  const t = table as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of ['default', 'check', 'perUnit', 'perPage'] as const) {
+    if (!isPrice(t[key])) problems.push(`cost table "${key}" must be an integer from 0 to ${MAX_PRICE}, got ${String(t[key])}`);
+  }
+  const ops = t['ops'];
+  if (typeof ops !== 'object' || ops === null || Array.isArray(ops)) problems.push('cost table "ops" must map instruction names to prices (an object; {} for none)');
+  else {
+    for (const [name, price] of Object.entries(ops as Record<string, unknown>)) {
+      if (!opByName(name)) problems.push(`cost table "ops" names an unknown instruction "${name}"`);
+      else if (!isPrice(price)) problems.push(`cost table price of "${name}" must be an integer from 0 to ${MAX_PRICE}, got ${String(price)}`);
+    }
+  }
+  return problems;
+}
+
 function isPrice(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_PRICE;
 }

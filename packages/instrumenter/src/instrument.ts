@@ -82,7 +82,7 @@ import {
 import { ByteSink } from './byte-sink.js';
 import { BODY_FIELDS, BodyRewriter, UNSUPPORTED_PREFIX, rewriteBodies, type RewriteContext } from './body-rewriter.js';
 import type { WrittenBodies } from './chunks.js';
-import { DEFAULT_COST_TABLE, compileCostTable, type CostTable } from './cost-table.js';
+import { DEFAULT_COST_TABLE, compileCostTable, costTableProblems, type CostTable } from './cost-table.js';
 import { Planner } from './planner.js';
 
 /** Growth limits the memory guard enforces. */
@@ -200,6 +200,11 @@ function prepareRewriter(input: Uint8Array, options: InstrumentOptions): Result<
   const problems: Diagnostic[] = [];
   if (stackDepth !== null && (!Number.isInteger(stackDepth) || stackDepth < 1 || stackDepth > MAX_STACK_DEPTH)) {
     problems.push(diag('instrument/invalid-options', `stack depth must be an integer from 1 to ${MAX_STACK_DEPTH}, got ${stackDepth}`, file));
+  }
+  // A table from JavaScript may be anything: a missing field or a price out of range would
+  // otherwise throw mid-rewrite or emit charges that wrap.
+  if (options.costTable !== undefined) {
+    for (const problem of costTableProblems(options.costTable)) problems.push(diag('instrument/invalid-options', problem, file));
   }
   if (guard && (!Number.isInteger(guard.maxPages) || guard.maxPages < 0 || !Number.isInteger(guard.maxGrowthPages) || guard.maxGrowthPages < 0)) {
     problems.push(diag('instrument/invalid-options', 'memory limits must be non-negative integers of pages', file));
@@ -576,7 +581,8 @@ class Rewriter {
     const tab = this.byId.get(SectionId.table);
     if (tab) for (const t of readTableSection(bytes, tab)) this.table64.push(t.type.table64);
     const mem = this.byId.get(SectionId.memory);
-    if (mem) this.memories.push(...readMemorySection(bytes, mem));
+    // One at a time: a module may declare more memories than fit in one push() call's arguments.
+    if (mem) for (const memory of readMemorySection(bytes, mem)) this.memories.push(memory);
     const glob = this.byId.get(SectionId.global);
     this.definedGlobals = glob ? readGlobalSection(bytes, glob).length : 0;
     const exp = this.byId.get(SectionId.export);

@@ -677,3 +677,28 @@ describe('names and sections like ours', () => {
     }
   });
 });
+
+describe('options from JavaScript that are not what the types say', () => {
+  it('refuses a cost table with a field missing or a price out of range, naming it, instead of throwing', async () => {
+    const bytes = await wat('(module (func (export "f") (nop)))');
+    const cases: Array<[unknown, RegExp]> = [
+      [{ default: 0 }, /"check" must be an integer/],
+      [{ ...DEFAULT_COST_TABLE, ops: undefined }, /"ops" must map/],
+      [{ ...DEFAULT_COST_TABLE, default: -1 }, /"default" must be an integer from 0/],
+      [{ ...DEFAULT_COST_TABLE, perUnit: Number.NaN }, /"perUnit"/],
+      [{ ...DEFAULT_COST_TABLE, ops: { 'i32.nope': 1 } }, /unknown instruction "i32.nope"/],
+      [{ ...DEFAULT_COST_TABLE, ops: { call: 2 ** 40 } }, /price of "call"/],
+      [null, /must be an object/],
+    ];
+    for (const [costTable, message] of cases) {
+      // Before: a TypeError (reading `ops` of the table) for the first two.
+      const r = instrument(bytes, { costTable: costTable as InstrumentOptions['costTable'] });
+      expect(r.ok, JSON.stringify(costTable)).toBe(false);
+      if (!r.ok) {
+        expect(r.diagnostics.map((d) => d.code)).toContain('instrument/invalid-options');
+        expect(r.diagnostics.map((d) => d.message).join('\n')).toMatch(message);
+      }
+    }
+    expect(instrument(bytes, { costTable: { ...DEFAULT_COST_TABLE, ops: {} } }).ok).toBe(true);
+  });
+});
