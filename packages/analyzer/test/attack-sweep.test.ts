@@ -6,6 +6,7 @@ import type { Diagnostic } from '@wsbc/diagnostics';
 import { ByteWriter, WASM_HEADER } from '@wsbc/wasm';
 import { checkModule, inferPolicy, inspectModule } from '../src/index.js';
 import { closestName, editDistance } from '../src/similar-names.js';
+import { bulkModule } from '@wsbc/testkit';
 import { manifest, wat } from './helpers.js';
 
 const errors = (findings: Diagnostic[]) => findings.filter((f) => f.severity === 'error').map((f) => `${f.code} ${String(f.data?.module)}.${String(f.data?.name)}`);
@@ -159,18 +160,7 @@ describe('invalid UTF-8 in names is refused by the binary layer', () => {
 describe('resource cliffs', () => {
   it('reads a module of 300,000 functions (the function list was spread into one call)', () => {
     const n = 300_000;
-    const w = new ByteWriter();
-    w.bytes(WASM_HEADER);
-    w.u8(1).sized((p) => p.u32(1).u8(0x60).u32(0).u32(0));
-    w.u8(3).sized((p) => {
-      p.u32(n);
-      for (let i = 0; i < n; i++) p.u8(0);
-    });
-    w.u8(10).sized((p) => {
-      p.u32(n);
-      for (let i = 0; i < n; i++) p.u8(2).u8(0).u8(0x0b);
-    });
-    const bytes = w.finish();
+    const bytes = bulkModule({ functions: n });
     expect(checkModule(bytes, manifest()).allowed).toBe(true);
     expect(inferred(bytes).unfixable).toEqual([]);
     const inspected = inspectModule(bytes);

@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { assembleWat } from '@wsbc/testkit';
+import { assembleWat, bulkModule } from '@wsbc/testkit';
 import { describe, expect, it } from 'vitest';
-import { ByteWriter, WASM_HEADER } from '@wsbc/wasm';
 import { generateTypes, type GeneratedTypes } from '../src/index.js';
 import { compilerOptions, generate as generateFor } from './helpers.js';
 
@@ -170,19 +169,7 @@ describe('hostile module file names', () => {
 describe('large modules', () => {
   it('types a module of 300,000 functions (the function list was spread into one push call)', () => {
     const n = 300_000;
-    const w = new ByteWriter();
-    w.bytes(WASM_HEADER);
-    w.u8(1).sized((p) => p.u32(1).u8(0x60).u32(0).u32(0));
-    w.u8(3).sized((p) => {
-      p.u32(n);
-      for (let i = 0; i < n; i++) p.u8(0);
-    });
-    w.u8(7).sized((p) => p.u32(1).name('last').u8(0).u32(n - 1));
-    w.u8(10).sized((p) => {
-      p.u32(n);
-      for (let i = 0; i < n; i++) p.u8(2).u8(0).u8(0x0b);
-    });
-    const result = generateTypes(w.finish(), { wasmFileName: 'big.wasm' });
+    const result = generateTypes(bulkModule({ functions: n, exports: [['last', n - 1]] }), { wasmFileName: 'big.wasm' });
     expect(result.ok, JSON.stringify(result.ok ? '' : result.diagnostics)).toBe(true);
     if (result.ok) expect(result.value.declarations).toContain('last(): void');
   });
