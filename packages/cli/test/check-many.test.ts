@@ -406,3 +406,17 @@ describe('wsbc check with many modules (built binary, worker threads)', () => {
     expect(r.stdout).toContain('39 modules: 31 allowed, 7 refused, 1 malformed');
   });
 });
+
+describe('scale', () => {
+  // `wsbc check dir` over 130,000 modules ended in "internal error: Maximum call stack size
+  // exceeded": the table's column widths spread every row into Math.max.
+  it('prints the summary table of 150,000 modules', () => {
+    const rows = Array.from({ length: 150_000 }, (_, i) => ({
+      outcome: { file: `dist/m${i}.wasm`, result: undefined, problems: [], bytes: 60, ms: 0.1 },
+      verdict: 'allowed' as const,
+    }));
+    const lines = renderSummaryTable(rows, { color: false, wallMs: 1000 }).split('\n');
+    expect(lines[1]).toBe('module             verdict  errors  warnings  size    time');
+    expect(lines.at(-2)).toBe('150000 modules: 150000 allowed (1000 ms)');
+  });
+});

@@ -103,3 +103,49 @@ describe('pretty renderer', () => {
     expect(frame.map((l) => l.trim().split(' ')[0])).toEqual(['2', '3', '...', '9', '10']);
   });
 });
+
+describe('scale', () => {
+  test('many findings on one long line (a minified manifest) render in one pass over the line', { timeout: 60_000 }, () => {
+    // 20,000 bad names on the one line of a 400 KB manifest: laying the line out again for each
+    // finding took minutes.
+    const names = Array.from({ length: 20_000 }, (_, i) => `"bad\tname=${i}"`);
+    const line = `{"environment":{"names":[${names.join(',')}]}}`;
+    let at = line.indexOf('[') + 1;
+    const diagnostics = names.map((name) => {
+      const column = at + 1;
+      at += name.length + 1;
+      return {
+        code: 'manifest/invalid-name',
+        severity: 'error' as const,
+        message: 'not a valid name',
+        span: { file: 'min.json', line: 1, column, endLine: 1, endColumn: column + name.length, startOffset: column - 1, endOffset: column - 1 + name.length },
+      };
+    });
+    const out = renderDiagnostics('pretty', diagnostics, { ...options, sources: new Map([['min.json', line]]) }).split('\n');
+    expect(out.at(-2)).toBe('20000 errors');
+    // The last finding's frame still underlines exactly its name, tab expanded.
+    const source = out.findLastIndex((l) => l.startsWith('1 |'));
+    const caret = out[source + 1]!;
+    expect(out[source]!.slice(caret.indexOf('^'), caret.lastIndexOf('^') + 1)).toBe('"bad    name=19999"');
+  });
+
+  test('a long line with tabs, escapes and surrogate pairs is underlined at the same columns as a short one', () => {
+    const head = '\t\u0007\u{1f600}x\t';
+    const render = (pad: string) => {
+      const text = `${pad}${head}"bad"${pad}`;
+      const column = text.indexOf('"bad"') + 1;
+      const d = {
+        code: 'example/long-line',
+        severity: 'error' as const,
+        message: 'bad',
+        span: { file: 'f', line: 1, column, endLine: 1, endColumn: column + 5, startOffset: column - 1, endOffset: column + 4 },
+      };
+      const lines = renderDiagnostics('pretty', [d], { ...options, sources: new Map([['f', text]]) }).split('\n');
+      const source = lines.findIndex((l) => l.startsWith('1 |'));
+      const caret = lines[source + 1]!;
+      return lines[source]!.slice(caret.indexOf('^'), caret.lastIndexOf('^') + 1);
+    };
+    expect(render('')).toBe('"bad"');
+    expect(render('a'.repeat(300))).toBe('"bad"');
+  });
+});

@@ -328,3 +328,16 @@ describe('wsbc run', () => {
     expect(last.stdout).toBe('x\0GREETING=b=c\0');
   });
 });
+
+describe('scale', () => {
+  // Before, reading the command line took time in the square of its length (node's parseArgs):
+  // 200,000 `--env` flags took close to a minute.
+  it('reads 200,000 --env flags', { timeout: 30_000 }, async () => {
+    const argv = ['run', 'echo.wasm', '--instrument'];
+    for (let i = 0; i < 200_000; i++) argv.push('--env', `GREETING=v${i}`);
+    argv.push('-p', 'policy.wsp', '--', 'x');
+    const r = await runCli(argv, { cwd: dir });
+    expect(r.stdout).toBe('x\0GREETING=v199999\0');
+    expect(r.code).toBe(2);
+  });
+});

@@ -169,8 +169,10 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
     sink?.write(stamper.stamp(draft, at));
   };
   const diagnostics: Diagnostic[] = [];
+  // Diagnostics are appended one by one, never with push(...list): a manifest file can hold more
+  // problems than a call can take arguments (150,000 bad names overflowed the stack).
   const refuse = async (kind: 'refused' | 'memory', found: Diagnostic[]): Promise<RunResult> => {
-    diagnostics.push(...found);
+    for (const d of found) diagnostics.push(d);
     const reason = found.find((d) => d.severity === 'error')?.message ?? 'run refused';
     emit({ type: 'lifecycle', event: 'refused', status: STATUS_OF_KIND[kind], reason });
     await sink?.close?.();
@@ -211,7 +213,7 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
       if (memory) emit({ type: 'limit', limit: 'memory', action: 'refused', max: manifest.limits.memory.maxPages, value: null });
       return refuse(memory ? 'memory' : 'refused', result.diagnostics);
     }
-    diagnostics.push(...(result.diagnostics ?? []));
+    for (const d of result.diagnostics ?? []) diagnostics.push(d);
     bytes = result.bytes;
   }
 
@@ -302,7 +304,7 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
   // An exit code a process cannot carry (above 255) must not wrap around to success.
   if (kind === 'exit') status = (outcome.exitCode ?? 0) > 255 ? 1 : outcome.exitCode ?? 0;
   else status = outcome.status ?? STATUS_OF_KIND[kind];
-  diagnostics.push(...outcome.refusals.map((r) => diag(r.code, r.message, r.data)));
+  for (const r of outcome.refusals) diagnostics.push(diag(r.code, r.message, r.data));
   const { stats } = outcome;
   emit({
     type: 'lifecycle', event: kind === 'exit' ? 'exit' : kind === 'refused' ? 'refused' : 'terminated', status,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalManifestJson, type Manifest } from '@wsbc/manifest';
-import { ByteWriter, WASM_HEADER } from '@wsbc/wasm';
+import { bulkModule } from '@wsbc/testkit';
 import { RunStatus, SandboxBuildError, run, sandbox, type AuditRecord, type AuditSink } from '@wsbc/runtime';
 import { manifest, tempDir, wat } from './helpers.js';
 
@@ -188,24 +188,31 @@ describe('options an embedder gets wrong, and hostile sizes', () => {
 
   it('links 99,999 granted host imports against as many grants (the grant scan was quadratic)', { timeout: 120_000 }, async () => {
     const n = 99_999;
-    const w = new ByteWriter();
-    w.bytes(WASM_HEADER);
-    w.u8(1).sized((p) => p.u32(1).u8(0x60).u32(0).u32(0));
-    w.u8(2).sized((p) => {
-      p.u32(n);
-      for (let i = 0; i < n; i++) p.name('env').name(`f${i}`).u8(0).u32(0);
-    });
     // One function, _start, that returns: the run exits 0 once every import is linked.
-    w.u8(3).sized((p) => p.u32(1).u32(0));
-    w.u8(7).sized((p) => p.u32(1).name('_start').u8(0).u32(n));
-    w.u8(10).sized((p) => p.u32(1).u8(2).u8(0).u8(0x0b));
+    const module = bulkModule({ imports: n, functions: 1, exports: [['_start', n]] });
     const dir = tempDir();
     const host = path.join(dir, 'many.mjs');
     fs.writeFileSync(host, `export default Array.from({ length: ${n} }, (_, i) => ({ module: 'env', name: 'f' + i, fn: () => {} }));\n`);
     let builder = sandbox();
     for (let i = 0; i < n; i++) builder = builder.allowImport('env', `f${i}`);
-    const result = await run(w.finish(), { policy: builder.build(), hostFunctions: host, reportTermination: false });
+    const result = await run(module, { policy: builder.build(), hostFunctions: host, reportTermination: false });
     expect(result.diagnostics).toEqual([]);
     expect(result.status).toBe(0);
+  });
+});
+
+describe('scale', () => {
+  // Before: run() threw "RangeError: Maximum call stack size exceeded" (the manifest's problems
+  // were spread into push) instead of refusing the run.
+  it('refuses a manifest file with 150,000 invalid environment names, with every diagnostic', { timeout: 60_000 }, async () => {
+    const bytes = await wat('(module (func (export "_start")))');
+    const input = JSON.parse(canonicalManifestJson(sandbox().build())) as Manifest;
+    input.environment = { mode: 'allow', names: Array.from({ length: 150_000 }, (_, i) => `bad name=${i}`) };
+    const file = path.join(tempDir(), 'bad.json');
+    fs.writeFileSync(file, JSON.stringify(input, null, 1));
+    const result = await run(bytes, { policy: file, reportTermination: false });
+    expect(result.status).toBe(RunStatus.Refused);
+    expect(result.diagnostics).toHaveLength(150_000);
+    expect(result.diagnostics[0]!.code).toBe('manifest/invalid-name');
   });
 });

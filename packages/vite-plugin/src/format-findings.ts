@@ -9,14 +9,30 @@ function where(span: Span | undefined): string {
   return `${span.file} (byte ${span.byteOffset}): `;
 }
 
-/** Each source split into lines once per call: splitting it per finding was quadratic. */
+/** Longer lines (a minified manifest) show a window around the span. */
+const MAX_LINE_WIDTH = 120;
+/** How much of the line before the span such a window keeps. */
+const WINDOW_LEAD = 40;
+
+/**
+ * Each source split into lines once per call: splitting it per finding was quadratic. A long line
+ * is cut to a window around the span: whole, every finding on the one line of a minified manifest
+ * repeated it, and thousands of them made a message of gigabytes.
+ */
 function frame(span: Span | undefined, sources: ReadonlyMap<string, string>, split: Map<string, string[] | undefined>): string[] {
   if (!span || !('line' in span)) return [];
   if (!split.has(span.file)) split.set(span.file, sources.get(span.file)?.split('\n'));
   const line = split.get(span.file)?.[span.line - 1];
   if (line === undefined) return [];
   const width = span.endLine === span.line ? Math.max(1, span.endColumn - span.column) : 1;
-  return [`    | ${line}`, `    | ${' '.repeat(span.column - 1)}${'^'.repeat(width)}`];
+  if (line.length <= MAX_LINE_WIDTH) return [`    | ${line}`, `    | ${' '.repeat(span.column - 1)}${'^'.repeat(width)}`];
+  const from = Math.max(0, Math.min(span.column - 1 - WINDOW_LEAD, line.length - MAX_LINE_WIDTH));
+  const to = Math.min(line.length, from + MAX_LINE_WIDTH);
+  const prefix = from > 0 ? '...' : '';
+  const suffix = to < line.length ? '...' : '';
+  const start = span.column - 1 - from + prefix.length;
+  const shown = Math.max(1, Math.min(width, to - (span.column - 1)));
+  return [`    | ${prefix}${line.slice(from, to)}${suffix}`, `    | ${' '.repeat(Math.max(0, start))}${'^'.repeat(shown)}`];
 }
 
 export function formatFindings(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string> = new Map()): string {

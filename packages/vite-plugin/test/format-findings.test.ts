@@ -23,3 +23,24 @@ describe('formatFindings', () => {
     expect(text.endsWith(`p.wsp:${n}:3: error[policy/duplicate-block]: twice\n    |   env allow ["A"]\n    |   ^^^`)).toBe(true);
   });
 });
+
+describe('scale', () => {
+  // Before, every finding repeated the whole line: 20,000 findings on the one line of a 400 KB
+  // minified manifest made a message of 8 GB (a crash: "Invalid string length").
+  it('frames many findings on one long line with a window around each span', { timeout: 60_000 }, () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `"bad name=${i}"`);
+    const line = `{"environment":{"names":[${names.join(',')}]}}`;
+    let at = line.indexOf('[') + 1;
+    const findings: Diagnostic[] = names.map((name) => {
+      const column = at + 1;
+      at += name.length + 1;
+      return { code: 'manifest/invalid-name', severity: 'error', message: 'bad', span: { file: 'm.json', line: 1, column, endLine: 1, endColumn: column + name.length, startOffset: column - 1, endOffset: column - 1 + name.length } };
+    });
+    const lines = formatFindings(findings, new Map([['m.json', line]])).split('\n');
+    expect(lines).toHaveLength(3 * findings.length);
+    for (const l of lines) expect(l.length).toBeLessThan(200);
+    const [source, caret] = lines.slice(-2) as [string, string];
+    expect(source.slice(caret.indexOf('^'), caret.lastIndexOf('^') + 1)).toBe('"bad name=19999"');
+    expect(source.startsWith('    | ...')).toBe(true);
+  });
+});

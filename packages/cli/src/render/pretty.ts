@@ -33,9 +33,10 @@ export const prettyRenderer: DiagnosticRenderer = {
   render(diagnostics, options) {
     if (diagnostics.length === 0) return '';
     const style = options.color ? colored : plain;
-    // Each source is split into lines once per render: splitting it for every finding made a
-    // policy with tens of thousands of findings take minutes (quadratic).
-    const lines = new Map<string, string[]>();
+    // Each source is split into lines once per render, and a long line is laid out once: doing
+    // either for every finding made a policy with tens of thousands of findings, or a minified
+    // manifest with thousands of findings on its one line, take minutes (quadratic).
+    const lines = new Map<string, SourceLines>();
     const blocks = diagnostics.map((d) => renderOne(d, options, style, lines));
     const summary = summarize(diagnostics);
     const worst: Severity = summary.errors > 0 ? 'error' : summary.warnings > 0 ? 'warning' : 'info';
@@ -43,7 +44,19 @@ export const prettyRenderer: DiagnosticRenderer = {
   },
 };
 
-function renderOne(d: Diagnostic, options: RenderOptions, style: Style, lineCache: Map<string, string[]>): string {
+/** A source split into lines, with the layouts of the long lines a frame has shown. */
+interface SourceLines {
+  lines: string[];
+  layouts: Map<number, LineLayout>;
+}
+
+/** A line as a frame shows it, and the screen column of each of its UTF-16 columns. */
+interface LineLayout {
+  text: string;
+  visualColumn(column: number): number;
+}
+
+function renderOne(d: Diagnostic, options: RenderOptions, style: Style, lineCache: Map<string, SourceLines>): string {
   const lines: string[] = [];
   lines.push(`${style.severity(d.severity, `${severityLabel[d.severity]}[${d.code}]`)}${style.bold(`: ${cleanLine(d.message)}`)}`);
 
@@ -86,15 +99,16 @@ function codeFrame(
   options: RenderOptions,
   style: Style,
   severity: Severity,
-  lineCache: Map<string, string[]>,
+  lineCache: Map<string, SourceLines>,
 ): { lines: string[]; gutterWidth: number } | undefined {
-  let sourceLines = lineCache.get(span.file);
-  if (sourceLines === undefined) {
-    const source = options.sources.get(span.file);
-    if (source === undefined) return undefined;
-    sourceLines = source.split(/\r?\n/);
-    lineCache.set(span.file, sourceLines);
+  let source = lineCache.get(span.file);
+  if (source === undefined) {
+    const text = options.sources.get(span.file);
+    if (text === undefined) return undefined;
+    source = { lines: text.split(/\r?\n/), layouts: new Map() };
+    lineCache.set(span.file, source);
   }
+  const sourceLines = source.lines;
   let { endLine, endColumn } = span;
   // A span that ends at the very start of a line really ends at the end of the previous one.
   if (endLine > span.line && endColumn === 1) {
@@ -117,9 +131,10 @@ function codeFrame(
     const raw = sourceLines[n - 1]!;
     const from = n === span.line ? span.column : firstNonSpace(raw);
     const to = n === endLine ? endColumn : raw.length + 1;
-    const start = visualColumn(raw, from);
-    const width = Math.max(1, visualColumn(raw, Math.max(from, to)) - start);
-    const view = windowed(expandTabs(clean(raw)), start, width);
+    const layout = lineLayout(source, n, raw);
+    const start = layout.visualColumn(from);
+    const width = Math.max(1, layout.visualColumn(Math.max(from, to)) - start);
+    const view = windowed(layout.text, start, width);
     out.push(`${style.gutter(`${String(n).padStart(gutterWidth)} |`)} ${view.text}`.trimEnd());
     out.push(`${empty} ${' '.repeat(view.start - 1)}${style.severity(severity, '^'.repeat(view.width))}`);
   }
@@ -148,6 +163,45 @@ function firstNonSpace(line: string): number {
 /** Column on screen of a 1-based UTF-16 column, with tabs expanded and escapes accounted for. */
 function visualColumn(line: string, column: number): number {
   return expandTabs(clean(line.slice(0, Math.max(0, column - 1)))).length + 1;
+}
+
+/**
+ * A short line is laid out on the spot. A long one is laid out once per render, in one pass that
+ * records the screen column of every UTF-16 column: laying it out per finding cost the length of
+ * the line for each one.
+ */
+function lineLayout(source: SourceLines, n: number, raw: string): LineLayout {
+  if (raw.length <= MAX_LINE_WIDTH) return { text: expandTabs(clean(raw)), visualColumn: (column) => visualColumn(raw, column) };
+  const cached = source.layouts.get(n);
+  if (cached) return cached;
+  // INVARIANT: columns[k] is expandTabs(clean(raw.slice(0, k))).length, as visualColumn() computes
+  // it: both functions map the line left to right, one character (code point) at a time.
+  const columns = new Int32Array(raw.length + 1);
+  let width = 0;
+  for (let k = 0; k < raw.length; ) {
+    const code = raw.charCodeAt(k);
+    const pair = code >= 0xd800 && code <= 0xdbff && k + 1 < raw.length && (raw.charCodeAt(k + 1) & 0xfc00) === 0xdc00;
+    if (pair) {
+      columns[k + 1] = width + 1;
+      width += 2;
+      k += 2;
+    } else {
+      width += code === 0x09 ? TAB_WIDTH - (width % TAB_WIDTH) : isEscaped(code) ? 4 : 1;
+      k += 1;
+    }
+    columns[k] = width;
+  }
+  const layout: LineLayout = {
+    text: expandTabs(clean(raw)),
+    visualColumn: (column) => columns[Math.min(raw.length, Math.max(0, column - 1))]! + 1,
+  };
+  source.layouts.set(n, layout);
+  return layout;
+}
+
+/** The characters clean() escapes (as `\x..`, four columns). */
+function isEscaped(code: number): boolean {
+  return code <= 0x08 || (code >= 0x0b && code <= 0x1f) || (code >= 0x7f && code <= 0x9f);
 }
 
 function expandTabs(text: string): string {

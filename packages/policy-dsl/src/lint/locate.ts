@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RelatedInformation, TextSpan } from '@wsbc/diagnostics';
 import type { Preopen } from '@wsbc/manifest';
 import { cleanHost } from './network-facts.js';
-import type { AllowHost, Block, BlockKind, DirGrant, LimitCategory, LimitEntry, LimitSetting, PolicyDecl, PolicyFile } from '../ast.js';
+import type { AllowHost, Block, BlockKind, CustomDecl, DirGrant, ImportAllow, LimitCategory, LimitEntry, LimitSetting, PolicyDecl, PolicyFile, StringLit } from '../ast.js';
 
 export type BlockOf<K extends BlockKind> = Extract<Block, { kind: K }>;
 
@@ -45,6 +45,14 @@ export interface PolicyLocator {
   hostRules(host: string): AllowHost[];
   /** The directory grants that produce a preopen (matched by guest path). */
   dirGrants(preopen: Preopen): DirGrant[];
+  /** The last `env` list item spelling this name. */
+  envName(name: string): StringLit | undefined;
+  /** The last `process allow` list item spelling this command. */
+  processCommand(command: string): StringLit | undefined;
+  /** The last `custom` declaration of this name. */
+  customDecl(name: string): CustomDecl | undefined;
+  /** The last `allow "<module>" "*"` of this module. */
+  wildcardImport(module: string): ImportAllow | undefined;
   /** Absolute host directory a grant names, as the compiler resolves it. */
   resolveHostPath(path: string): string;
   /** Where to point at something the linted file does not state itself. */
@@ -86,6 +94,33 @@ export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string =
     if (list) list.push(value);
     else map.set(key, [value]);
   };
+
+  // One finding per list item is common (every secret-looking name, every shell), and looking each
+  // one up by a scan of the list made 20,000 of them take half a minute: the last node of each
+  // value is indexed on first use instead.
+  const lastOf = <T>(build: (add: (key: string, node: T) => void) => void): ((key: string) => T | undefined) => {
+    let index: Map<string, T> | undefined;
+    return (key) => {
+      if (!index) {
+        const built = new Map<string, T>();
+        build((k, node) => built.set(k, node));
+        index = built;
+      }
+      return index.get(key);
+    };
+  };
+  const envName = lastOf<StringLit>((add) => {
+    for (const block of locator.blocks('Env')) for (const item of block.names ?? []) add(item.value, item);
+  });
+  const processCommand = lastOf<StringLit>((add) => {
+    for (const block of locator.blocks('Process')) for (const item of block.commands ?? []) add(item.value, item);
+  });
+  const customDecl = lastOf<CustomDecl>((add) => {
+    for (const decl of locator.blocks('Custom')) add(decl.name.value, decl);
+  });
+  const wildcardImport = lastOf<ImportAllow>((add) => {
+    for (const block of locator.blocks('Imports')) for (const entry of block.entries) if (entry.name.value === '*') add(entry.module.value, entry);
+  });
 
   const locator: PolicyLocator = {
     ast,
@@ -132,6 +167,10 @@ export function createLocator(ast: PolicyFile, baseDir: string, tmpDir: string =
       }
       return grantIndex.get(preopen.guestPath) ?? [];
     },
+    envName,
+    processCommand,
+    customDecl,
+    wildcardImport,
     resolveHostPath,
     inheritedSpan,
     spanOf(node) {

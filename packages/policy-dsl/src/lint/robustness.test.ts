@@ -76,3 +76,46 @@ describe('linter robustness', () => {
     );
   });
 });
+
+describe('scale', () => {
+  // Each rule below looked a finding's node up by scanning every list item (or every wildcard)
+  // again, so tens of thousands of findings took from half a minute to minutes.
+  const lines = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i)).join('\n');
+  const count = (text: string, code: string) => lint(text).diagnostics.filter((d) => d.code === code);
+
+  it('reports 30,000 credential-like environment names', { timeout: 30_000 }, () => {
+    const found = count(`policy "p" {\n  env allow [\n${lines(30_000, (i) => `    "TOKEN_${i}",`)}\n  ]\n}\n`, 'lint/env-allows-secret');
+    expect(found).toHaveLength(30_000);
+    expect(found.at(-1)!.span).toMatchObject({ line: 30_002, column: 5 });
+  });
+
+  it('reports 30,000 shells in the process allowlist', { timeout: 30_000 }, () => {
+    const found = count(`policy "p" {\n  process allow [\n${lines(30_000, (i) => `    "bash${i}",`)}\n  ]\n}\n`, 'lint/process-allows-shell');
+    expect(found).toHaveLength(30_000);
+    expect(found.at(-1)!.span).toMatchObject({ line: 30_002, column: 5 });
+  });
+
+  it('reports 30,000 wildcard host imports', { timeout: 30_000 }, () => {
+    const found = count(`policy "p" {\n  imports {\n${lines(30_000, (i) => `    allow "m${i}" "*"`)}\n  }\n}\n`, 'lint/wildcard-host-import');
+    expect(found).toHaveLength(30_000);
+  });
+
+  it('reports 100,000 unused custom flags', { timeout: 30_000 }, () => {
+    const found = count(`policy "p" {\n${lines(100_000, (i) => `  custom "c${i}" = true`)}\n}\n`, 'lint/unused-custom-capability');
+    expect(found).toHaveLength(100_000);
+    expect(found.at(-1)!.span).toMatchObject({ line: 100_001, column: 10 });
+  });
+
+  it('checks 20,000 rules of one host for repeats', { timeout: 30_000 }, () => {
+    const text = `policy "p" {\n  network {\n${lines(20_000, (i) => `    allow host "a.example.com" ports ${2 + i} secure`)}\n    allow host "a.example.com" ports 2..3 secure\n  }\n}\n`;
+    const found = count(text, 'lint/redundant-host');
+    expect(found.map((d) => [(d.span as TextSpan).line, d.message])).toEqual([[20_003, 'host "a.example.com" is already allowed with these ports on line 3']]);
+  });
+
+  it('checks 15,000 hosts against 15,000 wildcards', { timeout: 30_000 }, () => {
+    const text = `policy "p" {\n  network {\n${lines(15_000, (i) => `    allow host "*.d${i}.example.com" secure\n    allow host "x.d${i}.example.com" secure`)}\n  }\n}\n`;
+    const found = count(text, 'lint/redundant-host');
+    expect(found).toHaveLength(15_000);
+    expect(found.at(-1)!.message).toBe('host "x.d14999.example.com" is already allowed by "*.d14999.example.com" on line 30001');
+  });
+});

@@ -23,12 +23,7 @@ export default defineRule({
     const patterns = (context.options.patterns as string[]).map(globToRegExp);
     for (const name of env.names) {
       if (!patterns.some((p) => p.test(name))) continue;
-      const at = context.locate.find((l) =>
-        l
-          .blocks('Env')
-          .flatMap((b) => b.names ?? [])
-          .findLast((i) => i.value === name),
-      );
+      const at = context.locate.find((l) => l.envName(name));
       context.report({
         messageId: 'secret',
         data: { name },

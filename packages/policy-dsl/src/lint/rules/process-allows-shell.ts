@@ -21,12 +21,7 @@ export default defineRule({
     const shells = new Set((context.options.commands as string[]).map((c) => c.toLowerCase()));
     for (const command of context.manifest.process.commands) {
       if (!spellings(command).some((name) => shells.has(name))) continue;
-      const at = context.locate.find((l) =>
-        l
-          .blocks('Process')
-          .flatMap((b) => b.commands ?? [])
-          .findLast((c) => c.value === command),
-      );
+      const at = context.locate.find((l) => l.processCommand(command));
       context.report({
         messageId: 'shell',
         data: { command },

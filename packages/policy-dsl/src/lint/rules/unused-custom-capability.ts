@@ -17,7 +17,7 @@ export default defineRule({
     const required = new Set(context.manifest.imports.map((i) => i.requires).filter((r): r is string => r !== null));
     for (const custom of context.manifest.custom) {
       if (custom.type !== 'boolean' || required.has(custom.name)) continue;
-      const at = context.locate.find((l) => l.blocks('Custom').findLast((d) => d.name.value === custom.name)?.name);
+      const at = context.locate.find((l) => l.customDecl(custom.name)?.name);
       context.report({
         messageId: 'unused',
         data: { name: custom.name },

@@ -14,12 +14,7 @@ export default defineRule({
   check(context) {
     for (const grant of context.manifest.imports) {
       if (grant.name !== '*') continue;
-      const at = context.locate.find((l) =>
-        l
-          .blocks('Imports')
-          .flatMap((b) => b.entries)
-          .findLast((e) => e.module.value === grant.module && e.name.value === '*')?.name,
-      );
+      const at = context.locate.find((l) => l.wildcardImport(grant.module)?.name);
       context.report({
         messageId: at.inherited ? 'inherited' : 'wildcard',
         data: { module: grant.module },
