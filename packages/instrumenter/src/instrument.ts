@@ -151,6 +151,9 @@ export interface InstrumentOutput {
   stats: InstrumentStats;
 }
 
+/** The JS API's limit on a module's imports, and on its exports (V8 and the other engines refuse more). */
+const JS_API_MAX_IMPORTS_OR_EXPORTS = 100_000;
+
 /** Most call depth the guard accepts (beyond it every engine overflows first anyway). */
 export const MAX_STACK_DEPTH = LIMITS.maxStackDepth;
 
@@ -586,11 +589,23 @@ class Rewriter {
     const glob = this.byId.get(SectionId.global);
     this.definedGlobals = glob ? readGlobalSection(bytes, glob).length : 0;
     const exp = this.byId.get(SectionId.export);
-    if (exp) {
-      for (const e of readExportSection(bytes, exp)) {
-        if (e.name.startsWith(RESERVED_EXPORT_PREFIX)) {
-          this.diagnostics.push(diag('instrument/reserved-name', `the module exports "${e.name}", but export names starting with "${RESERVED_EXPORT_PREFIX}" are reserved for the sandbox`, this.file, e.offset, 'was this module instrumented already?'));
-        }
+    const exports = exp ? readExportSection(bytes, exp) : [];
+    for (const e of exports) {
+      if (e.name.startsWith(RESERVED_EXPORT_PREFIX)) {
+        this.diagnostics.push(diag('instrument/reserved-name', `the module exports "${e.name}", but export names starting with "${RESERVED_EXPORT_PREFIX}" are reserved for the sandbox`, this.file, e.offset, 'was this module instrumented already?'));
+      }
+    }
+    // What plan() appends (the fuel hook import; the fuel, status and depth exports) must keep
+    // the module within the JS API's limits, or the output is valid wasm no engine instantiates:
+    // a module at 99,999 exports was built into an artifact V8 refused on every run.
+    const { fuel, stackDepth } = this.settings;
+    const counts: Array<[what: string, count: number, added: number]> = [
+      ['imports', this.imports.length, fuel ? 1 : 0],
+      ['exports', exports.length, (fuel ? 1 : 0) + 1 + (stackDepth !== null ? 1 : 0)],
+    ];
+    for (const [what, count, added] of counts) {
+      if (count + added > JS_API_MAX_IMPORTS_OR_EXPORTS) {
+        this.diagnostics.push(diag('instrument/unsupported-feature', `the module has ${count} ${what}, and the instrumented module would have ${count + added}, more than the ${JS_API_MAX_IMPORTS_OR_EXPORTS} engines accept (the JS API's limit): no engine would run it`, this.file, (what === 'imports' ? imp : exp)?.start ?? 0));
       }
     }
     const guard = this.settings.guard;

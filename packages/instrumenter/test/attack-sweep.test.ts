@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { BRANCH_HINT_SECTION, DEPTH_EXPORT, FUEL_EXPORT, RECORD_SECTION, STATUS_EXPORT, STATUS_FUEL_EXHAUSTED, STATUS_STACK_OVERFLOW } from '../src/abi.js';
 import { DEFAULT_COST_TABLE } from '../src/cost-table.js';
 import { instrument, type InstrumentOptions } from '../src/instrument.js';
+import { bulkModule } from '@wsbc/testkit';
 import { FuelHost, mustInstrument, runFlagged, wabtValidates, wat, watAll } from './harness.js';
 
 type Fn = (...args: (number | bigint)[]) => unknown;
@@ -700,5 +701,25 @@ describe('options from JavaScript that are not what the types say', () => {
       }
     }
     expect(instrument(bytes, { costTable: { ...DEFAULT_COST_TABLE, ops: {} } }).ok).toBe(true);
+  });
+});
+
+describe('modules at the JS API limits', () => {
+  const exportsOf = (n: number) => Array.from({ length: n }, (_, i) => [`e${i}`, 0] as const);
+
+  it('refuses a module whose instrumented form would pass 100,000 exports or imports, and keeps one that stays within', () => {
+    // Before: 99,999 exports came out as 100,001 (the fuel and status exports); the output was
+    // valid wasm that V8 refused to compile, so a built artifact failed every run.
+    const over = instrument(bulkModule({ functions: 1, exports: exportsOf(99_999) }));
+    expect(over.ok).toBe(false);
+    if (!over.ok) expect(over.diagnostics[0]).toMatchObject({ code: 'instrument/unsupported-feature', message: expect.stringContaining('100001') });
+    const within = instrument(bulkModule({ functions: 1, exports: exportsOf(99_998) }));
+    expect(within.ok).toBe(true);
+    if (within.ok) expect(() => new WebAssembly.Module(within.value.bytes)).not.toThrow();
+    const imports = instrument(bulkModule({ imports: 100_000, functions: 1 }));
+    expect(imports.ok).toBe(false);
+    if (!imports.ok) expect(imports.diagnostics[0]!.message).toContain('100000 imports');
+    // Without metering nothing is imported, and one export (status) is added.
+    expect(instrument(bulkModule({ imports: 100_000, functions: 1 }), { fuel: false }).ok).toBe(true);
   });
 });
