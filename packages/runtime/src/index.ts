@@ -1,7 +1,7 @@
 // Public API of @wsbc/runtime: run() (level 1), the sandbox() builder (level 2), and for full
 // control (level 3) the WASI implementation, host-function and audit-sink types, steps and
 // statuses. See docs/runtime.md.
-export { run, visibleEnvironment, DEFAULT_AUDIT_MAX_RECORDS } from './run.js';
+export { run, visibleEnvironment, hostFunctionsUrl, DEFAULT_AUDIT_MAX_RECORDS } from './run.js';
 export { prewarm } from './worker-pool.js';
 export { WorkerScriptError } from './worker-script.js';
 export type { RunOptions, RunResult, OutputSink, PrepareStep, PrepareResult } from './run.js';

@@ -371,13 +371,13 @@ function diag(code: string, message: string, data?: Record<string, unknown>): Di
 
 /**
  * The URL the worker imports host functions from: a URL as given, a string with a URL scheme
- * (`file:`, `data:`, ...) as it is, any other string as a file path (pathToFileURL: a `#`, `?` or
- * `%` in it is part of the name, not URL syntax).
+ * (`file:`, `data:`, ...) as it is, any other string as a file path relative to `base`
+ * (pathToFileURL: a `#`, `?` or `%` in it is part of the name, not URL syntax). The one rule for
+ * the option: the `wsbc` facade resolves its `cwd`-relative paths through it too.
  */
-function hostFunctionsUrl(option: string | URL | undefined): string | null {
-  if (option === undefined) return null;
+export function hostFunctionsUrl(option: string | URL, base = process.cwd()): string {
   if (option instanceof URL) return option.href;
-  return /^[a-z][a-z0-9+.-]+:/i.test(option) ? option : pathToFileURL(path.resolve(option)).href;
+  return /^[a-z][a-z0-9+.-]+:/i.test(option) ? option : pathToFileURL(path.resolve(base, option)).href;
 }
 
 function resolveManifest(policy: Manifest | string): { ok: true; manifest: Manifest } | { ok: false; diagnostics: Diagnostic[] } {
@@ -469,7 +469,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
   const stdinWriter = new StdinWriter(stdinChannel);
   const stdout = r.options.stdout ?? process.stdout;
   const stderr = r.options.stderr ?? process.stderr;
-  const hostFunctions = hostFunctionsUrl(r.options.hostFunctions);
+  const hostFunctions = r.options.hostFunctions === undefined ? null : hostFunctionsUrl(r.options.hostFunctions);
   // Backpressure: the worker counts bytes it sent; they are subtracted once the destination
   // took them (a Node stream's write callback, or at once for other sinks). Slots 1 and 2 hold
   // the WASI errno of a failed write to stdout and stderr (a closed pipe, a full disk): the

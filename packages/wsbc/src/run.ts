@@ -11,11 +11,10 @@
 // Refusals come back as a RunResult with the runtime's Refused status and diagnostics, through
 // the runtime itself so the audit log and the one-line reason are the same as for any refusal.
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { loadTrustedKey, verifyArtifact, vettedArtifactStep } from '@wsbc/artifact';
 import { DEFAULT_MANIFEST, type Manifest } from '@wsbc/manifest';
-import { instrumentStep, run as runtimeRun, type PrepareStep, type RunOptions as RuntimeRunOptions, type RunResult } from '@wsbc/runtime';
+import { hostFunctionsUrl, instrumentStep, run as runtimeRun, type PrepareStep, type RunOptions as RuntimeRunOptions, type RunResult } from '@wsbc/runtime';
 import { asModuleBytes, badOption, readRegularFile, type ModuleBytes } from './inputs.js';
 import { loadPolicySpec } from './policy.js';
 import { WSBC_VERSION } from './version.js';
@@ -46,9 +45,8 @@ export async function run(module: string | ModuleBytes, options: RunOptions = {}
   const label = options.label ?? (typeof module === 'string' ? module : 'module');
   const base: RuntimeRunOptions = { ...runtimeOptions, label, policy: DEFAULT_MANIFEST };
   // Paths the runtime opens itself are relative to `cwd` here, as every other path of this API.
-  // Host functions are imported by URL, so a path becomes a file URL here: made by hand from a
-  // path, a `#`, `?` or `%` in a directory name would be read as URL syntax.
-  if (typeof base.hostFunctions === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(base.hostFunctions)) base.hostFunctions = pathToFileURL(resolve(cwd, base.hostFunctions));
+  // Host functions are imported by URL: the runtime's one rule turns a cwd-relative path into one.
+  if (typeof base.hostFunctions === 'string') base.hostFunctions = hostFunctionsUrl(base.hostFunctions, cwd);
   if (base.audit && typeof base.audit === 'object' && 'file' in base.audit && typeof base.audit.file === 'string') base.audit = { file: resolve(cwd, base.audit.file) };
   if (typeof module === 'string' && base.argv0 === undefined) base.argv0 = module.split(/[\\/]/).pop() ?? module;
 
