@@ -2,6 +2,7 @@
 // (type, import, function, table, memory, global, export, start); the code section is framed
 // (every body's size checked against the section, and the body count against the function
 // section) but its instructions are not decoded, which keeps `check` far cheaper than validation.
+// Section counts are checked against the JS API's limits, as engines do before anything else.
 // Malformed input comes back as a value with the reader's byte offset.
 import {
   ModuleReader,
@@ -9,6 +10,7 @@ import {
   SECTION_NAMES,
   WasmError,
   catchWasmError,
+  checkSectionCounts,
   frameCodeSection,
   readMemoryType,
   sectionReader,
@@ -45,6 +47,8 @@ function funcType(types: SubType[], index: number): FuncTypeFact | undefined {
 
 function collect(bytes: Uint8Array): { facts: ModuleFacts } {
   const reader = new ModuleReader(bytes);
+  // Counts no engine accepts (150,000 exports) would otherwise pass `check` and fail every run.
+  checkSectionCounts(reader);
   const types = reader.types();
   const rawImports = reader.imports();
   const importSection = reader.section(SectionId.import);

@@ -167,7 +167,9 @@ describe('resource cliffs', () => {
     expect(inspected.ok && inspected.inspection.functions).toEqual({ imported: 0, defined: n });
   });
 
-  it('infers the policy of a module of 300,000 memories (their sizes were spread into Math.max)', () => {
+  // 300,000 memories once overflowed the stack (their sizes were spread into Math.max); engines
+  // accept 100, so such a module is now refused from its count before any entry is read.
+  it('refuses a module of 300,000 memories from the count alone, in check, infer and inspect', () => {
     const n = 300_000;
     const w = new ByteWriter();
     w.bytes(WASM_HEADER);
@@ -175,7 +177,25 @@ describe('resource cliffs', () => {
       p.u32(n);
       for (let i = 0; i < n; i++) p.u8(1).u8(0).u8(1);
     });
-    expect(inferred(w.finish()).policy).toContain('policy "module" extends minimal {\n}\n');
+    const bytes = w.finish();
+    const checked = checkModule(bytes, manifest());
+    expect(checked.findings.map((f) => [f.code, f.data?.wasmCode])).toEqual([['check/malformed-module', 'wasm/too-many']]);
+    expect(checked.findings[0]!.message).toContain('300000 memories exceed the limit of 100');
+    const r = inferPolicy(bytes);
+    expect(r.ok).toBe(false);
+    expect(inspectModule(bytes).ok).toBe(false);
+  });
+
+  it('checks a module at the engines\' export limit, and refuses one past it (V8 refuses it at every run)', () => {
+    const at = bulkModule({ functions: 1, exports: Array.from({ length: 100_000 }, (_, i): [string, number] => [`e${i}`, 0]) });
+    expect(WebAssembly.validate(at)).toBe(true);
+    expect(checkModule(at, manifest()).allowed).toBe(true);
+    const past = bulkModule({ functions: 1, exports: Array.from({ length: 150_000 }, (_, i): [string, number] => [`e${i}`, 0]) });
+    expect(WebAssembly.validate(past)).toBe(false);
+    const checked = checkModule(past, manifest());
+    expect(checked.allowed).toBe(false);
+    expect(checked.findings.map((f) => [f.code, f.data?.wasmCode])).toEqual([['check/malformed-module', 'wasm/too-many']]);
+    expect(checked.findings[0]!.message).toContain('150000 exports exceed the limit of 100000');
   });
 
   it('suggests within the edit-distance band: exact distances below the cap, the cap at or above it', () => {

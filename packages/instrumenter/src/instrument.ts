@@ -56,6 +56,7 @@ import {
   sections,
   frameCodeSection,
   MAX_LOCALS,
+  LIMITS as WASM_LIMITS,
   skipLocals,
   type Import,
   type MemoryType,
@@ -150,9 +151,6 @@ export interface InstrumentOutput {
   record: InstrumentationRecord;
   stats: InstrumentStats;
 }
-
-/** The JS API's limit on a module's imports, and on its exports (V8 and the other engines refuse more). */
-const JS_API_MAX_IMPORTS_OR_EXPORTS = 100_000;
 
 /** Most call depth the guard accepts (beyond it every engine overflows first anyway). */
 export const MAX_STACK_DEPTH = LIMITS.maxStackDepth;
@@ -599,13 +597,13 @@ class Rewriter {
     // the module within the JS API's limits, or the output is valid wasm no engine instantiates:
     // a module at 99,999 exports was built into an artifact V8 refused on every run.
     const { fuel, stackDepth } = this.settings;
-    const counts: Array<[what: string, count: number, added: number]> = [
-      ['imports', this.imports.length, fuel ? 1 : 0],
-      ['exports', exports.length, (fuel ? 1 : 0) + 1 + (stackDepth !== null ? 1 : 0)],
+    const counts: Array<[what: string, count: number, added: number, limit: number]> = [
+      ['imports', this.imports.length, fuel ? 1 : 0, WASM_LIMITS.imports],
+      ['exports', exports.length, (fuel ? 1 : 0) + 1 + (stackDepth !== null ? 1 : 0), WASM_LIMITS.exports],
     ];
-    for (const [what, count, added] of counts) {
-      if (count + added > JS_API_MAX_IMPORTS_OR_EXPORTS) {
-        this.diagnostics.push(diag('instrument/unsupported-feature', `the module has ${count} ${what}, and the instrumented module would have ${count + added}, more than the ${JS_API_MAX_IMPORTS_OR_EXPORTS} engines accept (the JS API's limit): no engine would run it`, this.file, (what === 'imports' ? imp : exp)?.start ?? 0));
+    for (const [what, count, added, limit] of counts) {
+      if (count + added > limit) {
+        this.diagnostics.push(diag('instrument/unsupported-feature', `the module has ${count} ${what}, and the instrumented module would have ${count + added}, more than the ${limit} engines accept (the JS API's limit): no engine would run it`, this.file, (what === 'imports' ? imp : exp)?.start ?? 0));
       }
     }
     const guard = this.settings.guard;

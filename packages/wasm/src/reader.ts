@@ -56,4 +56,4 @@ export {
 } from './module-reader.js';
 export { ModuleReader, readModule } from './module.js';
 export { readNameSection, type NameSection, type NameMap } from './names.js';
-export { walkModule, LIMITS, type WalkResult, type WalkSummary } from './walk.js';
+export { walkModule, checkSectionCounts, LIMITS, type WalkResult, type WalkSummary } from './walk.js';

@@ -7,13 +7,15 @@
 // (`else` only in `if`, `catch`/`catch_all`/`delegate` only in legacy `try`, every block closed,
 // nothing after the final `end`); memarg alignment against natural alignment; lane indices;
 // constant expressions use constant instructions only; export names unique; limits consistent;
-// the JS API's implementation limits (locals, parameters, results, br_table size, body size).
+// the JS API's implementation limits as V8 applies them (counts of types, functions, imports,
+// exports, globals, tables, tags, data and element segments, elements per segment; locals,
+// parameters, results, br_table size, body size).
 // Not checked: operand types (a validator's job; out of scope). Features used are collected on the
 // way, from the opcode table and from module-level constructs.
 import { BinaryReader } from './binary-reader.js';
 import { WasmError, catchWasmError } from './errors.js';
 import { ModuleReader } from './module.js';
-import { SectionId, codeSectionCount, skipLocals, type FunctionBody } from './module-reader.js';
+import { SectionId, codeSectionCount, sectionReader, skipLocals, type FunctionBody } from './module-reader.js';
 import { FEATURES, ImmLayout, OPCODES, type Feature, type OpInfo } from './opcodes.js';
 import { OperatorReader } from './operator-reader.js';
 import { CONCRETE, heapTypeOf, type Limits, type SubType, type ValType } from './types.js';
@@ -37,14 +39,18 @@ export interface WalkOptions {
   wasm3?: boolean;
 }
 
-// Implementation limits from the WebAssembly JS API (shared by all web engines).
+// Implementation limits from the WebAssembly JS API (shared by all web engines). Counts of
+// globals, tables and tags are of those a module defines: V8 does not count imported ones.
 export const LIMITS = {
   types: 1_000_000,
   functions: 1_000_000,
   imports: 100_000,
   exports: 100_000,
   globals: 1_000_000,
+  tags: 1_000_000,
   dataSegments: 100_000,
+  elementSegments: 10_000_000,
+  segmentElements: 10_000_000,
   tables: 100_000,
   memories: 100,
   params: 1_000,
@@ -158,6 +164,7 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
   };
   seen[0] = 1;
 
+  checkSectionCounts(m);
   const groups = m.recGroups();
   const types = m.types();
   if (types.length > LIMITS.types) throw new WasmError('wasm/too-many', `${types.length} types exceed the limit of ${LIMITS.types}`, m.section(SectionId.type)!.payloadStart);
@@ -179,7 +186,6 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
   const isFuncType = (i: number): boolean => types[i]?.composite.kind === 'func';
 
   const imports = m.imports();
-  if (imports.length > LIMITS.imports) throw new WasmError('wasm/too-many', `${imports.length} imports exceed the limit of ${LIMITS.imports}`, imports[0]!.offset);
   const funcTypes: number[] = [];
   const memory64: number[] = [];
   const mutable: number[] = [];
@@ -293,6 +299,8 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
     }
   }
   for (const e of elements) {
+    const entries = e.items.kind === 'functions' ? e.items.indices.length : e.items.exprs.length;
+    if (entries > LIMITS.segmentElements) throw new WasmError('wasm/too-many', `an element segment has ${entries} elements, more than the limit of ${LIMITS.segmentElements}`, e.offset);
     if (e.mode === 'active') {
       if (e.table >= spaces.tables) throw new WasmError('wasm/index-out-of-range', `element segment refers to unknown table ${e.table}`, e.offset);
       checkConstExpr(bytes, e.offsetExpr!, spaces, mark);
@@ -362,6 +370,37 @@ function walk(bytes: Uint8Array, options: WalkOptions): WalkSummary {
     if (v) features.add(FEATURES[i]!);
   });
   return { functions: spaces.funcs, instructions, features };
+}
+
+/** Vector sections whose count alone can pass an engine limit; checked before anything is read. */
+const COUNTED: ReadonlyArray<[id: number, limit: number, what: string]> = [
+  [SectionId.type, LIMITS.types, 'types'],
+  [SectionId.import, LIMITS.imports, 'imports'],
+  [SectionId.function, LIMITS.functions, 'functions'],
+  [SectionId.table, LIMITS.tables, 'tables'],
+  [SectionId.memory, LIMITS.memories, 'memories'],
+  [SectionId.global, LIMITS.globals, 'globals'],
+  [SectionId.export, LIMITS.exports, 'exports'],
+  [SectionId.element, LIMITS.elementSegments, 'element segments'],
+  [SectionId.dataCount, LIMITS.dataSegments, 'data segments'],
+  [SectionId.data, LIMITS.dataSegments, 'data segments'],
+  [SectionId.tag, LIMITS.tags, 'tags'],
+];
+
+/**
+ * Refuses a module whose section counts pass the JS API's limits, reading only the counts, so
+ * that nothing is materialized for a module no engine would accept (10 million element segments
+ * would otherwise be 10 million objects). Cheap enough for readers that decode no code.
+ */
+export function checkSectionCounts(m: ModuleReader): void {
+  for (const [id, limit, what] of COUNTED) {
+    const s = m.section(id);
+    if (!s) continue;
+    // A count the section's bytes cannot hold is malformed first (wasm/length-out-of-bounds). The
+    // type section counts recursion groups; each holds at least one type.
+    const count = id === SectionId.dataCount ? sectionReader(m.bytes, s).u32('the data count') : sectionReader(m.bytes, s).count(`the ${what} count`);
+    if (count > limit) throw new WasmError('wasm/too-many', `${count} ${what} exceed the limit of ${limit} (a JS API implementation limit: engines refuse the module)`, s.payloadStart);
+  }
 }
 
 function checkValType(t: ValType, typeCount: number, at: number, mark: (f: Feature) => void): void {

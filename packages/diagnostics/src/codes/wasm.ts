@@ -23,7 +23,7 @@ export const wasmCodes: CodeTable = {
   'wasm/missing-data-count': { severity: 'error', summary: 'An instruction needs the data count section (memory.init, data.drop) but the module has none.' },
   'wasm/section-order': { severity: 'error', summary: 'Known sections appear out of their required order.' },
   'wasm/section-size-mismatch': { severity: 'error', summary: 'A section or function body does not end exactly where its size field says.' },
-  'wasm/too-many': { severity: 'error', summary: 'A count exceeds an implementation limit (locals, types, parameters, nesting).' },
+  'wasm/too-many': { severity: 'error', summary: 'A count exceeds an implementation limit engines apply (locals, parameters, types, imports, exports, segments, nesting).' },
   'wasm/undeclared-function-reference': { severity: 'error', summary: '`ref.func` in a function body names a function that no element segment, export or initializer declares.' },
   'wasm/unexpected-end': { severity: 'error', summary: 'The input ends in the middle of a construct (truncated module).' },
   'wasm/unknown-opcode': { severity: 'error', summary: 'An instruction opcode is not part of any supported WebAssembly version or proposal.' },
