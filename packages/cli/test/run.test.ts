@@ -156,7 +156,7 @@ describe('wsbc run', () => {
   it('ends a runaway guest at the total time limit with 124 and a one-line reason', async () => {
     const r = await runCli(['run', 'spin.wasm', '--policy', 'short.wsp', '--instrument'], { cwd: dir });
     expect(r.code).toBe(124);
-    expect(r.stderr).toBe('wsbc: guest terminated: total time limit of 300 ms exceeded (status 124)\n');
+    expect(r.stderr).toBe("wsbc: guest terminated: total time limit of 300 ms exceeded (status 124); the policy's `limits { time total }` sets this limit\n");
   });
 
   it('maps a preopen to another host directory with --dir', async () => {
@@ -268,12 +268,12 @@ describe('wsbc run', () => {
     try {
       const run = spawn(process.execPath, [binPath, 'run', 'yes.wasm', '-p', 'long.wsp', '--instrument'], { cwd: dir, stdio: ['ignore', full, 'pipe'] });
       let stderr = '';
-      run.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       expect(await new Promise((done) => run.on('close', done))).toBe(141);
       expect(stderr).toBe('wsbc: guest terminated: cannot write to stdout (ENOSPC) (status 141)\n');
       const compile = spawn(process.execPath, [binPath, 'compile', 'policy.wsp'], { cwd: dir, stdio: ['ignore', full, 'pipe'] });
       let compileErr = '';
-      compile.stderr.on('data', (chunk: Buffer) => (compileErr += chunk.toString()));
+      compile.stderr!.on('data', (chunk: Buffer) => (compileErr += chunk.toString()));
       expect(await new Promise((done) => compile.on('close', done))).toBe(2);
       expect(compileErr).toBe('wsbc: cannot write to stdout: ENOSPC\n');
     } finally {

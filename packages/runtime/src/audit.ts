@@ -14,6 +14,28 @@ export type LimitName =
   | 'fuel' | 'total-time' | 'idle-time' | 'cpu-time' | 'cpu-usage' | 'memory' | 'open-files'
   | 'read-bytes' | 'write-bytes' | 'read-rate' | 'write-rate' | 'file-size' | 'threads' | 'audit-records';
 
+/**
+ * Where each limit is set: the `limits` setting of the policy language (docs/policy-language.md),
+ * or, for the two that are not policy limits, what sets them instead. Named in the one-line reason
+ * of a run a limit ended, so the reader knows what to raise.
+ */
+export const LIMIT_SETTINGS: Readonly<Record<LimitName, string>> = {
+  fuel: 'the policy\'s `limits { fuel }`',
+  'total-time': 'the policy\'s `limits { time total }`',
+  'idle-time': 'the policy\'s `limits { time idle }`',
+  'cpu-time': 'the policy\'s `limits { cpu time }`',
+  'cpu-usage': 'the policy\'s `limits { cpu usage }`',
+  memory: 'the policy\'s `limits { memory max }`',
+  'open-files': 'the policy\'s `limits { io open-files }`',
+  'read-bytes': 'the policy\'s `limits { io total-read }`',
+  'write-bytes': 'the policy\'s `limits { io total-write }`',
+  'read-rate': 'the policy\'s `limits { io read }`',
+  'write-rate': 'the policy\'s `limits { io write }`',
+  'file-size': 'the `max-file-size` of the policy\'s filesystem grant',
+  threads: 'the policy\'s `limits { cpu threads }`',
+  'audit-records': 'the run\'s audit record bound (`wsbc run --audit-max-records`, RunOptions.auditMaxRecords)',
+};
+
 export type LifecycleEvent = 'start' | 'instantiated' | 'exit' | 'terminated' | 'refused';
 
 interface RecordBase {

@@ -4,7 +4,7 @@
 // calls its entry point and classifies how it ended. Used by the worker (worker.ts) for every
 // `run`, and directly by level-3 embedders who accept running the guest in their own thread.
 import type { Manifest } from '@wsbc/manifest';
-import type { AuditDraft } from './audit.js';
+import type { AuditDraft, LimitName } from './audit.js';
 import { GuestExit, SandboxTermination, type TerminationKind } from './termination.js';
 import type { ModuleShape } from './module-shape.js';
 import {
@@ -70,7 +70,7 @@ export interface GuestConfig {
   /** Listening sockets the host preopened for the guest. */
   sockets?: SocketBridge | null;
   /** Told as soon as the guest exits or is terminated from inside (see WasiOptions.onEnd). */
-  onEnd?: (outcome: Pick<GuestOutcome, 'kind' | 'exitCode' | 'reason'>) => void;
+  onEnd?: (outcome: Pick<GuestOutcome, 'kind' | 'exitCode' | 'reason' | 'limit'>) => void;
 }
 
 export interface GuestOutcome {
@@ -78,6 +78,8 @@ export interface GuestOutcome {
   /** The guest's exit code when kind is `exit`. */
   exitCode: number | null;
   reason: string | null;
+  /** The limit that ended the run, when one did (its audit name). */
+  limit?: LimitName | null;
   fuelUsed: number | null;
   readBytes: number;
   writtenBytes: number;
@@ -116,9 +118,9 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       manifest, args: config.args, env: config.env, stdio: config.stdio, meter, clock, random, audit, sockets: config.sockets ?? null,
       onEnd: (end) => config.onEnd?.(end instanceof GuestExit
         ? fuel?.overBudget() !== undefined
-          ? { kind: 'fuel', exitCode: null, reason: fuelReason }
+          ? { kind: 'fuel', exitCode: null, reason: fuelReason, limit: 'fuel' }
           : { kind: 'exit', exitCode: end.code, reason: null }
-        : { kind: end.kind, exitCode: null, reason: end.reason }),
+        : { kind: end.kind, exitCode: null, reason: end.reason, limit: end.limit }),
     });
   } catch (error) {
     // A preopened directory that does not exist (or is not a directory) cannot be granted.
@@ -319,7 +321,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     const base = { fuelUsed: fuel?.used ?? null, ...totals(), refusals: [] };
     const fuelExhausted = (value: number | null): GuestOutcome => {
       audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: manifest.limits.fuel, value });
-      return { ...base, kind: 'fuel', exitCode: null, reason: fuelReason };
+      return { ...base, kind: 'fuel', exitCode: null, reason: fuelReason, limit: 'fuel' };
     };
     if (error instanceof GuestExit) {
       // With the instrumenter's default `checks: 'loop'`, the last charges of a run need not test
@@ -329,11 +331,11 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       const over = fuel?.overBudget();
       return over !== undefined ? fuelExhausted(over) : { ...base, kind: 'exit', exitCode: error.code, reason: null };
     }
-    if (error instanceof SandboxTermination) return { ...base, kind: error.kind, exitCode: null, reason: error.reason };
+    if (error instanceof SandboxTermination) return { ...base, kind: error.kind, exitCode: null, reason: error.reason, limit: error.limit };
     if (status === config.abi.statusFuelExhausted) return fuelExhausted(fuel?.used ?? null);
     if (status === config.abi.statusMemoryLimit) {
       audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: null });
-      return { ...base, kind: 'memory', exitCode: null, reason: `memory limit of ${manifest.limits.memory.maxPages} pages reached` };
+      return { ...base, kind: 'memory', exitCode: null, reason: `memory limit of ${manifest.limits.memory.maxPages} pages reached`, limit: 'memory' };
     }
     if (status === config.abi.statusStackOverflow) {
       return { ...base, kind: 'trap', exitCode: null, reason: 'trap: call stack depth limit reached' };
@@ -344,7 +346,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
     }
     if (error instanceof RangeError && /memory/i.test(message)) {
       audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: null });
-      return { ...base, kind: 'memory', exitCode: null, reason: `could not allocate memory: ${message}` };
+      return { ...base, kind: 'memory', exitCode: null, reason: `could not allocate memory: ${message}`, limit: 'memory' };
     }
     if (error instanceof RangeError && /call stack/i.test(message)) {
       return { ...base, kind: 'trap', exitCode: null, reason: 'trap: call stack exhausted' };
@@ -355,7 +357,7 @@ export function runGuest(config: GuestConfig): GuestOutcome {
       const pages = memory ? memory.buffer.byteLength / 65536 : 0;
       if (pages >= manifest.limits.memory.maxPages && policyCapsMemory) {
         audit?.({ type: 'limit', limit: 'memory', action: 'terminated', max: manifest.limits.memory.maxPages, value: pages });
-        return { ...base, kind: 'memory', exitCode: null, reason: `memory limit of ${manifest.limits.memory.maxPages} pages reached (${message})` };
+        return { ...base, kind: 'memory', exitCode: null, reason: `memory limit of ${manifest.limits.memory.maxPages} pages reached (${message})`, limit: 'memory' };
       }
       return { ...base, kind: 'trap', exitCode: null, reason: `trap: ${message}` };
     }
@@ -476,7 +478,7 @@ class FuelMeter {
     if (pool.budget !== null && committed > BigInt(pool.budget)) {
       this.exhausted = Number(this.granted - counter);
       pool.audit?.({ type: 'limit', limit: 'fuel', action: 'terminated', max: pool.budget, value: Number(committed) });
-      throw new SandboxTermination('fuel', `fuel budget of ${pool.budget} exhausted`);
+      throw new SandboxTermination('fuel', `fuel budget of ${pool.budget} exhausted`, 'fuel');
     }
     let next = BigInt(pool.slice);
     if (pool.budget !== null) {

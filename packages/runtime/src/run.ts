@@ -18,14 +18,14 @@ import type { Diagnostic } from '@wsbc/diagnostics';
 import { loadManifest, validateManifest, type Manifest } from '@wsbc/manifest';
 // The ABI constants alone: a run of a vetted artifact never loads the instrumenter itself.
 import * as abi from '@wsbc/instrumenter/abi';
-import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type AuditRecord, type AuditSink } from './audit.js';
+import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type AuditRecord, type AuditSink, type LimitName } from './audit.js';
 import type { FuelAbi, GuestOutcome } from './guest.js';
 import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';
 import { atomicWaitGuardPending, guardAtomicWaits } from './atomic-wait-probe.js';
 import { createStdinChannel, StdinWriter } from './stdio-channel.js';
 import { createSocketChannel, type SocketChannel } from './socket-channel.js';
 import { SocketHost, listenAllowed } from './socket-host.js';
-import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
+import { RunStatus, STATUS_OF_KIND, terminationLine, type TerminationKind } from './termination.js';
 import { METER_LENGTH, METER_SLOTS, wallNow } from './wasi/services.js';
 import { errnoFromHostError } from './wasi/errno.js';
 import type { WorkerConfig, WorkerMessage } from './worker.js';
@@ -133,6 +133,8 @@ export interface RunResult {
   exitCode: number | null;
   /** One-line human reason for any termination other than a guest exit. */
   reason: string | null;
+  /** The limit that ended the run (its name in the audit log), or null when no limit did. */
+  limit: LimitName | null;
   /** Fuel used, for instrumented modules. */
   fuelUsed: number | null;
   stats: { wallMs: number; computeMs: number; idleMs: number; readBytes: number; writtenBytes: number };
@@ -176,9 +178,9 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
     const reason = found.find((d) => d.severity === 'error')?.message ?? 'run refused';
     emit({ type: 'lifecycle', event: 'refused', status: STATUS_OF_KIND[kind], reason });
     await sink?.close?.();
-    if (options.reportTermination !== false) stderr.write(Buffer.from(`wsbc: run refused: ${reason}\n`));
+    if (options.reportTermination !== false) stderr.write(Buffer.from(terminationLine({ refused: true, reason, status: STATUS_OF_KIND[kind], limit: null })));
     return {
-      status: STATUS_OF_KIND[kind], termination: kind, exitCode: null, reason, fuelUsed: null,
+      status: STATUS_OF_KIND[kind], termination: kind, exitCode: null, reason, limit: null, fuelUsed: null,
       stats: { wallMs: wallNow() - startedAt, computeMs: 0, idleMs: 0, readBytes: 0, writtenBytes: 0 }, diagnostics, randomSeed: null,
     };
   };
@@ -315,12 +317,12 @@ export async function run(module: string | Uint8Array, options: RunOptions): Pro
     },
   });
   await sink?.close?.();
+  const limit = kind === 'exit' ? null : outcome.limit ?? null;
   if (kind !== 'exit' && options.reportTermination !== false) {
-    const what = kind === 'refused' ? 'run refused' : 'guest terminated';
-    stderr.write(Buffer.from(`wsbc: ${what}: ${outcome.reason ?? kind} (status ${status})\n`));
+    stderr.write(Buffer.from(terminationLine({ refused: kind === 'refused', reason: outcome.reason ?? kind, status, limit })));
   }
   return {
-    status, termination: kind, exitCode: kind === 'exit' ? outcome.exitCode : null, reason: outcome.reason,
+    status, termination: kind, exitCode: kind === 'exit' ? outcome.exitCode : null, reason: outcome.reason, limit,
     fuelUsed: outcome.fuelUsed, stats, diagnostics, randomSeed,
   };
 }
@@ -588,12 +590,12 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     // Records from the worker (the guest's calls and what they hit); the host's own do not count.
     const auditMax = r.options.auditMaxRecords === undefined ? DEFAULT_AUDIT_MAX_RECORDS : r.options.auditMaxRecords;
     let auditRecords = 0;
-    let ending: { outcome: Pick<GuestOutcome, 'kind' | 'exitCode' | 'reason'>; at: number } | undefined;
+    let ending: { outcome: Pick<GuestOutcome, 'kind' | 'exitCode' | 'reason' | 'limit'>; at: number } | undefined;
     const kill = (kind: Exclude<TerminationKind, 'exit' | 'refused'>, limit: 'total-time' | 'idle-time' | 'cpu-time' | 'audit-records', max: number, value: number, reason: string): void => {
       if (settled) return;
       killed = true;
       r.emit({ type: 'limit', limit, action: 'terminated', max, value: Math.round(value) });
-      settle({ kind, exitCode: null, reason, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
+      settle({ kind, exitCode: null, reason, limit, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
     };
     const signal = r.options.signal;
     if (signal) {
@@ -673,6 +675,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       settle({
         kind: outOfMemory ? 'memory' : started ? 'trap' : 'refused', exitCode: null,
         reason: outOfMemory ? 'the guest exhausted the worker heap' : `the sandbox failed: ${error.message}`,
+        limit: outOfMemory ? 'memory' : null,
         fuelUsed: null, readBytes: 0, writtenBytes: 0,
         refusals: started ? [] : [{ code: 'run/worker-failed', message: error.message }],
       });

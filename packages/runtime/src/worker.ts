@@ -41,7 +41,7 @@ export type WorkerMessage =
   | { t: 'audit'; draft: AuditDraft; at: number }
   | { t: 'stdin' }
   | { t: 'sock'; request: SocketRequest }
-  | { t: 'ending'; outcome: Pick<import('./guest.js').GuestOutcome, 'kind' | 'exitCode' | 'reason'> }
+  | { t: 'ending'; outcome: Pick<import('./guest.js').GuestOutcome, 'kind' | 'exitCode' | 'reason' | 'limit'> }
   | { t: 'done'; outcome: import('./guest.js').GuestOutcome }
   /** Sent once, when this file has been compiled and run: the thread is ready for a run. */
   | { t: 'ready' };

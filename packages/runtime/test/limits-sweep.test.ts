@@ -71,11 +71,22 @@ function dataDir(write: boolean, io: Partial<Manifest['limits']['io']>, fileSize
   return { dir, policy };
 }
 
+/** What the one-line reason names as the setting of each limit that can end a run. */
+const SETTING: Partial<Record<LimitRecord['limit'], string>> = {
+  'write-bytes': "the policy's `limits { io total-write }`",
+  'read-bytes': "the policy's `limits { io total-read }`",
+  'idle-time': "the policy's `limits { time idle }`",
+  'total-time': "the policy's `limits { time total }`",
+  'cpu-time': "the policy's `limits { cpu time }`",
+  'audit-records': "the run's audit record bound (`wsbc run --audit-max-records`, RunOptions.auditMaxRecords)",
+};
+
 function expectTerminated(run: Captured, status: RunStatus, limit: LimitRecord['limit'], op?: string): void {
   expect(run.result.status).toBe(status);
+  expect(run.result.limit).toBe(limit);
   expect(limitHits(run.audit)).toEqual([expect.objectContaining({ limit, action: 'terminated', ...(op ? { op } : {}) })]);
   expect(run.audit.at(-1)).toMatchObject({ type: 'lifecycle', event: 'terminated', status, reason: run.result.reason });
-  expect(run.stderr).toBe(`wsbc: guest terminated: ${run.result.reason} (status ${status})\n`);
+  expect(run.stderr).toBe(`wsbc: guest terminated: ${run.result.reason} (status ${status}); ${SETTING[limit]} sets this limit\n`);
 }
 
 describe('a guest that catches its own end', () => {
@@ -141,14 +152,14 @@ describe('memory limit or trap', () => {
     const policy = manifest({ limits: { memory: { maxPages: 2, reservedPages: 1 } } });
     // The module's own maximum is the policy's: no grow was refused by the sandbox.
     const own = await runCaptured(await wat('(module (memory (export "memory") 2 2) (func (export "_start") unreachable))'), policy);
-    expect(own.result).toMatchObject({ status: RunStatus.Trap, termination: 'trap', reason: 'trap: unreachable' });
+    expect(own.result).toMatchObject({ status: RunStatus.Trap, termination: 'trap', reason: 'trap: unreachable', limit: null });
     expect(limitHits(own.audit)).toEqual([]);
     const imported = await runCaptured(await wat('(module (import "env" "memory" (memory 2 2)) (func (export "_start") unreachable))'), policy);
     expect(imported.result.termination).toBe('trap');
     // A module that could grow further but for the policy: the abort after a refused grow is the limit.
     const capped = await runCaptured(await wat(`(module (memory (export "memory") 1)
       (func (export "_start") (drop (memory.grow (i32.const 1))) (drop (memory.grow (i32.const 1))) unreachable))`), policy);
-    expect(capped.result).toMatchObject({ status: RunStatus.MemoryLimit, termination: 'memory' });
+    expect(capped.result).toMatchObject({ status: RunStatus.MemoryLimit, termination: 'memory', limit: 'memory' });
     expect(limitHits(capped.audit)).toMatchObject([{ limit: 'memory', action: 'terminated', max: 2, value: 2 }]);
     // Instrumented, the same module declares the policy's maximum (the instrumenter writes it
     // in): the abort after the refused grow is still the limit, as without instrumentation.
@@ -185,7 +196,7 @@ describe('I/O quotas through every path', () => {
     const stderr = await runCaptured(await guest(`(call $iov (i32.const 2000) (i32.const 200))
       (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))`), manifest({ limits: { io: { maxWriteBytes: 100 } } }));
     expect(stderr.result.status).toBe(RunStatus.IoQuota);
-    expect(stderr.stderr).toBe(`wsbc: guest terminated: write quota of 100 bytes exceeded (status 138)\n`);
+    expect(stderr.stderr).toBe("wsbc: guest terminated: write quota of 100 bytes exceeded (status 138); the policy's `limits { io total-write }` sets this limit\n");
 
     const mixed = dataDir(true, { maxWriteBytes: 100 });
     const both = await runCaptured(await guest(`${open(1000, 1, 1, RW_RIGHTS)} (call $iov (i32.const 2000) (i32.const 60))

@@ -22,7 +22,7 @@ describe('limits', () => {
     expect(result.termination).toBe('fuel');
     expect(result.fuelUsed).toBeGreaterThan(2_000_000);
     expect(result.fuelUsed).toBeLessThan(2_000_000 + 1000);
-    expect(stderr).toBe('wsbc: guest terminated: fuel budget of 2000000 exhausted (status 135)\n');
+    expect(stderr).toBe("wsbc: guest terminated: fuel budget of 2000000 exhausted (status 135); the policy's `limits { fuel }` sets this limit\n");
     expect(limitHits(audit)).toMatchObject([{ limit: 'fuel', action: 'terminated', max: 2_000_000 }]);
   });
 
@@ -54,7 +54,7 @@ describe('limits', () => {
         expect(exact.result.fuelUsed).toBe(cost);
         const short = await runCaptured(out.value.bytes, manifest({ limits: { fuel: cost - 1 } }));
         expect(short.result.status).toBe(RunStatus.FuelExhausted);
-        expect(short.stderr).toBe(`wsbc: guest terminated: fuel budget of ${cost - 1} exhausted (status 135)\n`);
+        expect(short.stderr).toBe(`wsbc: guest terminated: fuel budget of ${cost - 1} exhausted (status 135); the policy's \`limits { fuel }\` sets this limit\n`);
         expect(limitHits(short.audit)).toMatchObject([{ limit: 'fuel', action: 'terminated', max: cost - 1 }]);
         // 'loop' ran the untested block to its end (all of the cost); 'block' stopped before it.
         if (checks === 'loop') expect(short.result.fuelUsed).toBe(cost);
@@ -66,7 +66,7 @@ describe('limits', () => {
     const policy = manifest({ limits: { time: { maxTotalMs: 300 }, cpu: { maxExecutionMs: 60_000, usagePercent: 100 } } });
     const { result, stderr, audit } = await runCaptured(wasm('spin'), policy);
     expect(result.status).toBe(RunStatus.TotalTimeout);
-    expect(stderr).toMatch(/^wsbc: guest terminated: total time limit of 300 ms exceeded \(status 124\)\n$/);
+    expect(stderr).toMatch(/^wsbc: guest terminated: total time limit of 300 ms exceeded \(status 124\); the policy's `limits \{ time total \}` sets this limit\n$/);
     expect(limitHits(audit)).toMatchObject([{ limit: 'total-time', action: 'terminated', max: 300 }]);
     expect(audit.at(-1)).toMatchObject({ type: 'lifecycle', event: 'terminated', status: 124 });
   });
@@ -89,7 +89,8 @@ describe('limits', () => {
     const policy = manifest({ limits: { memory: { maxPages: 64, reservedPages: 16, maxGrowthPages: 64, trapOnGrowFailure: true } } });
     const { result, stderr, audit } = await runCaptured(wasm('bomb'), policy, { prepare: [instrumentStep()] });
     expect(result.status).toBe(RunStatus.MemoryLimit);
-    expect(stderr).toMatch(/memory limit of 64 pages reached \(status 137\)\n$/);
+    expect(stderr).toMatch(/memory limit of 64 pages reached \(status 137\); the policy's `limits \{ memory max \}` sets this limit\n$/);
+    expect(result.limit).toBe('memory');
     expect(limitHits(audit)).toMatchObject([{ limit: 'memory', action: 'terminated', max: 64 }]);
   });
 
@@ -98,6 +99,8 @@ describe('limits', () => {
     const { result, audit } = await runCaptured(bytes, manifest({ limits: { memory: { maxPages: 10, reservedPages: 1 } } }));
     expect(result.status).toBe(RunStatus.MemoryLimit);
     expect(result.diagnostics.map((d) => d.code)).toEqual(['run/memory-over-limit']);
+    // Refused, not ended by the limit: the diagnostic's help says what to change.
+    expect(result.limit).toBeNull();
     expect(limitHits(audit)).toMatchObject([{ limit: 'memory', action: 'refused', max: 10, value: 100 }]);
     // Instrumented on the fly, the instrument step sees it first: the same status, 137, not 125.
     const instrumented = await runCaptured(bytes, manifest({ limits: { memory: { maxPages: 10, reservedPages: 1 } } }), { prepare: [instrumentStep()] });

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import type { Diagnostic } from '@wsbc/diagnostics';
 import type { Manifest, Preopen } from '@wsbc/manifest';
-import { RunStatus, type RunResult } from '@wsbc/runtime';
+import { RunStatus, terminationLine, type RunResult } from '@wsbc/runtime';
 import { run } from 'wsbc';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { loadPolicy } from '../input.js';
-import { clobberedInput } from '../output.js';
+import { clobberedInput, writeChunks } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -106,8 +106,8 @@ these codes itself; the one-line reason on stderr (and the audit log) tells the 
       if (!loaded.manifest || loaded.diagnostics.some((d) => d.severity === 'error')) {
         // The one-line reason first and the diagnostics after it, as for every other refusal.
         const unreadable = loaded.diagnostics.some((d) => d.code === 'input/unreadable');
-        ctx.stderr.write(`wsbc: run refused: ${unreadable ? `cannot read the policy ${values.policy}` : `the policy ${values.policy} has errors`} (status ${RunStatus.Refused})\n`);
-        report(ctx, loaded.diagnostics, loaded.sources);
+        ctx.stderr.write(terminationLine({ refused: true, reason: unreadable ? `cannot read the policy ${values.policy}` : `the policy ${values.policy} has errors`, status: RunStatus.Refused, limit: null }));
+        await report(ctx, loaded.diagnostics, loaded.sources);
         return RunStatus.Refused;
       }
       policy = loaded.manifest;
@@ -169,9 +169,9 @@ these codes itself; the one-line reason on stderr (and the audit log) tells the 
     }
     if (result.termination !== 'exit') {
       const refused = result.termination === 'refused' || result.diagnostics.some((d) => d.severity === 'error');
-      ctx.stderr.write(`wsbc: ${refused ? 'run refused' : 'guest terminated'}: ${result.reason ?? result.termination} (status ${result.status})\n`);
+      ctx.stderr.write(terminationLine({ refused, reason: result.reason ?? result.termination, status: result.status, limit: result.limit }));
       // Diagnostics add codes and help.
-      if (refused) report(ctx, result.diagnostics, new Map());
+      if (refused) await report(ctx, result.diagnostics, new Map());
     }
     return result.status;
   },
@@ -182,9 +182,9 @@ function refusedUsage(ctx: CommandContext, message: string): number {
   return RunStatus.Refused;
 }
 
-function report(ctx: CommandContext, diagnostics: Diagnostic[], sources: Map<string, string>): void {
+async function report(ctx: CommandContext, diagnostics: Diagnostic[], sources: Map<string, string>): Promise<void> {
   if (diagnostics.length === 0) return;
-  ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+  await writeChunks(ctx.stderr, renderDiagnostics('pretty', diagnostics, { sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
 }
 
 /**

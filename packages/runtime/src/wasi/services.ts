@@ -354,7 +354,7 @@ export class RunMeter {
   private terminateIdle(op: string): never {
     const max = this.limits.time.maxIdleMs;
     this.audit({ type: 'limit', limit: 'idle-time', action: 'terminated', max, value: Math.round(this.idleMs()), op });
-    throw new SandboxTermination('idle-timeout', `idle time limit of ${max} ms exceeded (blocked in ${op})`);
+    throw new SandboxTermination('idle-timeout', `idle time limit of ${max} ms exceeded (blocked in ${op})`, 'idle-time');
   }
 
   chargeRead(bytes: number, op: string): void {
@@ -362,7 +362,7 @@ export class RunMeter {
     const max = this.limits.io.maxReadBytes;
     if (max !== null && this.readBytes > max) {
       this.audit({ type: 'limit', limit: 'read-bytes', action: 'terminated', max, value: this.readBytes, op });
-      throw new SandboxTermination('io-quota', `read quota of ${max} bytes exceeded`);
+      throw new SandboxTermination('io-quota', `read quota of ${max} bytes exceeded`, 'read-bytes');
     }
     if (this.readBucket) this.throttle(this.readBucket.take(bytes), 'read-rate', this.limits.io.readBytesPerSecond, op);
   }
@@ -372,7 +372,7 @@ export class RunMeter {
     const max = this.limits.io.maxWriteBytes;
     if (max !== null && this.writtenBytes + bytes > max) {
       this.audit({ type: 'limit', limit: 'write-bytes', action: 'terminated', max, value: this.writtenBytes + bytes, op });
-      throw new SandboxTermination('io-quota', `write quota of ${max} bytes exceeded`);
+      throw new SandboxTermination('io-quota', `write quota of ${max} bytes exceeded`, 'write-bytes');
     }
     this.writtenBytes += bytes;
     if (this.writeBucket) this.throttle(this.writeBucket.take(bytes), 'write-rate', this.limits.io.writeBytesPerSecond, op);
@@ -416,7 +416,7 @@ export class RunMeter {
     const maxCompute = this.limits.cpu.maxExecutionMs;
     if (compute > maxCompute) {
       this.audit({ type: 'limit', limit: 'cpu-time', action: 'terminated', max: maxCompute, value: Math.round(compute), op });
-      throw new SandboxTermination('cpu-time', `CPU time limit of ${maxCompute} ms exceeded`);
+      throw new SandboxTermination('cpu-time', `CPU time limit of ${maxCompute} ms exceeded`, 'cpu-time');
     }
     const percent = this.limits.cpu.usagePercent;
     if (percent >= 100) return;
