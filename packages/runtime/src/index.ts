@@ -7,7 +7,8 @@ export { WorkerScriptError } from './worker-script.js';
 export type { RunOptions, RunResult, OutputSink, PrepareStep, PrepareResult } from './run.js';
 export { sandbox, SandboxBuilder, SandboxBuildError } from './builder.js';
 export { instrumentStep } from './steps.js';
-export { RunStatus, STATUS_OF_KIND, SandboxTermination, GuestExit, terminationLine } from './termination.js';
+export { RunStatus, STATUS_OF_KIND, SandboxTermination, GuestExit } from './termination.js';
+export { terminationLine } from './termination-line.js';
 export type { TerminationKind } from './termination.js';
 export { AUDIT_RECORD_SCHEMA, AUDIT_SCHEMA_VERSION, LIMIT_SETTINGS, openAuditSink } from './audit.js';
 export type {

@@ -25,7 +25,8 @@ import { atomicWaitGuardPending, guardAtomicWaits } from './atomic-wait-probe.js
 import { createStdinChannel, StdinWriter } from './stdio-channel.js';
 import { createSocketChannel, type SocketChannel } from './socket-channel.js';
 import { SocketHost, listenAllowed } from './socket-host.js';
-import { RunStatus, STATUS_OF_KIND, terminationLine, type TerminationKind } from './termination.js';
+import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
+import { terminationLine } from './termination-line.js';
 import { METER_LENGTH, METER_SLOTS, wallNow } from './wasi/services.js';
 import { errnoFromHostError } from './wasi/errno.js';
 import type { WorkerConfig, WorkerMessage } from './worker.js';

@@ -2,7 +2,7 @@
 // through; sandbox terminations use the distinct codes below. Caveat: a guest may itself exit
 // with one of these numbers (proc_exit(124..139)); the run result's `termination` field, the
 // audit log and the one-line reason on stderr tell the two apart.
-import { LIMIT_SETTINGS, type LimitName } from './audit.js';
+import type { LimitName } from './audit.js';
 
 export enum RunStatus {
   /** The guest ran to completion (exit code 0). */
@@ -54,16 +54,6 @@ export class SandboxTermination extends Error {
   get status(): RunStatus {
     return STATUS_OF_KIND[this.kind];
   }
-}
-
-/**
- * The one line a run that did not end in a guest exit writes to stderr (run() unless
- * `reportTermination: false`, and `wsbc run`): what ended it, its status, and for a limit, where
- * that limit is set.
- */
-export function terminationLine(end: { refused: boolean; reason: string; status: number; limit: LimitName | null }): string {
-  const where = end.limit === null ? '' : `; ${LIMIT_SETTINGS[end.limit]} sets this limit`;
-  return `wsbc: ${end.refused ? 'run refused' : 'guest terminated'}: ${end.reason} (status ${end.status})${where}\n`;
 }
 
 /** proc_exit: unwinds the guest with its exit code. */

@@ -7,6 +7,19 @@ import fs from 'node:fs';
 import { POLL_IMPORT, SLEEP_FN, manifest, runCaptured, tempDir, wat } from './helpers.js';
 
 describe('termination', () => {
+  it('writes the one-line reason on one line, whatever a hostile module names its imports', async () => {
+    // The name reaches the reason of the refusal (and a host function's error reaches a trap's).
+    const hostile = await wat(`(module (import "env" "x\\0a\\1b[32mverified: ok\\1b[0m\\e2\\80\\ae" (func)) (func (export "_start")))`);
+    const { result, stderr } = await runCaptured(hostile, manifest());
+    expect(result.status).toBe(RunStatus.Refused);
+    expect(result.reason).toContain('\n\x1b[32m');
+    const line = 'wsbc: run refused: the policy does not allow the import env.x\\u{a}\\u{1b}[32mverified: ok\\u{1b}[0m\\u{202e} (status 125)\n';
+    expect(stderr).toBe(line);
+    // The same text written with fewer characters on screen than in the line would mean a raw one got through.
+    expect(stderr.split('\n')).toHaveLength(2);
+    expect(stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\u202e]/);
+  });
+
   it('reports a trap with status 134 and the engine message', async () => {
     const { result, stderr, audit } = await runCaptured(await wat('(module (func (export "_start") unreachable))'), manifest());
     expect(result).toMatchObject({ status: RunStatus.Trap, termination: 'trap' });
