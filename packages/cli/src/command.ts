@@ -7,6 +7,14 @@ export interface OutputStream {
   write(chunk: string | Uint8Array): unknown;
   /** Set when the stream is a terminal (controls colour and progress output). */
   isTTY?: boolean;
+  // What a Node stream (process.stdout) adds, for writing long output as fast as it is taken
+  // (writeChunks in output.ts); a stream without them is written to at once.
+  /** Set when the stream's buffer is full, until it emits 'drain'. */
+  writableNeedDrain?: boolean;
+  /** Set once the stream failed or was closed: nothing written to it arrives any more. */
+  destroyed?: boolean;
+  once?(event: 'drain' | 'close', listener: () => void): unknown;
+  off?(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
 export interface CommandContext {

@@ -1,11 +1,65 @@
-// Writing the files commands produce (`-o`, `fmt --write`). A command's output must never cost
-// the user a file: an output that names one of the command's inputs would replace what was just
-// read (the original module, the policy), and a write that fails half-way would leave a truncated
-// file where a good one was. Failures are values, never throws, so they exit 2 and not 3.
+// Writing what commands produce: reports to a stream (stdout, stderr), a chunk at a time, and
+// files (`-o`, `fmt --write`).
+//
+// A report can be longer than the longest string V8 can make (a million findings), so renderers
+// give it in chunks and writeChunks() writes them in batches, waiting whenever the stream's
+// buffer is full: at most one batch is held in memory beyond what the stream itself holds. Errors
+// of the stream are left to its owner (bin.ts turns a closed stdout into the exit status); once
+// the stream is destroyed, the rest of the report is not even made.
+//
+// A command's output must never cost the user a file: an output that names one of the command's
+// inputs would replace what was just read (the original module, the policy), and a write that
+// fails half-way would leave a truncated file where a good one was. Failures are values, never
+// throws, so they exit 2 and not 3.
 import { chmodSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { OutputStream } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { ioErrorReason } from './input.js';
+
+/**
+ * Chunks are joined into writes of about this many characters: a write per finding costs a
+ * system call each (process.stdout writes files, pipes and terminals synchronously on Linux).
+ */
+const BATCH_LENGTH = 64 * 1024;
+
+/** Writes `chunks` to `stream` in order, in batches, as fast as the stream takes them. */
+export async function writeChunks(stream: OutputStream, chunks: Iterable<string>): Promise<void> {
+  let batch = '';
+  for (const chunk of chunks) {
+    batch += chunk;
+    if (batch.length < BATCH_LENGTH) continue;
+    if (!(await writeBatch(stream, batch))) return;
+    batch = '';
+  }
+  if (batch !== '') await writeBatch(stream, batch);
+}
+
+/** Writes one batch and waits until the stream can take more; false when it never will. */
+async function writeBatch(stream: OutputStream, batch: string): Promise<boolean> {
+  if (isDestroyed(stream)) return false;
+  stream.write(batch);
+  if (isDestroyed(stream)) return false;
+  const { once, off } = stream;
+  if (stream.writableNeedDrain !== true || once === undefined || off === undefined) return true;
+  // 'close' too: a stream that fails (EPIPE) is destroyed and never drains. Its 'error' is left to
+  // its owner, as for any other write.
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      off.call(stream, 'drain', done);
+      off.call(stream, 'close', done);
+      resolve();
+    };
+    once.call(stream, 'drain', done);
+    once.call(stream, 'close', done);
+  });
+  return !isDestroyed(stream);
+}
+
+/** A function, not an inline test: a write or a wait can destroy the stream, which TypeScript's narrowing cannot know. */
+function isDestroyed(stream: OutputStream): boolean {
+  return stream.destroyed === true;
+}
 
 export type WriteResult = { ok: true } | { ok: false; message: string };
 

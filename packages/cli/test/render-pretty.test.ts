@@ -1,25 +1,24 @@
 import { describe, expect, test } from 'vitest';
-import { renderDiagnostics } from '../src/render/index.js';
 import { expectGolden } from './render-golden.js';
-import { cwd, hostile, samples, sources } from './render-samples.js';
+import { cwd, hostile, renderText, samples, sources } from './render-samples.js';
 
 const options = { sources, color: false, toolVersion: '0.1.0', cwd };
 
 describe('pretty renderer', () => {
   test('matches the expected output for every kind of span', () => {
-    expectGolden(renderDiagnostics('pretty', samples, options), 'pretty.txt');
+    expectGolden(renderText('pretty', samples, options), 'pretty.txt');
   });
 
   test('with colour, matches the expected ANSI output', () => {
-    expectGolden(renderDiagnostics('pretty', samples.slice(0, 2), { ...options, color: true }), 'pretty-color.txt');
+    expectGolden(renderText('pretty', samples.slice(0, 2), { ...options, color: true }), 'pretty-color.txt');
   });
 
   test('without colour, output has no escape sequences at all', () => {
-    expect(renderDiagnostics('pretty', samples, options)).not.toContain('\u001b');
+    expect(renderText('pretty', samples, options)).not.toContain('\u001b');
   });
 
   test('renders a caret under the exact columns of a span', () => {
-    const out = renderDiagnostics('pretty', [samples[1]!], options);
+    const out = renderText('pretty', [samples[1]!], options);
     const lines = out.split('\n');
     const source = lines.findIndex((l) => l.startsWith('5 |'));
     expect(lines[source]).toBe('5 |     cpu     usage 500%');
@@ -27,18 +26,18 @@ describe('pretty renderer', () => {
   });
 
   test('aligns the caret after a tab', () => {
-    const out = renderDiagnostics('pretty', [samples[0]!], options).split('\n');
+    const out = renderText('pretty', [samples[0]!], options).split('\n');
     const source = out.findIndex((l) => l.startsWith('4 |'));
     const caret = out[source + 1]!.indexOf('^');
     expect(out[source]!.slice(caret, caret + 2)).toBe('MB');
   });
 
   test('byte-offset spans render as file @ 0xoffset', () => {
-    expect(renderDiagnostics('pretty', [samples[4]!], options)).toContain(' --> build/module.wasm @ 0x1a2b\n');
+    expect(renderText('pretty', [samples[4]!], options)).toContain(' --> build/module.wasm @ 0x1a2b\n');
   });
 
   test('a source the caller did not provide renders without a frame', () => {
-    const out = renderDiagnostics('pretty', [samples[0]!], { ...options, sources: new Map() });
+    const out = renderText('pretty', [samples[0]!], { ...options, sources: new Map() });
     expect(out).toBe(
       'error[manifest/unknown-value]: unknown unit `MB`\n --> policies/plugin.wsp:4:16\n  = help: did you mean `MiB`? Units of memory: pages, KiB, MiB, GiB\n\n1 error\n',
     );
@@ -46,23 +45,23 @@ describe('pretty renderer', () => {
 
   test('a span beyond the end of a changed source renders without a frame', () => {
     const stale = { ...samples[0]!, span: { ...(samples[0]!.span as object), line: 99, endLine: 99 } } as (typeof samples)[0];
-    expect(renderDiagnostics('pretty', [stale], options)).not.toContain(' | ');
+    expect(renderText('pretty', [stale], options)).not.toContain(' | ');
   });
 
   test('no diagnostics render as nothing', () => {
-    expect(renderDiagnostics('pretty', [], options)).toBe('');
+    expect(renderText('pretty', [], options)).toBe('');
   });
 
   test('control characters from files and messages are escaped, never sent to the terminal', () => {
     for (const color of [false, true]) {
-      const out = renderDiagnostics('pretty', [hostile], { ...options, color });
+      const out = renderText('pretty', [hostile], { ...options, color });
       const withoutOwnColours = out.replace(/\u001b\[[0-9;]*m/g, '');
       expect(withoutOwnColours).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
       expect(out).toContain('\\x1b[2J');
       expect(out).toContain('\\x07');
       expect(out).toContain('\\x9b');
     }
-    expectGolden(renderDiagnostics('pretty', [hostile], options), 'pretty-hostile.txt');
+    expectGolden(renderText('pretty', [hostile], options), 'pretty-hostile.txt');
   });
 
   test('a message, note or file name quoting a newline or a bidi control stays on its one line', () => {
@@ -74,7 +73,7 @@ describe('pretty renderer', () => {
       span: { file: `m${forged}.wasm`, byteOffset: 17 },
       related: [{ message: `named here${forged}`, span: { file: 'm.wasm', byteOffset: 3 } }],
     };
-    const out = renderDiagnostics('pretty', [d], options);
+    const out = renderText('pretty', [d], options);
     expect(out.split('\n').filter((line) => line.includes('all clear'))).toHaveLength(3);
     expect(out).not.toContain('\u202e');
     expect(out).toContain('x\\n\\n1 error, 0 warnings: all clear\\u{202e}` is not listed');
@@ -89,7 +88,7 @@ describe('pretty renderer', () => {
       message: 'unknown field',
       span: { file: 'min.json', line: 1, column, endLine: 1, endColumn: column + 5, startOffset: column - 1, endOffset: column + 4 },
     };
-    const lines = renderDiagnostics('pretty', [d], { ...options, sources: new Map([['min.json', line]]) }).split('\n');
+    const lines = renderText('pretty', [d], { ...options, sources: new Map([['min.json', line]]) }).split('\n');
     const source = lines.find((l) => l.startsWith('1 |'))!;
     const caret = lines[lines.indexOf(source) + 1]!;
     expect(source.length).toBeLessThan(140);
@@ -99,7 +98,7 @@ describe('pretty renderer', () => {
 
   test('a span over many lines shows its first and last two lines around a gap', () => {
     const d = { ...samples[2]!, related: undefined, span: { ...(samples[2]!.span as object), line: 2, column: 1, endLine: 10, endColumn: 2 } } as (typeof samples)[0];
-    const frame = renderDiagnostics('pretty', [d], options).split('\n').filter((l) => /^\s*(\d+ \||\.\.\.)/.test(l));
+    const frame = renderText('pretty', [d], options).split('\n').filter((l) => /^\s*(\d+ \||\.\.\.)/.test(l));
     expect(frame.map((l) => l.trim().split(' ')[0])).toEqual(['2', '3', '...', '9', '10']);
   });
 });
@@ -121,7 +120,7 @@ describe('scale', () => {
         span: { file: 'min.json', line: 1, column, endLine: 1, endColumn: column + name.length, startOffset: column - 1, endOffset: column - 1 + name.length },
       };
     });
-    const out = renderDiagnostics('pretty', diagnostics, { ...options, sources: new Map([['min.json', line]]) }).split('\n');
+    const out = renderText('pretty', diagnostics, { ...options, sources: new Map([['min.json', line]]) }).split('\n');
     expect(out.at(-2)).toBe('20000 errors');
     // The last finding's frame still underlines exactly its name, tab expanded.
     const source = out.findLastIndex((l) => l.startsWith('1 |'));
@@ -140,7 +139,7 @@ describe('scale', () => {
         message: 'bad',
         span: { file: 'f', line: 1, column, endLine: 1, endColumn: column + 5, startOffset: column - 1, endOffset: column + 4 },
       };
-      const lines = renderDiagnostics('pretty', [d], { ...options, sources: new Map([['f', text]]) }).split('\n');
+      const lines = renderText('pretty', [d], { ...options, sources: new Map([['f', text]]) }).split('\n');
       const source = lines.findIndex((l) => l.startsWith('1 |'));
       const caret = lines[source + 1]!;
       return lines[source]!.slice(caret.indexOf('^'), caret.lastIndexOf('^') + 1);

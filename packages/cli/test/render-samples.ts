@@ -3,6 +3,7 @@
 // control characters in the source and message. Registered codes are manifest/ ones, so golden
 // files do not change when another package rewords its summaries; example/ codes are unregistered.
 import type { Diagnostic } from '@wsbc/diagnostics';
+import { renderDiagnostics } from '../src/render/index.js';
 
 export const cwd = '/work/project';
 
@@ -92,3 +93,8 @@ export const sources = new Map([
   [policyFile, policySource],
   [hostileFile, hostileSource],
 ]);
+
+/** A renderer's whole output as one string (its chunks joined), for tests of small outputs. */
+export function renderText(...args: Parameters<typeof renderDiagnostics>): string {
+  return [...renderDiagnostics(...args)].join('');
+}

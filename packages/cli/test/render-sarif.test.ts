@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import ajvDraft04 from 'ajv-draft-04';
 import { describe, expect, test } from 'vitest';
-import { renderDiagnostics } from '../src/render/index.js';
 import { expectGolden } from './render-golden.js';
-import { cwd, hostile, samples, sources } from './render-samples.js';
+import { cwd, hostile, renderText, samples, sources } from './render-samples.js';
 
 // The SARIF 2.1.0 JSON Schema as Microsoft's SARIF SDK ships it (draft-04, hence ajv-draft-04;
 // one of its patterns is not valid as a unicode regular expression, hence unicodeRegExp: false).
@@ -16,12 +15,12 @@ const validateSarif = new ajvDraft04.default({ allErrors: true, strict: false, u
 const options = { sources, color: false, toolVersion: '0.1.0', cwd };
 
 function sarif(diagnostics = samples) {
-  return JSON.parse(renderDiagnostics('sarif', diagnostics, options));
+  return JSON.parse(renderText('sarif', diagnostics, options));
 }
 
 describe('sarif renderer', () => {
   test('matches the expected log', () => {
-    expectGolden(renderDiagnostics('sarif', samples, options), 'report.sarif');
+    expectGolden(renderText('sarif', samples, options), 'report.sarif');
   });
 
   test('validates against the official SARIF 2.1.0 schema', () => {

@@ -9,8 +9,10 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy, readInput } from '../input.js';
-import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
+import { clobberedInput, clobberMessage, writeChunks, writeError, writeOutput } from '../output.js';
 import { renderDiagnostics, type RenderFormat } from '../render/index.js';
+import { jsonReport } from '../render/json.js';
+import { jsonDocument } from '../render/json-stream.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
 
@@ -62,9 +64,9 @@ Exit codes: 0 built, 1 the module was refused (check findings or instrumentation
     const clobbered = clobberedInput(output, [file, values.policy, ...(values.sign ?? [])], ctx.cwd);
     if (clobbered !== undefined) return usageError(ctx, 'build', clobberMessage(output, clobbered));
     const out = ctx.stdout;
-    const render = (diagnostics: Diagnostic[], sources: ReadonlyMap<string, string>) => {
+    const render = async (diagnostics: Diagnostic[], sources: ReadonlyMap<string, string>) => {
       if (diagnostics.length === 0 && format === 'pretty') return;
-      out.write(renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      await writeChunks(out, renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     };
 
     // Inputs first, so a typo in a key path is reported before any work.
@@ -83,7 +85,7 @@ Exit codes: 0 built, 1 the module was refused (check findings or instrumentation
     const module = await readInput(file, ctx);
     if (!module.ok) problems.push(module.diagnostic);
     if (problems.length > 0 || !module.ok) {
-      render(problems, new Map());
+      await render(problems, new Map());
       return ExitCode.BadInput;
     }
     const policy = await loadPolicy(values.policy, ctx);
@@ -104,10 +106,10 @@ Exit codes: 0 built, 1 the module was refused (check findings or instrumentation
     if (format === 'json') {
       // The shared JSON report (version, tool, diagnostics, summary) plus a `build` object, as
       // `wsbc check` adds its `check` object, so one consumer reads both.
-      const shared = JSON.parse(renderDiagnostics('json', all, { sources: policy.sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd })) as Record<string, unknown>;
-      ctx.stdout.write(`${JSON.stringify({ ...shared, build: buildReport(file, output, values.policy, result, keys) }, null, 2)}\n`);
+      const shared = jsonReport(all, { sources: policy.sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd });
+      await writeChunks(ctx.stdout, jsonDocument({ ...shared, build: buildReport(file, output, values.policy, result, keys) }));
     } else {
-      render(all, policy.sources);
+      await render(all, policy.sources);
       if (format === 'pretty') ctx.stderr.write(`${verdictLine(file, output, result, keys, useColor(ctx.stderr, ctx.env))}\n`);
     }
     if (result.ok) return ExitCode.Ok;

@@ -14,6 +14,7 @@ import { printableName } from '../check/printable.js';
 import type { Verdict } from '../check/table.js';
 import { loadPolicy, readInput } from '../input.js';
 import { expandModuleArguments } from '../module-args.js';
+import { writeChunks } from '../output.js';
 import type { DiagnosticRenderer, RenderFormat, RenderOptions } from '../render/index.js';
 import { loadRenderer } from '../render/load.js';
 import { useColor } from '../terminal.js';
@@ -96,13 +97,13 @@ malformed module, bad policy, or usage error.
     const policyErrors = policy.diagnostics.filter((d) => d.severity === 'error');
     if (!policy.manifest || policyErrors.length > 0) {
       const out = format === 'pretty' ? ctx.stderr : ctx.stdout;
-      out.write(renderDiagnostics(policy.diagnostics, { sources: policy.sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      await writeChunks(out, renderDiagnostics(policy.diagnostics, { sources: policy.sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
       return ExitCode.BadInput;
     }
     // Policy warnings (for example a manifest that is valid but not normalized) do not stop the
     // check; people at a terminal still see them.
     if (policy.diagnostics.length > 0 && format === 'pretty') {
-      ctx.stderr.write(renderDiagnostics(policy.diagnostics, { sources: policy.sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      await writeChunks(ctx.stderr, renderDiagnostics(policy.diagnostics, { sources: policy.sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     }
 
     const expanded = expandModuleArguments(positionals, ctx.cwd);
@@ -124,22 +125,27 @@ malformed module, bad policy, or usage error.
         : { tick: () => undefined, clear: () => undefined };
 
     // Pretty output streams in argument order: a module's block is written as soon as it and every
-    // module before it are done, whichever thread finished first.
+    // module before it are done, whichever thread finished first. Outcomes arrive while earlier
+    // blocks may still be waiting for stdout, so the writes queue up on `printing`.
     const outcomes: Array<ModuleOutcome | undefined> = new Array(targets.length);
     let written = 0;
-    const flushPretty = () => {
+    const printReady = async () => {
       while (written < targets.length && outcomes[written]) {
         const outcome = outcomes[written]!;
-        bar.clear();
-        if (outcome.problems.length > 0) ctx.stdout.write(renderDiagnostics(outcome.problems, renderOptions));
-        ctx.stdout.write(`${verdictLine(outcome, failingProblems(outcome.problems), color)}\n`);
         written++;
+        bar.clear();
+        if (outcome.problems.length > 0) await writeChunks(ctx.stdout, renderDiagnostics(outcome.problems, renderOptions));
+        ctx.stdout.write(`${verdictLine(outcome, failingProblems(outcome.problems), color)}\n`);
       }
     };
+    let printing = Promise.resolve();
     const onOutcome = (index: number, outcome: ModuleOutcome) => {
       outcomes[index] = outcome;
       bar.tick(outcome.file);
-      if (format === 'pretty') flushPretty();
+      if (format !== 'pretty') return;
+      printing = printing.then(printReady);
+      // A failure (a bug) is thrown where `printing` is awaited, not reported as unhandled before.
+      printing.catch(() => undefined);
     };
     // For outcomes settled on this thread: load the renderer first when the module has findings.
     const settle = async (index: number, outcome: ModuleOutcome) => {
@@ -147,7 +153,7 @@ malformed module, bad policy, or usage error.
       onOutcome(index, outcome);
     };
 
-    if (format === 'pretty' && expanded.problems.length > 0) ctx.stdout.write(renderDiagnostics(expanded.problems, renderOptions));
+    if (format === 'pretty' && expanded.problems.length > 0) await writeChunks(ctx.stdout, renderDiagnostics(expanded.problems, renderOptions));
     const startedAt = performance.now();
     // Stdin can only be read here, on the main thread; files go to the pool when there are several.
     const fileJobs: CheckJob[] = [];
@@ -173,6 +179,7 @@ malformed module, bad policy, or usage error.
         bar.clear();
       }
     }
+    await printing;
     bar.clear();
     const wallMs = performance.now() - startedAt;
     // INVARIANT: every target was settled above, by the pool, the single-file path or stdin.
@@ -185,14 +192,14 @@ malformed module, bad policy, or usage error.
     if (format === 'json') {
       // The shared JSON report (version, tool, diagnostics, summary) plus a `check` object with the
       // per-module verdicts, so generic consumers and check-aware ones read the same document.
-      const shared = JSON.parse(renderDiagnostics(all, { ...renderOptions, color: false })) as Record<string, unknown>;
+      const [{ jsonReport }, { jsonDocument, JsonSequence }] = await Promise.all([import('../render/json.js'), import('../render/json-stream.js')]);
       const report = {
-        ...shared,
+        ...jsonReport(all, { ...renderOptions, color: false }),
         check: {
           policy: values.policy,
           failLevel,
           passed: !badInput && !reports.some(failing),
-          modules: reports.map((r) => ({
+          modules: new JsonSequence(reports, (r) => ({
             file: r.file,
             allowed: r.result?.allowed ?? false,
             passed: !failing(r),
@@ -202,9 +209,9 @@ malformed module, bad policy, or usage error.
           })),
         },
       };
-      ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      await writeChunks(ctx.stdout, jsonDocument(report));
     } else if (format === 'sarif') {
-      ctx.stdout.write(renderDiagnostics(all, { ...renderOptions, color: false }));
+      await writeChunks(ctx.stdout, renderDiagnostics(all, { ...renderOptions, color: false }));
     } else if (several) {
       const { renderSummaryTable } = await import('../check/table.js');
       ctx.stdout.write(renderSummaryTable(reports.map((r) => ({ outcome: r, verdict: verdictOf(r, failing(r)) })), { color, wallMs }));

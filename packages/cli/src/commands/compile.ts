@@ -5,7 +5,7 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy } from '../input.js';
-import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
+import { clobberedInput, clobberMessage, writeChunks, writeError, writeOutput } from '../output.js';
 import type { RenderFormat } from '../render/index.js';
 import { loadRenderer } from '../render/load.js';
 import { useColor } from '../terminal.js';
@@ -51,7 +51,8 @@ Exit codes: 0 compiled (warnings allowed), 1 policy has errors, 2 unreadable inp
       const out = format === 'pretty' ? ctx.stderr : ctx.stdout;
       // Loaded only when there is something to render: a clean compile loads no renderer (start-up time).
       const renderer = await loadRenderer(format);
-      out.write(
+      await writeChunks(
+        out,
         renderer.render(policy.diagnostics, {
           sources: policy.sources,
           color: useColor(out, ctx.env),

@@ -8,7 +8,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { expandPolicyDirectories, readInput } from '../input.js';
-import { writeOutput } from '../output.js';
+import { writeChunks, writeOutput } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -84,9 +84,7 @@ Exit codes: 0 formatted (or, with --check, nothing to change), 1 --check found f
       }
     }
     if (diagnostics.length > 0) {
-      ctx.stderr.write(
-        renderDiagnostics('pretty', diagnostics, { sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }),
-      );
+      await writeChunks(ctx.stderr, renderDiagnostics('pretty', diagnostics, { sources, color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     }
     if (badInput) return ExitCode.BadInput;
     return changed ? ExitCode.Findings : ExitCode.Ok;

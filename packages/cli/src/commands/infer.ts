@@ -6,7 +6,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { readInput } from '../input.js';
-import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
+import { clobberedInput, clobberMessage, writeChunks, writeError, writeOutput } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -41,16 +41,16 @@ grant (see the comments at its top), 2 unreadable or malformed module, or usage 
     const clobbered = values.output === undefined ? undefined : clobberedInput(values.output, [file], ctx.cwd);
     if (clobbered !== undefined) return usageError(ctx, 'infer', clobberMessage(values.output!, clobbered));
     const render = (diagnostics: Parameters<typeof renderDiagnostics>[1]) =>
-      ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      writeChunks(ctx.stderr, renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
 
     const read = await readInput(file, ctx);
     if (!read.ok) {
-      render([read.diagnostic]);
+      await render([read.diagnostic]);
       return ExitCode.BadInput;
     }
     const result = inferPolicy(read.value, { file, ...(values.name !== undefined ? { name: values.name } : {}) });
     if (!result.ok) {
-      render(result.diagnostics);
+      await render(result.diagnostics);
       return ExitCode.BadInput;
     }
     if (values.output !== undefined) {
@@ -58,7 +58,7 @@ grant (see the comments at its top), 2 unreadable or malformed module, or usage 
       if (!written.ok) return writeError(ctx, 'infer', written.message);
     } else ctx.stdout.write(result.policy);
     if (result.unfixable.length > 0) {
-      render(result.unfixable);
+      await render(result.unfixable);
       return ExitCode.Findings;
     }
     return ExitCode.Ok;

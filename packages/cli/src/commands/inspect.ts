@@ -6,6 +6,7 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { readInput } from '../input.js';
+import { writeChunks } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { cleanLine } from '../render/pretty.js';
 import { useColor } from '../terminal.js';
@@ -41,17 +42,17 @@ Exit codes: 0 described, 2 unreadable or malformed module, or usage error.
     // diagnostics (as `wsbc check --format json` gives), on stdout where it reads the result.
     const render = (diagnostics: Parameters<typeof renderDiagnostics>[1]) =>
       values.format === 'json'
-        ? ctx.stdout.write(renderDiagnostics('json', diagnostics, { sources: new Map(), color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd }))
-        : ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+        ? writeChunks(ctx.stdout, renderDiagnostics('json', diagnostics, { sources: new Map(), color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd }))
+        : writeChunks(ctx.stderr, renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
 
     const read = await readInput(file, ctx);
     if (!read.ok) {
-      render([read.diagnostic]);
+      await render([read.diagnostic]);
       return ExitCode.BadInput;
     }
     const result = inspectModule(read.value, { file });
     if (!result.ok) {
-      render(result.diagnostics);
+      await render(result.diagnostics);
       return ExitCode.BadInput;
     }
     ctx.stdout.write(values.format === 'json' ? `${JSON.stringify(result.inspection, null, 2)}\n` : renderInspection(result.inspection));

@@ -7,7 +7,7 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy, readInput } from '../input.js';
-import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
+import { clobberedInput, clobberMessage, writeChunks, writeError, writeOutput } from '../output.js';
 import { renderDiagnostics, type RenderFormat } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -92,9 +92,9 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
     const file = positionals[0]!;
     const out = format === 'pretty' ? ctx.stderr : ctx.stdout;
     const sources = new Map<string, string>();
-    const report = (diagnostics: Diagnostic[]): void => {
+    const report = async (diagnostics: Diagnostic[]): Promise<void> => {
       if (diagnostics.length === 0 && format === 'pretty') return;
-      out.write(renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      await writeChunks(out, renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     };
 
     const options: InstrumentOptions = {
@@ -107,7 +107,7 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       const policy = await loadPolicy(values.policy, ctx);
       for (const [k, v] of policy.sources) sources.set(k, v);
       if (!policy.manifest || policy.diagnostics.some((d) => d.severity === 'error')) {
-        report(policy.diagnostics);
+        await report(policy.diagnostics);
         return ExitCode.BadInput;
       }
       options.manifest = policy.manifest;
@@ -118,19 +118,19 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
     if (values['cost-table'] !== undefined) {
       const read = await readInput(values['cost-table'], ctx);
       if (!read.ok) {
-        report([read.diagnostic]);
+        await report([read.diagnostic]);
         return ExitCode.BadInput;
       }
       let json: unknown;
       try {
         json = JSON.parse(read.value.toString('utf8'));
       } catch (e) {
-        report([{ code: 'instrument/invalid-cost-table', severity: 'error', message: `${values['cost-table']}: not JSON (${(e as Error).message})`, span: { file: values['cost-table'], byteOffset: 0 } }]);
+        await report([{ code: 'instrument/invalid-cost-table', severity: 'error', message: `${values['cost-table']}: not JSON (${(e as Error).message})`, span: { file: values['cost-table'], byteOffset: 0 } }]);
         return ExitCode.BadInput;
       }
       const table = parseCostTable(json, values['cost-table']);
       if (!table.ok) {
-        report(table.diagnostics);
+        await report(table.diagnostics);
         return ExitCode.BadInput;
       }
       options.costTable = table.value as CostTable;
@@ -138,12 +138,12 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
 
     const input = await readInput(file, ctx);
     if (!input.ok) {
-      report([input.diagnostic]);
+      await report([input.diagnostic]);
       return ExitCode.BadInput;
     }
     // Large modules are rewritten on several threads; the output is the same for any count.
     const result = await instrumentAsync(input.value, threads === undefined ? options : { ...options, threads });
-    report(result.diagnostics);
+    await report(result.diagnostics);
     if (!result.ok) {
       const badInput = result.diagnostics.some((d) => d.code === 'instrument/invalid-module' || d.code === 'instrument/invalid-options');
       return badInput ? ExitCode.BadInput : ExitCode.Findings;

@@ -21,7 +21,11 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { expandPolicyDirectories, ioErrorReason, readInput, readStdin } from '../input.js';
+import { writeChunks } from '../output.js';
 import { renderDiagnostics, RENDER_FORMATS, type RenderFormat, type RenderOptions } from '../render/index.js';
+import { jsonDiagnostics, jsonReport } from '../render/json.js';
+import { jsonDocument, JsonSequence } from '../render/json-stream.js';
+import { sarifLog } from '../render/sarif.js';
 import { displayFile } from '../render/summary.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -155,7 +159,7 @@ invalid policy, invalid configuration, or usage error.
 };
 
 /** Writes the report and turns it into the exit code. */
-function finish(
+async function finish(
   ctx: CommandContext,
   format: RenderFormat,
   diagnostics: Diagnostic[],
@@ -163,39 +167,31 @@ function finish(
   options: RenderOptions,
   failLevel: Severity,
   badInput: boolean,
-): number {
-  ctx.stdout.write(renderReport(format, diagnostics, suppressed, options));
+): Promise<number> {
+  await writeChunks(ctx.stdout, renderReport(format, diagnostics, suppressed, options));
   if (badInput) return ExitCode.BadInput;
   return diagnostics.some((d) => RANK[d.severity] >= RANK[failLevel]) ? ExitCode.Findings : ExitCode.Ok;
 }
 
-function renderReport(format: RenderFormat, diagnostics: Diagnostic[], suppressed: SuppressedFinding[], options: RenderOptions): string {
+function* renderReport(format: RenderFormat, diagnostics: Diagnostic[], suppressed: SuppressedFinding[], options: RenderOptions): Generator<string, void, undefined> {
   if (format === 'pretty') {
-    const text = renderDiagnostics('pretty', diagnostics, options);
-    if (suppressed.length === 0) return text;
+    yield* renderDiagnostics('pretty', diagnostics, options);
     const n = suppressed.length;
-    return `${text}${n} finding${n === 1 ? '' : 's'} suppressed inline (--format json lists them with their reasons)\n`;
-  }
-  if (format === 'json') {
+    if (n > 0) yield `${n} finding${n === 1 ? '' : 's'} suppressed inline (--format json lists them with their reasons)\n`;
+  } else if (format === 'json') {
     // The shared JSON report, plus the suppressed findings, each with its reason and directive.
-    const report = JSON.parse(renderDiagnostics('json', diagnostics, options)) as Record<string, unknown>;
-    const rendered = JSON.parse(renderDiagnostics('json', suppressed.map((s) => s.diagnostic), options)) as { diagnostics: Array<Record<string, unknown>> };
-    report.suppressed = rendered.diagnostics.map((d, i) => {
-      const { reason, directive } = suppressed[i]!;
+    const toJson = jsonDiagnostics(options);
+    const suppressedJson = new JsonSequence(suppressed, ({ diagnostic, reason, directive }) => {
       const span = { file: displayFile(directive.file, options.cwd), line: directive.line, column: directive.column, endLine: directive.endLine, endColumn: directive.endColumn };
-      return { ...d, reason, directive: span };
+      return { ...toJson(diagnostic), reason, directive: span };
     });
-    return `${JSON.stringify(report, null, 2)}\n`;
+    yield* jsonDocument({ ...jsonReport(diagnostics, options), suppressed: suppressedJson });
+  } else {
+    // SARIF: suppressed findings are results with an in-source suppression, so code scanning shows
+    // them as dismissed with the justification instead of dropping them.
+    const all = [...diagnostics, ...suppressed.map((s) => s.diagnostic)];
+    yield* jsonDocument(sarifLog(all, options, (index) => (index < diagnostics.length ? undefined : suppressed[index - diagnostics.length]!.reason)));
   }
-  // SARIF: suppressed findings are results with an in-source suppression, so code scanning shows
-  // them as dismissed with the justification instead of dropping them.
-  const all = [...diagnostics, ...suppressed.map((s) => s.diagnostic)];
-  const log = JSON.parse(renderDiagnostics('sarif', all, options)) as { runs: Array<{ results: Array<Record<string, unknown>> }> };
-  const results = log.runs[0]!.results;
-  suppressed.forEach((s, i) => {
-    results[diagnostics.length + i]!.suppressions = [{ kind: 'inSource', justification: s.reason }];
-  });
-  return `${JSON.stringify(log, null, 2)}\n`;
 }
 
 function listRules(format: RenderFormat, config: LintConfig | undefined, overrides: Record<string, LintLevel>): string {

@@ -6,7 +6,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { readInput } from '../input.js';
-import { clobberedInput, clobberMessage, writeError, writeOutput } from '../output.js';
+import { clobberedInput, clobberMessage, writeChunks, writeError, writeOutput } from '../output.js';
 import { renderDiagnostics } from '../render/index.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -47,9 +47,9 @@ Exit codes: 0 generated, 2 unreadable or malformed module, or usage error.
 
     const read = await readInput(file, ctx);
     const report = (diagnostics: Parameters<typeof renderDiagnostics>[1]) =>
-      ctx.stderr.write(renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      writeChunks(ctx.stderr, renderDiagnostics('pretty', diagnostics, { sources: new Map(), color: useColor(ctx.stderr, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     if (!read.ok) {
-      report([read.diagnostic]);
+      await report([read.diagnostic]);
       return ExitCode.BadInput;
     }
     const modulePath = resolve(ctx.cwd, file);
@@ -57,7 +57,7 @@ Exit codes: 0 generated, 2 unreadable or malformed module, or usage error.
     const wasmFileName = outputPath === undefined ? basename(modulePath) : relative(dirname(outputPath), modulePath).split(sep).join('/');
     const generated = generateTypes(read.value, { wasmFileName, file });
     if (!generated.ok) {
-      report(generated.diagnostics);
+      await report(generated.diagnostics);
       return ExitCode.BadInput;
     }
     if (outputPath === undefined) {

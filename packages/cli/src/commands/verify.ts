@@ -8,7 +8,10 @@ import { checkChoice, parseCommandArgs, usageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPolicy, readInput } from '../input.js';
+import { writeChunks } from '../output.js';
 import { renderDiagnostics, type RenderFormat } from '../render/index.js';
+import { jsonReport } from '../render/json.js';
+import { jsonDocument } from '../render/json-stream.js';
 import { cleanLine } from '../render/pretty.js';
 import { useColor } from '../terminal.js';
 import { WSBC_VERSION } from '../version.js';
@@ -82,22 +85,22 @@ Exit codes: 0 verified, 1 verification failed, 2 unreadable input, bad key or us
       else for (const d of policy.diagnostics) inputProblems.push(d);
     }
     const render = (diagnostics: Diagnostic[], out = format === 'pretty' ? ctx.stderr : ctx.stdout) =>
-      out.write(renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
+      writeChunks(out, renderDiagnostics(format, diagnostics, { sources, color: useColor(out, ctx.env), toolVersion: WSBC_VERSION, cwd: ctx.cwd }));
     if (inputProblems.length > 0 || !artifact.ok) {
-      render(inputProblems);
+      await render(inputProblems);
       return ExitCode.BadInput;
     }
 
     const report = verifyArtifact(artifact.value, { file, trustedKeys, original, expectedManifest, toolVersion: WSBC_VERSION });
     if (format === 'json') {
       // The shared JSON report (version, tool, diagnostics, summary) plus a `verify` object.
-      const shared = JSON.parse(renderDiagnostics('json', report.diagnostics, { sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd })) as Record<string, unknown>;
-      ctx.stdout.write(`${JSON.stringify({ ...shared, verify: verifyReport(file, report) }, null, 2)}\n`);
+      const shared = jsonReport(report.diagnostics, { sources, color: false, toolVersion: WSBC_VERSION, cwd: ctx.cwd });
+      await writeChunks(ctx.stdout, jsonDocument({ ...shared, verify: verifyReport(file, report) }));
     } else if (format === 'sarif') {
-      render(report.diagnostics);
+      await render(report.diagnostics);
     } else {
       ctx.stdout.write(prettyReport(file, report));
-      if (report.diagnostics.length > 0) render(report.diagnostics);
+      if (report.diagnostics.length > 0) await render(report.diagnostics);
     }
     return report.ok ? ExitCode.Ok : ExitCode.Findings;
   },

@@ -1,6 +1,8 @@
 // Diagnostic renderers: one interface, three output formats. Commands decide the format (from
 // --format) and colour (from the TTY and NO_COLOR, see terminal.ts); renderers only turn the
 // libraries' Diagnostic values into text, so the same findings read the same in every command.
+// The text comes in chunks of about one diagnostic each, which commands hand to writeChunks
+// (output.ts): a report on a million findings is longer than the longest string V8 can make.
 import type { Diagnostic } from '@wsbc/diagnostics';
 import { jsonRenderer } from './json.js';
 import { prettyRenderer } from './pretty.js';
@@ -22,8 +24,11 @@ export interface RenderOptions {
 }
 
 export interface DiagnosticRenderer {
-  /** The complete output for these diagnostics, ending in a newline (empty for pretty with no diagnostics). */
-  render(diagnostics: readonly Diagnostic[], options: RenderOptions): string;
+  /**
+   * The output for these diagnostics, made a chunk at a time as it is iterated: joined, the
+   * chunks end in a newline (and are none for pretty with no diagnostics).
+   */
+  render(diagnostics: readonly Diagnostic[], options: RenderOptions): Iterable<string>;
 }
 
 const renderers: Record<RenderFormat, DiagnosticRenderer> = {
@@ -32,7 +37,7 @@ const renderers: Record<RenderFormat, DiagnosticRenderer> = {
   sarif: sarifRenderer,
 };
 
-export function renderDiagnostics(format: RenderFormat, diagnostics: readonly Diagnostic[], options: RenderOptions): string {
+export function renderDiagnostics(format: RenderFormat, diagnostics: readonly Diagnostic[], options: RenderOptions): Iterable<string> {
   return renderers[format].render(diagnostics, options);
 }
 

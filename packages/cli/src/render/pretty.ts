@@ -6,7 +6,7 @@
 // shown escaped: a policy or manifest must not be able to send escape sequences to a terminal.
 import { isTextSpan, type Diagnostic, type Severity, type Span, type TextSpan } from '@wsbc/diagnostics';
 import type { DiagnosticRenderer, RenderOptions } from './index.js';
-import { displayFile, summarize, summaryLine } from './summary.js';
+import { displayFile, oncePerFile, summarize, summaryLine } from './summary.js';
 
 const TAB_WIDTH = 4;
 /** Spans longer than this show their first and last lines around an ellipsis. */
@@ -30,17 +30,22 @@ const plain: Style = { severity: (_, t) => t, bold: (t) => t, gutter: (t) => t }
 const severityLabel: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note' };
 
 export const prettyRenderer: DiagnosticRenderer = {
-  render(diagnostics, options) {
-    if (diagnostics.length === 0) return '';
+  *render(diagnostics, options) {
+    if (diagnostics.length === 0) return;
     const style = options.color ? colored : plain;
     // Each source is split into lines once per render, and a long line is laid out once: doing
     // either for every finding made a policy with tens of thousands of findings, or a minified
     // manifest with thousands of findings on its one line, take minutes (quadratic).
     const lines = new Map<string, SourceLines>();
-    const blocks = diagnostics.map((d) => renderOne(d, options, style, lines));
+    const fileName = oncePerFile((file) => cleanLine(displayFile(file, options.cwd)));
+    // One chunk per finding, blocks separated by a blank line, made only as they are written.
+    for (let i = 0; i < diagnostics.length; i++) {
+      const block = renderOne(diagnostics[i]!, options, style, lines, fileName);
+      yield i === 0 ? block : `\n${block}`;
+    }
     const summary = summarize(diagnostics);
     const worst: Severity = summary.errors > 0 ? 'error' : summary.warnings > 0 ? 'warning' : 'info';
-    return `${blocks.join('\n')}\n${style.severity(worst, summaryLine(summary))}\n`;
+    yield `\n${style.severity(worst, summaryLine(summary))}\n`;
   },
 };
 
@@ -56,14 +61,15 @@ interface LineLayout {
   visualColumn(column: number): number;
 }
 
-function renderOne(d: Diagnostic, options: RenderOptions, style: Style, lineCache: Map<string, SourceLines>): string {
+/** `fileName` gives a file's name as shown: cwd-relative, escaped. */
+function renderOne(d: Diagnostic, options: RenderOptions, style: Style, lineCache: Map<string, SourceLines>, fileName: (file: string) => string): string {
   const lines: string[] = [];
   lines.push(`${style.severity(d.severity, `${severityLabel[d.severity]}[${d.code}]`)}${style.bold(`: ${cleanLine(d.message)}`)}`);
 
   const frame = d.span && isTextSpan(d.span) ? codeFrame(d.span, options, style, d.severity, lineCache) : undefined;
   const gutterWidth = frame ? frame.gutterWidth : 1;
   const pad = ' '.repeat(gutterWidth);
-  const location = describeLocation(d, options);
+  const location = describeLocation(d, fileName);
   if (location) lines.push(`${pad}${style.gutter('-->')} ${location}`);
   if (frame) for (const line of frame.lines) lines.push(line);
   if (d.help !== undefined) {
@@ -72,24 +78,24 @@ function renderOne(d: Diagnostic, options: RenderOptions, style: Style, lineCach
     }
   }
   for (const related of d.related ?? []) {
-    const where = related.span ? ` (${spanLocation(related.span, options)})` : '';
+    const where = related.span ? ` (${spanLocation(related.span, fileName)})` : '';
     lines.push(`${pad} ${style.gutter('=')} ${style.bold('note')}: ${cleanLine(related.message)}${where}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-function describeLocation(d: Diagnostic, options: RenderOptions): string | undefined {
-  if (d.span) return spanLocation(d.span, options);
+function describeLocation(d: Diagnostic, fileName: (file: string) => string): string | undefined {
+  if (d.span) return spanLocation(d.span, fileName);
   // Diagnostics about a parsed value (a manifest given as an object) name the file and JSON path.
-  const file = typeof d.data?.file === 'string' ? cleanLine(displayFile(d.data.file, options.cwd)) : undefined;
+  const file = typeof d.data?.file === 'string' ? fileName(d.data.file) : undefined;
   const pointer = typeof d.data?.path === 'string' && d.data.path !== '' ? cleanLine(d.data.path) : undefined;
   if (file && pointer) return `${file} at ${pointer}`;
   if (file) return file;
   return pointer ? `at ${pointer}` : undefined;
 }
 
-function spanLocation(span: Span, options: RenderOptions): string {
-  const file = cleanLine(displayFile(span.file, options.cwd));
+function spanLocation(span: Span, fileName: (file: string) => string): string {
+  const file = fileName(span.file);
   if (isTextSpan(span)) return `${file}:${span.line}:${span.column}`;
   return `${file} @ 0x${span.byteOffset.toString(16)}`;
 }
