@@ -55,7 +55,7 @@ function malformed(file: string, message: string, byteOffset: number): Diagnosti
 }
 
 /** Appends a sealed (and optionally signed) wsbc.vetted section to `module`. */
-export function sealArtifact(module: Uint8Array, options: SealOptions): Result<Uint8Array> {
+export function sealArtifact(module: Uint8Array, options: SealOptions): Result<Uint8Array<ArrayBuffer>> {
   const file = options.file ?? '<module>';
   const framing = frameSections(module);
   if (!framing.ok) return { ok: false, diagnostics: [malformed(file, framing.message, framing.byteOffset)] };
@@ -112,7 +112,7 @@ export function findVettedSection(bytes: Uint8Array, file: string): Result<Secti
  * Adds signatures to an existing artifact. Refuses an artifact whose seal does not match or whose
  * existing signatures do not verify: signing must never vouch for bytes that were altered.
  */
-export function signArtifact(artifact: Uint8Array, keys: SigningKey[], file = '<artifact>'): Result<Uint8Array> {
+export function signArtifact(artifact: Uint8Array, keys: SigningKey[], file = '<artifact>'): Result<Uint8Array<ArrayBuffer>> {
   const found = findVettedSection(artifact, file);
   if (!found.ok) return found;
   const frame = found.value;
@@ -151,11 +151,12 @@ export function signArtifact(artifact: Uint8Array, keys: SigningKey[], file = '<
   return { ok: true, value: out, diagnostics: [] };
 }
 
-/** The artifact without its wsbc.vetted section (the exact bytes the body hash covers). */
-export function stripVettedSection(artifact: Uint8Array, file = '<artifact>'): Result<Uint8Array> {
+/** The artifact without its wsbc.vetted section (the exact bytes the body hash covers), as a copy. */
+export function stripVettedSection(artifact: Uint8Array, file = '<artifact>'): Result<Uint8Array<ArrayBuffer>> {
   const found = findVettedSection(artifact, file);
   if (!found.ok) return found;
-  return { ok: true, value: withoutSections(artifact, [found.value]).slice(), diagnostics: [] };
+  // Not .slice(): on a Node Buffer (what readFileSync returns) it is a view of the same memory.
+  return { ok: true, value: new Uint8Array(withoutSections(artifact, [found.value])), diagnostics: [] };
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -23,7 +23,7 @@ import { keyPair, manifestNamed, sampleModule, wat } from './helpers.js';
 
 const manifest = manifestNamed('sample');
 
-function seal(signingKeys: SigningKey[] = []): Uint8Array {
+function seal(signingKeys: SigningKey[] = []): Uint8Array<ArrayBuffer> {
   const result = sealArtifact(sampleModule, { manifest, original: sampleModule, toolVersion: '0.1.0', signingKeys });
   if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
   return result.value;
@@ -124,6 +124,16 @@ describe('sealing and verifying', () => {
   it('strips back to exactly the vetted code', () => {
     const stripped = stripVettedSection(seal());
     expect(stripped.ok && stripped.value).toEqual(sampleModule);
+  });
+
+  it('strips to a copy, also from a Buffer (whose slice() shares memory)', () => {
+    const artifact = Buffer.from(seal());
+    const stripped = stripVettedSection(artifact);
+    if (!stripped.ok) throw new Error(JSON.stringify(stripped.diagnostics));
+    expect(stripped.value).toEqual(sampleModule);
+    expect(stripped.value.buffer).not.toBe(artifact.buffer);
+    artifact[8] = artifact[8]! ^ 0xff;
+    expect(stripped.value).toEqual(sampleModule);
   });
 
   it('refuses to seal a module that already carries the section', () => {

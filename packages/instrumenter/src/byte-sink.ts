@@ -11,7 +11,7 @@ interface ResizableBuffer extends ArrayBuffer {
 const GROWTH_STEP = 1 << 18;
 
 export class ByteSink {
-  buf: Uint8Array;
+  buf: Uint8Array<ArrayBuffer>;
   len = 0;
   private dataView: DataView | undefined;
   /** The buf, and its length, that dataView covers. */
@@ -234,7 +234,7 @@ export class ByteSink {
   }
 
   /** The bytes written, as an array of exactly that length (callers often use `.buffer`). */
-  result(): Uint8Array {
+  result(): Uint8Array<ArrayBuffer> {
     if (this.resizable) {
       this.resizable.resize(this.len);
       return this.buf;

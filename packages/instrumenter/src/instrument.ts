@@ -147,7 +147,8 @@ export interface InstrumentStats {
 }
 
 export interface InstrumentOutput {
-  bytes: Uint8Array;
+  /** The instrumented module, in an ArrayBuffer of its own (WebAssembly.Module takes it as is). */
+  bytes: Uint8Array<ArrayBuffer>;
   record: InstrumentationRecord;
   stats: InstrumentStats;
 }

@@ -447,7 +447,7 @@ describe('tail calls and branches without a loop', () => {
 
 describe('module shapes at the edges of the encoding and the engines', () => {
   /** One exported function `f` (params i32 x `params`) -> i32 with `locals` declared i32 locals. */
-  function manyLocals(locals: number, params: number, withHandler: boolean): Uint8Array {
+  function manyLocals(locals: number, params: number, withHandler: boolean): Uint8Array<ArrayBuffer> {
     // A countdown loop on param 0 (cached counter: three charges, no calls), returning it.
     const code: number[] = [];
     if (withHandler) code.push(0x06, 0x40); // try
@@ -516,7 +516,7 @@ describe('module shapes at the edges of the encoding and the engines', () => {
 
   it('10,000 nested blocks and 2,000 nested loops instrument into valid modules with the same results', () => {
     // Built by hand: the text assemblers recurse once per level and overflow their stacks.
-    const oneFunction = (code: number[]): Uint8Array => {
+    const oneFunction = (code: number[]): Uint8Array<ArrayBuffer> => {
       const body = [0, ...code, 0x41, 5, 0x0b]; // ... i32.const 5 end
       return new Uint8Array([
         0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,

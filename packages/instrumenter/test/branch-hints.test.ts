@@ -185,7 +185,7 @@ describe('branch-hint section', () => {
     // V8 before 13.7 reads hints only with this flag (process-wide; later versions by default).
     if (v8NeedsBranchHintFlag(process.versions.v8)) setFlagsFromString(V8_BRANCH_HINT_FLAG);
     const input = await wat(LOOPS);
-    const run = (bytes: Uint8Array) => {
+    const run = (bytes: Uint8Array<ArrayBuffer>) => {
       const host = new FuelHost(1n << 40n, 1000n);
       const logged: number[] = [];
       const inst = host.instantiate(bytes, { env: { log: (v: number) => logged.push(v) } });

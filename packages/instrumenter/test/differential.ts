@@ -10,7 +10,7 @@ import { HOOK_MODULE, OUT_OF_FUEL_HOOK } from '../src/abi.js';
 import { instrument, type InstrumentOptions } from '../src/instrument.js';
 
 /** Deterministic bytes from a seed (xorshift32), so a failing seed reproduces. */
-export function seedBytes(seed: number, length: number): Uint8Array {
+export function seedBytes(seed: number, length: number): Uint8Array<ArrayBuffer> {
   let x = seed >>> 0 || 1;
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) {
@@ -38,7 +38,7 @@ export const FEATURE_SETS = {
 
 export type FeatureSet = keyof typeof FEATURE_SETS;
 
-export function randomModule(seed: number, features: FeatureSet = 'core', length = 16_000): Uint8Array {
+export function randomModule(seed: number, features: FeatureSet = 'core', length = 16_000): Uint8Array<ArrayBuffer> {
   const dir = mkdtempSync(join(tmpdir(), 'wsbc-ttf-'));
   writeFileSync(join(dir, 'seed.bin'), seedBytes(seed, length));
   const flags = ['--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals', ...FEATURE_SETS[features]];
@@ -52,7 +52,7 @@ function describeValue(v: unknown): string {
 }
 
 /** Runs every exported function once (with zero arguments) and returns the observable trace. */
-export function trace(bytes: Uint8Array): string[] {
+export function trace(bytes: Uint8Array<ArrayBuffer>): string[] {
   const log: string[] = [];
   const support = {
     'log-i32': (v: number) => log.push(`log i32 ${v}`),
@@ -96,7 +96,7 @@ export function trace(bytes: Uint8Array): string[] {
   return log;
 }
 
-export function instrumentForDiff(bytes: Uint8Array, options: InstrumentOptions): Uint8Array {
+export function instrumentForDiff(bytes: Uint8Array, options: InstrumentOptions): Uint8Array<ArrayBuffer> {
   const r = instrument(bytes, options);
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
   return r.value.bytes;

@@ -12,7 +12,7 @@ import { instrument, type InstrumentOptions } from '../src/instrument.js';
 
 let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
 
-export async function wat(text: string): Promise<Uint8Array> {
+export async function wat(text: string): Promise<Uint8Array<ArrayBuffer>> {
   return assembleWat(text, { names: true });
 }
 
@@ -27,7 +27,7 @@ export async function watToText(bytes: Uint8Array): Promise<string> {
   return text;
 }
 
-export function mustInstrument(bytes: Uint8Array, options: InstrumentOptions = {}): Uint8Array {
+export function mustInstrument(bytes: Uint8Array, options: InstrumentOptions = {}): Uint8Array<ArrayBuffer> {
   const r = instrument(bytes, options);
   if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n'));
   return r.value.bytes;
@@ -75,7 +75,7 @@ export class FuelHost {
     };
   }
 
-  instantiate(bytes: Uint8Array, extra: WebAssembly.Imports = {}): WebAssembly.Instance {
+  instantiate(bytes: Uint8Array<ArrayBuffer>, extra: WebAssembly.Imports = {}): WebAssembly.Instance {
     const module = new WebAssembly.Module(bytes);
     this.instance = new WebAssembly.Instance(module, { ...extra, ...this.imports() });
     return this.instance;
@@ -99,7 +99,7 @@ export function wabtValidates(bytes: Uint8Array): boolean {
 }
 
 /** Text to binary with Debian wabt's wat2wasm, all features on. */
-export function watAll(text: string): Uint8Array {
+export function watAll(text: string): Uint8Array<ArrayBuffer> {
   const dir = mkdtempSync(join(tmpdir(), 'wsbc-wat-'));
   writeFileSync(join(dir, 'm.wat'), text);
   execFileSync('wat2wasm', ['--enable-all', join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')], { stdio: 'pipe' });

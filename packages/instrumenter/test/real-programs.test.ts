@@ -15,7 +15,7 @@ const root = resolve(import.meta.dirname, '../../..');
 const require = createRequire(import.meta.url);
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-function instrumented(bytes: Uint8Array): Uint8Array {
+function instrumented(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const r = instrument(bytes, { stackDepth: 100_000 });
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   expect(r.value.stats.charges).toBeGreaterThan(1000);
@@ -43,7 +43,7 @@ const yosysBundle = join(root, 'node_modules/@yowasp/yosys/gen/bundle.js');
 describe('real programs behave the same instrumented', () => {
   it.skipIf(!existsSync(flitePath))('flite synthesizes the same WAV', () => {
     const original = readFileSync(flitePath);
-    const speak = (bytes: Uint8Array, extra: WebAssembly.Imports): Buffer => {
+    const speak = (bytes: Uint8Array<ArrayBuffer>, extra: WebAssembly.Imports): Buffer => {
       const dir = mkdtempSync(join(tmpdir(), 'wsbc-flite-'));
       writeFileSync(join(dir, 'in.txt'), 'Metered speech: every instruction is paid for.');
       const wasi = new WASI({ version: 'preview1', args: ['flite', '-f', '/io/in.txt', '-o', '/io/out.wav'], preopens: { '/io': dir }, returnOnExit: true });

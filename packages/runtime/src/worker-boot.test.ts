@@ -36,7 +36,7 @@ describe('matchingCachedData', () => {
     expect(matchingCachedData(source, cacheFor(Buffer.concat([source, Buffer.from(' ')]), data))).toBeUndefined();
     expect(matchingCachedData(source, cacheFor(source.subarray(1), data))).toBeUndefined();
     const wrongMagic = cacheFor(source, data);
-    wrongMagic[0] ^= 1;
+    wrongMagic[0] = wrongMagic[0]! ^ 1;
     expect(matchingCachedData(source, wrongMagic)).toBeUndefined();
     const full = cacheFor(source, data);
     for (const cut of [0, 3, 16, 19, 20, 30, full.length - data.length]) expect(matchingCachedData(source, full.subarray(0, cut))).toBeUndefined();

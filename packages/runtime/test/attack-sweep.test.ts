@@ -224,7 +224,8 @@ function socketGuest(dir: string, maxOpenFiles: number): { g: ReviewGuest; close
     send: (_conn, data) => data.byteLength,
     shutdown: () => undefined,
     close: (conn) => void closed.push(conn),
-    ready: () => true,
+    // Always ready, as accept is (the cases here never poll a socket).
+    ready: () => ({ nbytes: 1, hangup: false }),
   };
   const audit: AuditDraft[] = [];
   const wasi = new WasiPreview1({

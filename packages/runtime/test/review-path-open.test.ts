@@ -43,7 +43,7 @@ const ALL = { read: true, write: true, create: true, delete: true };
 function beforeOpenOf(name: string, action: () => void): void {
   const real = fs.openSync;
   let done = false;
-  vi.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode | null) => {
+  vi.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode | null) => {
     if (!done && String(p).endsWith(`/${name}`)) {
       done = true;
       action();

@@ -11,7 +11,7 @@ export interface BulkModuleOptions {
   exports?: ReadonlyArray<readonly [name: string, funcIndex: number]>;
 }
 
-export function bulkModule(options: BulkModuleOptions): Uint8Array {
+export function bulkModule(options: BulkModuleOptions): Uint8Array<ArrayBuffer> {
   const { imports = 0, functions = 0, exports = [] } = options;
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const u32 = (to: number[], value: number): void => {

@@ -152,7 +152,7 @@ export class ByteWriter {
   }
 
   /** A view of the bytes written so far (valid until the next write). */
-  view(): Uint8Array {
+  view(): Uint8Array<ArrayBuffer> {
     return this.buf.subarray(0, this.length);
   }
 }

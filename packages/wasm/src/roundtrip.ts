@@ -70,7 +70,7 @@ export interface RoundTripStats {
 }
 
 export interface RoundTripResult {
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   stats: RoundTripStats;
 }
 

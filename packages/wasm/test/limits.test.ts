@@ -6,7 +6,7 @@ import { ByteWriter, LIMITS, ModuleReader, WASM_HEADER, checkSectionCounts, walk
 
 type Section = [id: number, fill: (w: ByteWriter) => void];
 
-function moduleOf(...sections: Section[]): Uint8Array {
+function moduleOf(...sections: Section[]): Uint8Array<ArrayBuffer> {
   const w = new ByteWriter();
   w.bytes(WASM_HEADER);
   for (const [id, fill] of sections) {
@@ -27,7 +27,7 @@ const oneFunction: Section = [3, (w) => w.bytes(Uint8Array.of(1, 0))];
 const emptyBody: Section = [10, (w) => w.bytes(Uint8Array.of(1, 2, 0, 0x0b))];
 
 /** A module with `n` of one kind of entry, for each limit the walk checks by count. */
-const builders: Record<string, { limit: number; build: (n: number) => Uint8Array }> = {
+const builders: Record<string, { limit: number; build: (n: number) => Uint8Array<ArrayBuffer> }> = {
   exports: {
     limit: LIMITS.exports,
     build: (n) =>

@@ -41,7 +41,7 @@ export type BuildResult =
   | {
       ok: true;
       /** The vetted artifact: instrumented module plus the sealed wsbc.vetted section. */
-      artifact: Uint8Array;
+      artifact: Uint8Array<ArrayBuffer>;
       manifest: Manifest;
       /** Non-error findings of the check (warnings, infos), and any policy warnings. */
       diagnostics: Diagnostic[];

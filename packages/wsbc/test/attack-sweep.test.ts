@@ -180,11 +180,12 @@ describe('infer, compiled by the policy compiler, grants exactly the module', ()
     if (!inferred.ok) throw new Error('unreadable');
     const compiled = compilePolicy({ source: inferred.policy });
     expect(compiled.diagnostics).toEqual([]);
-    if (!compiled.ok) return;
+    const manifest = compiled.manifest;
+    if (!compiled.ok || !manifest) throw new Error('the inferred policy did not compile');
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(module)).map((i) => JSON.stringify([i.module, i.name]));
-    expect(compiled.manifest.imports.map((g) => JSON.stringify([g.module, g.name])).sort()).toEqual([...imports].sort());
-    expect(compiled.manifest.process.mode).toBe('none');
-    expect(compiled.manifest.network.mode).not.toBe('full');
-    expect(checkModule(module, compiled.manifest).allowed).toBe(true);
+    expect(manifest.imports.map((g) => JSON.stringify([g.module, g.name])).sort()).toEqual([...imports].sort());
+    expect(manifest.process.mode).toBe('none');
+    expect(manifest.network.mode).not.toBe('full');
+    expect(checkModule(module, manifest).allowed).toBe(true);
   });
 });

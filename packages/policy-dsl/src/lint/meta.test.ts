@@ -85,7 +85,7 @@ describe('the rule registry', () => {
     expect(documented.filter((d) => !known.has(d))).toEqual([]);
     for (const check of Object.values(BUILTIN_CHECKS)) {
       expect(documented).toContain(check.id);
-      expect(describeCode(`lint/${check.id}`)).toMatchObject({ severity: check.defaultLevel === 'off' ? 'info' : check.defaultLevel });
+      expect(describeCode(`lint/${check.id}`)).toMatchObject({ severity: check.defaultLevel });
     }
   });
 });
