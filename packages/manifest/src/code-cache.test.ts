@@ -68,7 +68,7 @@ describe('loadCommonJsWithCodeCache', () => {
     writeCache(file);
     const cache = fs.readFileSync(`${file}${CODE_CACHE_SUFFIX}`);
     const dataStart = MAGIC.length + 4 + fs.readFileSync(file).length;
-    for (let i = dataStart; i < dataStart + 16; i++) cache[i] ^= 0xff;
+    for (let i = dataStart; i < dataStart + 16; i++) cache[i] = cache[i]! ^ 0xff;
     fs.writeFileSync(`${file}${CODE_CACHE_SUFFIX}`, cache);
     const loaded = loadCommonJsWithCodeCache(file)!;
     expect(loaded.cache).toBe('rejected by V8');

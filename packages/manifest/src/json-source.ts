@@ -3,6 +3,11 @@
 // JSON.parse quietly accepts and a security file must not: duplicate keys (parsers disagree on
 // which one wins) and `__proto__` keys turning into prototypes. Nesting is bounded so hostile
 // input cannot exhaust the stack.
+//
+// Spans cost nothing until asked for: valid manifests need none, and a broken one needs a few
+// (diagnostics are capped per document). locateAll() then scans the text once more, reading only
+// the keys and items on the way to the wanted values and skipping the rest without building it,
+// so a few spans in a large document cost one scan and memory in proportion to the few.
 import type { Diagnostic, TextSpan } from '@wsbc/diagnostics';
 import { pointerJoin } from './problems.js';
 
@@ -16,6 +21,11 @@ export interface JsonSource {
    * key and the value (`"maxPages": 0`). Undefined for a pointer that is not in the document.
    */
   locate(pointer: string): TextSpan | undefined;
+  /**
+   * Spans of the pointers that are in the document, as locate() gives them, found in one scan of
+   * the text: for many pointers, rather than a locate() call (a scan) each.
+   */
+  locateAll(pointers: Iterable<string>): Map<string, TextSpan>;
 }
 
 export type JsonSourceResult = { ok: true; source: JsonSource } | { ok: false; diagnostics: Diagnostic[] };
@@ -31,34 +41,19 @@ class JsonSyntaxError {
 }
 
 export function parseJsonSource(text: string, file: string): JsonSourceResult {
-  // Valid manifests are the common case and need no spans, so the first pass records none; the
-  // first locate() call parses again, recording a span for every JSON pointer.
-  const parsed = parse(text, file, false);
+  const parsed = parse(text, file);
   if (!parsed.ok) return parsed;
-  let spans: Map<string, [number, number]> | undefined;
-  let lines: LineIndex | undefined;
-  return {
-    ok: true,
-    source: {
-      value: parsed.value,
-      locate(pointer) {
-        if (spans === undefined) {
-          const again = parse(text, file, true);
-          spans = again.ok ? again.spans : new Map();
-          lines = new LineIndex(text, file);
-        }
-        const range = spans.get(pointer);
-        return range ? lines!.span(range[0], range[1]) : undefined;
-      },
-    },
+  const locateAll = (pointers: Iterable<string>): Map<string, TextSpan> => {
+    const ranges = findRanges(text, pointers);
+    const lines = linesAndColumns(text, [...ranges.values()].flat());
+    return new Map([...ranges].map(([pointer, [start, end]]) => [pointer, textSpan(file, start, end, lines)]));
   };
+  return { ok: true, source: { value: parsed.value, locate: (pointer) => locateAll([pointer]).get(pointer), locateAll } };
 }
 
-type ParseResult = { ok: true; value: unknown; spans: Map<string, [number, number]> } | { ok: false; diagnostics: Diagnostic[] };
+type ParseResult = { ok: true; value: unknown } | { ok: false; diagnostics: Diagnostic[] };
 
-function parse(text: string, file: string, recordSpans: boolean): ParseResult {
-  const spans = new Map<string, [number, number]>();
-  const join = (pointer: string, token: string | number) => (recordSpans ? pointerJoin(pointer, token) : '');
+function parse(text: string, file: string): ParseResult {
   let pos = 0;
   let lastComma = 0;
 
@@ -117,13 +112,12 @@ function parse(text: string, file: string, recordSpans: boolean): ParseResult {
     return Number(match![0]);
   };
 
-  const parseValue = (pointer: string, depth: number): unknown => {
+  const parseValue = (depth: number): unknown => {
     skipWhitespace();
-    const start = pos;
     let value: unknown;
     const c = text[pos];
-    if (c === '{') value = parseObject(pointer, depth);
-    else if (c === '[') value = parseArray(pointer, depth);
+    if (c === '{') value = parseObject(depth);
+    else if (c === '[') value = parseArray(depth);
     else if (c === '"') value = parseString();
     else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) value = parseNumber();
     else if (text.startsWith('true', pos)) (value = true), (pos += 4);
@@ -131,11 +125,10 @@ function parse(text: string, file: string, recordSpans: boolean): ParseResult {
     else if (text.startsWith('null', pos)) (value = null), (pos += 4);
     else if (c === "'") fail('strings must use double quotes');
     else fail(`unexpected ${describeHere()}; expected a value`);
-    if (recordSpans && !spans.has(pointer)) spans.set(pointer, [start, pos]);
     return value;
   };
 
-  const parseObject = (pointer: string, depth: number): Record<string, unknown> => {
+  const parseObject = (depth: number): Record<string, unknown> => {
     if (depth >= MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`);
     pos++;
     const out: Record<string, unknown> = {};
@@ -158,7 +151,7 @@ function parse(text: string, file: string, recordSpans: boolean): ParseResult {
       const keyEnd = pos;
       const previous = keyStarts.get(key);
       if (previous !== undefined) {
-        const at = new LineIndex(text, file).at(previous);
+        const at = linesAndColumns(text, [previous]).get(previous)!;
         throw new JsonSyntaxError(
           'manifest/duplicate-key',
           `key "${key}" appears twice in one object (first on line ${at.line})`,
@@ -171,11 +164,7 @@ function parse(text: string, file: string, recordSpans: boolean): ParseResult {
       skipWhitespace();
       if (text[pos] !== ':') fail(`unexpected ${describeHere()}; expected ":" after the key`);
       pos++;
-      const memberPointer = join(pointer, key);
-      const value = parseValue(memberPointer, depth + 1);
-      // Member span: the key alone for containers, key through value for scalars.
-      const isContainer = value !== null && typeof value === 'object';
-      if (recordSpans) spans.set(memberPointer, [keyStart, isContainer ? keyEnd : pos]);
+      const value = parseValue(depth + 1);
       // INVARIANT: `out["__proto__"] = v` would set the prototype, so that one key is defined.
       if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
@@ -193,7 +182,7 @@ function parse(text: string, file: string, recordSpans: boolean): ParseResult {
     }
   };
 
-  const parseArray = (pointer: string, depth: number): unknown[] => {
+  const parseArray = (depth: number): unknown[] => {
     if (depth >= MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`);
     pos++;
     const out: unknown[] = [];
@@ -205,7 +194,7 @@ function parse(text: string, file: string, recordSpans: boolean): ParseResult {
     for (;;) {
       skipWhitespace();
       if (text[pos] === ']') fail('trailing comma before "]"', lastComma);
-      out.push(parseValue(join(pointer, out.length), depth + 1));
+      out.push(parseValue(depth + 1));
       skipWhitespace();
       if (text[pos] === ',') {
         lastComma = pos;
@@ -223,49 +212,158 @@ function parse(text: string, file: string, recordSpans: boolean): ParseResult {
   try {
     // A UTF-8 byte order mark is not JSON, but editors on some systems write one; skip it.
     if (text.charCodeAt(0) === 0xfeff) pos = 1;
-    const value = parseValue('', 0);
+    const value = parseValue(0);
     skipWhitespace();
     if (pos < text.length) fail(`unexpected ${describeHere()} after the end of the document`);
-    return { ok: true, value, spans };
+    return { ok: true, value };
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
-    const lines = new LineIndex(text, file);
+    const end = Math.max(error.end, error.start);
     const diagnostic: Diagnostic = {
       code: error.code,
       severity: 'error',
       message: error.message,
-      span: lines.span(error.start, Math.max(error.end, error.start)),
+      span: textSpan(file, error.start, end, linesAndColumns(text, [error.start, end])),
     };
     if (error.help) diagnostic.help = error.help;
     return { ok: false, diagnostics: [diagnostic] };
   }
 }
 
-/** Offsets to 1-based lines and columns (columns count UTF-16 units; endColumn is exclusive). */
-class LineIndex {
-  private readonly starts: number[] = [0];
-
-  constructor(
-    text: string,
-    private readonly file: string,
-  ) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0x0a) this.starts.push(i + 1);
-  }
-
-  at(offset: number): { line: number; column: number } {
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.starts[mid]! <= offset) low = mid;
-      else high = mid - 1;
+/**
+ * The offsets (start, end) of the values at `pointers` in a text parse() accepted. A member of an
+ * object whose value is an object or a list spans just its key, so a code frame shows one line;
+ * any other member spans key through value; a list item or the whole document spans its value.
+ */
+function findRanges(text: string, pointers: Iterable<string>): Map<string, [number, number]> {
+  // For each object or list on the way to a wanted value, the keys (unescaped) or indexes to enter.
+  const wanted = new Set<string>();
+  const below = new Map<string, Set<string>>();
+  for (const pointer of pointers) {
+    if (pointer !== '' && !pointer.startsWith('/')) continue;
+    wanted.add(pointer);
+    for (let p = pointer; p !== ''; ) {
+      const cut = p.lastIndexOf('/');
+      const parent = p.slice(0, cut);
+      let tokens = below.get(parent);
+      if (tokens === undefined) below.set(parent, (tokens = new Set()));
+      tokens.add(p.slice(cut + 1).replace(/~1/g, '/').replace(/~0/g, '~'));
+      p = parent;
     }
-    return { line: low + 1, column: offset - this.starts[low]! + 1 };
   }
+  const ranges = new Map<string, [number, number]>();
+  if (wanted.size === 0) return ranges;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
-  span(start: number, end: number): TextSpan {
-    const a = this.at(start);
-    const b = this.at(end);
-    return { file: this.file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, startOffset: start, endOffset: end };
+  const skipWhitespace = () => {
+    for (let c = text.charCodeAt(pos); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(++pos));
+  };
+  /** Skips a string; true when it holds an escape. */
+  const skipString = (): boolean => {
+    let escaped = false;
+    for (pos++; ; pos++) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x22) break;
+      if (c === 0x5c) (escaped = true), pos++;
+    }
+    pos++;
+    return escaped;
+  };
+  const skipValue = () => {
+    const c = text.charCodeAt(pos);
+    if (c === 0x22) skipString();
+    else if (c === 0x7b || c === 0x5b) {
+      let depth = 0;
+      do {
+        const d = text.charCodeAt(pos);
+        if (d === 0x22) {
+          skipString();
+          continue;
+        }
+        if (d === 0x7b || d === 0x5b) depth++;
+        else if (d === 0x7d || d === 0x5d) depth--;
+        pos++;
+      } while (depth > 0);
+    } else {
+      // A number or a literal: it ends where the next separator or whitespace starts.
+      for (let d = c; pos < text.length && d !== 0x2c && d !== 0x7d && d !== 0x5d && d !== 0x20 && d !== 0x0a && d !== 0x0d && d !== 0x09; d = text.charCodeAt(++pos));
+    }
+  };
+  const isContainerHere = () => text.charCodeAt(pos) === 0x7b || text.charCodeAt(pos) === 0x5b;
+
+  // The value at `pos` (after whitespace), whose pointer is `pointer`.
+  const visit = (pointer: string): void => {
+    const start = pos;
+    const tokens = below.get(pointer);
+    if (tokens !== undefined && text.charCodeAt(pos) === 0x7b) visitObject(pointer, tokens);
+    else if (tokens !== undefined && text.charCodeAt(pos) === 0x5b) visitArray(pointer, tokens);
+    else skipValue();
+    if (wanted.has(pointer)) ranges.set(pointer, [start, pos]);
+  };
+  const visitObject = (pointer: string, tokens: Set<string>) => {
+    pos++;
+    for (;;) {
+      skipWhitespace();
+      if (text.charCodeAt(pos) === 0x7d) break;
+      const keyStart = pos;
+      const escaped = skipString();
+      const keyEnd = pos;
+      const key = escaped ? (JSON.parse(text.slice(keyStart, keyEnd)) as string) : text.slice(keyStart + 1, keyEnd - 1);
+      skipWhitespace();
+      pos++; // the colon
+      skipWhitespace();
+      if (tokens.has(key)) {
+        const member = pointerJoin(pointer, key);
+        const isContainer = isContainerHere();
+        visit(member);
+        if (wanted.has(member)) ranges.set(member, [keyStart, isContainer ? keyEnd : pos]);
+      } else {
+        skipValue();
+      }
+      skipWhitespace();
+      if (text.charCodeAt(pos) === 0x2c) pos++;
+    }
+    pos++;
+  };
+  const visitArray = (pointer: string, tokens: Set<string>) => {
+    pos++;
+    for (let index = 0; ; index++) {
+      skipWhitespace();
+      if (text.charCodeAt(pos) === 0x5d) break;
+      if (tokens.has(String(index))) visit(pointerJoin(pointer, index));
+      else skipValue();
+      skipWhitespace();
+      if (text.charCodeAt(pos) === 0x2c) pos++;
+    }
+    pos++;
+  };
+
+  skipWhitespace();
+  visit('');
+  return ranges;
+}
+
+/**
+ * 1-based line and column of each offset (columns count UTF-16 units), in one pass over the text
+ * up to the last of them: no table of every line start, which for a large document is large.
+ */
+function linesAndColumns(text: string, offsets: readonly number[]): Map<number, { line: number; column: number }> {
+  const out = new Map<number, { line: number; column: number }>();
+  let line = 1;
+  let lineStart = 0;
+  for (const offset of [...new Set(offsets)].sort((a, b) => a - b)) {
+    for (let newline = text.indexOf('\n', lineStart); newline !== -1 && newline < offset; newline = text.indexOf('\n', lineStart)) {
+      line++;
+      lineStart = newline + 1;
+    }
+    out.set(offset, { line, column: offset - lineStart + 1 });
   }
+  return out;
+}
+
+/** endColumn is exclusive; `lines` must hold both offsets. */
+function textSpan(file: string, start: number, end: number, lines: Map<number, { line: number; column: number }>): TextSpan {
+  const a = lines.get(start)!;
+  const b = lines.get(end)!;
+  return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, startOffset: start, endOffset: end };
 }

@@ -59,7 +59,11 @@ export const LIMITS = {
 type Obj = Record<string, unknown>;
 
 export function normalize(input: ManifestInput, options: NormalizeOptions): Result<Manifest> {
-  const problems = new Problems();
+  return normalizeInto(new Problems(), input, options);
+}
+
+/** normalize(), reporting into the caller's problems (validateManifest() lists only so many). */
+export function normalizeInto(problems: Problems, input: ManifestInput, options: NormalizeOptions): Result<Manifest> {
   checkInputShape(input, problems);
   if (problems.hasErrors) return { ok: false, diagnostics: problems.list };
 
@@ -639,11 +643,11 @@ class Normalizer {
     const positive = { min: 1, max: LIMITS.maxSafe };
     const natural = { min: 0, max: LIMITS.maxSafe };
 
-    const before = this.problems.list.length;
+    const before = this.problems.count;
     const maxPages = this.integer('/limits/memory/maxPages', memory.maxPages, pages);
     const reservedPages = this.integer('/limits/memory/reservedPages', memory.reservedPages, { min: 0, max: LIMITS.maxPages });
     // Compare the two only when both are valid, or one bad value would report twice.
-    if (this.problems.list.length === before && reservedPages > maxPages) {
+    if (this.problems.count === before && reservedPages > maxPages) {
       this.problems.error(
         'manifest/reserved-exceeds-max',
         '/limits/memory/reservedPages',

@@ -1,7 +1,7 @@
 // Collects the diagnostics of one manifest operation (normalize, validate). Every diagnostic
 // carries the JSON Pointer (RFC 6901) of the value it is about in `data.path`, so callers that
 // know where the value came from (the policy compiler, the JSON loader) can attach a span.
-import type { Diagnostic, Span } from '@wsbc/diagnostics';
+import type { Diagnostic } from '@wsbc/diagnostics';
 
 // Edit distance costs the product of the two lengths, and some words and candidate lists come
 // from the input (an unknown requirement against the declared custom capabilities, once per
@@ -11,11 +11,16 @@ const SUGGESTION_BUDGET = 1_000_000;
 
 export class Problems {
   readonly list: Diagnostic[] = [];
+  /** Problems found once `list` was full: counted, not kept. */
+  unlisted = 0;
+  private errors = 0;
   private suggestionPairsLeft = SUGGESTION_BUDGET;
 
   constructor(
-    /** Resolves a JSON pointer to a source span, when the value came from a file. */
-    private readonly locate?: (pointer: string) => Span | undefined,
+    /** Most diagnostics kept in `list`; the rest are only counted in `unlisted`. */
+    private readonly maxListed = Infinity,
+    /** Codes neither kept nor counted, for a caller that reports the same findings another way. */
+    private readonly ignored: readonly string[] = [],
   ) {}
 
   error(code: string, pointer: string, message: string, help?: string, data?: Record<string, unknown>): void {
@@ -36,7 +41,12 @@ export class Problems {
   }
 
   get hasErrors(): boolean {
-    return this.list.some((d) => d.severity === 'error');
+    return this.errors > 0;
+  }
+
+  /** Problems found so far, listed or not. */
+  get count(): number {
+    return this.list.length + this.unlisted;
   }
 
   private add(
@@ -47,9 +57,13 @@ export class Problems {
     help: string | undefined,
     data: Record<string, unknown> | undefined,
   ): void {
+    if (this.ignored.includes(code)) return;
+    if (severity === 'error') this.errors++;
+    if (this.list.length >= this.maxListed) {
+      this.unlisted++;
+      return;
+    }
     const diagnostic: Diagnostic = { code, severity, message, data: { path: pointer, ...data } };
-    const span = this.locate?.(pointer);
-    if (span) diagnostic.span = span;
     if (help !== undefined) diagnostic.help = help;
     this.list.push(diagnostic);
   }

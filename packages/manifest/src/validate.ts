@@ -1,16 +1,22 @@
-// Validation of manifest JSON: first against the published JSON Schema (precompiled, every
+// Validation of manifest JSON: first against the published JSON Schema (precompiled, each
 // violation listed with its JSON pointer), then the rules the schema cannot express (a port
 // range that starts after it ends, create without write, a seed without pseudo random, modes
 // that contradict their lists, ...). A manifest that is valid but not in normalized form (for
 // example hand-edited with unsorted lists) gets a warning, since its hash would not match the
 // policy it came from.
+//
+// A broken generated manifest can hold millions of problems. Listing them all would take
+// gigabytes and minutes and help nobody, so a document gets at most MAX_LISTED_PROBLEMS
+// diagnostics and then one `manifest/too-many-problems` saying how many more there are, or only
+// that there are more once the schema validator has stopped looking (its loops stop after
+// `errorLimit` errors: scripts/generate-validator.mjs).
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Result, Span } from '@wsbc/diagnostics';
+import type { Diagnostic, Result } from '@wsbc/diagnostics';
 import { canonicalManifestJson, orderManifest } from './canonical.js';
 import { INPUT_SHAPE } from './input-shape.js';
-import { parseJsonSource } from './json-source.js';
-import { normalize } from './normalize.js';
+import { parseJsonSource, type JsonSource } from './json-source.js';
+import { normalizeInto } from './normalize.js';
 import { Problems, displayPath, pointerJoin } from './problems.js';
 import { MANIFEST_VERSION, type Manifest } from './types.js';
 import { loadCommonJsWithCodeCache } from './code-cache.js';
@@ -23,7 +29,17 @@ interface SchemaError {
   message?: string;
 }
 
-type SchemaValidator = ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
+type SchemaValidator = ((value: unknown) => boolean) & { errors?: SchemaError[] | null; errorLimit: number };
+
+/**
+ * Most diagnostics listed for one manifest, as javac (-Xmaxerrs) and MSVC stop at 100 errors:
+ * enough to show every kind of mistake in a document, few enough to read, cheap to locate.
+ * INVARIANT: well below the validator's errorLimit (1000). Every error relevantErrors() drops as
+ * restating another (a failed `if`, the null branch of a `oneOf`) comes with one it keeps, so a
+ * validator that stopped looking has left far more than this many problems to list, and a
+ * manifest with at most this many is always checked whole.
+ */
+const MAX_LISTED_PROBLEMS = 100;
 
 let schemaValidator: SchemaValidator | undefined;
 
@@ -56,26 +72,58 @@ export function validateManifest(value: unknown, file?: string): Result<Manifest
 export function loadManifest(text: string, file: string): Result<Manifest> {
   const parsed = parseJsonSource(text, file);
   if (!parsed.ok) return { ok: false, diagnostics: parsed.diagnostics };
-  return validateLocated(parsed.source.value, file, parsed.source.locate);
+  return validateLocated(parsed.source.value, file, parsed.source);
 }
 
-function validateLocated(value: unknown, file: string | undefined, locate: ((pointer: string) => Span | undefined) | undefined): Result<Manifest> {
-  // A pointer to a missing field has no span of its own: point at the nearest enclosing value.
-  const nearest = locate
-    ? (pointer: string): Span | undefined => {
-        for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
-          const span = locate(p);
-          if (span || p === '') return span;
-        }
-      }
-    : undefined;
-  const problems = new Problems(nearest);
-  const result = check(value, problems);
+function validateLocated(value: unknown, file: string | undefined, source: JsonSource | undefined): Result<Manifest> {
+  const problems = new Problems(MAX_LISTED_PROBLEMS);
+  const { manifest: result, everyProblemCounted } = check(value, problems);
+  if (problems.unlisted > 0) problems.list.push(unlistedProblems(problems.unlisted, everyProblemCounted));
+  if (source !== undefined && problems.list.length > 0) attachSpans(problems.list, source);
   if (file !== undefined) for (const d of problems.list) d.data = { ...d.data, file };
   return result === undefined || problems.hasErrors ? { ok: false, diagnostics: problems.list } : { ok: true, value: result, diagnostics: problems.list };
 }
 
-function check(value: unknown, problems: Problems): Manifest | undefined {
+/**
+ * Gives each diagnostic the span of its `data.path`, all in one scan of the text. A pointer to a
+ * missing field has no span of its own: it gets the nearest enclosing value's.
+ */
+function attachSpans(diagnostics: Diagnostic[], source: JsonSource): void {
+  const enclosing = (pointer: string): string[] => {
+    const out = [pointer];
+    for (let p = pointer; p !== ''; ) out.push((p = p.slice(0, p.lastIndexOf('/'))));
+    return out;
+  };
+  const spans = source.locateAll(diagnostics.flatMap((d) => enclosing(String(d.data?.path ?? ''))));
+  for (const d of diagnostics) {
+    const span = enclosing(String(d.data?.path ?? ''))
+      .map((p) => spans.get(p))
+      .find((s) => s !== undefined);
+    if (span) d.span = span;
+  }
+}
+
+/** The diagnostic after the listed ones, about the problems found but not listed. */
+function unlistedProblems(unlisted: number, counted: boolean): Diagnostic {
+  const more = counted ? `${unlisted} more ${unlisted === 1 ? 'problem' : 'problems'}` : 'more problems';
+  return {
+    code: 'manifest/too-many-problems',
+    severity: 'error',
+    message: counted
+      ? `${more} not reported: only the first ${MAX_LISTED_PROBLEMS} problems of a manifest are listed`
+      : `${more} not reported: only the first ${MAX_LISTED_PROBLEMS} problems of a manifest are listed, and the schema check stopped before counting them all`,
+    help: 'fix the problems listed and check again; this many usually share one cause, such as the program that wrote the manifest',
+    data: counted ? { path: '', listed: MAX_LISTED_PROBLEMS, unlisted } : { path: '', listed: MAX_LISTED_PROBLEMS },
+  };
+}
+
+interface Checked {
+  manifest: Manifest | undefined;
+  /** False when the schema validator stopped looking: `problems.unlisted` is then a lower bound. */
+  everyProblemCounted: boolean;
+}
+
+function check(value: unknown, problems: Problems): Checked {
   // A future format gets one clear message rather than a schema violation per changed field.
   const version = isObject(value) ? value.version : undefined;
   if (typeof version === 'number' && version !== MANIFEST_VERSION) {
@@ -85,13 +133,14 @@ function check(value: unknown, problems: Problems): Manifest | undefined {
       `manifest format version ${version} is not supported (this wsbc reads version ${MANIFEST_VERSION})`,
       version > MANIFEST_VERSION ? 'upgrade wsbc, or compile the policy with this version' : undefined,
     );
-    return undefined;
+    return { manifest: undefined, everyProblemCounted: true };
   }
 
   const validator = loadSchemaValidator();
   if (!validator(value)) {
-    for (const error of relevantErrors(validator.errors ?? [])) reportSchemaError(error, problems);
-    return undefined;
+    const errors = validator.errors ?? [];
+    for (const error of relevantErrors(errors)) reportSchemaError(error, problems);
+    return { manifest: undefined, everyProblemCounted: errors.length < validator.errorLimit };
   }
   const manifest = value as Manifest;
   checkPaths(manifest, problems);
@@ -99,15 +148,17 @@ function check(value: unknown, problems: Problems): Manifest | undefined {
 
   // The remaining rules (ranges between fields, create without write, hosts, custom values,
   // import requirements, ...) are the ones normalize() enforces: run it and keep its findings.
+  // Its ignored-grant warnings are left out: checkModes() reported them as inconsistent-mode.
   const { $schema: _ignored, ...withoutSchema } = manifest as Manifest & { $schema?: string };
-  const normalized = normalize(withoutSchema, { baseDir: '/' });
-  for (const d of normalized.diagnostics) {
-    if (d.code === 'manifest/ignored-grant') continue; // reported above as inconsistent-mode
+  const found = new Problems(MAX_LISTED_PROBLEMS, ['manifest/ignored-grant']);
+  const normalized = normalizeInto(found, withoutSchema, { baseDir: '/' });
+  for (const d of found.list) {
     const pointer = String(d.data?.path ?? '');
     if (d.severity === 'error') problems.error(d.code, pointer, d.message, d.help);
     else problems.warning(d.code, pointer, d.message, d.help);
   }
-  if (problems.hasErrors || !normalized.ok) return undefined;
+  problems.unlisted += found.unlisted;
+  if (problems.hasErrors || !normalized.ok) return { manifest: undefined, everyProblemCounted: true };
 
   const ordered = orderManifest(manifest);
   const difference = firstDifference(ordered, normalized.value, '');
@@ -120,7 +171,7 @@ function check(value: unknown, problems: Problems): Manifest | undefined {
       { normalized: canonicalManifestJson(normalized.value) === canonicalManifestJson(ordered) },
     );
   }
-  return ordered;
+  return { manifest: ordered, everyProblemCounted: true };
 }
 
 function checkPaths(m: Manifest, problems: Problems): void {

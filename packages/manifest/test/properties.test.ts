@@ -159,6 +159,38 @@ describe('parseJsonSource agrees with JSON.parse', () => {
     );
   });
 
+  test('locate() and locateAll() span each value: its text, or for an object member its key (and a scalar value)', () => {
+    const pointers = (value: unknown, at = '', out: Array<{ at: string; value: unknown; key?: string }> = [], key?: string) => {
+      out.push(key === undefined ? { at, value } : { at, value, key });
+      const escape = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
+      if (Array.isArray(value)) value.forEach((item, i) => pointers(item, `${at}/${i}`, out));
+      else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) pointers(v, `${at}/${escape(k)}`, out, k);
+      return out;
+    };
+    const withOddKeys = fc.tuple(fc.dictionary(fc.constantFrom('a/b', '~1', 'x"y', '', 'é', 'z'), fc.jsonValue({ maxDepth: 2 })), fc.jsonValue({ maxDepth: 3 }));
+    fc.assert(
+      fc.property(withOddKeys, fc.constantFrom(0, 2), ([odd, value], indent) => {
+        const text = JSON.stringify({ odd, value }, null, indent);
+        const parsed = parseJsonSource(text, 'x.json');
+        if (!parsed.ok) throw new Error('valid JSON refused');
+        const all = pointers(parsed.source.value);
+        const spans = parsed.source.locateAll([...all.map((p) => p.at), '/missing', 'no-slash']);
+        expect(spans.size).toBe(all.length);
+        for (const { at, value: v, key } of all) {
+          const span = spans.get(at)!;
+          expect(parsed.source.locate(at)).toEqual(span);
+          const covered = text.slice(span.startOffset, span.endOffset);
+          if (key === undefined) expect(JSON.parse(covered)).toEqual(v);
+          else if (v !== null && typeof v === 'object') expect(JSON.parse(covered)).toBe(key);
+          else expect(JSON.parse(`{${covered}}`)).toEqual({ [key]: v });
+          const before = text.slice(0, span.startOffset).split('\n');
+          expect([span.line, span.column]).toEqual([before.length, before.at(-1)!.length + 1]);
+        }
+      }),
+      runs,
+    );
+  });
+
   test('on mutated JSON: accepts exactly what JSON.parse accepts (no duplicate keys involved)', () => {
     fc.assert(
       fc.property(jsonText, fc.nat(), fc.nat(3), fc.constantFrom('', ',', '"', '{', '}', '[', ']', ':', '-', '0', '.', 'e', '\\', ' ', 'tru', 'null'), (text, at, remove, insert) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_MANIFEST, canonicalManifestJson, normalize, validateManifest, type Manifest } from '@wsbc/manifest';
 import { generateValidatorSource, schemaPath, validatorPath } from '../scripts/generate-validator.mjs';
@@ -8,6 +8,13 @@ import { maximalInput } from './fixtures/maximal-input.js';
 
 const schemaText = readFileSync(schemaPath, 'utf8');
 const schema = JSON.parse(schemaText) as Record<string, unknown>;
+
+/** The default manifest as plain JSON, with one edit. */
+function edited(edit: (m: Record<string, any>) => void): Record<string, any> {
+  const m = JSON.parse(canonicalManifestJson(DEFAULT_MANIFEST));
+  edit(m);
+  return m;
+}
 
 function maximal(): Manifest {
   const result = normalize(maximalInput, { baseDir: '/' });
@@ -23,6 +30,45 @@ describe('the precompiled validator', () => {
   test('imports nothing at run time', () => {
     const source = readFileSync(validatorPath, 'utf8');
     expect(source).not.toMatch(/\brequire\(|^import /m);
+  });
+
+  test('stops at its error limit only by leaving errors out: what it reports, ajv reports too, in the same order', () => {
+    const require = createRequire(import.meta.url);
+    const precompiled = require(validatorPath) as ((value: unknown) => boolean) & { errors: ErrorObject[]; errorLimit: number };
+    const full = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    const key = (e: ErrorObject) => `${e.instancePath} ${e.schemaPath} ${JSON.stringify(e.params)}`;
+    const many = <T>(count: number, item: (i: number) => T): T[] => Array.from({ length: count }, (_, i) => item(i));
+    const documents = [
+      // One host grant with thousands of bad ports: the limit stops a loop inside a `$ref`.
+      edited((m) => { m.network.hosts = [{ host: '', ports: many(3000, () => ({ from: -1 })), secure: 1 }]; }),
+      edited((m) => { m.network.hosts = many(2000, () => ({ host: '', ports: [{ from: -1, to: 1 }], secure: 1 })); m.audit.extra = 1; }),
+      // Unknown keys everywhere, a clock (checked by `oneOf`) with thousands of them, custom values checked by `if`.
+      edited((m) => {
+        for (let i = 0; i < 600; i++) m[`x${i}`] = i;
+        m.time.deterministic = Object.fromEntries(many(2000, (i) => [`k${i}`, i] as const));
+        m.custom = many(800, (i) => ({ name: `c${i}`, type: 'number', value: 'x', min: null }));
+      }),
+    ];
+    for (const document of documents) {
+      expect(precompiled(document)).toBe(false);
+      expect(full(document)).toBe(false);
+      const capped = precompiled.errors.map(key);
+      expect(capped.length).toBeGreaterThanOrEqual(precompiled.errorLimit);
+      expect(capped.length).toBeLessThan(full.errors!.length);
+      let next = 0;
+      for (const error of full.errors!.map(key)) if (error === capped[next]) next++;
+      expect(next, 'every capped error, in order, among all the errors').toBe(capped.length);
+    }
+  });
+
+  test.each([
+    ['a `not`', (s: any) => (s.properties.name.not = { const: 'x' })],
+    ['an `if` condition that loops', (s: any) => (s.definitions.customCapability.allOf[0].if.properties.value = { items: { type: 'string' } })],
+    ['a `oneOf` of two branches of one type', (s: any) => (s.properties.time.properties.deterministic.oneOf[0] = { type: 'object' })],
+  ])('refuses to generate a validator for a schema with %s, where stopping early could report a problem that is not there', (_, edit) => {
+    const changed = JSON.parse(schemaText);
+    edit(changed);
+    expect(() => generateValidatorSource(JSON.stringify(changed))).toThrow(/error limit/);
   });
 });
 

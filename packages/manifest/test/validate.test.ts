@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_MANIFEST, canonicalManifestJson, loadManifest, normalize, validateManifest, type Manifest } from '@wsbc/manifest';
+import type { TextSpan } from '@wsbc/diagnostics';
 import { maximalInput } from './fixtures/maximal-input.js';
 
 function maximal(): Manifest {
@@ -194,5 +195,107 @@ describe('rules the schema cannot express', () => {
     const m = edited(() => {});
     const result = validateManifest(m);
     expect(result.ok && result.value).not.toBe(m);
+  });
+});
+
+describe('a manifest with many problems', () => {
+  /** The default manifest's JSON, pretty-printed, with one edit. */
+  function text(edit: (m: Record<string, any>) => void): string {
+    return JSON.stringify(edited(edit), null, 2);
+  }
+  const emptyModules = (count: number) => (m: Record<string, any>) => {
+    m.imports = Array.from({ length: count }, (_, i) => ({ module: '', name: `f${i}`, requires: null }));
+  };
+  const paths = (result: { diagnostics: Array<{ data?: Record<string, unknown> }> }) => result.diagnostics.map((d) => d.data?.path);
+
+  test('lists the first 100 problems, then one diagnostic saying how many more were not reported', () => {
+    const json = text(emptyModules(150));
+    const result = loadManifest(json, 'broken.json');
+    expect(result.ok).toBe(false);
+    expect(result.diagnostics).toHaveLength(101);
+    expect(paths(result).slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => `/imports/${i}/module`));
+    const last = result.diagnostics[99]!;
+    expect(last).toMatchObject({ code: 'manifest/schema-violation', message: 'imports[99].module must not be empty' });
+    const span = last.span as TextSpan;
+    expect(json.slice(span.startOffset, span.endOffset)).toBe('"module": ""');
+    expect(json.split('\n')[span.line - 1]).toBe('      "module": "",');
+    expect(result.diagnostics[100]).toEqual({
+      code: 'manifest/too-many-problems',
+      severity: 'error',
+      message: '50 more problems not reported: only the first 100 problems of a manifest are listed',
+      help: 'fix the problems listed and check again; this many usually share one cause, such as the program that wrote the manifest',
+      data: { path: '', listed: 100, unlisted: 50, file: 'broken.json' },
+      span: expect.objectContaining({ file: 'broken.json', line: 1, column: 1 }),
+    });
+  });
+
+  test.each([
+    [99, 99],
+    [100, 100],
+  ])('lists all of %i problems, with nothing about unreported ones', (count, listed) => {
+    const result = loadManifest(text(emptyModules(count)), 'm.json');
+    expect(paths(result)).toEqual(Array.from({ length: listed }, (_, i) => `/imports/${i}/module`));
+  });
+
+  test('says "1 more problem" for 101', () => {
+    const result = loadManifest(text(emptyModules(101)), 'm.json');
+    expect(result.diagnostics).toHaveLength(101);
+    expect(result.diagnostics[100]!.message).toBe('1 more problem not reported: only the first 100 problems of a manifest are listed');
+  });
+
+  test('lists all of 99 problems that the schema validator also reports another way (the failed `if` of a custom value)', () => {
+    const result = validateManifest(edited((m) => {
+      m.custom = Array.from({ length: 99 }, (_, i) => ({ name: `c${String(i).padStart(2, '0')}`, type: 'number', value: 'x', min: null, max: null }));
+    }));
+    expect(result.diagnostics.map((d) => d.message)).toEqual(Array.from({ length: 99 }, (_, i) => `custom[${i}].value must be a number`));
+  });
+
+  test('counts exactly the problems of the rules the schema cannot express, and leaves out ignored grants as before', () => {
+    const result = loadManifest(
+      text((m) => {
+        m.network.hosts = [{ host: 'a.test', ports: [], secure: false }]; // mode none: inconsistent-mode, not also ignored-grant
+        m.imports = Array.from({ length: 150 }, (_, i) => ({ module: 'env', name: `f${String(i).padStart(3, '0')}`, requires: 'undeclared' }));
+      }),
+      'm.json',
+    );
+    expect(result.diagnostics.map((d) => [d.code, d.data?.path]).slice(0, 2)).toEqual([
+      ['manifest/inconsistent-mode', '/network/mode'],
+      ['manifest/unknown-requirement', '/imports/0/requires'],
+    ]);
+    expect(result.diagnostics.slice(1, 100).every((d) => d.code === 'manifest/unknown-requirement')).toBe(true);
+    expect(result.diagnostics[100]).toMatchObject({ code: 'manifest/too-many-problems', data: { unlisted: 51 }, message: expect.stringMatching(/^51 more problems not reported/) });
+  });
+
+  test.each([
+    ['bad imports', (m: Record<string, any>) => (m.imports = Array.from({ length: 100_000 }, (_, i) => ({ module: i, name: '', requires: 7, extra: true })))],
+    // Host grants are checked through a `$ref`, whose errors ajv merged by copying all so far.
+    ['bad host grants', (m: Record<string, any>) => {
+      m.network.mode = 'restricted';
+      m.network.hosts = Array.from({ length: 100_000 }, () => ({ host: '', ports: [{ from: -1, to: 70_000 }], secure: 'yes' }));
+    }],
+  ])('stays fast with 100,000 %s, and says more were not reported without claiming how many', (_, edit) => {
+    const json = JSON.stringify(edited(edit));
+    const started = performance.now();
+    const result = loadManifest(json, 'generated.json');
+    // Well under a second here; before the limit, minutes and gigabytes.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(result.ok).toBe(false);
+    expect(result.diagnostics).toHaveLength(101);
+    expect(result.diagnostics.slice(0, 100).every((d) => d.code === 'manifest/schema-violation' && d.span !== undefined)).toBe(true);
+    expect(result.diagnostics[100]).toMatchObject({
+      code: 'manifest/too-many-problems',
+      message: 'more problems not reported: only the first 100 problems of a manifest are listed, and the schema check stopped before counting them all',
+      data: { path: '', listed: 100, file: 'generated.json' },
+    });
+    expect(result.diagnostics[100]!.data).not.toHaveProperty('unlisted');
+  });
+
+  test('a large valid manifest is accepted whole, with no diagnostics', () => {
+    const m = edited((x) => {
+      x.imports = Array.from({ length: 5000 }, (_, i) => ({ module: 'env', name: `f${String(i).padStart(4, '0')}`, requires: null }));
+    });
+    const result = loadManifest(JSON.stringify(m), 'big.json');
+    expect(result.diagnostics).toEqual([]);
+    expect(result.ok && result.value.imports).toHaveLength(5000);
   });
 });

@@ -93,6 +93,10 @@ export const manifestCodes: CodeTable = {
     severity: 'error',
     summary: 'A random seed is given but the random mode is not `pseudo`.',
   },
+  'manifest/too-many-problems': {
+    severity: 'error',
+    summary: 'A manifest has more problems than are listed for one document (100); the rest are counted, or past a limit not looked for.',
+  },
   'manifest/unclean-path': {
     severity: 'error',
     summary: 'A path in a manifest is not absolute and cleaned (no `.`, `..`, doubled or trailing slashes).',
