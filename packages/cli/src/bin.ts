@@ -57,10 +57,12 @@ const interrupts: Interrupts = {
   },
 };
 
-// stdout closed early (`wsbc ... | head`) is not an error worth a stack trace. A run in progress
-// is ended as a native program is by SIGPIPE (141), after its audit log gets its final record;
-// otherwise the command's own status stands. Any other write error (ENOSPC for `> /dev/full`)
-// must not pass for success with the output lost. Later errors of the same stream change nothing.
+// stdout closed early (`wsbc ... | head`) is not an error worth a stack trace. The command ends
+// as a native program does by SIGPIPE (141): a run in progress after its audit log gets its final
+// record, any other command at once (exiting 0 there would claim a verdict for a report nobody
+// read in full, and `set -o pipefail` scripts would take it for success). Any other write error
+// (ENOSPC for `> /dev/full`) must not pass for success with the output lost. Later errors of the
+// same stream change nothing.
 let stdoutFailed = false;
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (stdoutFailed) return;
@@ -71,7 +73,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     setTimeout(() => process.exit(141), ENDING_GRACE_MS).unref();
     return;
   }
-  if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (code === 'EPIPE') process.exit(ExitCode.StdoutClosed);
   process.stderr.write(`wsbc: cannot write to stdout: ${code}\n`);
   process.exit(ExitCode.BadInput);
 });

@@ -11,6 +11,12 @@ export const ExitCode = {
   BadInput: 2,
   /** A bug in wsbc. Please report it with the command line. */
   Internal: 3,
+  /**
+   * stdout was closed before the output was written (`wsbc lint --format json | head`): the
+   * command stops, as SIGPIPE ends a native program (128 + 13), instead of claiming a status for
+   * output nobody read. `wsbc run` uses the same status.
+   */
+  StdoutClosed: 141,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

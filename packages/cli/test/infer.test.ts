@@ -6,10 +6,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assembleWat } from '@wsbc/testkit';
+import { spawn } from 'node:child_process';
+import { assembleWat, bulkModule } from '@wsbc/testkit';
 import { checkModule } from '@wsbc/analyzer';
 import { compilePolicySource } from '@wsbc/policy-dsl';
-import { runCli } from './run-cli.js';
+import { binPath, runCli } from './run-cli.js';
 
 let dir: string;
 const NODE_MODULES = join(import.meta.dirname, '../../../node_modules');
@@ -136,5 +137,23 @@ describe('wsbc infer', () => {
     const r = await runCli(['infer', 'reserved.wasm', '-o', 'no-such-dir/p.wsp'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('wsbc infer: cannot write no-such-dir/p.wsp: no such directory\n');
+  });
+});
+
+describe('a closed stdout', () => {
+  // `wsbc infer big.wasm | head`: the reader leaves after the first lines. The command stops
+  // with 141, as SIGPIPE ends a native program; it used to exit 0 in the middle of its output.
+  it('ends the command with 141 and nothing on stderr', async () => {
+    const big = join(dir, 'many-imports.wasm');
+    writeFileSync(big, bulkModule({ imports: 30_000 }));
+    const child = spawn(process.execPath, [binPath, 'infer', big], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Closed before the output (over 700 KB) is written: this process would otherwise read all
+    // of it into memory at once, and the command never meet the closed pipe.
+    child.stdout.destroy();
+    const code = await new Promise((done) => child.on('close', (status) => done(status)));
+    expect(code).toBe(141);
+    expect(stderr).toBe('');
   });
 });
