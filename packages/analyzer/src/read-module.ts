@@ -174,11 +174,14 @@ export function unreadableModuleDiagnostic(read: Extract<ReadFactsResult, { ok: 
       help: 'wsbc checks and runs core modules (WASI preview1); build for wasm32-wasip1, or run the component with a component-model runtime',
     };
   }
+  // Well-formed, but past a count every engine refuses (150,000 exports): not "malformed".
+  const overLimit = read.code === 'wasm/too-many';
   return {
     code: 'check/malformed-module',
     severity: 'error',
-    message: `malformed module at byte ${read.offset}: ${read.message}`,
+    message: `${overLimit ? 'module past an engine limit' : 'malformed module'} at byte ${read.offset}: ${read.message}`,
     span: { file, byteOffset: read.offset },
     data: { module: null, name: null, capability: null, offset: read.offset, reason: read.message, wasmCode: read.code },
+    ...(overLimit ? { help: 'V8 and the other engines refuse to compile such a module; split it, or build it with fewer of these' } : {}),
   };
 }

@@ -195,7 +195,8 @@ describe('resource cliffs', () => {
     const checked = checkModule(past, manifest());
     expect(checked.allowed).toBe(false);
     expect(checked.findings.map((f) => [f.code, f.data?.wasmCode])).toEqual([['check/malformed-module', 'wasm/too-many']]);
-    expect(checked.findings[0]!.message).toContain('150000 exports exceed the limit of 100000');
+    expect(checked.findings[0]!.message).toMatch(/^module past an engine limit at byte \d+: 150000 exports exceed the limit of 100000/);
+    expect(checked.findings[0]!.help).toContain('split it');
   });
 
   it('suggests within the edit-distance band: exact distances below the cap, the cap at or above it', () => {

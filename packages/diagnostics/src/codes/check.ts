@@ -25,7 +25,7 @@ export const checkCodes: CodeTable = {
   },
   'check/malformed-module': {
     severity: 'error',
-    summary: 'The file is not a well-formed WebAssembly module; the byte offset says where reading stopped.',
+    summary: 'The file is not a well-formed WebAssembly module, or has more of something (exports, data segments, ...) than engines accept; the byte offset says where reading stopped.',
   },
   'check/memory-too-large': {
     severity: 'error',
