@@ -22,7 +22,7 @@ import { AuditStamper, openAuditSink, type AuditDraft, type AuditOption, type Au
 import type { FuelAbi, GuestOutcome } from './guest.js';
 import { ModuleFormatError, readModuleShape, tightenMemoryMaxima, type ModuleShape } from './module-shape.js';
 import { atomicWaitGuardPending, guardAtomicWaits } from './atomic-wait-probe.js';
-import { createStdinChannel, StdinWriter } from './stdio-channel.js';
+import { AUDIT_RECORD_WEIGHT, createStdinChannel, StdinWriter } from './stdio-channel.js';
 import { createSocketChannel, type SocketChannel } from './socket-channel.js';
 import { SocketHost, listenAllowed } from './socket-host.js';
 import { RunStatus, STATUS_OF_KIND, type TerminationKind } from './termination.js';
@@ -641,15 +641,24 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
 
     worker.on('message', (message: WorkerMessage) => {
       if (settled) return;
+      // The watch timer's check, made here too: a turn of the event loop delivers every message
+      // queued on the port before any timer runs, so a busy guest must not delay its own end.
+      const total = wallNow() - r.startedAt;
+      if (total > limits.time.maxTotalMs) {
+        kill('total-timeout', 'total-time', limits.time.maxTotalMs, total, `total time limit of ${limits.time.maxTotalMs} ms exceeded`);
+        return;
+      }
       switch (message.t) {
         case 'out':
           for (const chunk of message.chunks) writeOut(chunk.fd === 1 ? stdout : stderr, chunk.fd, chunk.data);
-          break;
-        case 'audit':
-          r.emit(message.draft, message.at);
-          if (auditMax !== null && ++auditRecords >= auditMax) {
-            kill('io-quota', 'audit-records', auditMax, auditRecords, `audit log limit of ${auditMax} records reached`);
+          for (const { draft, at } of message.records) {
+            r.emit(draft, at);
+            if (auditMax !== null && ++auditRecords >= auditMax) {
+              kill('io-quota', 'audit-records', auditMax, auditRecords, `audit log limit of ${auditMax} records reached`);
+              return;
+            }
           }
+          if (message.records.length > 0) drained(message.records.length * AUDIT_RECORD_WEIGHT);
           break;
         case 'stdin':
           startStdin();

@@ -7,6 +7,13 @@
 import { WasiError } from './wasi/errno.js';
 
 export const STDIN_CAPACITY = 64 * 1024;
+
+/**
+ * What one audit record the host has not written yet counts for in the worker's output
+ * backpressure (bytes not yet taken, against its 4 MiB high water): the host then holds at most
+ * 16,384 records, a few tens of milliseconds of its work, before the guest waits.
+ */
+export const AUDIT_RECORD_WEIGHT = 256;
 export const StdinState = { EMPTY: 0, FULL: 1, EOF: 2, FAILED: 3 } as const;
 
 export interface StdinChannel {

@@ -2,14 +2,15 @@
 // Worker-thread entry of sandboxed runs. The host (run.ts) passes a compiled module and the
 // run's settings; the guest runs here, synchronously, so the
 // host can always end it with worker.terminate() (timeouts), and a crash or runaway guest
-// never takes the host's thread with it. Messages to the host: `out` (stdout/stderr chunks),
-// `audit` (record drafts, stamped by the host), `stdin` (more input wanted), `done`.
+// never takes the host's thread with it. Messages to the host: `out` (stdout/stderr segments and
+// audit record drafts, which the host stamps), `stdin` (more input wanted), `sock`, `ending`,
+// `done`.
 import { parentPort } from 'node:worker_threads';
 import type { Manifest } from '@wsbc/manifest';
 import type { AuditDraft } from './audit.js';
 import { runGuest, type FuelAbi, type HostFunction } from './guest.js';
 import type { ModuleShape } from './module-shape.js';
-import { StdinReader, type StdinChannel } from './stdio-channel.js';
+import { AUDIT_RECORD_WEIGHT, StdinReader, type StdinChannel } from './stdio-channel.js';
 import { SocketClient, type SocketChannel, type SocketRequest } from './socket-channel.js';
 import { RunMeter, wallNow } from './wasi/services.js';
 
@@ -37,8 +38,7 @@ export interface WorkerConfig {
 }
 
 export type WorkerMessage =
-  | { t: 'out'; chunks: Array<{ fd: 1 | 2; data: Uint8Array }> }
-  | { t: 'audit'; draft: AuditDraft; at: number }
+  | { t: 'out'; chunks: Array<{ fd: 1 | 2; data: Uint8Array }>; records: Array<{ draft: AuditDraft; at: number }> }
   | { t: 'stdin' }
   | { t: 'sock'; request: SocketRequest }
   | { t: 'ending'; outcome: Pick<import('./guest.js').GuestOutcome, 'kind' | 'exitCode' | 'reason' | 'limit'> }
@@ -50,35 +50,79 @@ const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
 /** Output bytes the host may hold before the guest has to wait for its stdout to drain. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+/** Bytes of a segment of consecutive writes to one fd; a write larger than this is its own chunk. */
+const SEGMENT_CAPACITY = 64 * 1024;
+/** Records sent in one message at most. */
+const AUDIT_BATCH = 1000;
+
 const nextConfig = () => new Promise<WorkerConfig>((resolve) => port.once('message', resolve));
 /** import() of the boot code that compiled this file (worker-boot.ts): this file's own cannot be used. */
 declare const importModule: (specifier: string) => Promise<unknown>;
 
 /**
- * Guest output, batched: one message per fd_write would cost more than the write. Chunks keep
- * their order across stdout and stderr. Flushed when 64 KiB are buffered, when the oldest byte
- * is 10 ms old (checked at writes, and at WASI calls and fuel slices through the meter's tick),
- * before the guest blocks, and before `done`.
+ * What the host must write out, batched: guest output and audit records. One message per
+ * fd_write or per record would cost the host more than the write itself, and a guest making
+ * millions of small writes (`y\n` in a loop) would queue millions of messages: Node delivers all
+ * of a port's queued messages in one turn of the event loop, so the host's timers (the total time
+ * limit) and signal handlers (Ctrl-C) waited behind them, for 45 s against a 2 s limit.
+ *
+ * So consecutive writes to one fd are copied into one segment (a message holds a few segments,
+ * not thousands of two-byte chunks), and records travel in the same messages. Segments keep
+ * their order across stdout and stderr. Flushed when 64 KiB or AUDIT_BATCH records are buffered,
+ * when the oldest item is 10 ms old (checked at writes, records, WASI calls and fuel slices
+ * through the meter's tick), before the guest blocks, and before `ending` and `done`.
  */
 class OutputBuffer {
   private chunks: Array<{ fd: 1 | 2; data: Uint8Array }> = [];
+  private records: Array<{ draft: AuditDraft; at: number }> = [];
   private bytes = 0;
   private since = 0;
+  /** The segment being filled: its fd, and its bytes so far in `staging`. */
+  private segmentFd: 1 | 2 = 1;
+  private staging = new Uint8Array(SEGMENT_CAPACITY);
+  private staged = 0;
 
   /**
    * `pending` (shared with the host) counts bytes sent but not yet taken by the host's output
-   * streams; above OUTPUT_HIGH_WATER the guest waits (as idle time) so a guest cannot fill the
-   * host's memory faster than its stdout drains.
+   * streams, and AUDIT_RECORD_WEIGHT per record not yet written to the audit sink; above
+   * OUTPUT_HIGH_WATER the guest waits (as idle time) so a guest cannot fill the host's memory,
+   * or its message queue, faster than the host takes them.
    */
   constructor(private readonly pending: Int32Array, private readonly waitIdle: (wait: (ms: number) => boolean) => void) {}
 
   write(fd: 1 | 2, data: Uint8Array): void {
+    if (this.empty()) this.since = wallNow();
+    if (this.staged > 0 && (fd !== this.segmentFd || this.staged + data.byteLength > SEGMENT_CAPACITY)) this.closeSegment();
     // Copied: the view points into guest memory, which the guest may change right after.
-    this.chunks.push({ fd, data: data.slice() });
+    if (data.byteLength > SEGMENT_CAPACITY) this.chunks.push({ fd, data: data.slice() });
+    else {
+      this.segmentFd = fd;
+      this.staging.set(data, this.staged);
+      this.staged += data.byteLength;
+    }
     this.bytes += data.byteLength;
-    if (this.chunks.length === 1) this.since = wallNow();
     if (this.bytes >= 64 * 1024) this.flush();
     else this.flushIfStale();
+  }
+
+  /** An audit record, sent with the output (the host stamps and writes it in order). */
+  record(draft: AuditDraft): void {
+    if (this.empty()) this.since = wallNow();
+    this.records.push({ draft, at: wallNow() });
+    // A record made while a flush waits for room (the idle limit's own) goes with that flush.
+    if (this.waiting) return;
+    if (this.records.length >= AUDIT_BATCH) this.flush();
+    else this.flushIfStale();
+  }
+
+  private empty(): boolean {
+    return this.bytes === 0 && this.records.length === 0;
+  }
+
+  private closeSegment(): void {
+    if (this.staged === 0) return;
+    this.chunks.push({ fd: this.segmentFd, data: this.staging.slice(0, this.staged) });
+    this.staged = 0;
   }
 
   /** The WASI errno the host set for a failed write to `fd` (slots 1 and 2 of `pending`), or 0. */
@@ -87,7 +131,7 @@ class OutputBuffer {
   }
 
   flushIfStale(): void {
-    if (this.chunks.length > 0 && wallNow() - this.since >= 10) this.flush();
+    if (!this.empty() && wallNow() - this.since >= 10) this.flush();
   }
 
   /** True while flush() waits for the host (the meter's onBlock must not flush meanwhile). */
@@ -113,7 +157,7 @@ class OutputBuffer {
   }
 
   flush(): void {
-    if (this.chunks.length === 0) return;
+    if (this.empty()) return;
     // The guest waits here, as idle time, until the host has taken enough of its output. A
     // threaded run's flushes never wait (see waitIdle in serve()): its writes wait for room
     // before they are buffered, so no write waits holding chunks that later writes of other
@@ -136,25 +180,26 @@ class OutputBuffer {
   }
 
   private send(): void {
-    if (this.chunks.length === 0) return;
-    const chunks = this.chunks;
-    const bytes = this.bytes;
+    if (this.empty()) return;
+    this.closeSegment();
+    const { chunks, records, bytes } = this;
     this.chunks = [];
+    this.records = [];
     this.bytes = 0;
-    Atomics.add(this.pending, 0, bytes);
-    post({ t: 'out', chunks });
+    Atomics.add(this.pending, 0, bytes + records.length * AUDIT_RECORD_WEIGHT);
+    post({ t: 'out', chunks, records });
   }
 }
 
 /** Runs one guest to completion and reports it; the worker then waits for its next run. */
 async function serve(config: WorkerConfig): Promise<void> {
-  const audit = config.audit ? (draft: AuditDraft) => post({ t: 'audit', draft, at: wallNow() }) : null;
   const stdin = new StdinReader(config.stdin, () => post({ t: 'stdin' }));
   let hostFunctions: HostFunction[] = [];
   if (config.hostFunctions) {
     const loaded = (await importModule(config.hostFunctions)) as { default?: unknown };
     hostFunctions = Array.isArray(loaded.default) ? (loaded.default as HostFunction[]) : [];
   }
+  let audit: ((draft: AuditDraft) => void) | null = null;
   const meter = new RunMeter(config.manifest.limits, (draft) => audit?.(draft), new Float64Array(config.meter));
   const output = new OutputBuffer(new Int32Array(config.outputPending), (wait) => {
     // In a threaded run a flush never waits: it may come from any call, or from the hub between
@@ -163,6 +208,7 @@ async function serve(config: WorkerConfig): Promise<void> {
     // host holds the same way.
     if (!meter.threaded) meter.idle('fd_write', Number.POSITIVE_INFINITY, wait);
   });
+  if (config.audit) audit = (draft) => output.record(draft);
   // Flushing may itself wait for the host; it must not recurse into another flush.
   let flushing = false;
   meter.onBlock = () => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunStatus, instrumentStep, type AuditRecord, type LimitRecord } from '@wsbc/runtime';
+import { RunStatus, instrumentStep, run, type AuditRecord, type LimitRecord } from '@wsbc/runtime';
 import { instrument } from '@wsbc/instrumenter';
 import { manifest, runCaptured, tempDir, wat } from './helpers.js';
 
@@ -69,6 +69,46 @@ describe('limits', () => {
     expect(stderr).toMatch(/^wsbc: guest terminated: total time limit of 300 ms exceeded \(status 124\); the policy's `limits \{ time total \}` sets this limit\n$/);
     expect(limitHits(audit)).toMatchObject([{ limit: 'total-time', action: 'terminated', max: 300 }]);
     expect(audit.at(-1)).toMatchObject({ type: 'lifecycle', event: 'terminated', status: 124 });
+  });
+
+  // A guest writing two bytes per fd_write sent the host one message chunk per write: the host's
+  // event loop delivered all queued messages before its timers and signal handlers, and such a
+  // run went on for 45 s against a 2 s limit, deaf to Ctrl-C.
+  describe('a guest flooding stdout with tiny writes', () => {
+    const flood = () => wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 16) "y\\n")
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 16))
+        (i32.store (i32.const 4) (i32.const 2))
+        (loop $l (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))) (br $l))))`);
+    // Writes unthrottled; reads keep their default rate, as in the run that showed it (the old
+    // code ended on time with every rate off, and 5-20 s late with this one on).
+    const unthrottled = { writeBytesPerSecond: null, maxWriteBytes: null };
+    let written = 0;
+    const sink = { write: (c: Uint8Array) => void (written += c.byteLength) };
+
+    it('ends at the total time limit, not seconds after it', { timeout: 60_000 }, async () => {
+      const policy = manifest({ limits: { fuel: null, time: { maxTotalMs: 2_000, maxIdleMs: 30_000 }, cpu: { maxExecutionMs: 60_000, usagePercent: 100 }, io: unthrottled } });
+      written = 0;
+      // Instrumented, as `wsbc run --instrument` runs it: its fuel slices flush output the most often.
+      const result = await run(await flood(), { policy, prepare: [instrumentStep()], stdout: sink, stderr: sink, reportTermination: false });
+      expect(result.status).toBe(RunStatus.TotalTimeout);
+      expect(written).toBeGreaterThan(0);
+      // The watch checks every 10 ms; the old code ended such runs 5-20 s late.
+      expect(result.stats.wallMs).toBeLessThan(4_000);
+    });
+
+    it('ends at once when its signal is aborted', { timeout: 60_000 }, async () => {
+      const policy = manifest({ limits: { fuel: null, time: { maxTotalMs: 60_000, maxIdleMs: 30_000 }, cpu: { maxExecutionMs: 60_000, usagePercent: 100 }, io: unthrottled } });
+      const controller = new AbortController();
+      const started = performance.now();
+      setTimeout(() => controller.abort('stop'), 1_500);
+      const result = await run(await flood(), { policy, prepare: [instrumentStep()], stdout: sink, stderr: sink, signal: controller.signal, reportTermination: false });
+      expect(result.status).toBe(RunStatus.Interrupted);
+      expect(performance.now() - started).toBeLessThan(4_000);
+    });
   });
 
   it('stops a guest that computes past its CPU time limit', async () => {
