@@ -157,3 +157,14 @@ describe('a closed stdout', () => {
     expect(stderr).toBe('');
   });
 });
+
+describe('a module from stdin', () => {
+  it('is named "module" unless --name says otherwise (it was named "-")', async () => {
+    const empty = '\0asm\x01\0\0\0';
+    const r = await runCli(['infer', '-'], { stdin: empty });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('policy "module" extends minimal {');
+    const named = await runCli(['infer', '-', '--name', 'plugin'], { stdin: empty });
+    expect(named.stdout).toContain('policy "plugin" extends minimal {');
+  });
+});

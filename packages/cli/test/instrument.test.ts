@@ -32,7 +32,7 @@ describe('wsbc instrument', () => {
   it('writes an instrumented module and summarises it on stderr', async () => {
     const r = await runCli(['instrument', 'm.wasm', '-o', 'out.wasm'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^instrumented m\.wasm → out\.wasm: fuel; 1 functions, 4 metered blocks/);
+    expect(r.stderr).toMatch(/^instrumented m\.wasm → out\.wasm: fuel; 1 function, 4 metered blocks/);
     expect(exportsOf(join(dir, 'out.wasm'))).toEqual(['__wsbc_fuel', '__wsbc_status', 'memory', 'r']);
   });
 

@@ -25,6 +25,7 @@ const command: Command = {
   name: 'build',
   summary: 'Check, instrument and seal a module into a vetted artifact',
   usage: `Usage: wsbc build <module.wasm> --policy <policy.wsp | manifest.json> [-o module.vetted.wasm] [--sign key.pem]...
+                  [--format pretty|json|sarif]
 
 Checks the module against the policy (refusing it with the same findings and exit codes as
 \`wsbc check\`), instruments it (fuel, memory growth, stack depth, as the policy's limits say) and

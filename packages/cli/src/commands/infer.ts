@@ -19,7 +19,8 @@ const command: Command = {
 Reads the module without running it and prints the narrowest .wsp policy under which
 \`wsbc check\` allows it: it extends \`minimal\` and adds only what the module's imports, memories,
 tables and threads need, each grant with a comment naming the imports that need it. Directory
-paths, environment names and hosts are placeholders: review them before use.
+paths, hosts and commands are placeholders: review them before use. Environment variables are
+never granted: a module that reads them gets a comment; list the names it may see yourself.
 
 Options:
   -o, --output <file>   write the policy to <file> instead of stdout
@@ -48,7 +49,9 @@ grant (see the comments at its top), 2 unreadable or malformed module, or usage 
       await render([read.diagnostic]);
       return ExitCode.BadInput;
     }
-    const result = inferPolicy(read.value, { file, ...(values.name !== undefined ? { name: values.name } : {}) });
+    // From stdin the file name says nothing: the policy is named "module" unless --name says.
+    const name = values.name ?? (file === '-' ? 'module' : undefined);
+    const result = inferPolicy(read.value, { file, ...(name !== undefined ? { name } : {}) });
     if (!result.ok) {
       await render(result.diagnostics);
       return ExitCode.BadInput;

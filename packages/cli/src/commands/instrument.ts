@@ -17,9 +17,10 @@ const formats = ['pretty', 'json', 'sarif'] as const;
 const command: Command = {
   name: 'instrument',
   summary: 'Add fuel metering, memory-growth and stack-depth guards to a module',
-  usage: `Usage: wsbc instrument <in.wasm> -o <out.wasm> [--policy <p.wsp | manifest.json>] [--no-fuel]
-                       [--cost-table <costs.json>] [--stack-depth <N>] [--counter local|global]
-                       [--checks loop|block] [--no-branch-hints] [--jobs <n>]
+  usage: `Usage: wsbc instrument <in.wasm | -> -o <out.wasm> [--policy <p.wsp | manifest.json>]
+                       [--fuel | --no-fuel] [--cost-table <costs.json>] [--stack-depth <N>]
+                       [--counter local|global] [--checks loop|block] [--no-branch-hints]
+                       [--jobs <n>] [--format pretty|json|sarif]
 
 Rewrites a module so it cannot run past its fuel budget, grow memory past its limits or recurse
 deeper than a limit. The budget itself is set at run time by the host (see docs/instrumenter.md);
@@ -154,10 +155,14 @@ the policy's limit), 2 unreadable or invalid module, bad policy or cost table, o
       const { stats, record } = result.value;
       const guards = [record.fuel ? 'fuel' : null, record.memory ? `memory ≤ ${record.memory.maxPages} pages` : null, record.stackDepth !== null ? `stack depth ≤ ${record.stackDepth}` : null].filter(Boolean);
       const growth = ((stats.outputBytes / stats.inputBytes - 1) * 100).toFixed(1);
-      ctx.stderr.write(`instrumented ${file} → ${values.output}: ${guards.join(', ') || 'no guards'}; ${stats.functions} functions, ${stats.charges} metered blocks, ${stats.inputBytes} → ${stats.outputBytes} bytes (+${growth}%)\n`);
+      ctx.stderr.write(`instrumented ${file} → ${values.output}: ${guards.join(', ') || 'no guards'}; ${plural(stats.functions, 'function')}, ${plural(stats.charges, 'metered block')}, ${stats.inputBytes} → ${stats.outputBytes} bytes (+${growth}%)\n`);
     }
     return ExitCode.Ok;
   },
 };
 
 export default command;
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

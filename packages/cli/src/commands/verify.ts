@@ -24,6 +24,7 @@ const command: Command = {
   name: 'verify',
   summary: 'Explain and verify a vetted artifact (seal, code hash, manifest, signatures)',
   usage: `Usage: wsbc verify <artifact.wasm> [--trust pub.pem]... [--original module.wasm] [--policy policy.wsp]
+                   [--format pretty|json|sarif]
 
 Reads the wsbc.vetted section of an artifact built by \`wsbc build\` and checks it: the section is
 present once and well-formed, its seal matches, the code is the code that was vetted, the embedded

@@ -34,7 +34,7 @@ export const BUILTIN_CHECKS = {
   'invalid-config': {
     id: 'invalid-config',
     defaultLevel: 'error',
-    summary: 'The lint configuration (file or --rule flag) is malformed or names an unknown rule, level or option.',
+    summary: 'The lint configuration file (or a rule configuration given through the API) is malformed or names an unknown rule, level or option; `wsbc lint --rule` mistakes are usage errors instead.',
     configurable: false,
   },
 } as const satisfies Record<string, BuiltinCheck>;
