@@ -562,6 +562,18 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       };
     };
     let stopListening = (): void => {};
+    /**
+     * The byte totals the worker last published (METER_SLOTS), for a run ended from here: the
+     * worker cannot report them any more. Read until two readings agree, as a Float64Array on
+     * shared memory may be read torn.
+     */
+    const publishedTotals = (): { readBytes: number; writtenBytes: number } => {
+      for (;;) {
+        const readBytes = meter[METER_SLOTS.readBytes]!;
+        const writtenBytes = meter[METER_SLOTS.writtenBytes]!;
+        if (readBytes === meter[METER_SLOTS.readBytes] && writtenBytes === meter[METER_SLOTS.writtenBytes]) return { readBytes, writtenBytes };
+      }
+    };
     const settle = (outcome: GuestOutcome): void => {
       if (settled) return;
       settled = true;
@@ -596,14 +608,14 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       if (settled) return;
       killed = true;
       r.emit({ type: 'limit', limit, action: 'terminated', max, value: Math.round(value) });
-      settle({ kind, exitCode: null, reason, limit, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
+      settle({ kind, exitCode: null, reason, limit, fuelUsed: null, ...publishedTotals(), refusals: [] });
     };
     const signal = r.options.signal;
     if (signal) {
       const interrupt = (): void => {
         if (settled) return;
         killed = true;
-        settle({ kind: 'interrupted', exitCode: null, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [], ...interruption(signal.reason) });
+        settle({ kind: 'interrupted', exitCode: null, fuelUsed: null, ...publishedTotals(), refusals: [], ...interruption(signal.reason) });
       };
       signal.addEventListener('abort', interrupt, { once: true });
       stopListening = () => signal.removeEventListener('abort', interrupt);
@@ -614,7 +626,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
     const watch = setInterval(() => {
       if (ending && wallNow() - ending.at > ENDING_GRACE_MS && !settled) {
         killed = true;
-        settle({ ...ending.outcome, fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
+        settle({ ...ending.outcome, fuelUsed: null, ...publishedTotals(), refusals: [] });
         return;
       }
       const total = wallNow() - r.startedAt;
@@ -686,13 +698,13 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
         kind: outOfMemory ? 'memory' : started ? 'trap' : 'refused', exitCode: null,
         reason: outOfMemory ? 'the guest exhausted the worker heap' : `the sandbox failed: ${error.message}`,
         limit: outOfMemory ? 'memory' : null,
-        fuelUsed: null, readBytes: 0, writtenBytes: 0,
+        fuelUsed: null, ...publishedTotals(),
         refusals: started ? [] : [{ code: 'run/worker-failed', message: error.message }],
       });
     });
     worker.on('exit', () => {
       killed = true;
-      settle({ kind: 'trap', exitCode: null, reason: 'the sandbox worker stopped unexpectedly', fuelUsed: null, readBytes: 0, writtenBytes: 0, refusals: [] });
+      settle({ kind: 'trap', exitCode: null, reason: 'the sandbox worker stopped unexpectedly', fuelUsed: null, ...publishedTotals(), refusals: [] });
     });
   });
 }

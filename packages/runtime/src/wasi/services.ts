@@ -205,8 +205,14 @@ export const METER_SLOTS = {
   throttledMs: 3,
   /** 1 once the guest has finished or was terminated from inside. */
   finished: 4,
+  /**
+   * Bytes read and written so far, as of the guest's last CPU check (every 32 host calls and every
+   * fuel slice): what a run the host ends from outside (time limit, Ctrl-C) reports.
+   */
+  readBytes: 5,
+  writtenBytes: 6,
 } as const;
-export const METER_LENGTH = 5;
+export const METER_LENGTH = 7;
 
 export function wallNow(): number {
   return performance.timeOrigin + performance.now();
@@ -411,6 +417,8 @@ export class RunMeter {
     if ((++this.calls & 31) !== 0 && op !== 'fuel') return;
     // A parked call run again is no work of the guest's (CallWaits): it was checked as it began.
     if (this.waits !== null && this.waits.rerun) return;
+    this.shared[METER_SLOTS.readBytes] = this.readBytes;
+    this.shared[METER_SLOTS.writtenBytes] = this.writtenBytes;
     this.onTick();
     const compute = this.computeMs();
     const maxCompute = this.limits.cpu.maxExecutionMs;
