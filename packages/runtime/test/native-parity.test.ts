@@ -20,12 +20,12 @@
 // the exit status (128 + the signal number for a signal, as a shell reports it) and the resulting
 // tree. Re-bless after editing a program (and run build.sh); review the expected files like code.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { manifest, runCaptured, tempDir } from './helpers.js';
+import { listTree } from './host-tree.js';
 
 const NATIVE_DIR = path.join(import.meta.dirname, 'conformance/native');
 const EXPECTED_DIR = path.join(NATIVE_DIR, 'expected');
@@ -188,45 +188,12 @@ function chmodTree(dir: string, dirMode: number, fileMode: number): void {
   fs.chmodSync(dir, dirMode);
 }
 
+/** The trees compared after a run: the two preopens. */
+const TREE_TOPS = ['data', 'ro'];
+
 function removeTree(root: string): void {
   for (const top of TREE.readOnly) chmodTree(path.join(root, top), 0o755, 0o644);
   fs.rmSync(root, { recursive: true, force: true });
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** A host name as text: UTF-8 as it is, any other byte as \xNN. */
-function showName(name: Buffer): string {
-  try {
-    return utf8.decode(name);
-  } catch {
-    return [...name].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
-  }
-}
-
-/**
- * The tree under `root` (its data/ and ro/), one line per entry in byte order: `d path`,
- * `l path -> target`, `f path size=N nlink=N sha256=<12 hex>`. No modes (they follow the umask),
- * times or inode numbers.
- */
-function listTree(root: string): string[] {
-  const lines: string[] = [];
-  const walk = (dir: Buffer, shown: string): void => {
-    lines.push(`d ${shown}`);
-    const names = (fs.readdirSync(dir, { encoding: 'buffer' }) as Buffer[]).sort(Buffer.compare);
-    for (const name of names) {
-      const p = Buffer.concat([dir, Buffer.from('/'), name]);
-      const s = `${shown}/${showName(name)}`;
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) walk(p, s);
-      else if (st.isSymbolicLink()) lines.push(`l ${s} -> ${showName(fs.readlinkSync(p, { encoding: 'buffer' }))}`);
-      else if (st.isFile()) {
-        const sha = createHash('sha256').update(fs.readFileSync(p)).digest('hex').slice(0, 12);
-        lines.push(`f ${s} size=${st.size} nlink=${st.nlink} sha256=${sha}`);
-      } else lines.push(`? ${s}`);
-    }
-  };
-  for (const top of ['data', 'ro']) walk(Buffer.from(path.join(root, top)), top);
-  return lines;
 }
 
 // ---------------------------------------------------------------- runs
@@ -261,7 +228,7 @@ async function runWsbc(c: ParityCase): Promise<Outcome> {
     });
     const wasm = path.join(import.meta.dirname, 'conformance/wasm', `native-${c.program}.wasm`);
     const { result, stdout } = await runCaptured(wasm, policy, { args: ['/data', '/ro', ...(c.args ?? [])], stdin: c.stdin });
-    return { stdout, result: [`exit ${result.status}`, ...listTree(dir)] };
+    return { stdout, result: [`exit ${result.status}`, ...listTree(dir, TREE_TOPS)] };
   } finally {
     removeTree(dir);
   }
@@ -296,7 +263,7 @@ function runNative(c: ParityCase, binDir: string): Outcome {
       .toString('latin1')
       .replaceAll(path.join(dir, 'data'), '/data')
       .replaceAll(path.join(dir, 'ro'), '/ro');
-    return { stdout: Buffer.from(stdout, 'latin1').toString(), result: [`exit ${status}`, ...listTree(dir)] };
+    return { stdout: Buffer.from(stdout, 'latin1').toString(), result: [`exit ${status}`, ...listTree(dir, TREE_TOPS)] };
   } finally {
     removeTree(dir);
   }

@@ -134,9 +134,12 @@ export class ClimbsAboveBase extends WasiError {
  *   points to, as lstat(2) takes it);
  * - 'entry': acts on the entry itself even with a trailing slash (create, remove, rename, link,
  *   symlink, unlink): the caller hands the slash to the kernel, which applies it to the entry
- *   (rmdir of `link/` is ENOTDIR, mkdir of `dangling/` EEXIST), as the same calls do natively.
+ *   (rmdir of `link/` is ENOTDIR, mkdir of `dangling/` EEXIST), as the same calls do natively;
+ * - 'create': follows it as 'follow' does (path_open with O_CREAT), but a final name followed by
+ *   a slash, which a followed link's target may end in, is not looked up: open(2) with O_CREAT
+ *   says EISDIR for it without following it further (`s -> loop/` is not ELOOP).
  */
-export type FinalSymlink = 'follow' | 'nofollow' | 'entry';
+export type FinalSymlink = 'follow' | 'nofollow' | 'entry' | 'create';
 
 /**
  * Walks `path` from the directory whose host location is `basePath` (a /proc/self/fd path).
@@ -168,7 +171,7 @@ export function resolveGuestPath(basePath: string, path: string, final: FinalSym
     endsInDot = null;
     if (Buffer.byteLength(component) > 255) throw new WasiError(Errno.NAMETOOLONG);
     const isLast = queue.length === 0;
-    const followLast = final === 'follow' || (final === 'nofollow' && mustBeDirectory);
+    const followLast = final === 'follow' || (final === 'nofollow' && mustBeDirectory) || (final === 'create' && !mustBeDirectory);
     if (!isLast || followLast) {
       const hostPath = [basePath, ...stack, component].join('/');
       let stat: fs.Stats | undefined;

@@ -141,6 +141,13 @@ export class GuestMemory {
     return n;
   }
 
+  /** The bytes in the first `count` buffers iovecRanges() left. */
+  rangesTotal(count: number): number {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += this.ranges[2 * i + 1]!;
+    return total;
+  }
+
   /**
    * Resolves an iovec array into views of guest memory. The array itself and every buffer are
    * bounds-checked up front, so a later fault cannot leave a half-done read or write.

@@ -299,6 +299,12 @@ export class WasiPreview1 {
     if (d.kind === 'file') {
       const bufCount = m.iovecRanges(iovs, count);
       m.check(out, 4);
+      // As write(2): a write of nothing moves nothing, not even an append descriptor's offset
+      // to the end of the file.
+      if (m.rangesTotal(bufCount) === 0) {
+        m.setU32(out, 0);
+        return Errno.SUCCESS;
+      }
       const at = d.fdflags & FdFlags.APPEND ? fs.fstatSync(d.hostFd).size : d.position;
       if (at > MAX_FILE_OFFSET) return Errno.FBIG;
       const n = this.writeFile(d, bufCount, at, 'fd_write');
@@ -506,7 +512,8 @@ export class WasiPreview1 {
       if (!asWritten) resolved = null;
       if (resolved && asWritten) {
         ({ fd: parentFd, owned } = asWritten);
-        if ((final === 'follow' || (final === 'nofollow' && resolved.mustBeDirectory)) && resolved.name !== '.') {
+        const followLast = final === 'follow' || (final === 'nofollow' && resolved.mustBeDirectory) || (final === 'create' && !resolved.mustBeDirectory);
+        if (followLast && resolved.name !== '.') {
           const parentPath = parentFd === -1 ? basePath : procFdPath(parentFd);
           let stat: fs.BigIntStats | null = null;
           try {
@@ -637,16 +644,24 @@ export class WasiPreview1 {
         return Errno.SUCCESS;
       }),
       fd_allocate: (fd: number, offset: bigint, len: bigint) => this.call('fd_allocate', () => {
-        const d = this.fd(fd, 'fd_allocate', Rights.FD_ALLOCATE);
-        if (d.kind !== 'file') return d.kind === 'dir' ? Errno.BADF : Errno.SPIPE;
-        const end = u64(offset) + u64(len);
+        // In fallocate(2)'s order: the arguments, then the kind of descriptor (a directory is not
+        // open for writing, a stream cannot be allocated), then the rights.
+        const kind = this.fds.get(u(fd))?.kind;
+        if (kind === undefined) return Errno.BADF;
         // fallocate(2) takes signed offsets: one with the high bit set is negative, EINVAL (as
         // fd_filestat_set_size says for ftruncate), not a size too large.
         if (u64(len) === 0n || u64(offset) >= 1n << 63n || u64(len) >= 1n << 63n) return Errno.INVAL;
-        const size = fs.fstatSync(d.hostFd, { bigint: true }).size;
-        if (end > size) {
+        if (kind !== 'file') return kind === 'dir' ? Errno.BADF : Errno.SPIPE;
+        const d = this.fd(fd, 'fd_allocate', Rights.FD_ALLOCATE);
+        const end = u64(offset) + u64(len);
+        const st = fs.fstatSync(d.hostFd, { bigint: true });
+        if (end > st.size) {
           this.checkFileSize(d, end, 'fd_allocate');
           fs.ftruncateSync(d.hostFd, Number(end));
+        } else {
+          // Nothing to grow, but fallocate(2) still marks the file modified (mtime and ctime),
+          // as the ftruncate above does when it grows it.
+          fs.futimesSync(d.hostFd, utimesSeconds(st.atimeNs), Date.now() / 1000);
         }
       }),
       fd_close: (fd: number) => this.call('fd_close', () => {
@@ -711,8 +726,11 @@ export class WasiPreview1 {
         else this.writeFilestat(flavor, out, fs.fstatSync(d.hostFd, { bigint: true }));
       }),
       fd_filestat_set_size: (fd: number, size: bigint) => this.call('fd_filestat_set_size', () => {
+        // Only a regular file has a size to set: ftruncate(2) of anything else is EINVAL, an error
+        // of the kind of descriptor, returned before the rights check (not a denial).
+        const kind = this.fds.get(u(fd))?.kind;
+        if (kind !== undefined && kind !== 'file') return Errno.INVAL;
         const d = this.fd(fd, 'fd_filestat_set_size', Rights.FD_FILESTAT_SET_SIZE);
-        if (d.kind !== 'file') return Errno.INVAL;
         const s = u64(size);
         if (s >= 1n << 63n) return Errno.INVAL;
         this.checkFileSize(d, s, 'fd_filestat_set_size');
@@ -722,7 +740,7 @@ export class WasiPreview1 {
         const d = this.fd(fd, 'fd_filestat_set_times', Rights.FD_FILESTAT_SET_TIMES);
         if (d.kind === 'stdio') return Errno.BADF;
         const times = this.timesFor(fs.fstatSync(d.hostFd, { bigint: true }), u64(atim), u64(mtim), u(flags));
-        fs.futimesSync(d.hostFd, times.atime, times.mtime);
+        if (times) fs.futimesSync(d.hostFd, times.atime, times.mtime);
       }),
       fd_pread: (fd: number, iovs: number, count: number, offset: bigint, out: number) => this.call('fd_pread', () => {
         const d = this.fd(fd, 'fd_pread', Rights.FD_READ | Rights.FD_SEEK, 'pread');
@@ -859,8 +877,10 @@ export class WasiPreview1 {
           const follow = (u(flags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
           this.withPath('path_filestat_set_times', dir, path, follow ? 'follow' : 'nofollow', ({ host, resolved }) => {
             if (this.auditAllowed) this.allow('filesystem', 'path_filestat_set_times', { path: guestPathOf(dir, resolved) });
-            const times = this.timesFor(fs.lstatSync(host, { bigint: true }), u64(atim), u64(mtim), u(fst));
-            fs.lutimesSync(host, times.atime, times.mtime);
+            const st = fs.lstatSync(host, { bigint: true });
+            if (resolved.mustBeDirectory && !st.isDirectory()) throw new WasiError(Errno.NOTDIR);
+            const times = this.timesFor(st, u64(atim), u64(mtim), u(fst));
+            if (times) fs.lutimesSync(host, times.atime, times.mtime);
           });
         }),
       path_link: (oldFd: number, oldFlags: number, op: number, olen: number, newFd: number, np: number, nlen: number) =>
@@ -874,12 +894,18 @@ export class WasiPreview1 {
               { path: joinGuest(from.guestPath, oldPath), target: joinGuest(to.guestPath, newPath) });
           }
           const follow = (u(oldFlags) & LOOKUP_SYMLINK_FOLLOW) !== 0;
-          this.withPath('path_link', from, oldPath, follow ? 'follow' : 'nofollow', (src) =>
+          this.withPath('path_link', from, oldPath, follow ? 'follow' : 'nofollow', (src) => {
+            // As linkat(2), the source is looked up completely before the new name: a missing
+            // source is ENOENT whatever the new name is, and a trailing slash on one that is
+            // not a directory ENOTDIR (the kernel never sees that slash: `host` names the entry).
+            const source = fs.lstatSync(src.host);
+            if (src.resolved.mustBeDirectory && !source.isDirectory()) throw new WasiError(Errno.NOTDIR);
             this.withPath('path_link', to, newPath, 'entry', (dst) => {
               if (this.auditAllowed) this.allow('filesystem', 'path_link', { path: guestPathOf(from, src.resolved), target: guestPathOf(to, dst.resolved) });
               // A trailing slash on the new name reaches the kernel (EEXIST for an entry, else ENOENT).
               fs.linkSync(src.host, dst.host);
-            }));
+            });
+          });
         }),
       path_open: (fd: number, dirflags: number, p: number, len: number, oflags: number, base: bigint, inheriting: bigint,
         fdflags: number, out: number) => this.call('path_open', () => this.pathOpen(
@@ -891,6 +917,13 @@ export class WasiPreview1 {
         m.check(out, 4);
         const target = this.withPath('path_readlink', dir, path, 'nofollow', ({ host, resolved }) => {
           if (this.auditAllowed) this.allow('filesystem', 'path_readlink', { path: guestPathOf(dir, resolved) });
+          // `link/` names what the link points to (followed above), which must be a directory:
+          // ENOTDIR for anything else, EINVAL for a directory (not a link), as readlink(2) says.
+          // Judged from an lstat: handed to the kernel, the slash would follow a symlink swapped
+          // in for the entry meanwhile.
+          if (resolved.mustBeDirectory && resolved.name !== '.') {
+            throw new WasiError(fs.lstatSync(host).isDirectory() ? Errno.INVAL : Errno.NOTDIR);
+          }
           return fs.readlinkSync(host, { encoding: 'buffer' });
         });
         const n = Math.min(target.byteLength, u(bufLen));
@@ -924,8 +957,10 @@ export class WasiPreview1 {
           }));
       }),
       path_symlink: (op: number, olen: number, fd: number, np: number, nlen: number) => this.call('path_symlink', () => {
-        const dir = this.dirFd(fd, 'path_symlink', Rights.PATH_SYMLINK);
         const target = this.str(op, olen);
+        // symlink(2) refuses an empty target (ENOENT) before it looks at the descriptor or the path.
+        if (target.length === 0) return Errno.NOENT;
+        const dir = this.dirFd(fd, 'path_symlink', Rights.PATH_SYMLINK);
         const path = this.str(np, nlen);
         this.withPath('path_symlink', dir, path, 'entry', ({ host, resolved }) => {
           const refusal = this.symlinkRefusal(dir, resolved, target);
@@ -1086,13 +1121,20 @@ export class WasiPreview1 {
     }
   }
 
-  private timesFor(st: fs.BigIntStats, atim: bigint, mtim: bigint, flags: number): { atime: number; mtime: number } {
+  /**
+   * The times Node's utimes family is to set, or null when neither is to change (the file is
+   * then left alone: written back, its times would lose their nanoseconds and its ctime move).
+   * Node cannot leave one of the two as it is (no UTIME_OMIT): that one is written back, to the
+   * microsecond.
+   */
+  private timesFor(st: fs.BigIntStats, atim: bigint, mtim: bigint, flags: number): { atime: number; mtime: number } | null {
     if (flags & ~0xf) throw new WasiError(Errno.INVAL);
     if ((flags & FstFlags.ATIM) && (flags & FstFlags.ATIM_NOW)) throw new WasiError(Errno.INVAL);
     if ((flags & FstFlags.MTIM) && (flags & FstFlags.MTIM_NOW)) throw new WasiError(Errno.INVAL);
-    const now = Number(this.opts.clock.realtimeNs()) / 1e9;
+    if (flags === 0) return null;
+    const now = utimesSeconds(this.opts.clock.realtimeNs());
     const pick = (set: boolean, setNow: boolean, value: bigint, current: bigint) =>
-      setNow ? now : set ? Number(value) / 1e9 : Number(current) / 1e9;
+      setNow ? now : utimesSeconds(set ? value : current);
     return {
       atime: pick((flags & FstFlags.ATIM) !== 0, (flags & FstFlags.ATIM_NOW) !== 0, atim, st.atimeNs),
       mtime: pick((flags & FstFlags.MTIM) !== 0, (flags & FstFlags.MTIM_NOW) !== 0, mtim, st.mtimeNs),
@@ -1133,8 +1175,7 @@ export class WasiPreview1 {
   /** Writes the buffers GuestMemory.iovecRanges() left (`count` of them) at offset `start`. */
   private writeFile(d: Descriptor, count: number, start: number, op: string): number {
     const ranges = this.memory.ranges;
-    let total = 0;
-    for (let i = 0; i < count; i++) total += ranges[2 * i + 1]!;
+    let total = this.memory.rangesTotal(count);
     // Nothing is written past the largest offset (a file system such as tmpfs would accept
     // it): the descriptor's position, a number, would no longer be exact.
     const policyMax = d.preopen ? d.preopen.grant.maxFileSize ?? null : null;
@@ -1256,9 +1297,13 @@ export class WasiPreview1 {
   private pathOpen(fd: number, dirflags: number, path: string, oflags: number, base: bigint, inheriting: bigint,
     fdflags: number, out: number): number {
     const op = 'path_open';
+    // Flags are judged before the descriptor and the path, as open(2) does.
+    if (oflags & ~0xf || fdflags & ~0x1f) return Errno.INVAL;
+    // As open(2) since Linux 6.4, whatever the path names. Passed on, an older kernel would
+    // create a regular file for a new name and then fail (ENOTDIR).
+    if ((oflags & (OFlags.CREAT | OFlags.DIRECTORY)) === (OFlags.CREAT | OFlags.DIRECTORY)) return Errno.INVAL;
     const dir = this.dirFd(fd, op, Rights.PATH_OPEN);
     this.memory.check(out, 4);
-    if (oflags & ~0xf || fdflags & ~0x1f) return Errno.INVAL;
     const wantsRead = (base & (Rights.FD_READ | Rights.FD_READDIR)) !== 0n;
     const wantsWrite = (base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) !== 0n ||
       (fdflags & (FdFlags.APPEND | FdFlags.DSYNC | FdFlags.SYNC)) !== 0 || (oflags & OFlags.TRUNC) !== 0;
@@ -1272,6 +1317,14 @@ export class WasiPreview1 {
       this.deny('filesystem', op, Errno.NOTCAPABLE, 'truncate not granted', { path: joinGuest(dir.guestPath, path) });
     }
     this.countOpen(op, dir.guestPath, path);
+    if (oflags & OFlags.CREAT && dir.rightsBase & Rights.PATH_CREATE_FILE && endsInNameAndSlash(path)) {
+      // A trailing slash after the name to create: open(2) says EISDIR once it has found the
+      // parent, without looking the name up (a symlink there is not followed, a loop no ELOOP).
+      // Without the create right, a name that does not exist is a denial first (openResolved).
+      this.withPath(op, dir, path, 'entry', () => {
+        throw new WasiError(Errno.ISDIR);
+      });
+    }
     const exclusive = (oflags & (OFlags.CREAT | OFlags.EXCL)) === (OFlags.CREAT | OFlags.EXCL);
     const request: OpenRequest = { dir, path, oflags, base, inheriting, fdflags, wantsRead, wantsWrite, exclusive };
     const direct = this.openDirect(request);
@@ -1395,7 +1448,8 @@ export class WasiPreview1 {
   private openResolved(req: OpenRequest, follow: boolean): number {
     const { dir, oflags, base, fdflags, wantsWrite, exclusive } = req;
     const op = 'path_open';
-    return this.withPath(op, dir, req.path, follow ? 'follow' : 'nofollow', ({ host, resolved }) => {
+    const final = !follow ? 'nofollow' : oflags & OFlags.CREAT ? 'create' : 'follow';
+    return this.withPath(op, dir, req.path, final, ({ host, resolved }) => {
       const display = guestPathOf(dir, resolved);
       let existing: fs.Stats | fs.BigIntStats | null | undefined = resolved.finalStat;
       if (existing === undefined) existing = fs.lstatSync(host, { throwIfNoEntry: false }) ?? null;
@@ -1404,8 +1458,11 @@ export class WasiPreview1 {
         if (!(dir.rightsBase & Rights.PATH_CREATE_FILE)) {
           this.deny('filesystem', op, Errno.NOTCAPABLE, 'create not granted', { path: display });
         }
-        if (resolved.mustBeDirectory) throw new WasiError(Errno.ISDIR);
       }
+      // A name to create given with a trailing slash (at the end of a followed symlink's target;
+      // pathOpen has refused one written so) is EISDIR, as open(2) says for O_CREAT, whether or
+      // not it exists. A path ending in `.` or `..` names a directory, not a name to create.
+      if ((oflags & OFlags.CREAT) && resolved.mustBeDirectory && resolved.name !== '.') throw new WasiError(Errno.ISDIR);
       // An exclusive create of an existing symlink is EEXIST below, after its allowed record.
       // Not followed: ELOOP, or ENOTDIR when a directory was asked for (as Linux decides).
       if (exists && existing!.isSymbolicLink() && !follow && !exclusive) throw new WasiError(oflags & OFlags.DIRECTORY ? Errno.NOTDIR : Errno.LOOP);
@@ -1415,8 +1472,9 @@ export class WasiPreview1 {
       }
       const isDir = exists && existing!.isDirectory();
       if ((oflags & OFlags.DIRECTORY || resolved.mustBeDirectory) && exists && !isDir) throw new WasiError(Errno.NOTDIR);
-      if (isDir && wantsWrite && (base & Rights.FD_WRITE)) throw new WasiError(Errno.ISDIR);
+      // As open(2): an exclusive create of an existing directory is EEXIST before any EISDIR.
       if (isDir && exclusive) throw new WasiError(Errno.EXIST);
+      if (isDir && wantsWrite && (base & Rights.FD_WRITE)) throw new WasiError(Errno.ISDIR);
       // POSIX: O_CREAT naming an existing directory is EISDIR (Linux 6.4+ would say EINVAL for
       // the O_CREAT|O_DIRECTORY this would open with).
       if (isDir && (oflags & OFlags.CREAT)) throw new WasiError(Errno.ISDIR);
@@ -1814,6 +1872,26 @@ function guestPathOf(dir: { guestPath: string }, resolved: ResolvedPath): string
 function joinGuest(base: string, path: string): string {
   if (path === '' || path === '.') return base;
   return base.endsWith('/') ? `${base}${path}` : `${base}/${path}`;
+}
+
+/**
+ * A time in nanoseconds as the seconds Node's utimes family takes. libuv keeps the microseconds
+ * of that double by truncation, and the double nearest to a whole microsecond lies below it about
+ * half of the time (1000000456.000456 s is 1000000456.00045597...), which set the microsecond
+ * before the one asked for. Aiming at the middle of the microsecond keeps it: the double is then
+ * within one unit in the last place of that middle (two roundings), less than the 500 ns to either
+ * edge for times before 2038 (238 ns today; 477 ns at 2^31 s). Later times are as exact as a
+ * double of seconds can be.
+ */
+export function utimesSeconds(ns: bigint): number {
+  return Number(ns / 1000n) / 1e6 + 5e-7;
+}
+
+/** The path's last component is a name (not `.` or `..`) followed by a slash: `x/`, `a/b//`. */
+function endsInNameAndSlash(path: string): boolean {
+  if (!path.endsWith('/')) return false;
+  const last = path.split('/').filter((c) => c.length > 0).at(-1);
+  return last !== undefined && last !== '.' && last !== '..';
 }
 
 function filetypeOf(st: fs.BigIntStats | fs.Stats): number {

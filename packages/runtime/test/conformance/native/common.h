@@ -1,6 +1,7 @@
 /* Shared by the native-parity programs (test/native-parity.test.ts): each is built for wasm32-wasi
  * and natively, run on the same tree (tree.json) with the data and read-only directories as
- * argv[1] and argv[2], and prints one line per check. Output must hold nothing host-specific:
+ * argv[1] and argv[2], and prints one line per check. (fsops.c, the file-system fuzzer's
+ * interpreter, takes only en() from here.) Output must hold nothing host-specific:
  * no times, inode numbers, pids or descriptor numbers (natively the first free descriptor is 3,
  * under wasi-libc 5, after the two preopens), and paths only below argv[1] and argv[2], which
  * the test maps back to /data and /ro. */
