@@ -1,9 +1,9 @@
 // The one-line reason of a run a limit ended names where that limit is set (the runtime's
-// LIMIT_SETTINGS). Each named policy setting must exist in the policy language and set the
+// LIMIT_SOURCES). Each named policy setting must exist in the policy language and set the
 // manifest field the runtime enforces for that limit: a hint naming a setting that does not
 // exist, or another one, would send the reader the wrong way.
 import { compilePolicySource } from '@wsbc/policy-dsl';
-import { LIMIT_SETTINGS, type LimitName } from '@wsbc/runtime';
+import { LIMIT_SOURCES, type LimitName } from '@wsbc/runtime';
 import type { Manifest } from '@wsbc/manifest';
 import { describe, expect, it } from 'vitest';
 
@@ -26,12 +26,12 @@ const CASES: Record<Exclude<LimitName, 'audit-records'>, { policy: string; field
 
 describe('where the termination line says a limit is set', () => {
   it('covers every limit', () => {
-    expect(Object.keys(LIMIT_SETTINGS).sort()).toEqual([...Object.keys(CASES), 'audit-records'].sort());
+    expect(Object.keys(LIMIT_SOURCES).sort()).toEqual([...Object.keys(CASES), 'audit-records'].sort());
   });
 
   for (const [limit, c] of Object.entries(CASES) as Array<[keyof typeof CASES, (typeof CASES)[keyof typeof CASES]]>) {
     it(`${limit}: the setting it names is the one that sets the enforced field`, () => {
-      const named = LIMIT_SETTINGS[limit];
+      const named = LIMIT_SOURCES[limit];
       // The setting's words, as the hint spells them, appear in the policy text that sets it.
       const words = /`limits \{ ([a-z-]+(?: [a-z-]+)?) \}`/.exec(named)?.[1] ?? /`([a-z-]+)`/.exec(named)?.[1];
       expect(words, named).toBeDefined();
@@ -43,7 +43,7 @@ describe('where the termination line says a limit is set', () => {
   }
 
   it('audit-records: names the run option and the CLI flag that set it', () => {
-    expect(LIMIT_SETTINGS['audit-records']).toContain('--audit-max-records');
-    expect(LIMIT_SETTINGS['audit-records']).toContain('auditMaxRecords');
+    expect(LIMIT_SOURCES['audit-records']).toContain('--audit-max-records');
+    expect(LIMIT_SOURCES['audit-records']).toContain('auditMaxRecords');
   });
 });

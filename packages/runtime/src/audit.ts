@@ -19,7 +19,7 @@ export type LimitName =
  * or, for the two that are not policy limits, what sets them instead. Named in the one-line reason
  * of a run a limit ended, so the reader knows what to raise.
  */
-export const LIMIT_SETTINGS: Readonly<Record<LimitName, string>> = {
+export const LIMIT_SOURCES: Readonly<Record<LimitName, string>> = {
   fuel: 'the policy\'s `limits { fuel }`',
   'total-time': 'the policy\'s `limits { time total }`',
   'idle-time': 'the policy\'s `limits { time idle }`',

@@ -10,7 +10,7 @@ export { instrumentStep } from './steps.js';
 export { RunStatus, STATUS_OF_KIND, SandboxTermination, GuestExit } from './termination.js';
 export { terminationLine } from './termination-line.js';
 export type { TerminationKind } from './termination.js';
-export { AUDIT_RECORD_SCHEMA, AUDIT_SCHEMA_VERSION, LIMIT_SETTINGS, openAuditSink } from './audit.js';
+export { AUDIT_RECORD_SCHEMA, AUDIT_SCHEMA_VERSION, LIMIT_SOURCES, openAuditSink } from './audit.js';
 export type {
   AuditRecord, AuditDraft, AuditOption, AuditSink, DecisionRecord, LimitRecord, LifecycleRecord, Capability, LimitName,
 } from './audit.js';

@@ -621,6 +621,13 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       stopListening = () => signal.removeEventListener('abort', interrupt);
       if (signal.aborted) queueMicrotask(interrupt);
     }
+    /** Ends the run when it has passed its total time limit; true when it did. */
+    const totalTimeOver = (): boolean => {
+      const total = wallNow() - r.startedAt;
+      if (total <= limits.time.maxTotalMs) return false;
+      kill('total-timeout', 'total-time', limits.time.maxTotalMs, total, `total time limit of ${limits.time.maxTotalMs} ms exceeded`);
+      return true;
+    };
     let overBefore: 'cpu' | 'idle' | null = null;
     // Limits the guest cannot be trusted to check are watched from here.
     const watch = setInterval(() => {
@@ -629,11 +636,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
         settle({ ...ending.outcome, fuelUsed: null, ...publishedTotals(), refusals: [] });
         return;
       }
-      const total = wallNow() - r.startedAt;
-      if (total > limits.time.maxTotalMs) {
-        kill('total-timeout', 'total-time', limits.time.maxTotalMs, total, `total time limit of ${limits.time.maxTotalMs} ms exceeded`);
-        return;
-      }
+      if (totalTimeOver()) return;
       if (meter[METER_SLOTS.finished] === 1) return;
       const s = stats();
       // A little grace: the worker enforces these itself at its next host call or fuel slice.
@@ -655,11 +658,7 @@ async function runInWorker(r: WorkerRun): Promise<Outcome> {
       if (settled) return;
       // The watch timer's check, made here too: a turn of the event loop delivers every message
       // queued on the port before any timer runs, so a busy guest must not delay its own end.
-      const total = wallNow() - r.startedAt;
-      if (total > limits.time.maxTotalMs) {
-        kill('total-timeout', 'total-time', limits.time.maxTotalMs, total, `total time limit of ${limits.time.maxTotalMs} ms exceeded`);
-        return;
-      }
+      if (totalTimeOver()) return;
       switch (message.t) {
         case 'out':
           for (const chunk of message.chunks) writeOut(chunk.fd === 1 ? stdout : stderr, chunk.fd, chunk.data);

@@ -3,6 +3,8 @@
 // host keeps streaming. Layout of `control` (Int32Array): [state, length]; state is EMPTY (the
 // worker may ask for more), FULL (`length` bytes wait in `data`), EOF, or FAILED (the host's
 // stdin failed after what was read; `length` holds the WASI errno the guest's reads get).
+// Also the output backpressure's record weight, which both threads need (this file is in both
+// bundles; worker.ts, in the worker's alone, must not be imported by the host).
 
 import { WasiError } from './wasi/errno.js';
 

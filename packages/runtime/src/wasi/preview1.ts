@@ -301,13 +301,14 @@ export class WasiPreview1 {
       m.check(out, 4);
       // As write(2): a write of nothing moves nothing, not even an append descriptor's offset
       // to the end of the file.
-      if (m.rangesTotal(bufCount) === 0) {
+      const total = m.rangesTotal(bufCount);
+      if (total === 0) {
         m.setU32(out, 0);
         return Errno.SUCCESS;
       }
       const at = d.fdflags & FdFlags.APPEND ? fs.fstatSync(d.hostFd).size : d.position;
       if (at > MAX_FILE_OFFSET) return Errno.FBIG;
-      const n = this.writeFile(d, bufCount, at, 'fd_write');
+      const n = this.writeFile(d, bufCount, at, 'fd_write', total);
       d.position = at + n;
       m.setU32(out, n);
       return Errno.SUCCESS;
@@ -1172,10 +1173,12 @@ export class WasiPreview1 {
     return total;
   }
 
-  /** Writes the buffers GuestMemory.iovecRanges() left (`count` of them) at offset `start`. */
-  private writeFile(d: Descriptor, count: number, start: number, op: string): number {
+  /**
+   * Writes the buffers GuestMemory.iovecRanges() left (`count` of them, `total` bytes) at offset
+   * `start`.
+   */
+  private writeFile(d: Descriptor, count: number, start: number, op: string, total = this.memory.rangesTotal(count)): number {
     const ranges = this.memory.ranges;
-    let total = this.memory.rangesTotal(count);
     // Nothing is written past the largest offset (a file system such as tmpfs would accept
     // it): the descriptor's position, a number, would no longer be exact.
     const policyMax = d.preopen ? d.preopen.grant.maxFileSize ?? null : null;
